@@ -1,0 +1,659 @@
+//! The Notion endpoints, as functions of the state. HTTP plumbing lives in `server.rs`.
+
+use serde_json::{json, Map, Value};
+
+use crate::error::ApiError;
+use crate::ids;
+use crate::model::{ApiVersion, Comment, Page, Parent, PropKind, State};
+use crate::query;
+use crate::seed;
+use crate::values::{self, validate_writes};
+
+/// A routed request.
+pub struct Call<'a> {
+    pub method: &'a str,
+    pub segments: Vec<&'a str>,
+    pub query: Vec<(String, String)>,
+    pub body: Value,
+    pub version: ApiVersion,
+}
+
+impl Call<'_> {
+    fn query_all(&self, key: &str) -> Vec<String> {
+        self.query
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+/// Whether a path names an endpoint the sandbox serves (checked before auth, like Notion).
+pub fn known_route(method: &str, segments: &[&str]) -> bool {
+    matches!(
+        (method, segments),
+        ("GET", ["v1", "users", "me"])
+            | ("GET", ["v1", "users"])
+            | ("GET", ["v1", "databases", _])
+            | ("POST", ["v1", "databases"])
+            | ("POST", ["v1", "databases", _, "query"])
+            | ("GET", ["v1", "data_sources", _])
+            | ("PATCH", ["v1", "data_sources", _])
+            | ("POST", ["v1", "data_sources"])
+            | ("POST", ["v1", "data_sources", _, "query"])
+            | ("GET", ["v1", "pages", _])
+            | ("PATCH", ["v1", "pages", _])
+            | ("POST", ["v1", "pages"])
+            | ("GET", ["v1", "pages", _, "properties", _])
+            | ("POST", ["v1", "comments"])
+            | ("GET", ["v1", "comments"])
+            | ("GET", ["v1", "blocks", _])
+            | ("DELETE", ["v1", "blocks", _])
+            | ("POST", ["v1", "search"])
+    )
+}
+
+/// Whether a request changes state (used by tests counting writes).
+pub fn is_write(method: &str, path: &str) -> bool {
+    match method {
+        "PATCH" | "DELETE" => true,
+        "POST" => !path.ends_with("/query") && path != "/v1/search",
+        _ => false,
+    }
+}
+
+pub fn dispatch(state: &mut State, call: &Call) -> Result<Value, ApiError> {
+    match (call.method, call.segments.as_slice()) {
+        ("GET", ["v1", "users", "me"]) => Ok(state.user_json()),
+        ("GET", ["v1", "users"]) => {
+            let person = json!({
+                "object": "user", "id": "a4f789cc-7bc8-4cf0-82b9-a8ba7d985ecf", "name": "Sandbox Person", "avatar_url": "https://www.notion.so/images/page-cover/sandbox-person.png",
+                "type": "person", "person": {"email": "person@sandbox.invalid", "email_verified": true}
+            });
+            Ok(list(vec![person, state.user_json()], None, "user"))
+        }
+        ("GET", ["v1", "databases", id]) => get_database(state, id, call.version),
+        ("POST", ["v1", "databases"]) => create_database(state, &call.body, call.version),
+        ("POST", ["v1", "databases", id, "query"]) => {
+            if call.version.has_data_sources() {
+                return Err(ApiError::invalid_url());
+            }
+            let ds = single_data_source(state, id)?;
+            query_data_source(state, &ds, call)
+        }
+        ("GET", ["v1", "data_sources", id]) => {
+            let id = data_source_id(state, id)?;
+            Ok(state.data_source_json(&state.data_sources[&id]))
+        }
+        ("PATCH", ["v1", "data_sources", id]) => update_data_source(state, id, &call.body),
+        ("POST", ["v1", "data_sources"]) => create_data_source(state, &call.body),
+        ("POST", ["v1", "data_sources", id, "query"]) => {
+            let id = data_source_id(state, id)?;
+            query_data_source(state, &id, call)
+        }
+        ("GET", ["v1", "pages", id]) => {
+            let id = page_id(state, id)?;
+            Ok(state.page_json(state.page(&id).expect("page"), call.version, None))
+        }
+        ("PATCH", ["v1", "pages", id]) => update_page(state, id, &call.body, call.version),
+        ("POST", ["v1", "pages"]) => create_page(state, &call.body, call.version),
+        ("GET", ["v1", "pages", id, "properties", prop]) => property_item(state, id, prop),
+        ("POST", ["v1", "comments"]) => create_comment(state, &call.body),
+        ("GET", ["v1", "comments"]) => list_comments(state, call),
+        ("GET", ["v1", "blocks", id]) => {
+            let id = block_id(state, id)?;
+            Ok(state.block_json(&id).expect("block"))
+        }
+        ("DELETE", ["v1", "blocks", id]) => delete_block(state, id),
+        ("POST", ["v1", "search"]) => search(state, &call.body, call.version),
+        _ => Err(ApiError::invalid_url()),
+    }
+}
+
+fn list(results: Vec<Value>, next: Option<String>, ty: &str) -> Value {
+    let mut v = json!({
+        "object": "list",
+        "results": results,
+        "next_cursor": next,
+        "has_more": next.is_some(),
+        "type": ty,
+    });
+    v[ty] = json!({});
+    v
+}
+
+fn valid_uuid(raw: &str, what: &str) -> Result<String, ApiError> {
+    ids::normalize(raw).ok_or_else(|| {
+        ApiError::validation(format!("path failed validation: path.{what}_id should be a valid uuid, instead was `\"{raw}\"`."))
+    })
+}
+
+fn not_found(state: &State, kind: &str, id: &str) -> ApiError {
+    ApiError::not_found(kind, id, &state.integration.name, &state.integration.id)
+}
+
+fn database_id(state: &State, raw: &str) -> Result<String, ApiError> {
+    let id = valid_uuid(raw, "database")?;
+    if !state.databases.contains_key(&id) || !state.is_shared(&id) {
+        return Err(not_found(state, "database", &id));
+    }
+    Ok(id)
+}
+
+fn data_source_id(state: &State, raw: &str) -> Result<String, ApiError> {
+    let id = valid_uuid(raw, "data_source")?;
+    match state.data_sources.get(&id) {
+        Some(ds) if state.is_shared(&id) && state.is_shared(&ds.database_id) => Ok(id),
+        _ => Err(not_found(state, "data_source", &id)),
+    }
+}
+
+fn page_id(state: &State, raw: &str) -> Result<String, ApiError> {
+    let id = valid_uuid(raw, "page")?;
+    let Some(page) = state.page(&id) else {
+        return Err(not_found(state, "page", &id));
+    };
+    let visible = state.is_shared(&id)
+        && match &page.parent {
+            Parent::DataSource(ds) => {
+                state.is_shared(ds) && state.is_shared(&state.data_sources[ds].database_id)
+            }
+            _ => true,
+        };
+    if !visible {
+        return Err(not_found(state, "page", &id));
+    }
+    Ok(id)
+}
+
+fn block_id(state: &State, raw: &str) -> Result<String, ApiError> {
+    let id = valid_uuid(raw, "block")?;
+    if state.page(&id).is_some() {
+        return page_id(state, raw);
+    }
+    if state.databases.contains_key(&id) && state.is_shared(&id) {
+        return Ok(id);
+    }
+    Err(not_found(state, "block", &id))
+}
+
+fn get_database(state: &State, raw: &str, version: ApiVersion) -> Result<Value, ApiError> {
+    let id = database_id(state, raw)?;
+    let db = &state.databases[&id];
+    if !version.has_data_sources() && db.data_sources.len() > 1 {
+        return Err(multiple_sources(db));
+    }
+    Ok(state.database_json(db, version))
+}
+
+fn multiple_sources(db: &crate::model::Database) -> ApiError {
+    let mut e = ApiError::validation(
+        "Databases with multiple data sources are not supported in this API version. Use Notion-Version 2025-09-03 or later and the data source endpoints.",
+    );
+    e.additional_data = Some(Box::new(json!({
+        "error_type": "multiple_data_sources_for_database",
+        "database_id": db.id,
+        "child_data_source_ids": db.data_sources,
+        "minimum_api_version": "2025-09-03",
+    })));
+    e
+}
+
+/// Under 2022-06-28 a database is addressed directly; it must have exactly one data source.
+fn single_data_source(state: &State, raw: &str) -> Result<String, ApiError> {
+    let id = database_id(state, raw)?;
+    let db = &state.databases[&id];
+    if db.data_sources.len() > 1 {
+        return Err(multiple_sources(db));
+    }
+    Ok(db.data_sources[0].clone())
+}
+
+fn query_data_source(state: &State, ds_id: &str, call: &Call) -> Result<Value, ApiError> {
+    let ds = &state.data_sources[ds_id];
+    let mut only = call.query_all("filter_properties[]");
+    only.extend(call.query_all("filter_properties"));
+    for key in &only {
+        if ds.property(key).is_none() {
+            return Err(ApiError::validation(format!(
+                "Could not find property with name or id: {key}"
+            )));
+        }
+    }
+    let r = query::run(state, ds, &call.body)?;
+    let only = (!only.is_empty()).then_some(only.as_slice());
+    let results = r
+        .results
+        .iter()
+        .map(|i| state.page_json(&state.pages[*i], call.version, only))
+        .collect();
+    let ty = if call.version.has_data_sources() {
+        "page_or_data_source"
+    } else {
+        "page_or_database"
+    };
+    let mut v = list(results, r.next_cursor, ty);
+    if r.incomplete {
+        v["request_status"] =
+            json!({"type": "incomplete", "incomplete": {"reason": "query_result_limit_reached"}});
+    }
+    Ok(v)
+}
+
+fn update_page(
+    state: &mut State,
+    raw: &str,
+    body: &Value,
+    version: ApiVersion,
+) -> Result<Value, ApiError> {
+    let id = page_id(state, raw)?;
+    let page = state.page(&id).expect("page").clone();
+    let props = body.get("properties").filter(|p| !p.is_null());
+    let trash = body
+        .get("in_trash")
+        .or(body.get("archived"))
+        .filter(|v| !v.is_null());
+    if let Some(t) = trash {
+        if !t.is_boolean() {
+            return Err(ApiError::validation(format!(
+                "body failed validation: body.in_trash should be a boolean, instead was `{t}`."
+            )));
+        }
+    }
+    let unarchiving = trash.and_then(Value::as_bool) == Some(false);
+    if page.in_trash && !unarchiving && (props.is_some() || body.get("icon").is_some()) {
+        return Err(ApiError::validation(
+            "Can't edit block that is archived. You must unarchive the block before editing.",
+        ));
+    }
+    let mut new_values = vec![];
+    if let Some(props) = props {
+        let Some(map) = props.as_object() else {
+            return Err(ApiError::validation(format!("body failed validation: body.properties should be an object, instead was `{props}`.")));
+        };
+        match &page.parent {
+            Parent::DataSource(ds_id) => {
+                let mut ids = state.ids.clone();
+                let ds = state.data_sources.get_mut(ds_id).expect("data source");
+                new_values = validate_writes(ds, map, &mut ids)?;
+                state.ids = ids;
+            }
+            _ => {
+                for (k, v) in map {
+                    if k != "title" {
+                        return Err(ApiError::validation(format!(
+                            "{k} is not a property that exists."
+                        )));
+                    }
+                    let items = v.get("title").unwrap_or(v);
+                    new_values.push((
+                        "title".to_string(),
+                        values::rich_text(items, "body.properties.title.title")?,
+                    ));
+                }
+            }
+        }
+    }
+    let now = state.clock.now();
+    let page = state.page_mut(&id).expect("page");
+    for (pid, v) in new_values {
+        page.props.insert(pid, v);
+    }
+    if let Some(t) = trash.and_then(Value::as_bool) {
+        page.in_trash = t;
+    }
+    if let Some(icon) = body.get("icon") {
+        page.icon = icon.clone();
+    }
+    if let Some(cover) = body.get("cover") {
+        page.cover = cover.clone();
+    }
+    page.last_edited_time = now;
+    let page = state.page(&id).expect("page");
+    Ok(state.page_json(page, version, None))
+}
+
+fn create_page(state: &mut State, body: &Value, version: ApiVersion) -> Result<Value, ApiError> {
+    let Some(parent) = body.get("parent").and_then(Value::as_object) else {
+        return Err(ApiError::validation(
+            "body failed validation: body.parent should be defined, instead was `undefined`.",
+        ));
+    };
+    let props = body
+        .get("properties")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let new_id = state.ids.uuid();
+    let id = if let Some(ds) = parent.get("data_source_id").and_then(Value::as_str) {
+        let ds = data_source_id(state, ds)?;
+        seed::create_page(state, &ds, new_id, &props)?
+    } else if let Some(db) = parent.get("database_id").and_then(Value::as_str) {
+        let ds = single_data_source(state, db)?;
+        seed::create_page(state, &ds, new_id, &props)?
+    } else if let Some(p) = parent.get("page_id").and_then(Value::as_str) {
+        let parent_id = page_id(state, p)?;
+        let mut title = json!([]);
+        for (k, v) in &props {
+            if k != "title" {
+                return Err(ApiError::validation(format!(
+                    "{k} is not a property that exists."
+                )));
+            }
+            title = values::rich_text(v.get("title").unwrap_or(v), "body.properties.title.title")?;
+        }
+        let now = state.clock.now();
+        let mut map = std::collections::BTreeMap::new();
+        map.insert("title".to_string(), title);
+        state.insert_page(Page {
+            id: new_id.clone(),
+            parent: Parent::Page(parent_id),
+            created_time: now,
+            last_edited_time: now,
+            in_trash: false,
+            icon: body.get("icon").cloned().unwrap_or(Value::Null),
+            cover: body.get("cover").cloned().unwrap_or(Value::Null),
+            props: map,
+        });
+        new_id
+    } else {
+        return Err(ApiError::validation(
+            "body failed validation. Fix one:\nbody.parent.page_id should be defined, instead was `undefined`.\nbody.parent.database_id should be defined, instead was `undefined`.\nbody.parent.data_source_id should be defined, instead was `undefined`.",
+        ));
+    };
+    Ok(state.page_json(state.page(&id).expect("page"), version, None))
+}
+
+fn property_item(state: &State, raw: &str, prop: &str) -> Result<Value, ApiError> {
+    let id = page_id(state, raw)?;
+    let page = state.page(&id).expect("page");
+    let rendered = match &page.parent {
+        Parent::DataSource(ds) => {
+            let ds = &state.data_sources[ds];
+            let schema = ds.property(prop).ok_or_else(|| {
+                ApiError::validation(format!("{prop} is not a property that exists."))
+            })?;
+            crate::model::render_property(schema, page)
+        }
+        _ if prop == "title" => {
+            json!({"id": "title", "type": "title", "title": page.props.get("title").cloned().unwrap_or(json!([]))})
+        }
+        _ => {
+            return Err(ApiError::validation(format!(
+                "{prop} is not a property that exists."
+            )))
+        }
+    };
+    let ty = rendered["type"].as_str().unwrap_or_default().to_string();
+    let pid = rendered["id"].clone();
+    if ty == "title" || ty == "rich_text" {
+        let items: Vec<Value> = rendered[&ty]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                let mut v = json!({"object": "property_item", "id": pid, "type": ty});
+                v[&ty] = item;
+                v
+            })
+            .collect();
+        let mut v = list(items, None, "property_item");
+        v["property_item"] = json!({"id": pid, "next_url": null, "type": ty});
+        v["property_item"][&ty] = json!({});
+        return Ok(v);
+    }
+    let mut v = json!({"object": "property_item", "id": pid, "type": ty});
+    v[&ty] = rendered[&ty].clone();
+    Ok(v)
+}
+
+fn create_comment(state: &mut State, body: &Value) -> Result<Value, ApiError> {
+    let rich = values::rich_text(
+        body.get("rich_text").unwrap_or(&Value::Null),
+        "body.rich_text",
+    )?;
+    let (page, discussion) = if let Some(p) = body
+        .get("parent")
+        .and_then(|p| p.get("page_id"))
+        .and_then(Value::as_str)
+    {
+        (page_id(state, p)?, None)
+    } else if let Some(d) = body.get("discussion_id").and_then(Value::as_str) {
+        let d = ids::normalize(d).unwrap_or_default();
+        let c = state
+            .comments
+            .iter()
+            .find(|c| c.discussion_id == d)
+            .ok_or_else(|| not_found(state, "discussion", &d))?;
+        (c.page_id.clone(), Some(d))
+    } else {
+        return Err(ApiError::validation(
+            "body failed validation. Fix one:\nbody.parent should be defined, instead was `undefined`.\nbody.discussion_id should be defined, instead was `undefined`.",
+        ));
+    };
+    let id = state.ids.uuid();
+    let discussion_id = discussion.unwrap_or_else(|| state.ids.uuid());
+    let now = state.clock.now();
+    let c = Comment {
+        id,
+        page_id: page,
+        discussion_id,
+        created_time: now,
+        rich_text: rich,
+    };
+    let v = state.comment_json(&c);
+    state.comments.push(c);
+    Ok(v)
+}
+
+fn list_comments(state: &State, call: &Call) -> Result<Value, ApiError> {
+    let Some(block) = call.query_all("block_id").into_iter().next() else {
+        return Err(ApiError::validation(
+            "query failed validation: query.block_id should be defined, instead was `undefined`.",
+        ));
+    };
+    let id = block_id(state, &block)?;
+    let page_size = call
+        .query_all("page_size")
+        .first()
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(100)
+        .clamp(1, 100);
+    let all: Vec<&Comment> = state.comments.iter().filter(|c| c.page_id == id).collect();
+    let start = match call.query_all("start_cursor").first() {
+        Some(cur) => all
+            .iter()
+            .position(|c| &c.id == cur)
+            .ok_or_else(|| ApiError::validation("start_cursor is not valid."))?,
+        None => 0,
+    };
+    let end = (start + page_size).min(all.len());
+    let next = (end < all.len()).then(|| all[end].id.clone());
+    Ok(list(
+        all[start..end]
+            .iter()
+            .map(|c| state.comment_json(c))
+            .collect(),
+        next,
+        "comment",
+    ))
+}
+
+fn delete_block(state: &mut State, raw: &str) -> Result<Value, ApiError> {
+    let id = block_id(state, raw)?;
+    let now = state.clock.now();
+    if let Some(p) = state.page_mut(&id) {
+        p.in_trash = true;
+        p.last_edited_time = now;
+    } else if let Some(db) = state.databases.get_mut(&id) {
+        db.in_trash = true;
+        db.last_edited_time = now;
+    }
+    Ok(state.block_json(&id).expect("block"))
+}
+
+fn create_database(
+    state: &mut State,
+    body: &Value,
+    version: ApiVersion,
+) -> Result<Value, ApiError> {
+    let Some(parent) = body
+        .get("parent")
+        .and_then(|p| p.get("page_id"))
+        .and_then(Value::as_str)
+    else {
+        return Err(ApiError::validation("body failed validation: body.parent.page_id should be defined, instead was `undefined`."));
+    };
+    let parent = page_id(state, parent)?;
+    let title = crate::model::plain_text(&values::rich_text(
+        body.get("title").unwrap_or(&json!([])),
+        "body.title",
+    )?);
+    let props = body
+        .get("initial_data_source")
+        .and_then(|d| d.get("properties"))
+        .or(body.get("properties"))
+        .cloned()
+        .unwrap_or(json!({}));
+    let id = state.ids.uuid();
+    let now = state.clock.now();
+    state.databases.insert(
+        id.clone(),
+        crate::model::Database {
+            id: id.clone(),
+            title: title.clone(),
+            parent_page_id: Some(parent),
+            data_sources: vec![],
+            created_time: now,
+            last_edited_time: now,
+            in_trash: false,
+        },
+    );
+    seed::add_data_source(
+        state,
+        &id,
+        &json!({"name": title, "properties": schema_spec(&props)?}),
+        &title,
+    )
+    .map_err(|e| ApiError::validation(e.0))?;
+    Ok(state.database_json(&state.databases[&id], version))
+}
+
+fn create_data_source(state: &mut State, body: &Value) -> Result<Value, ApiError> {
+    let Some(db) = body
+        .get("parent")
+        .and_then(|p| p.get("database_id"))
+        .and_then(Value::as_str)
+    else {
+        return Err(ApiError::validation("body failed validation: body.parent.database_id should be defined, instead was `undefined`."));
+    };
+    let db = database_id(state, db)?;
+    let title = crate::model::plain_text(&values::rich_text(
+        body.get("title").unwrap_or(&json!([])),
+        "body.title",
+    )?);
+    let props = body.get("properties").cloned().unwrap_or(json!({}));
+    let spec = json!({"name": title, "properties": schema_spec(&props)?, "icon": body.get("icon").cloned().unwrap_or(Value::Null)});
+    let id =
+        seed::add_data_source(state, &db, &spec, &title).map_err(|e| ApiError::validation(e.0))?;
+    Ok(state.data_source_json(&state.data_sources[&id]))
+}
+
+/// Converts Notion's schema write shape (`{"Name": {"type":"title","title":{}}}`) to the seed's.
+fn schema_spec(props: &Value) -> Result<Value, ApiError> {
+    let mut out = Map::new();
+    for (name, spec) in props.as_object().into_iter().flatten() {
+        let ty = spec
+            .get("type")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| {
+                PropKind::ALL
+                    .iter()
+                    .map(|k| k.as_str())
+                    .find(|k| spec.get(*k).is_some())
+                    .map(str::to_string)
+            })
+            .ok_or_else(|| {
+                ApiError::validation(format!(
+                    "body failed validation: body.properties.{name}.type should be defined."
+                ))
+            })?;
+        let mut s = json!({"type": ty});
+        if let Some(opts) = spec
+            .get(&ty)
+            .and_then(|c| c.get("options"))
+            .and_then(Value::as_array)
+        {
+            s["options"] = opts.iter().filter_map(|o| o.get("name").cloned()).collect();
+        }
+        if let Some(prefix) = spec.get(&ty).and_then(|c| c.get("prefix")) {
+            s["prefix"] = prefix.clone();
+        }
+        out.insert(name.clone(), s);
+    }
+    Ok(Value::Object(out))
+}
+
+fn update_data_source(state: &mut State, raw: &str, body: &Value) -> Result<Value, ApiError> {
+    let id = data_source_id(state, raw)?;
+    if body.get("properties").is_some() {
+        return Err(ApiError::invalid_request("The sandbox does not change data source schemas through the API; edit the seed instead."));
+    }
+    let now = state.clock.now();
+    let ds = state.data_sources.get_mut(&id).expect("data source");
+    if let Some(t) = body
+        .get("in_trash")
+        .or(body.get("archived"))
+        .and_then(Value::as_bool)
+    {
+        ds.in_trash = t;
+    }
+    if let Some(title) = body.get("title") {
+        ds.name = crate::model::plain_text(&values::rich_text(title, "body.title")?);
+    }
+    ds.last_edited_time = now;
+    Ok(state.data_source_json(&state.data_sources[&id]))
+}
+
+fn search(state: &State, body: &Value, version: ApiVersion) -> Result<Value, ApiError> {
+    let q = body
+        .get("query")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_lowercase();
+    let object = body
+        .get("filter")
+        .and_then(|f| f.get("value"))
+        .and_then(Value::as_str);
+    let mut results = vec![];
+    if object != Some("page") {
+        for ds in state.data_sources.values() {
+            if state.is_shared(&ds.database_id)
+                && !ds.in_trash
+                && ds.name.to_lowercase().contains(&q)
+            {
+                results.push(state.data_source_json(ds));
+            }
+        }
+    }
+    if object != Some("data_source") && object != Some("database") {
+        for p in &state.pages {
+            if p.in_trash {
+                continue;
+            }
+            // Notion's search index lags: pages are found by title words, never by id.
+            if !q.is_empty() && !state.page_title(p).to_lowercase().contains(&q) {
+                continue;
+            }
+            if page_id(state, &p.id).is_ok() {
+                results.push(state.page_json(p, version, None));
+            }
+        }
+    }
+    results.truncate(100);
+    let mut v = list(results, None, "page_or_data_source");
+    v["page_or_data_source"] = json!({});
+    Ok(v)
+}

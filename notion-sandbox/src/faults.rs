@@ -1,0 +1,247 @@
+//! Scripted faults and the rate limiter.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::IdGen;
+
+/// What a fault does to a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FaultKind {
+    /// Wait this long before answering (the answer itself is normal unless another fault fires too).
+    Latency { ms: u64 },
+    /// Answer with Notion's error body for this status (500, 502, 503, 504, 529, 429, …).
+    Status {
+        status: u16,
+        #[serde(default)]
+        retry_after: Option<u64>,
+    },
+    /// Close the connection in the middle of the response (the request is not processed).
+    Drop,
+    /// An HTML error page, as a proxy in front of Notion sends (the request is not processed).
+    Html { status: u16 },
+    /// Process the request, then send only the first half of the JSON answer.
+    TruncatedJson,
+}
+
+/// A fault for the next `times` matching requests (all of them when `None`), or for a `fraction`
+/// of them, optionally only for one method and paths starting with `path`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fault {
+    #[serde(flatten)]
+    pub kind: FaultKind,
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub times: Option<u32>,
+    #[serde(default)]
+    pub fraction: Option<f64>,
+}
+
+impl Fault {
+    pub fn new(kind: FaultKind) -> Self {
+        Fault {
+            kind,
+            path: None,
+            method: None,
+            times: None,
+            fraction: None,
+        }
+    }
+    pub fn latency_ms(ms: u64) -> Self {
+        Self::new(FaultKind::Latency { ms })
+    }
+    pub fn status(status: u16) -> Self {
+        Self::new(FaultKind::Status {
+            status,
+            retry_after: None,
+        })
+    }
+    pub fn rate_limited(retry_after: u64) -> Self {
+        Self::new(FaultKind::Status {
+            status: 429,
+            retry_after: Some(retry_after),
+        })
+    }
+    pub fn drop_connection() -> Self {
+        Self::new(FaultKind::Drop)
+    }
+    pub fn html(status: u16) -> Self {
+        Self::new(FaultKind::Html { status })
+    }
+    pub fn truncated_json() -> Self {
+        Self::new(FaultKind::TruncatedJson)
+    }
+    /// Only the next `n` matching requests.
+    pub fn times(mut self, n: u32) -> Self {
+        self.times = Some(n);
+        self
+    }
+    /// Only paths starting with this prefix (e.g. `/v1/pages`).
+    pub fn path(mut self, prefix: &str) -> Self {
+        self.path = Some(prefix.to_string());
+        self
+    }
+    pub fn method(mut self, method: &str) -> Self {
+        self.method = Some(method.to_ascii_uppercase());
+        self
+    }
+    /// Each matching request is hit with this probability (deterministic sequence).
+    pub fn fraction(mut self, f: f64) -> Self {
+        self.fraction = Some(f);
+        self
+    }
+
+    fn matches(&self, method: &str, path: &str) -> bool {
+        self.method
+            .as_deref()
+            .map(|m| m.eq_ignore_ascii_case(method))
+            .unwrap_or(true)
+            && self
+                .path
+                .as_deref()
+                .map(|p| path.starts_with(p))
+                .unwrap_or(true)
+    }
+}
+
+/// What the faults decided for one request.
+#[derive(Debug, Default)]
+pub struct Decision {
+    pub latency_ms: u64,
+    pub terminal: Option<FaultKind>,
+}
+
+#[derive(Debug, Default)]
+pub struct FaultSet {
+    pub faults: Vec<Fault>,
+}
+
+impl FaultSet {
+    pub fn decide(&mut self, method: &str, path: &str, rng: &mut IdGen) -> Decision {
+        let mut d = Decision::default();
+        for f in self.faults.iter_mut() {
+            if !f.matches(method, path) || f.times == Some(0) {
+                continue;
+            }
+            let is_terminal = !matches!(f.kind, FaultKind::Latency { .. });
+            if is_terminal && d.terminal.is_some() {
+                continue;
+            }
+            if let Some(p) = f.fraction {
+                if rng.fraction() >= p {
+                    continue;
+                }
+            }
+            if let Some(n) = f.times.as_mut() {
+                *n -= 1;
+            }
+            match &f.kind {
+                FaultKind::Latency { ms } => d.latency_ms += ms,
+                k => d.terminal = Some(k.clone()),
+            }
+        }
+        self.faults.retain(|f| f.times != Some(0));
+        d
+    }
+}
+
+/// A token bucket: `rps` requests a second on average, bursts of up to `burst`.
+#[derive(Debug)]
+pub struct TokenBucket {
+    pub rps: f64,
+    pub burst: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl TokenBucket {
+    pub fn new(rps: f64, burst: u32) -> Self {
+        let burst = f64::from(burst.max(1));
+        TokenBucket {
+            rps,
+            burst,
+            tokens: burst,
+            last: Instant::now(),
+        }
+    }
+
+    /// Takes a token, or says how many seconds until one is available.
+    pub fn take(&mut self) -> Result<(), f64> {
+        let now = Instant::now();
+        self.tokens =
+            (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rps).min(self.burst);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err((1.0 - self.tokens) / self.rps)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_counted_and_exhausted_faults_removed() {
+        let mut set = FaultSet {
+            faults: vec![Fault::status(503).times(2).path("/v1/pages")],
+        };
+        let mut rng = IdGen::new(1);
+        assert!(set
+            .decide("GET", "/v1/users/me", &mut rng)
+            .terminal
+            .is_none());
+        assert!(set
+            .decide("PATCH", "/v1/pages/x", &mut rng)
+            .terminal
+            .is_some());
+        assert!(set
+            .decide("PATCH", "/v1/pages/x", &mut rng)
+            .terminal
+            .is_some());
+        assert!(set
+            .decide("PATCH", "/v1/pages/x", &mut rng)
+            .terminal
+            .is_none());
+        assert!(set.faults.is_empty());
+    }
+
+    #[test]
+    fn fraction_hits_about_that_share() {
+        let mut set = FaultSet {
+            faults: vec![Fault::status(500).fraction(0.25)],
+        };
+        let mut rng = IdGen::new(9);
+        let hits = (0..4000)
+            .filter(|_| set.decide("GET", "/", &mut rng).terminal.is_some())
+            .count();
+        assert!((800..1200).contains(&hits), "{hits}");
+    }
+
+    #[test]
+    fn bucket_allows_burst_then_refuses() {
+        let mut b = TokenBucket::new(3.0, 2);
+        assert!(b.take().is_ok());
+        assert!(b.take().is_ok());
+        let wait = b.take().unwrap_err();
+        assert!(wait > 0.0 && wait <= 1.0 / 3.0 + 0.01, "{wait}");
+    }
+
+    #[test]
+    fn faults_parse_from_json() {
+        let f: Fault =
+            serde_json::from_str(r#"{"type":"status","status":503,"times":2,"path":"/v1/pages"}"#)
+                .unwrap();
+        assert_eq!(f, Fault::status(503).times(2).path("/v1/pages"));
+        let f: Fault = serde_json::from_str(r#"{"type":"latency","ms":500}"#).unwrap();
+        assert_eq!(f, Fault::latency_ms(500));
+    }
+}

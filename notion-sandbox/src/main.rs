@@ -1,0 +1,80 @@
+//! `notion-sandbox --port 8787 --seed zh [--rps 3]`: a local Notion API for trying git-notion.
+
+use std::time::Duration;
+
+use clap::Parser;
+use notion_sandbox::{Sandbox, SandboxConfig};
+
+/// A faithful local stand-in for the Notion API (Notion-Version 2025-09-03).
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8787)]
+    port: u16,
+    /// Address to bind (loopback by default).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Seed: a built-in name (zh, en) or a JSON file.
+    #[arg(long, default_value = "zh")]
+    seed: String,
+    /// Rate limit in requests per second (Notion's is 3); off when not given.
+    #[arg(long)]
+    rps: Option<f64>,
+    /// Burst allowed above the average rate.
+    #[arg(long, default_value_t = 5)]
+    burst: u32,
+}
+
+fn main() {
+    let args = Args::parse();
+    let seed = match notion_sandbox::seed::load(&args.seed) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("notion-sandbox: {e}");
+            std::process::exit(2);
+        }
+    };
+    let config = SandboxConfig {
+        addr: format!("{}:{}", args.host, args.port),
+        rps: args.rps,
+        burst: args.burst,
+        threads: 4,
+    };
+    let sb = match Sandbox::start(&seed, config) {
+        Ok(sb) => sb,
+        Err(e) => {
+            eprintln!("notion-sandbox: {e}");
+            std::process::exit(2);
+        }
+    };
+    println!("notion-sandbox listening on {}", sb.base_url());
+    println!();
+    println!("  export GIT_NOTION_API_URL={}", sb.base_url());
+    println!("  export NOTION_TOKEN={}", sb.token());
+    {
+        let state = sb.state();
+        let mut dbs: Vec<_> = state.databases.values().collect();
+        dbs.sort_by_key(|d| d.created_time);
+        for db in dbs {
+            println!(
+                "  database {} ({}): {} data source(s)",
+                db.id,
+                db.title,
+                db.data_sources.len()
+            );
+        }
+    }
+    match args.rps {
+        Some(r) => println!("  rate limit: {r} requests/s, burst {}", args.burst),
+        None => println!("  rate limit: off"),
+    }
+    println!();
+    println!(
+        "State: GET {0}/__sandbox/state   Request log: GET {0}/__sandbox/log   Ctrl-C stops.",
+        sb.base_url()
+    );
+    loop {
+        std::thread::sleep(Duration::from_secs(3600));
+    }
+}

@@ -1,0 +1,500 @@
+//! `POST /v1/data_sources/{id}/query`: filters, sorts, cursors, `page_size`, the 10,000-row cap.
+
+use std::cmp::Ordering;
+
+use serde_json::{json, Value};
+
+use crate::error::ApiError;
+use crate::model::{plain_text, render_property, DataSource, Page, PropKind, State};
+use crate::values::parse_date;
+
+pub struct QueryResult {
+    pub results: Vec<usize>,
+    pub next_cursor: Option<String>,
+    pub incomplete: bool,
+}
+
+/// Runs a query over a data source's pages (indexes into `state.pages`).
+pub fn run(state: &State, ds: &DataSource, body: &Value) -> Result<QueryResult, ApiError> {
+    let page_size = match body.get("page_size") {
+        None | Some(Value::Null) => 100,
+        Some(v) => match v.as_u64() {
+            Some(n) if (1..=100).contains(&n) => n as usize,
+            Some(n) if n > 100 => {
+                return Err(ApiError::validation(format!(
+                    "body failed validation: body.page_size should be ≤ `100`, instead was `{n}`."
+                )))
+            }
+            _ => {
+                return Err(ApiError::validation(format!(
+                    "body failed validation: body.page_size should be a positive integer, instead was `{v}`."
+                )))
+            }
+        },
+    };
+    let filter = body.get("filter").filter(|f| !f.is_null());
+    if let Some(f) = filter {
+        check_filter(ds, f, 0)?;
+    }
+    let sorts = parse_sorts(ds, body.get("sorts"))?;
+    let in_trash = body
+        .get("in_trash")
+        .or(body.get("archived"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+
+    let mut rows: Vec<usize> = state
+        .pages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| matches!(&p.parent, crate::model::Parent::DataSource(id) if id == &ds.id))
+        .filter(|(_, p)| p.in_trash == in_trash)
+        .filter(|(_, p)| filter.map(|f| matches(ds, p, f)).unwrap_or(true))
+        .map(|(i, _)| i)
+        .collect();
+    if !sorts.is_empty() {
+        rows.sort_by(|a, b| {
+            for s in &sorts {
+                let o = compare(ds, &state.pages[*a], &state.pages[*b], s);
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            Ordering::Equal
+        });
+    }
+
+    let start = match body.get("start_cursor").and_then(Value::as_str) {
+        None => 0,
+        Some(cursor) => rows.iter().position(|i| state.pages[*i].id == cursor).ok_or_else(|| {
+            ApiError::validation(format!(
+                "body failed validation: body.start_cursor should be a valid cursor, instead was `\"{cursor}\"`."
+            ))
+        })?,
+    };
+    let cap = state.query_row_cap;
+    let end = (start + page_size).min(rows.len());
+    if start >= cap {
+        return Ok(QueryResult {
+            results: vec![],
+            next_cursor: None,
+            incomplete: true,
+        });
+    }
+    let end_capped = end.min(cap);
+    let incomplete = end_capped < rows.len() && end_capped == cap;
+    let has_more = end_capped < rows.len() && !incomplete;
+    Ok(QueryResult {
+        results: rows[start..end_capped].to_vec(),
+        next_cursor: if has_more {
+            Some(state.pages[rows[end_capped]].id.clone())
+        } else {
+            None
+        },
+        incomplete,
+    })
+}
+
+const TEXT_CONDS: &[&str] = &[
+    "equals",
+    "does_not_equal",
+    "contains",
+    "does_not_contain",
+    "starts_with",
+    "ends_with",
+    "is_empty",
+    "is_not_empty",
+];
+const NUMBER_CONDS: &[&str] = &[
+    "equals",
+    "does_not_equal",
+    "greater_than",
+    "less_than",
+    "greater_than_or_equal_to",
+    "less_than_or_equal_to",
+    "is_empty",
+    "is_not_empty",
+];
+const OPTION_CONDS: &[&str] = &["equals", "does_not_equal", "is_empty", "is_not_empty"];
+const MULTI_CONDS: &[&str] = &["contains", "does_not_contain", "is_empty", "is_not_empty"];
+const CHECKBOX_CONDS: &[&str] = &["equals", "does_not_equal"];
+const DATE_CONDS: &[&str] = &[
+    "equals",
+    "before",
+    "after",
+    "on_or_before",
+    "on_or_after",
+    "is_empty",
+    "is_not_empty",
+    "past_week",
+    "past_month",
+    "past_year",
+    "next_week",
+    "next_month",
+    "next_year",
+    "this_week",
+];
+
+fn filter_type_allowed(kind: PropKind, key: &str) -> bool {
+    match kind {
+        PropKind::Title | PropKind::RichText => key == "title" || key == "rich_text",
+        PropKind::CreatedTime | PropKind::LastEditedTime => key == kind.as_str() || key == "date",
+        k => key == k.as_str(),
+    }
+}
+
+fn conds_for(key: &str) -> &'static [&'static str] {
+    match key {
+        "title" | "rich_text" | "url" => TEXT_CONDS,
+        "number" | "unique_id" => NUMBER_CONDS,
+        "status" | "select" => OPTION_CONDS,
+        "multi_select" => MULTI_CONDS,
+        "checkbox" => CHECKBOX_CONDS,
+        _ => DATE_CONDS,
+    }
+}
+
+/// Checks a filter's shape before running it: compound filters nest at most two levels deep,
+/// property names exist, and the condition type fits the property's type.
+fn check_filter(ds: &DataSource, f: &Value, depth: usize) -> Result<(), ApiError> {
+    let Some(obj) = f.as_object() else {
+        return Err(ApiError::validation(format!(
+            "body failed validation: body.filter should be an object, instead was `{f}`."
+        )));
+    };
+    for op in ["and", "or"] {
+        if let Some(list) = obj.get(op) {
+            if depth >= 2 {
+                return Err(ApiError::validation(
+                    "body failed validation: body.filter compound filters can be nested at most two levels deep.",
+                ));
+            }
+            let Some(items) = list.as_array() else {
+                return Err(ApiError::validation(format!(
+                    "body failed validation: body.filter.{op} should be an array."
+                )));
+            };
+            if items.len() > 100 {
+                return Err(ApiError::validation(format!(
+                    "body failed validation: body.filter.{op}.length should be ≤ `100`, instead was `{}`.",
+                    items.len()
+                )));
+            }
+            for item in items {
+                check_filter(ds, item, depth + 1)?;
+            }
+            return Ok(());
+        }
+    }
+    if let Some(ts) = obj.get("timestamp").and_then(Value::as_str) {
+        if ts != "created_time" && ts != "last_edited_time" {
+            return Err(ApiError::validation(format!(
+                "body failed validation: body.filter.timestamp should be `\"created_time\"` or `\"last_edited_time\"`, instead was `\"{ts}\"`."
+            )));
+        }
+        let cond = obj.get(ts).and_then(Value::as_object).ok_or_else(|| {
+            ApiError::validation(format!("body failed validation: body.filter.{ts} should be defined, instead was `undefined`."))
+        })?;
+        return check_conds(cond, DATE_CONDS, ts);
+    }
+    let Some(prop) = obj.get("property").and_then(Value::as_str) else {
+        return Err(ApiError::validation(
+            "body failed validation: body.filter.property should be defined, instead was `undefined`.",
+        ));
+    };
+    let Some(schema) = ds.property(prop) else {
+        return Err(ApiError::validation(format!(
+            "Could not find property with name or id: {prop}"
+        )));
+    };
+    let type_keys: Vec<&String> = obj
+        .keys()
+        .filter(|k| k.as_str() != "property" && k.as_str() != "type")
+        .collect();
+    let Some(key) = type_keys.first() else {
+        return Err(ApiError::validation(format!(
+            "body failed validation: body.filter.{} should be defined, instead was `undefined`.",
+            schema.kind.as_str()
+        )));
+    };
+    if !filter_type_allowed(schema.kind, key) {
+        return Err(ApiError::validation(format!(
+            "body failed validation: body.filter.{key} does not match the type of property \"{}\" ({}).",
+            schema.name,
+            schema.kind.as_str()
+        )));
+    }
+    let cond = obj[key.as_str()].as_object().ok_or_else(|| {
+        ApiError::validation(format!(
+            "body failed validation: body.filter.{key} should be an object."
+        ))
+    })?;
+    check_conds(cond, conds_for(key), key)
+}
+
+fn check_conds(
+    cond: &serde_json::Map<String, Value>,
+    allowed: &[&str],
+    key: &str,
+) -> Result<(), ApiError> {
+    if cond.len() != 1 {
+        return Err(ApiError::validation(format!(
+            "body failed validation: body.filter.{key} should have exactly one condition, instead had {}.",
+            cond.len()
+        )));
+    }
+    let (c, _) = cond.iter().next().expect("one");
+    if !allowed.contains(&c.as_str()) {
+        return Err(ApiError::validation(format!(
+            "body failed validation: body.filter.{key}.{c} is not a supported condition; use one of {}.",
+            allowed.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+fn matches(ds: &DataSource, page: &Page, f: &Value) -> bool {
+    if let Some(items) = f.get("and").and_then(Value::as_array) {
+        return items.iter().all(|i| matches(ds, page, i));
+    }
+    if let Some(items) = f.get("or").and_then(Value::as_array) {
+        return items.iter().any(|i| matches(ds, page, i));
+    }
+    if let Some(ts) = f.get("timestamp").and_then(Value::as_str) {
+        let t = if ts == "created_time" {
+            page.created_time
+        } else {
+            page.last_edited_time
+        };
+        return date_matches(Some(t), &f[ts]);
+    }
+    let schema = ds
+        .property(f["property"].as_str().unwrap_or_default())
+        .expect("checked");
+    let rendered = render_property(schema, page);
+    let value = &rendered[schema.kind.as_str()];
+    let (key, cond) = f
+        .as_object()
+        .and_then(|o| {
+            o.iter()
+                .find(|(k, _)| k.as_str() != "property" && k.as_str() != "type")
+        })
+        .expect("checked");
+    let (c, arg) = cond
+        .as_object()
+        .and_then(|o| o.iter().next())
+        .expect("checked");
+    match schema.kind {
+        PropKind::Title | PropKind::RichText => text_matches(&plain_text(value), c, arg),
+        PropKind::Url => text_matches(value.as_str().unwrap_or(""), c, arg),
+        PropKind::Number => number_matches(value.as_f64(), c, arg),
+        PropKind::UniqueId => number_matches(value.get("number").and_then(Value::as_f64), c, arg),
+        PropKind::Status | PropKind::Select => {
+            let name = value.get("name").and_then(Value::as_str);
+            match c.as_str() {
+                "equals" => name.is_some() && name == arg.as_str(),
+                "does_not_equal" => name != arg.as_str(),
+                "is_empty" => name.is_none(),
+                _ => name.is_some(),
+            }
+        }
+        PropKind::MultiSelect => {
+            let names: Vec<&str> = value
+                .as_array()
+                .map(|a| a.iter().filter_map(|o| o["name"].as_str()).collect())
+                .unwrap_or_default();
+            match c.as_str() {
+                "contains" => names.contains(&arg.as_str().unwrap_or_default()),
+                "does_not_contain" => !names.contains(&arg.as_str().unwrap_or_default()),
+                "is_empty" => names.is_empty(),
+                _ => !names.is_empty(),
+            }
+        }
+        PropKind::Checkbox => {
+            let b = value.as_bool().unwrap_or(false);
+            match c.as_str() {
+                "equals" => Some(b) == arg.as_bool(),
+                _ => Some(b) != arg.as_bool(),
+            }
+        }
+        PropKind::Date => date_matches(
+            value
+                .get("start")
+                .and_then(Value::as_str)
+                .and_then(parse_date),
+            cond_value(key, cond),
+        ),
+        PropKind::CreatedTime | PropKind::LastEditedTime => {
+            date_matches(value.as_str().and_then(parse_date), cond_value(key, cond))
+        }
+    }
+}
+
+fn cond_value<'a>(_key: &str, cond: &'a Value) -> &'a Value {
+    cond
+}
+
+/// Text conditions: `contains`, `starts_with` and `ends_with` ignore case, as Notion's search does;
+/// `equals` is exact.
+fn text_matches(text: &str, c: &str, arg: &Value) -> bool {
+    let a = arg.as_str().unwrap_or_default();
+    let (tl, al) = (text.to_lowercase(), a.to_lowercase());
+    match c {
+        "equals" => text == a,
+        "does_not_equal" => text != a,
+        "contains" => tl.contains(&al),
+        "does_not_contain" => !tl.contains(&al),
+        "starts_with" => tl.starts_with(&al),
+        "ends_with" => tl.ends_with(&al),
+        "is_empty" => text.is_empty(),
+        _ => !text.is_empty(),
+    }
+}
+
+fn number_matches(n: Option<f64>, c: &str, arg: &Value) -> bool {
+    let a = arg.as_f64();
+    match (c, n, a) {
+        ("is_empty", n, _) => n.is_none(),
+        ("is_not_empty", n, _) => n.is_some(),
+        ("equals", Some(n), Some(a)) => n == a,
+        ("does_not_equal", n, Some(a)) => n != Some(a),
+        ("greater_than", Some(n), Some(a)) => n > a,
+        ("less_than", Some(n), Some(a)) => n < a,
+        ("greater_than_or_equal_to", Some(n), Some(a)) => n >= a,
+        ("less_than_or_equal_to", Some(n), Some(a)) => n <= a,
+        _ => false,
+    }
+}
+
+fn date_matches(t: Option<jiff::Timestamp>, cond: &Value) -> bool {
+    let Some((c, arg)) = cond.as_object().and_then(|o| o.iter().next()) else {
+        return false;
+    };
+    match c.as_str() {
+        "is_empty" => return t.is_none(),
+        "is_not_empty" => return t.is_some(),
+        _ => {}
+    }
+    let Some(t) = t else { return false };
+    let Some(a) = arg.as_str().and_then(parse_date) else {
+        return false;
+    };
+    match c.as_str() {
+        "equals" => t == a,
+        "before" => t < a,
+        "after" => t > a,
+        "on_or_before" => t <= a,
+        "on_or_after" => t >= a,
+        _ => false,
+    }
+}
+
+enum SortKey {
+    Property(String),
+    Created,
+    Edited,
+}
+
+struct Sort {
+    key: SortKey,
+    descending: bool,
+}
+
+fn parse_sorts(ds: &DataSource, v: Option<&Value>) -> Result<Vec<Sort>, ApiError> {
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        return Ok(vec![]);
+    };
+    let Some(items) = v.as_array() else {
+        return Err(ApiError::validation(
+            "body failed validation: body.sorts should be an array.",
+        ));
+    };
+    let mut out = vec![];
+    for (i, s) in items.iter().enumerate() {
+        let descending = match s.get("direction").and_then(Value::as_str) {
+            Some("ascending") => false,
+            Some("descending") => true,
+            _ => {
+                return Err(ApiError::validation(format!(
+                    "body failed validation: body.sorts[{i}].direction should be `\"ascending\"` or `\"descending\"`."
+                )))
+            }
+        };
+        let key = if let Some(p) = s.get("property").and_then(Value::as_str) {
+            let schema = ds.property(p).ok_or_else(|| {
+                ApiError::validation(format!("Could not find sort property with name or id: {p}"))
+            })?;
+            SortKey::Property(schema.id.clone())
+        } else {
+            match s.get("timestamp").and_then(Value::as_str) {
+                Some("created_time") => SortKey::Created,
+                Some("last_edited_time") => SortKey::Edited,
+                _ => {
+                    return Err(ApiError::validation(format!(
+                        "body failed validation: body.sorts[{i}] should have a property or a timestamp."
+                    )))
+                }
+            }
+        };
+        out.push(Sort { key, descending });
+    }
+    Ok(out)
+}
+
+fn sort_value(ds: &DataSource, page: &Page, key: &SortKey) -> Value {
+    match key {
+        SortKey::Created => json!(page.created_time.as_millisecond()),
+        SortKey::Edited => json!(page.last_edited_time.as_millisecond()),
+        SortKey::Property(id) => {
+            let schema = ds
+                .properties
+                .iter()
+                .find(|p| &p.id == id)
+                .expect("sort property");
+            let r = render_property(schema, page);
+            let v = &r[schema.kind.as_str()];
+            match schema.kind {
+                PropKind::Title | PropKind::RichText => json!(plain_text(v)),
+                PropKind::Status | PropKind::Select => {
+                    // Notion sorts options in their schema order.
+                    let pos = v["name"]
+                        .as_str()
+                        .and_then(|n| schema.options.iter().position(|o| o.name == n));
+                    pos.map(|p| json!(p)).unwrap_or(Value::Null)
+                }
+                PropKind::Date => v
+                    .get("start")
+                    .and_then(Value::as_str)
+                    .and_then(parse_date)
+                    .map(|t| json!(t.as_millisecond()))
+                    .unwrap_or(Value::Null),
+                PropKind::UniqueId => v.get("number").cloned().unwrap_or(Value::Null),
+                PropKind::CreatedTime => json!(page.created_time.as_millisecond()),
+                PropKind::LastEditedTime => json!(page.last_edited_time.as_millisecond()),
+                _ => v.clone(),
+            }
+        }
+    }
+}
+
+fn compare(ds: &DataSource, a: &Page, b: &Page, s: &Sort) -> Ordering {
+    let (va, vb) = (sort_value(ds, a, &s.key), sort_value(ds, b, &s.key));
+    // Empty values sort last whatever the direction, as in Notion.
+    let o = match (&va, &vb) {
+        (Value::Null, Value::Null) => return Ordering::Equal,
+        (Value::Null, _) => return Ordering::Greater,
+        (_, Value::Null) => return Ordering::Less,
+        (Value::Number(x), Value::Number(y)) => x
+            .as_f64()
+            .partial_cmp(&y.as_f64())
+            .unwrap_or(Ordering::Equal),
+        (Value::String(x), Value::String(y)) => x.cmp(y),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        _ => Ordering::Equal,
+    };
+    if s.descending {
+        o.reverse()
+    } else {
+        o
+    }
+}
