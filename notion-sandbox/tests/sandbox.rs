@@ -1322,3 +1322,29 @@ fn binary_refuses_a_missing_seed_with_exit_2() {
         "{err}"
     );
 }
+
+#[test]
+fn the_default_cap_is_notions_ten_thousand_rows() {
+    let sb = Sandbox::start(&many_pages_seed(10_050, None), SandboxConfig::default()).unwrap();
+    let c = Client::new(&sb);
+    let ds = "55555555555545558555555555555555";
+    let mut cursor = Value::Null;
+    let mut rows = 0;
+    let mut requests = 0;
+    let last = loop {
+        let mut body = json!({});
+        if !cursor.is_null() {
+            body["start_cursor"] = cursor.clone();
+        }
+        let q = query(&c, ds, body);
+        requests += 1;
+        rows += q["results"].as_array().unwrap().len();
+        if q["has_more"] == false {
+            break q;
+        }
+        cursor = q["next_cursor"].clone();
+    };
+    assert_eq!(rows, 10_000);
+    assert_eq!(requests, 100);
+    assert_eq!(last["request_status"]["type"], "incomplete");
+}
