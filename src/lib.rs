@@ -5,3 +5,7 @@
 
 /// The Notion API version git-notion speaks (data sources).
 pub const NOTION_VERSION: &str = "2025-09-03";
+
+pub mod config;
+pub mod message;
+pub mod tickets;

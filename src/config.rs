@@ -1,0 +1,581 @@
+//! Configuration: `.git-notion.toml` (committed, no secrets), layered as built-in defaults < user config
+//! < repository config < `GIT_NOTION_*` environment. Everything is validated on load: TOML errors carry
+//! line and column, unknown keys are reported, ticket patterns are compiled, secrets are refused.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::tickets::{Extractor, DEFAULT_PATTERN};
+
+/// The file name of the repository config.
+pub const FILE_NAME: &str = ".git-notion.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{origin}: {message}")]
+    Toml { origin: String, message: String },
+    #[error("{origin}: `{key}` looks like a secret. git-notion reads the token only from the NOTION_TOKEN environment variable (NOTION_API_KEY and NOTION_API_TOKEN work too), never from a file: remove it from {origin} and revoke it if the file was shared")]
+    SecretInFile { origin: String, key: String },
+    #[error("{origin}: ticket pattern {pattern:?} does not compile: {error}")]
+    BadPattern {
+        origin: String,
+        pattern: String,
+        error: String,
+    },
+    #[error("{origin}: database {value:?} is not a Notion database URL or id (32 hex digits, with or without dashes)")]
+    BadDatabase { origin: String, value: String },
+    #[error("no Notion token: set NOTION_TOKEN to your integration's secret (https://www.notion.so/my-integrations), e.g. `export NOTION_TOKEN=ntn_…`")]
+    MissingToken,
+    #[error("GIT_NOTION_API_URL={url:?} is refused: plain http is allowed only to loopback (127.0.0.1, localhost, [::1]); use https")]
+    InsecureApiUrl { url: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum TitlePolicy {
+    /// Never touch titles.
+    Never,
+    /// Replace a title only when it is empty, "Untitled", or just the ticket key plus a placeholder.
+    #[default]
+    FillPlaceholder,
+    /// Always set the title to the commit subject (the seed team's repair).
+    Always,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lookup {
+    /// A `unique_id`, `number` or `rich_text` property holding the ticket key instead of the title.
+    pub property: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tickets {
+    /// Regexes whose whole match is a ticket key as written in titles (`#042`).
+    pub patterns: Vec<String>,
+    pub lookup: Option<Lookup>,
+}
+
+impl Default for Tickets {
+    fn default() -> Self {
+        Tickets {
+            patterns: vec![DEFAULT_PATTERN.to_string()],
+            lookup: None,
+        }
+    }
+}
+
+/// Property names as they are in Notion; an omitted one is not written.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Properties {
+    pub title: Option<String>,
+    pub status: Option<String>,
+    pub date: Option<String>,
+    pub commit_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Status {
+    /// Status for commits on other branches (e.g. In progress / 进行中).
+    pub on_commit: Option<String>,
+    /// Status for commits that reach a release branch (e.g. Done / 完成).
+    pub on_merge: Option<String>,
+    pub release_branches: Vec<String>,
+    /// Conventional-commit type → status (`feat = "完成"`).
+    pub types: BTreeMap<String, String>,
+}
+
+impl Default for Status {
+    fn default() -> Self {
+        Status {
+            on_commit: None,
+            on_merge: None,
+            release_branches: vec!["main".into(), "master".into()],
+            types: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Title {
+    pub policy: TitlePolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// A Notion database URL or id (dashed or not), or a data source id.
+    pub database: Option<String>,
+    /// The data source's name or id, for a database with several.
+    pub data_source: Option<String>,
+    pub tickets: Tickets,
+    pub properties: Properties,
+    pub status: Status,
+    pub title: Title,
+}
+
+/// One layer of configuration text and where it came from (for messages).
+pub struct Layer {
+    pub origin: String,
+    pub text: String,
+}
+
+impl Layer {
+    pub fn file(path: &Path) -> Result<Option<Layer>, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(Some(Layer {
+                origin: path.display().to_string(),
+                text,
+            })),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+}
+
+/// Looks like a key that holds a secret.
+fn secret_key(key: &str) -> bool {
+    let k = key.to_ascii_lowercase().replace('-', "_");
+    ["token", "secret", "api_key", "apikey", "password", "auth"]
+        .iter()
+        .any(|s| k.contains(s))
+}
+
+fn secret_value(v: &str) -> bool {
+    v.starts_with("ntn_") || v.starts_with("secret_")
+}
+
+fn check_secrets(origin: &str, table: &toml::Table, prefix: &str) -> Result<(), ConfigError> {
+    for (k, v) in table {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        if secret_key(k) || v.as_str().is_some_and(secret_value) {
+            return Err(ConfigError::SecretInFile {
+                origin: origin.to_string(),
+                key,
+            });
+        }
+        if let Some(t) = v.as_table() {
+            check_secrets(origin, t, &key)?;
+        }
+    }
+    Ok(())
+}
+
+/// Hides anything shaped like a Notion token in a message that quotes config text.
+fn scrub(message: &str) -> String {
+    let re = regex::Regex::new(r"(ntn_|secret_)[A-Za-z0-9_]+").expect("regex");
+    re.replace_all(message, "<redacted>").into_owned()
+}
+
+fn merge(into: &mut toml::Table, from: toml::Table) {
+    for (k, v) in from {
+        match (into.get_mut(&k), v) {
+            (Some(toml::Value::Table(a)), toml::Value::Table(b)) => merge(a, b),
+            (_, v) => {
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Settings from `GIT_NOTION_*` variables, as a TOML table.
+fn env_layer(env: &[(String, String)]) -> toml::Table {
+    let mut t = toml::Table::new();
+    let get = |name: &str| {
+        env.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
+    if let Some(v) = get("GIT_NOTION_DATABASE") {
+        t.insert("database".into(), v.into());
+    }
+    if let Some(v) = get("GIT_NOTION_DATA_SOURCE") {
+        t.insert("data_source".into(), v.into());
+    }
+    if let Some(v) = get("GIT_NOTION_TITLE_POLICY") {
+        let mut title = toml::Table::new();
+        title.insert("policy".into(), v.into());
+        t.insert("title".into(), title.into());
+    }
+    t
+}
+
+impl Config {
+    /// Parses and validates layers (lowest first) and the environment into one config.
+    pub fn from_layers(layers: &[Layer], env: &[(String, String)]) -> Result<Config, ConfigError> {
+        let mut merged = toml::Table::new();
+        for layer in layers {
+            let toml_error = |e: toml::de::Error| ConfigError::Toml {
+                origin: layer.origin.clone(),
+                message: scrub(e.to_string().trim_end()),
+            };
+            // Secrets first, so that no later message can quote one.
+            let table: toml::Table = toml::from_str(&layer.text).map_err(toml_error)?;
+            check_secrets(&layer.origin, &table, "")?;
+            // Each layer alone, so that errors point into the file they come from.
+            let _: Config = toml::from_str(&layer.text).map_err(toml_error)?;
+            merge(&mut merged, table);
+        }
+        merge(&mut merged, env_layer(env));
+        let config: Config = merged
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Toml {
+                origin: "environment (GIT_NOTION_*)".into(),
+                message: e.to_string(),
+            })?;
+        config.extractor("configuration")?;
+        if let Some(db) = &config.database {
+            database_id(db).ok_or_else(|| ConfigError::BadDatabase {
+                origin: "configuration".into(),
+                value: db.clone(),
+            })?;
+        }
+        Ok(config)
+    }
+
+    /// Loads the user config (platform config dir), the repository's `.git-notion.toml` and the environment.
+    pub fn load(repo_root: &Path, user_config: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut layers = vec![];
+        if let Some(p) = user_config {
+            layers.extend(Layer::file(p)?);
+        }
+        layers.extend(Layer::file(&repo_root.join(FILE_NAME))?);
+        let env: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("GIT_NOTION_"))
+            .collect();
+        Self::from_layers(&layers, &env)
+    }
+
+    /// The compiled ticket patterns.
+    pub fn extractor(&self, origin: &str) -> Result<Extractor, ConfigError> {
+        for p in &self.tickets.patterns {
+            if let Err(e) = regex::Regex::new(p) {
+                return Err(ConfigError::BadPattern {
+                    origin: origin.into(),
+                    pattern: p.clone(),
+                    error: e.to_string(),
+                });
+            }
+        }
+        Extractor::new(&self.tickets.patterns, &[]).map_err(|e| ConfigError::BadPattern {
+            origin: origin.into(),
+            pattern: self.tickets.patterns.join(", "),
+            error: e.to_string(),
+        })
+    }
+}
+
+/// The dashed id in a database URL or id (the last 32 hex digits of the path), if any.
+pub fn database_id(value: &str) -> Option<String> {
+    let path = value.split(['?', '#']).next().unwrap_or(value);
+    let last = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path);
+    let hex: String = last.chars().filter(|c| *c != '-').collect();
+    let tail = hex.get(hex.len().saturating_sub(32)..)?;
+    if tail.len() == 32 && tail.chars().all(|c| c.is_ascii_hexdigit()) {
+        let h = tail.to_ascii_lowercase();
+        Some(format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        ))
+    } else {
+        None
+    }
+}
+
+/// The integration token. Its Debug and Display never show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// The token for an Authorization header. Never print it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Reads `NOTION_TOKEN`, then `NOTION_API_KEY`, then `NOTION_API_TOKEN`.
+    pub fn from_env(env: &[(String, String)]) -> Result<Token, ConfigError> {
+        ["NOTION_TOKEN", "NOTION_API_KEY", "NOTION_API_TOKEN"]
+            .iter()
+            .find_map(|name| {
+                env.iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.trim().to_string())
+            })
+            .filter(|v| !v.is_empty())
+            .map(Token)
+            .ok_or(ConfigError::MissingToken)
+    }
+
+    /// Replaces every occurrence of the token in a text (for errors and logs).
+    pub fn redact(&self, text: &str) -> String {
+        if self.0.is_empty() {
+            text.to_string()
+        } else {
+            text.replace(&self.0, "<redacted>")
+        }
+    }
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+impl std::fmt::Display for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// The API base URL: `GIT_NOTION_API_URL` or Notion's. Plain http only to loopback.
+pub fn api_url(env: &[(String, String)]) -> Result<String, ConfigError> {
+    let Some((_, url)) = env
+        .iter()
+        .find(|(k, _)| k == "GIT_NOTION_API_URL")
+        .filter(|(_, v)| !v.is_empty())
+    else {
+        return Ok("https://api.notion.com".to_string());
+    };
+    let url = url.trim_end_matches('/').to_string();
+    if url.starts_with("https://") {
+        return Ok(url);
+    }
+    if let Some(rest) = url.strip_prefix("http://") {
+        let host = rest.split('/').next().unwrap_or("");
+        let host = if host.starts_with('[') {
+            host.split(']')
+                .next()
+                .map(|h| format!("{h}]"))
+                .unwrap_or_default()
+        } else {
+            host.split(':').next().unwrap_or("").to_string()
+        };
+        let loopback = host == "localhost"
+            || host == "[::1]"
+            || host
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if loopback {
+            return Ok(url);
+        }
+    }
+    Err(ConfigError::InsecureApiUrl { url })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer(text: &str) -> Layer {
+        Layer {
+            origin: ".git-notion.toml".into(),
+            text: text.into(),
+        }
+    }
+
+    fn load(texts: &[&str], env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let layers: Vec<Layer> = texts.iter().map(|t| layer(t)).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_layers(&layers, &env)
+    }
+
+    #[test]
+    fn the_seed_teams_config() {
+        let c = load(
+            &[r#"
+database = "https://www.notion.so/acme/2845c4eb952681828ccf000b14d4c431"
+[properties]
+title = "标题"
+status = "状态"
+date = "日期"
+[status]
+on_commit = "进行中"
+on_merge = "完成"
+types = { feat = "完成", fix = "完成" }
+[title]
+policy = "always"
+"#],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.properties.title.as_deref(), Some("标题"));
+        assert_eq!(c.title.policy, TitlePolicy::Always);
+        assert_eq!(c.tickets.patterns, [DEFAULT_PATTERN]);
+        assert_eq!(c.status.release_branches, ["main", "master"]);
+        assert_eq!(c.status.types["feat"], "完成");
+        assert_eq!(
+            database_id(c.database.as_deref().unwrap()).unwrap(),
+            "2845c4eb-9526-8182-8ccf-000b14d4c431"
+        );
+    }
+
+    #[test]
+    fn layers_override_and_environment_wins() {
+        let c = load(
+            &[
+                "database = \"2845c4eb952681828ccf000b14d4c431\"\n[properties]\ntitle = \"Name\"\n",
+                "[properties]\nstatus = \"Status\"\n",
+            ],
+            &[("GIT_NOTION_TITLE_POLICY", "never")],
+        )
+        .unwrap();
+        assert_eq!(c.properties.title.as_deref(), Some("Name"));
+        assert_eq!(c.properties.status.as_deref(), Some("Status"));
+        assert_eq!(c.title.policy, TitlePolicy::Never);
+    }
+
+    #[test]
+    fn toml_errors_have_line_and_column() {
+        let e = load(&["database = \"x\"\n[properties\n"], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with(".git-notion.toml: "), "{e}");
+        assert!(e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_are_reported_with_the_expected_ones() {
+        let e = load(&["[properties]\ntitel = \"标题\"\n"], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("titel") && e.contains("title") && e.contains("line 2"),
+            "{e}"
+        );
+        let e = load(&["[title]\npolicy = \"sometimes\"\n"], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("sometimes") && e.contains("fill-placeholder"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_patterns_fail_at_load_with_the_pattern() {
+        let e = load(&["[tickets]\npatterns = ['#(\\d+']\n"], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("#(\\\\d+") || e.contains("#(\\d+"), "{e}");
+        assert!(e.contains("does not compile"), "{e}");
+    }
+
+    #[test]
+    fn secrets_in_files_are_refused_without_echoing_them() {
+        let e = load(&["token = \"ntn_abc123\"\n"], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("NOTION_TOKEN") && e.contains("`token`"), "{e}");
+        assert!(!e.contains("ntn_abc123"), "{e}");
+        let e = load(&["[properties]\ntitle = \"secret_zzz\"\n"], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            !e.contains("secret_zzz") && e.contains("properties.title"),
+            "{e}"
+        );
+        assert!(load(&["[notion]\napi_key = \"x\"\n"], &[]).is_err());
+        // A syntax error on a line holding a token does not quote the token.
+        let e = load(&["database = ntn_abc123\n"], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 1") && !e.contains("ntn_abc123"), "{e}");
+    }
+
+    #[test]
+    fn bad_database_values() {
+        let e = load(&["database = \"my tickets\"\n"], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a Notion database URL or id"), "{e}");
+        assert_eq!(
+            database_id("2845c4eb-9526-8182-8ccf-000b14d4c431").unwrap(),
+            "2845c4eb-9526-8182-8ccf-000b14d4c431"
+        );
+        assert_eq!(
+            database_id(
+                "https://www.notion.so/acme/Tickets-2845c4eb952681828ccf000b14d4c431?v=123abc"
+            )
+            .unwrap(),
+            "2845c4eb-9526-8182-8ccf-000b14d4c431"
+        );
+    }
+
+    #[test]
+    fn token_from_environment_and_redaction() {
+        let env = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert!(matches!(
+            Token::from_env(&env(&[])),
+            Err(ConfigError::MissingToken)
+        ));
+        assert!(matches!(
+            Token::from_env(&env(&[("NOTION_TOKEN", " ")])),
+            Err(ConfigError::MissingToken)
+        ));
+        let t = Token::from_env(&env(&[
+            ("NOTION_API_TOKEN", "ntn_b"),
+            ("NOTION_API_KEY", "ntn_a"),
+        ]))
+        .unwrap();
+        assert_eq!(t.expose(), "ntn_a");
+        assert_eq!(format!("{t} {t:?}"), "<redacted> Token(<redacted>)");
+        assert_eq!(t.redact("Bearer ntn_a failed"), "Bearer <redacted> failed");
+    }
+
+    #[test]
+    fn api_url_override_is_loopback_only_for_http() {
+        let env = |v: &str| vec![("GIT_NOTION_API_URL".to_string(), v.to_string())];
+        assert_eq!(api_url(&[]).unwrap(), "https://api.notion.com");
+        assert_eq!(
+            api_url(&env("http://127.0.0.1:8787/")).unwrap(),
+            "http://127.0.0.1:8787"
+        );
+        assert!(api_url(&env("http://localhost:8787")).is_ok());
+        assert!(api_url(&env("http://[::1]:8787")).is_ok());
+        assert!(api_url(&env("https://proxy.example.com")).is_ok());
+        assert!(matches!(
+            api_url(&env("http://10.0.0.5:8787")),
+            Err(ConfigError::InsecureApiUrl { .. })
+        ));
+        assert!(matches!(
+            api_url(&env("http://localhost.evil.com")),
+            Err(ConfigError::InsecureApiUrl { .. })
+        ));
+    }
+}

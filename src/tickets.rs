@@ -1,0 +1,251 @@
+//! Ticket references in commit messages, and exact matching of ticket keys in page titles.
+//!
+//! A key must stand as a whole token: `#04` never matches `#042`, `#011.3` is not `#011`, and
+//! `issue#12abc` holds no `#12`. Token boundaries are ASCII letters, digits and `_`, so `工单#004完成`
+//! (Chinese text on both sides) still names `#004`.
+
+use regex::Regex;
+
+/// One ticket named by a commit message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TicketKey {
+    /// A key found by a configured pattern, as written (`#042`, `#011.3`); looked up in titles or a text property.
+    Token(String),
+    /// `PREFIX-N`, looked up through a `unique_id` property by its number.
+    UniqueId { prefix: String, number: u64 },
+    /// A Notion page id (dashed), from a page URL or an id in the message.
+    Page(String),
+}
+
+impl std::fmt::Display for TicketKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TicketKey::Token(t) => f.write_str(t),
+            TicketKey::UniqueId { prefix, number } => write!(f, "{prefix}-{number}"),
+            TicketKey::Page(id) => write!(f, "page {id}"),
+        }
+    }
+}
+
+/// Finds ticket keys in text with the configured patterns.
+#[derive(Debug, Clone)]
+pub struct Extractor {
+    patterns: Vec<Regex>,
+    unique_id: Option<Regex>,
+    page: Regex,
+}
+
+/// The default ticket pattern (the seed team's): `#042`, `#011.3`.
+pub const DEFAULT_PATTERN: &str = r"#(\d+(?:\.\d+)?)";
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether `text[start..end]` stands as a whole token: no ASCII word character touches it, and it is
+/// not followed by `.digit` (which would make it a longer sub-ticket key).
+pub fn is_whole_token(text: &str, start: usize, end: usize) -> bool {
+    let b = text.as_bytes();
+    let before_ok = start == 0 || !is_word_byte(b[start - 1]);
+    let after_ok = match b.get(end) {
+        None => true,
+        Some(&c) if is_word_byte(c) => false,
+        Some(b'.') => !b.get(end + 1).is_some_and(u8::is_ascii_digit),
+        Some(_) => true,
+    };
+    before_ok && after_ok
+}
+
+/// Whether a page title contains `token` as a whole token (exact ticket matching on the client side).
+pub fn title_has_token(title: &str, token: &str) -> bool {
+    if token.is_empty() {
+        return false;
+    }
+    title
+        .match_indices(token)
+        .any(|(i, m)| is_whole_token(title, i, i + m.len()))
+}
+
+impl Extractor {
+    /// Builds an extractor. `patterns` are regexes whose whole match is the key as written;
+    /// `unique_id_prefixes` enables `PREFIX-N` keys. Bad patterns are reported with their text.
+    pub fn new(patterns: &[String], unique_id_prefixes: &[String]) -> Result<Self, regex::Error> {
+        let patterns = patterns
+            .iter()
+            .map(|p| Regex::new(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let unique_id = if unique_id_prefixes.is_empty() {
+            None
+        } else {
+            let alts: Vec<String> = unique_id_prefixes
+                .iter()
+                .map(|p| regex::escape(p))
+                .collect();
+            Some(Regex::new(&format!(r"(?i)\b({})-(\d+)\b", alts.join("|")))?)
+        };
+        let page = Regex::new(
+            r"(?i)(?:https?://(?:www\.|app\.)?notion\.(?:so|site|com)/[^\s)>\]]*?)?\b([0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12})\b",
+        )?;
+        Ok(Extractor {
+            patterns,
+            unique_id,
+            page,
+        })
+    }
+
+    pub fn default_patterns() -> Self {
+        Self::new(&[DEFAULT_PATTERN.to_string()], &[]).expect("default pattern compiles")
+    }
+
+    /// The distinct keys a text names, in order of first appearance.
+    pub fn extract(&self, text: &str) -> Vec<TicketKey> {
+        let mut found: Vec<(usize, TicketKey)> = vec![];
+        for re in &self.patterns {
+            for m in re.find_iter(text) {
+                if is_whole_token(text, m.start(), m.end()) {
+                    found.push((m.start(), TicketKey::Token(m.as_str().to_string())));
+                }
+            }
+        }
+        if let Some(re) = &self.unique_id {
+            for c in re.captures_iter(text) {
+                let m = c.get(0).expect("match");
+                if let Ok(number) = c[2].parse() {
+                    found.push((
+                        m.start(),
+                        TicketKey::UniqueId {
+                            prefix: c[1].to_ascii_uppercase(),
+                            number,
+                        },
+                    ));
+                }
+            }
+        }
+        for c in self.page.captures_iter(text) {
+            let m = c.get(1).expect("id");
+            // A 32-hex run inside a longer hex string (a git hash) is not a page id.
+            let whole = c.get(0).expect("match");
+            if !is_whole_token(text, m.start(), m.end()) && whole.start() == m.start() {
+                continue;
+            }
+            let hex: String = m
+                .as_str()
+                .chars()
+                .filter(|c| *c != '-')
+                .collect::<String>()
+                .to_ascii_lowercase();
+            if hex.len() == 32 {
+                let id = format!(
+                    "{}-{}-{}-{}-{}",
+                    &hex[0..8],
+                    &hex[8..12],
+                    &hex[12..16],
+                    &hex[16..20],
+                    &hex[20..32]
+                );
+                found.push((m.start(), TicketKey::Page(id)));
+            }
+        }
+        found.sort_by_key(|(pos, _)| *pos);
+        let mut out: Vec<TicketKey> = vec![];
+        for (_, k) in found {
+            if !out.contains(&k) {
+                out.push(k);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(text: &str) -> Vec<String> {
+        Extractor::default_patterns()
+            .extract(text)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn seed_style_messages() {
+        assert_eq!(keys("feat: 完成工单 #003 - 统一 MT5 工作目录"), ["#003"]);
+        assert_eq!(keys("docs: 工单#004 完成报告"), ["#004"]);
+        assert_eq!(keys("chore: 工单 #002 完成报告 (#025)"), ["#002", "#025"]);
+        assert_eq!(keys("fix #040.10 and #011.23"), ["#040.10", "#011.23"]);
+        assert_eq!(keys("Task #042"), ["#042"]);
+        assert_eq!(keys("#066 then #066 again"), ["#066"]);
+    }
+
+    #[test]
+    fn keys_are_whole_tokens() {
+        assert_eq!(keys("issue#12abc"), Vec::<String>::new());
+        assert_eq!(keys("#12abc"), Vec::<String>::new());
+        assert_eq!(keys("Task 066"), Vec::<String>::new());
+        assert_eq!(keys("#abc"), Vec::<String>::new());
+        assert_eq!(keys("end of sentence #042."), ["#042"]);
+        assert_eq!(keys("#011.3"), ["#011.3"]);
+    }
+
+    #[test]
+    fn title_matching_is_exact() {
+        assert!(title_has_token("#042 - Exact Matching Guard", "#042"));
+        assert!(!title_has_token("#042 - Exact Matching Guard", "#04"));
+        assert!(!title_has_token("#011.3 - SSH subtask", "#011"));
+        assert!(title_has_token("#011 - SSH (see #011.3)", "#011"));
+        assert!(title_has_token("docs: 工单#004 完成报告", "#004"));
+        assert!(!title_has_token("issue#12abc", "#12"));
+        assert!(title_has_token("#012", "#012"));
+        assert!(!title_has_token("Untitled", "#012"));
+    }
+
+    #[test]
+    fn unique_id_keys() {
+        let x = Extractor::new(&[DEFAULT_PATTERN.into()], &["TASK".into()]).unwrap();
+        assert_eq!(
+            x.extract("TASK-17: fix login, see task-3 and XTASK-9"),
+            [
+                TicketKey::UniqueId {
+                    prefix: "TASK".into(),
+                    number: 17
+                },
+                TicketKey::UniqueId {
+                    prefix: "TASK".into(),
+                    number: 3
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn notion_page_urls_and_ids() {
+        let x = Extractor::default_patterns();
+        let k = x.extract(
+            "Refs https://www.notion.so/acme/Fix-login-393abc1eedcd81e9afcae7cba9d39cff?pvs=4",
+        );
+        assert_eq!(
+            k,
+            [TicketKey::Page(
+                "393abc1e-edcd-81e9-afca-e7cba9d39cff".into()
+            )]
+        );
+        let k = x.extract("Notion: 393abc1e-edcd-81e9-afca-e7cba9d39cff");
+        assert_eq!(
+            k,
+            [TicketKey::Page(
+                "393abc1e-edcd-81e9-afca-e7cba9d39cff".into()
+            )]
+        );
+        // A 40-hex git hash is not a page id.
+        assert!(x
+            .extract("This reverts commit 5b812e45a1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6.")
+            .is_empty());
+    }
+
+    #[test]
+    fn bad_patterns_are_errors() {
+        assert!(Extractor::new(&["#(\\d+".into()], &[]).is_err());
+    }
+}
