@@ -293,20 +293,7 @@ pub fn database_id(value: &str) -> Option<String> {
         .next()
         .unwrap_or(path);
     let hex: String = last.chars().filter(|c| *c != '-').collect();
-    let tail = hex.get(hex.len().saturating_sub(32)..)?;
-    if tail.len() == 32 && tail.chars().all(|c| c.is_ascii_hexdigit()) {
-        let h = tail.to_ascii_lowercase();
-        Some(format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        ))
-    } else {
-        None
-    }
+    crate::notion_id::normalize(hex.get(hex.len().saturating_sub(32)..)?)
 }
 
 /// The integration token. Its Debug and Display never show it.

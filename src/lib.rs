@@ -8,4 +8,5 @@ pub const NOTION_VERSION: &str = "2025-09-03";
 
 pub mod config;
 pub mod message;
+pub mod notion_id;
 pub mod tickets;

@@ -128,21 +128,7 @@ impl Extractor {
             if !is_whole_token(text, m.start(), m.end()) && whole.start() == m.start() {
                 continue;
             }
-            let hex: String = m
-                .as_str()
-                .chars()
-                .filter(|c| *c != '-')
-                .collect::<String>()
-                .to_ascii_lowercase();
-            if hex.len() == 32 {
-                let id = format!(
-                    "{}-{}-{}-{}-{}",
-                    &hex[0..8],
-                    &hex[8..12],
-                    &hex[12..16],
-                    &hex[16..20],
-                    &hex[20..32]
-                );
+            if let Some(id) = crate::notion_id::normalize(m.as_str()) {
                 found.push((m.start(), TicketKey::Page(id)));
             }
         }

@@ -54,14 +54,7 @@ impl IdGen {
         h[12] = '4';
         h[16] = ['8', '9', 'a', 'b'][(b >> 60) as usize % 4];
         let h: String = h.into_iter().collect();
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        )
+        normalize(&h).expect("32 hex digits")
     }
 
     /// A short property id like Notion's (`%3AUPp`, `BBla`): four characters, sometimes URL-encoded.
