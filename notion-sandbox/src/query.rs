@@ -273,7 +273,7 @@ fn matches(ds: &DataSource, page: &Page, f: &Value) -> bool {
         .expect("checked");
     let rendered = render_property(schema, page);
     let value = &rendered[schema.kind.as_str()];
-    let (key, cond) = f
+    let (_, cond) = f
         .as_object()
         .and_then(|o| {
             o.iter()
@@ -322,16 +322,12 @@ fn matches(ds: &DataSource, page: &Page, f: &Value) -> bool {
                 .get("start")
                 .and_then(Value::as_str)
                 .and_then(parse_date),
-            cond_value(key, cond),
+            cond,
         ),
         PropKind::CreatedTime | PropKind::LastEditedTime => {
-            date_matches(value.as_str().and_then(parse_date), cond_value(key, cond))
+            date_matches(value.as_str().and_then(parse_date), cond)
         }
     }
-}
-
-fn cond_value<'a>(_key: &str, cond: &'a Value) -> &'a Value {
-    cond
 }
 
 /// Text conditions: `contains`, `starts_with` and `ends_with` ignore case, as Notion's search does;
