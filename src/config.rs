@@ -61,6 +61,8 @@ pub struct Lookup {
 pub struct Tickets {
     /// Regexes whose whole match is a ticket key as written in titles (`#042`).
     pub patterns: Vec<String>,
+    /// Prefixes of `unique_id` keys (`TASK` for `TASK-17`), found through a `unique_id` property by number.
+    pub id_prefixes: Vec<String>,
     pub lookup: Option<Lookup>,
 }
 
@@ -68,6 +70,7 @@ impl Default for Tickets {
     fn default() -> Self {
         Tickets {
             patterns: vec![DEFAULT_PATTERN.to_string()],
+            id_prefixes: vec![],
             lookup: None,
         }
     }
@@ -112,7 +115,32 @@ pub struct Title {
     pub policy: TitlePolicy,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+/// How git-notion talks to Notion.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Api {
+    /// Average request rate (Notion allows about 3 per second per integration).
+    pub requests_per_second: f64,
+    /// Requests that may go at once before the average applies.
+    pub burst: u32,
+    /// Retries of one request on 429, 529, 5xx and network errors.
+    pub max_retries: u32,
+    /// Total time one request may take, in seconds.
+    pub timeout_secs: f64,
+}
+
+impl Default for Api {
+    fn default() -> Self {
+        Api {
+            requests_per_second: 3.0,
+            burst: 3,
+            max_retries: 4,
+            timeout_secs: 30.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// A Notion database URL or id (dashed or not), or a data source id.
@@ -123,6 +151,9 @@ pub struct Config {
     pub properties: Properties,
     pub status: Status,
     pub title: Title,
+    /// A commit link template with `{sha}` (and `{short}`), for remotes git-notion does not recognise.
+    pub commit_url_template: Option<String>,
+    pub api: Api,
 }
 
 /// One layer of configuration text and where it came from (for messages).
@@ -276,10 +307,12 @@ impl Config {
                 });
             }
         }
-        Extractor::new(&self.tickets.patterns, &[]).map_err(|e| ConfigError::BadPattern {
-            origin: origin.into(),
-            pattern: self.tickets.patterns.join(", "),
-            error: e.to_string(),
+        Extractor::new(&self.tickets.patterns, &self.tickets.id_prefixes).map_err(|e| {
+            ConfigError::BadPattern {
+                origin: origin.into(),
+                pattern: self.tickets.patterns.join(", "),
+                error: e.to_string(),
+            }
         })
     }
 }

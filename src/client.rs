@@ -1,0 +1,571 @@
+//! A blocking Notion API client: Notion-Version 2025-09-03, keep-alive, timeouts, a client-side rate limiter,
+//! retries with backoff and jitter, a retry budget and a circuit breaker. Every failure becomes an
+//! [`ApiError`] that names the operation and says how to fix it. The token is only ever put in the
+//! `Authorization` header.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::config::{Api, Token};
+
+/// What went wrong talking to Notion. Each message names the operation and the fix.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    #[error("{op}: Notion refused the token (401 {code}: {message}). The token is invalid or was revoked: create or copy a new internal integration secret at https://www.notion.so/my-integrations and set NOTION_TOKEN")]
+    Unauthorized {
+        op: String,
+        code: String,
+        message: String,
+    },
+    #[error("{op}: not found (404 {code}: {message}). The page or database does not exist or is not shared with the integration: in Notion open it, ••• → Connections → add your integration")]
+    NotFound {
+        op: String,
+        code: String,
+        message: String,
+    },
+    #[error("{op}: the integration lacks a capability (403 {code}: {message}). Give it read and update content capabilities at https://www.notion.so/my-integrations")]
+    Forbidden {
+        op: String,
+        code: String,
+        message: String,
+    },
+    #[error("{op}: Notion rejected the request ({status} {code}: {message}). Check the property names and values in .git-notion.toml against the database (`git notion doctor`)")]
+    Rejected {
+        op: String,
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("{op}: rate limited by Notion (429 rate_limited) after {attempts} attempts. Notion allows about 3 requests/s per integration; wait a minute and run it again, or lower [api] requests_per_second")]
+    RateLimited { op: String, attempts: u32 },
+    #[error("{op}: Notion is unavailable ({status} {code}) after {attempts} attempts. Try again later (https://status.notion.so); nothing was lost")]
+    Unavailable {
+        op: String,
+        status: u16,
+        code: String,
+        attempts: u32,
+    },
+    #[error("{op}: cannot reach Notion at {base} after {attempts} attempts: {detail}. Check the network (and any proxy); nothing was lost")]
+    Network {
+        op: String,
+        base: String,
+        detail: String,
+        attempts: u32,
+    },
+    #[error("{op}: not sent: Notion failed {failures} times in a row, so git-notion stopped calling it for now. Try again later")]
+    CircuitOpen { op: String, failures: u32 },
+    #[error("{op}: Notion sent a response git-notion cannot read ({detail})")]
+    BadResponse { op: String, detail: String },
+}
+
+impl ApiError {
+    /// Worth trying again later (network, 429, 5xx): kept in the outbox rather than failed.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ApiError::RateLimited { .. }
+                | ApiError::Unavailable { .. }
+                | ApiError::Network { .. }
+                | ApiError::CircuitOpen { .. }
+                | ApiError::BadResponse { .. }
+        )
+    }
+
+    /// The HTTP status behind the error, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Unauthorized { .. } => Some(401),
+            ApiError::NotFound { .. } => Some(404),
+            ApiError::Forbidden { .. } => Some(403),
+            ApiError::Rejected { status, .. } | ApiError::Unavailable { status, .. } => {
+                Some(*status)
+            }
+            ApiError::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+}
+
+/// Tuning of the client; defaults suit Notion's documented limits.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Average requests per second (Notion: about 3).
+    pub requests_per_second: f64,
+    /// Requests that may go at once before the average applies.
+    pub burst: u32,
+    /// Retries of one request.
+    pub max_retries: u32,
+    /// Retries of all requests of this client together.
+    pub retry_budget: u32,
+    /// First backoff; doubled per retry, with full jitter, capped at `max_backoff`.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// A `Retry-After` longer than this is not waited out.
+    pub max_retry_after: Duration,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    /// Consecutive failed attempts that open the circuit.
+    pub circuit_threshold: u32,
+    pub circuit_cooldown: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            requests_per_second: 3.0,
+            burst: 3,
+            max_retries: 4,
+            retry_budget: 30,
+            base_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(30),
+            circuit_threshold: 8,
+            circuit_cooldown: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Options {
+    pub fn from_config(api: &Api) -> Options {
+        let d = Options::default();
+        Options {
+            requests_per_second: api.requests_per_second,
+            burst: api.burst,
+            max_retries: api.max_retries,
+            timeout: Duration::from_secs_f64(api.timeout_secs),
+            ..d
+        }
+    }
+}
+
+/// Token bucket: `burst` requests at once, then `rate` per second on average.
+#[derive(Debug)]
+struct Limiter {
+    rate: f64,
+    capacity: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl Limiter {
+    fn new(rate: f64, burst: u32) -> Self {
+        let capacity = f64::from(burst.max(1));
+        Limiter {
+            rate,
+            capacity,
+            tokens: capacity,
+            last: Instant::now(),
+        }
+    }
+
+    /// How long to wait before the next request may go (and takes its token).
+    fn reserve(&mut self, now: Instant) -> Duration {
+        if self.rate <= 0.0 || !self.rate.is_finite() {
+            return Duration::ZERO;
+        }
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.capacity);
+        self.last = now;
+        self.tokens -= 1.0;
+        if self.tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-self.tokens / self.rate)
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Health {
+    consecutive_failures: u32,
+    open_until: Option<Instant>,
+    retries_used: u32,
+    requests: u64,
+}
+
+/// A small, dependency-free jitter source (not for secrets).
+fn jitter(max: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    let frac = (h.finish() >> 11) as f64 / (1u64 << 53) as f64;
+    max.mul_f64(frac)
+}
+
+/// Backoff before retry number `retry` (1-based): full jitter over an exponentially growing window.
+fn backoff(options: &Options, retry: u32) -> Duration {
+    let window = options
+        .base_backoff
+        .saturating_mul(1 << retry.saturating_sub(1).min(16))
+        .min(options.max_backoff);
+    // At least half the window, so that retries never hammer.
+    window / 2 + jitter(window / 2)
+}
+
+/// Parses `Retry-After`: delay seconds or an HTTP date.
+pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let at = jiff::fmt::rfc2822::parse(v).ok()?.timestamp();
+    let d = at.duration_since(now);
+    Some(Duration::try_from(d).unwrap_or(Duration::ZERO))
+}
+
+/// One HTTP method the client sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Patch => "PATCH",
+        }
+    }
+}
+
+/// The blocking Notion client.
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    token: Token,
+    options: Options,
+    limiter: Mutex<Limiter>,
+    health: Mutex<Health>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("token", &self.token)
+            .finish()
+    }
+}
+
+fn is_loopback(base: &str) -> bool {
+    let rest = base
+        .trim_start_matches("http://")
+        .trim_start_matches("https://");
+    rest.starts_with("127.") || rest.starts_with("localhost") || rest.starts_with("[::1]")
+}
+
+impl Client {
+    /// A client for `base` (e.g. `https://api.notion.com`, or the sandbox's URL).
+    pub fn new(base: &str, token: Token, options: Options) -> Client {
+        let mut builder = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(options.connect_timeout))
+            .timeout_global(Some(options.timeout))
+            .user_agent(concat!("git-notion/", env!("CARGO_PKG_VERSION")));
+        if is_loopback(base) {
+            builder = builder.proxy(None);
+        }
+        Client {
+            agent: builder.build().into(),
+            base: base.trim_end_matches('/').to_string(),
+            token,
+            limiter: Mutex::new(Limiter::new(options.requests_per_second, options.burst)),
+            health: Mutex::new(Health::default()),
+            options,
+        }
+    }
+
+    /// Requests sent so far (attempts, including retries).
+    pub fn request_count(&self) -> u64 {
+        self.health.lock().expect("health").requests
+    }
+
+    /// The base URL this client talks to.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    pub fn get(&self, op: &str, path: &str) -> Result<Value, ApiError> {
+        self.send(op, Method::Get, path, None, true)
+    }
+
+    /// A POST that only reads (queries, search): safe to retry.
+    pub fn post_read(&self, op: &str, path: &str, body: &Value) -> Result<Value, ApiError> {
+        self.send(op, Method::Post, path, Some(body), true)
+    }
+
+    /// A POST that creates something (comments): retried only when Notion surely did not process it.
+    pub fn post_create(&self, op: &str, path: &str, body: &Value) -> Result<Value, ApiError> {
+        self.send(op, Method::Post, path, Some(body), false)
+    }
+
+    /// A PATCH that sets absolute values: idempotent, so safe to retry.
+    pub fn patch(&self, op: &str, path: &str, body: &Value) -> Result<Value, ApiError> {
+        self.send(op, Method::Patch, path, Some(body), true)
+    }
+
+    fn wait_for_slot(&self) {
+        let wait = self
+            .limiter
+            .lock()
+            .expect("limiter")
+            .reserve(Instant::now());
+        if !wait.is_zero() {
+            std::thread::sleep(wait);
+        }
+    }
+
+    /// Takes a retry from the budget; false when it is spent.
+    fn take_retry(&self) -> bool {
+        let mut h = self.health.lock().expect("health");
+        if h.retries_used >= self.options.retry_budget {
+            return false;
+        }
+        h.retries_used += 1;
+        true
+    }
+
+    fn record(&self, ok: bool) {
+        let mut h = self.health.lock().expect("health");
+        if ok {
+            h.consecutive_failures = 0;
+            h.open_until = None;
+        } else {
+            h.consecutive_failures += 1;
+            if h.consecutive_failures >= self.options.circuit_threshold {
+                h.open_until = Some(Instant::now() + self.options.circuit_cooldown);
+            }
+        }
+    }
+
+    fn circuit_open(&self) -> Option<u32> {
+        let h = self.health.lock().expect("health");
+        match h.open_until {
+            Some(until) if Instant::now() < until => Some(h.consecutive_failures),
+            _ => None,
+        }
+    }
+
+    /// Sends one request with rate limiting and retries; returns the JSON body of a 2xx answer.
+    pub fn send(
+        &self,
+        op: &str,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        idempotent: bool,
+    ) -> Result<Value, ApiError> {
+        let op = op.to_string();
+        let url = format!("{}{}", self.base, path);
+        let payload = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut attempts = 0u32;
+        loop {
+            if let Some(failures) = self.circuit_open() {
+                return Err(ApiError::CircuitOpen { op, failures });
+            }
+            self.wait_for_slot();
+            attempts += 1;
+            self.health.lock().expect("health").requests += 1;
+            let outcome = self.attempt(method, &url, body.map(|_| payload.as_bytes()));
+            let (err, retry_after, may_retry) = match outcome {
+                Ok((status, text, _)) if (200..300).contains(&status) => {
+                    match serde_json::from_str(&text) {
+                        Ok(v) => {
+                            self.record(true);
+                            return Ok(v);
+                        }
+                        Err(e) => (
+                            ApiError::BadResponse {
+                                op: op.clone(),
+                                detail: format!("{status} with a body that is not JSON: {e}"),
+                            },
+                            None,
+                            idempotent,
+                        ),
+                    }
+                }
+                Ok((status, text, retry_after)) => {
+                    let (code, message) = error_body(&text);
+                    let err = classify(&op, status, code, message, attempts);
+                    // 429 and 529 mean Notion did not process the request: always safe to retry.
+                    let retryable = match status {
+                        429 | 529 => true,
+                        500 | 502 | 503 | 504 => idempotent,
+                        _ => false,
+                    };
+                    (err, retry_after, retryable)
+                }
+                Err(detail) => (
+                    ApiError::Network {
+                        op: op.clone(),
+                        base: self.base.clone(),
+                        detail: self.token.redact(&detail),
+                        attempts,
+                    },
+                    None,
+                    idempotent,
+                ),
+            };
+            let transient = err.is_transient();
+            self.record(!transient);
+            if !may_retry || attempts > self.options.max_retries || !self.take_retry() {
+                return Err(err);
+            }
+            let wait = match retry_after {
+                Some(d) if d > self.options.max_retry_after => return Err(err),
+                Some(d) => d,
+                None => backoff(&self.options, attempts),
+            };
+            std::thread::sleep(wait);
+        }
+    }
+
+    /// One HTTP exchange: (status, body, Retry-After) or a network error text.
+    fn attempt(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&[u8]>,
+    ) -> Result<(u16, String, Option<Duration>), String> {
+        let mut req = ureq::http::Request::builder()
+            .method(method.as_str())
+            .uri(url)
+            .header("Authorization", format!("Bearer {}", self.token.expose()))
+            .header("Notion-Version", crate::NOTION_VERSION)
+            .header("Accept", "application/json");
+        if body.is_some() {
+            req = req.header("Content-Type", "application/json");
+        }
+        let req = req
+            .body(body.unwrap_or_default().to_vec())
+            .map_err(|e| e.to_string())?;
+        let mut resp = self.agent.run(req).map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, jiff::Timestamp::now()));
+        let text = resp
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_string()
+            .map_err(|e| e.to_string())?;
+        Ok((status, text, retry_after))
+    }
+}
+
+/// `code` and `message` of a Notion error body, or a description of a body that is not one.
+fn error_body(text: &str) -> (String, String) {
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) if v.get("object").and_then(Value::as_str) == Some("error") => (
+            v["code"].as_str().unwrap_or("unknown").to_string(),
+            v["message"].as_str().unwrap_or("").to_string(),
+        ),
+        _ => {
+            let snippet: String = text.chars().take(80).collect();
+            let kind = if text.trim_start().starts_with('<') {
+                "an HTML page"
+            } else {
+                "a body that is not a Notion error"
+            };
+            ("unknown".into(), format!("{kind}: {:?}", snippet.trim()))
+        }
+    }
+}
+
+fn classify(op: &str, status: u16, code: String, message: String, attempts: u32) -> ApiError {
+    let op = op.to_string();
+    match status {
+        401 => ApiError::Unauthorized { op, code, message },
+        403 => ApiError::Forbidden { op, code, message },
+        404 => ApiError::NotFound { op, code, message },
+        429 => ApiError::RateLimited { op, attempts },
+        500..=599 => ApiError::Unavailable {
+            op,
+            status,
+            code,
+            attempts,
+        },
+        _ => ApiError::Rejected {
+            op,
+            status,
+            code,
+            message,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now: jiff::Timestamp = "2026-11-21T10:00:00Z".parse().unwrap();
+        assert_eq!(parse_retry_after("1", now), Some(Duration::from_secs(1)));
+        assert_eq!(
+            parse_retry_after("0.5", now),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(
+            parse_retry_after("Sat, 21 Nov 2026 10:00:07 GMT", now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            parse_retry_after("Sat, 21 Nov 2026 09:59:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-3", now), None);
+    }
+
+    #[test]
+    fn limiter_allows_a_burst_then_the_average() {
+        let t0 = Instant::now();
+        let mut l = Limiter::new(3.0, 3);
+        for _ in 0..3 {
+            assert_eq!(l.reserve(t0), Duration::ZERO);
+        }
+        let w = l.reserve(t0);
+        assert!((w.as_secs_f64() - 1.0 / 3.0).abs() < 1e-6, "{w:?}");
+        // After a second, three more tokens (one already promised).
+        let w = l.reserve(t0 + Duration::from_secs(1));
+        assert_eq!(w, Duration::ZERO);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let o = Options::default();
+        for retry in 1..10 {
+            let b = backoff(&o, retry);
+            let window = o.base_backoff * (1 << (retry - 1)).min(1 << 16);
+            let window = window.min(o.max_backoff);
+            assert!(b >= window / 2 && b <= window, "{retry}: {b:?}");
+        }
+    }
+
+    #[test]
+    fn error_bodies() {
+        let (c, m) = error_body(
+            r#"{"object":"error","status":400,"code":"validation_error","message":"x"}"#,
+        );
+        assert_eq!((c.as_str(), m.as_str()), ("validation_error", "x"));
+        let (c, m) = error_body("<html><body>Bad gateway</body></html>");
+        assert_eq!(c, "unknown");
+        assert!(m.starts_with("an HTML page"), "{m}");
+    }
+}

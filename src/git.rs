@@ -1,0 +1,146 @@
+//! The commit source: the repository opened with gix, honouring the environment git sets for hooks
+//! (`GIT_DIR`, `GIT_WORK_TREE`, …), and commits read as bytes and decoded per their encoding header.
+
+use std::path::{Path, PathBuf};
+
+use crate::message;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("not inside a git repository ({0})")]
+    NotARepo(String),
+    #[error("cannot read {what}: {detail}")]
+    Read { what: String, detail: String },
+    #[error("{rev:?} is not a commit in this repository ({detail})")]
+    BadRevision { rev: String, detail: String },
+}
+
+/// One commit, as the pipeline needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Commit {
+    /// Full hex id.
+    pub id: String,
+    /// The message, decoded (never fails; invalid bytes become U+FFFD).
+    pub message: String,
+    /// Committer time, seconds since the epoch, and the committer's UTC offset in seconds.
+    pub time: i64,
+    pub offset: i32,
+    pub parents: usize,
+}
+
+impl Commit {
+    pub fn subject(&self) -> &str {
+        message::subject(&self.message)
+    }
+
+    /// The commit date (`YYYY-MM-DD`) in the committer's own time zone.
+    pub fn date(&self) -> String {
+        let offset = jiff::tz::Offset::from_seconds(self.offset).unwrap_or(jiff::tz::Offset::UTC);
+        jiff::Timestamp::from_second(self.time)
+            .map(|t| t.to_zoned(offset.to_time_zone()).date().to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// An open repository.
+pub struct Repo {
+    repo: gix::Repository,
+}
+
+impl Repo {
+    /// Finds the repository containing `dir`, honouring `GIT_DIR` and friends as git sets them in hooks.
+    pub fn discover(dir: &Path) -> Result<Repo, GitError> {
+        let repo = gix::discover_with_environment_overrides(dir)
+            .map_err(|e| GitError::NotARepo(e.to_string()))?;
+        Ok(Repo { repo })
+    }
+
+    /// The working tree root (or the git dir of a bare repository).
+    pub fn root(&self) -> PathBuf {
+        self.repo
+            .workdir()
+            .unwrap_or_else(|| self.repo.git_dir())
+            .to_path_buf()
+    }
+
+    pub fn git_dir(&self) -> &Path {
+        self.repo.git_dir()
+    }
+
+    /// The directory shared by all worktrees.
+    pub fn common_dir(&self) -> &Path {
+        self.repo.common_dir()
+    }
+
+    /// The branch HEAD points to (`main`), or None when detached.
+    pub fn branch(&self) -> Option<String> {
+        let name = self.repo.head_name().ok()??;
+        let full = name.as_bstr().to_string();
+        Some(
+            full.strip_prefix("refs/heads/")
+                .unwrap_or(&full)
+                .to_string(),
+        )
+    }
+
+    /// A rebase, cherry-pick sequence or `git am` is in progress (post-rewrite reports those commits).
+    pub fn rebase_in_progress(&self) -> bool {
+        let g = self.git_dir();
+        g.join("rebase-merge").exists() || g.join("rebase-apply").exists()
+    }
+
+    /// HEAD's commit, or None on an unborn branch.
+    pub fn head(&self) -> Result<Option<Commit>, GitError> {
+        let head = self.repo.head().map_err(|e| GitError::Read {
+            what: "HEAD".into(),
+            detail: e.to_string(),
+        })?;
+        if head.is_unborn() {
+            return Ok(None);
+        }
+        let id = head.into_peeled_id().map_err(|e| GitError::Read {
+            what: "HEAD".into(),
+            detail: e.to_string(),
+        })?;
+        self.commit(id.detach()).map(Some)
+    }
+
+    /// A commit named by a revision (`HEAD`, `main~2`, a hash).
+    pub fn resolve(&self, rev: &str) -> Result<Commit, GitError> {
+        let id = self
+            .repo
+            .rev_parse_single(rev)
+            .map_err(|e| GitError::BadRevision {
+                rev: rev.into(),
+                detail: e.to_string(),
+            })?;
+        self.commit(id.detach())
+    }
+
+    fn commit(&self, id: gix::ObjectId) -> Result<Commit, GitError> {
+        let read = |e: &dyn std::fmt::Display| GitError::Read {
+            what: format!("commit {id}"),
+            detail: e.to_string(),
+        };
+        let object = self.repo.find_object(id).map_err(|e| read(&e))?;
+        let commit = object.try_into_commit().map_err(|e| read(&e))?;
+        let c = commit.decode().map_err(|e| read(&e))?;
+        let committer = c.committer().map_err(|e| read(&e))?;
+        let time = committer.time().map_err(|e| read(&e))?;
+        Ok(Commit {
+            id: id.to_string(),
+            message: message::decode(c.message, c.encoding.map(|e| e.as_ref())).into_owned(),
+            time: time.seconds,
+            offset: time.offset,
+            parents: c.parents.len(),
+        })
+    }
+
+    /// The fetch URL of the `origin` remote, if any.
+    pub fn origin_url(&self) -> Option<String> {
+        self.repo
+            .config_snapshot()
+            .string("remote.origin.url")
+            .map(|s| s.to_string())
+    }
+}

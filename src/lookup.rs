@@ -1,0 +1,199 @@
+//! Finding a ticket's page: a filtered query per key (the hooks' way), then exact matching on this side.
+//! `#04` never matches `#042`; several pages for one key is a conflict, never a guess.
+
+use serde_json::{json, Value};
+
+use crate::client::{ApiError, Client};
+use crate::schema::Binding;
+use crate::tickets::{title_has_token, TicketKey};
+use crate::values;
+
+/// A page as the plan needs it: its id and the current values of the bound properties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageState {
+    pub id: String,
+    pub url: String,
+    pub title: String,
+    pub status: String,
+    pub date: String,
+    pub commit_url: String,
+    /// The parent data source, when Notion reported it.
+    pub data_source_id: Option<String>,
+}
+
+impl PageState {
+    pub fn from_json(page: &Value, binding: &Binding) -> PageState {
+        let props = &page["properties"];
+        let read = |p: &Option<crate::schema::Property>| {
+            p.as_ref()
+                .map(|p| values::read(props, p))
+                .unwrap_or_default()
+        };
+        PageState {
+            id: page["id"].as_str().unwrap_or_default().to_string(),
+            url: page["url"].as_str().unwrap_or_default().to_string(),
+            title: values::read(props, &binding.title),
+            status: read(&binding.status),
+            date: read(&binding.date),
+            commit_url: read(&binding.commit_url),
+            data_source_id: page["parent"]["data_source_id"].as_str().map(String::from),
+        }
+    }
+}
+
+/// What a key led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    Page(Box<PageState>),
+    NotFound,
+    /// Several pages carry the key: reported, never guessed.
+    Ambiguous(Vec<PageState>),
+}
+
+/// The number in a key as written (`#042` → 42, `TASK-17` → 17).
+fn key_number(key: &str) -> Option<u64> {
+    let groups: Vec<&str> = key
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|g| !g.is_empty())
+        .collect();
+    // `#011.3` is a sub-ticket, not ticket 11.
+    match groups.as_slice() {
+        [one] => one.parse().ok(),
+        _ => None,
+    }
+}
+
+fn query_all(
+    client: &Client,
+    binding: &Binding,
+    filter: Value,
+    op: &str,
+) -> Result<Vec<Value>, ApiError> {
+    let mut path = format!("/v1/data_sources/{}/query?", binding.data_source_id);
+    for (i, id) in binding.read_ids().iter().enumerate() {
+        if i > 0 {
+            path.push('&');
+        }
+        path.push_str("filter_properties[]=");
+        path.push_str(&percent_encode(id));
+    }
+    let mut pages = vec![];
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut body = json!({"filter": filter, "page_size": 100});
+        if let Some(c) = &cursor {
+            body["start_cursor"] = json!(c);
+        }
+        let v = client.post_read(op, &path, &body)?;
+        pages.extend(v["results"].as_array().cloned().unwrap_or_default());
+        match (v["has_more"].as_bool(), v["next_cursor"].as_str()) {
+            (Some(true), Some(next)) if pages.len() < 10_000 => cursor = Some(next.to_string()),
+            _ => break,
+        }
+    }
+    Ok(pages)
+}
+
+/// Percent-encodes a property id for a query string (ids arrive already encoded; keep `%` escapes).
+fn percent_encode(id: &str) -> String {
+    let mut out = String::new();
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~%".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn outcome(mut pages: Vec<PageState>) -> Found {
+    match pages.len() {
+        0 => Found::NotFound,
+        1 => Found::Page(Box::new(pages.remove(0))),
+        _ => Found::Ambiguous(pages),
+    }
+}
+
+/// Finds the page of one key.
+pub fn find(client: &Client, binding: &Binding, key: &TicketKey) -> Result<Found, ApiError> {
+    let op = format!("find the page of {key}");
+    match key {
+        TicketKey::Page(id) => {
+            match client.get(&format!("read page {id}"), &format!("/v1/pages/{id}")) {
+                Ok(page) => {
+                    let state = PageState::from_json(&page, binding);
+                    // A page of another database is not a ticket of this one.
+                    if page["in_trash"].as_bool() == Some(true)
+                        || state
+                            .data_source_id
+                            .as_deref()
+                            .is_some_and(|d| d != binding.data_source_id)
+                    {
+                        return Ok(Found::NotFound);
+                    }
+                    Ok(Found::Page(Box::new(state)))
+                }
+                Err(ApiError::NotFound { .. }) => Ok(Found::NotFound),
+                Err(e) => Err(e),
+            }
+        }
+        TicketKey::UniqueId { prefix, number } => {
+            let Some(p) = &binding.unique_id else {
+                return Ok(Found::NotFound);
+            };
+            if p.prefix
+                .as_deref()
+                .is_some_and(|pp| !pp.eq_ignore_ascii_case(prefix))
+            {
+                return Ok(Found::NotFound);
+            }
+            let filter = json!({"property": p.id, "unique_id": {"equals": number}});
+            let pages = query_all(client, binding, filter, &op)?;
+            Ok(outcome(
+                pages
+                    .iter()
+                    .map(|pg| PageState::from_json(pg, binding))
+                    .collect(),
+            ))
+        }
+        TicketKey::Token(token) => {
+            let p = &binding.lookup;
+            let filter = match p.kind.as_str() {
+                "title" | "rich_text" => {
+                    json!({"property": p.id, p.kind.clone(): {"contains": token}})
+                }
+                "number" | "unique_id" => match key_number(token) {
+                    Some(n) => json!({"property": p.id, p.kind.clone(): {"equals": n}}),
+                    None => return Ok(Found::NotFound),
+                },
+                _ => return Ok(Found::NotFound),
+            };
+            let pages = query_all(client, binding, filter, &op)?;
+            let text_lookup = matches!(p.kind.as_str(), "title" | "rich_text");
+            let matched: Vec<PageState> = pages
+                .iter()
+                .filter(|pg| {
+                    !text_lookup || title_has_token(&values::read(&pg["properties"], p), token)
+                })
+                .map(|pg| PageState::from_json(pg, binding))
+                .collect();
+            Ok(outcome(matched))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_encoding() {
+        assert_eq!(key_number("#042"), Some(42));
+        assert_eq!(key_number("TASK-17"), Some(17));
+        assert_eq!(key_number("#011.3"), None);
+        assert_eq!(key_number("#x"), None);
+        assert_eq!(percent_encode("%3ASY7c"), "%3ASY7c");
+        assert_eq!(percent_encode("a b"), "a%20b");
+    }
+}

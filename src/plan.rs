@@ -1,0 +1,366 @@
+//! The plan: per ticket, only the properties whose value differs (current → new); and applying it, which
+//! sends exactly those PATCHes. An up-to-date page costs no write.
+
+use serde_json::{json, Map, Value};
+
+use crate::client::{ApiError, Client};
+use crate::config::TitlePolicy;
+use crate::desired::Desired;
+use crate::lookup::{Found, PageState};
+use crate::schema::Binding;
+use crate::tickets::{title_has_token, TicketKey};
+use crate::values;
+
+/// One property to change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub property: String,
+    pub from: String,
+    pub to: String,
+    pub value: Value,
+}
+
+/// What the plan says of one ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Update {
+        page: Box<PageState>,
+        changes: Vec<Change>,
+    },
+    UpToDate {
+        page: Box<PageState>,
+    },
+    NotFound,
+    Ambiguous(Vec<PageState>),
+    /// Looking the page up failed.
+    Failed(String),
+}
+
+/// One ticket of the plan, and what applying it did.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub desired: Desired,
+    pub outcome: Outcome,
+    /// After apply: None (not applied or nothing to do), Some(Ok) written, Some(Err) refused.
+    pub applied: Option<Result<(), ApiError>>,
+}
+
+/// Titles that only hold a place: empty, "Untitled", or the key plus a placeholder word.
+pub fn is_placeholder(title: &str, key: &TicketKey) -> bool {
+    let mut rest = title.to_string();
+    if let TicketKey::Token(token) = key {
+        rest = rest.replace(token.as_str(), " ");
+    }
+    let rest: String = rest
+        .chars()
+        .filter(|c| !(c.is_whitespace() || c.is_ascii_punctuation() || "：、，。…—–".contains(*c)))
+        .collect::<String>()
+        .to_lowercase();
+    const WORDS: [&str; 13] = [
+        "",
+        "untitled",
+        "tbd",
+        "tba",
+        "todo",
+        "wip",
+        "placeholder",
+        "newticket",
+        "无标题",
+        "未命名",
+        "待定",
+        "新工单",
+        "标题",
+    ];
+    WORDS.contains(&rest.as_str())
+}
+
+/// The title a commit gives a ticket: its subject, with the key in front when the page is found by its
+/// title and the subject does not carry the key (so that the page stays findable).
+fn new_title(desired: &Desired, binding: &Binding) -> String {
+    let subject = desired.title.trim();
+    match &desired.key {
+        TicketKey::Token(token)
+            if binding.lookup.kind == "title" && !title_has_token(subject, token) =>
+        {
+            format!("{token} {subject}")
+        }
+        _ => subject.to_string(),
+    }
+}
+
+/// The properties of `page` that differ from `desired`.
+pub fn changes(
+    binding: &Binding,
+    policy: TitlePolicy,
+    desired: &Desired,
+    page: &PageState,
+) -> Vec<Change> {
+    let mut out = vec![];
+    let mut push = |prop: &crate::schema::Property, from: &str, to: String| {
+        if let Some(value) = values::write(prop, &to) {
+            out.push(Change {
+                property: prop.name.clone(),
+                from: from.to_string(),
+                to,
+                value,
+            });
+        }
+    };
+    if binding.write_title {
+        let title = values::stored_text(&new_title(desired, binding));
+        let wanted = match policy {
+            TitlePolicy::Never => false,
+            TitlePolicy::FillPlaceholder => is_placeholder(&page.title, &desired.key),
+            TitlePolicy::Always => true,
+        };
+        if wanted && !title.is_empty() && title != page.title {
+            push(&binding.title, &page.title, title);
+        }
+    }
+    if let (Some(p), Some(status)) = (&binding.status, &desired.status) {
+        // Never move backwards on its own: Complete stays Complete when a later commit only mentions it.
+        let backwards = match (
+            binding.status_rank(&page.status),
+            binding.status_rank(status),
+        ) {
+            (Some(now), Some(new)) => new < now,
+            _ => false,
+        };
+        if *status != page.status && !backwards {
+            push(p, &page.status, status.clone());
+        }
+    }
+    if let Some(p) = &binding.date {
+        if !desired.date.is_empty() && desired.date != page.date {
+            push(p, &page.date, desired.date.clone());
+        }
+    }
+    if let (Some(p), Some(url)) = (&binding.commit_url, &desired.commit_url) {
+        if *url != page.commit_url {
+            push(p, &page.commit_url, url.clone());
+        }
+    }
+    out
+}
+
+/// The plan entry of one ticket from its lookup.
+pub fn entry(
+    binding: &Binding,
+    policy: TitlePolicy,
+    desired: Desired,
+    found: Result<Found, ApiError>,
+) -> Entry {
+    let outcome = match found {
+        Ok(Found::Page(page)) => {
+            let changes = changes(binding, policy, &desired, &page);
+            if changes.is_empty() {
+                Outcome::UpToDate { page }
+            } else {
+                Outcome::Update { page, changes }
+            }
+        }
+        Ok(Found::NotFound) => Outcome::NotFound,
+        Ok(Found::Ambiguous(pages)) => Outcome::Ambiguous(pages),
+        Err(e) => Outcome::Failed(e.to_string()),
+    };
+    Entry {
+        desired,
+        outcome,
+        applied: None,
+    }
+}
+
+/// The PATCH body for a list of changes.
+pub fn patch_body(changes: &[Change]) -> Value {
+    let mut props = Map::new();
+    for c in changes {
+        props.insert(c.property.clone(), c.value.clone());
+    }
+    json!({ "properties": props })
+}
+
+/// Sends the plan's PATCHes, one per page that changes. Stops early only when Notion is unreachable
+/// (the circuit is open); other refusals are recorded per entry.
+pub fn apply(client: &Client, entries: &mut [Entry]) {
+    for e in entries.iter_mut() {
+        if let Outcome::Update { page, changes } = &e.outcome {
+            let op = format!("update the page of {}", e.desired.key);
+            let result = client
+                .patch(&op, &format!("/v1/pages/{}", page.id), &patch_body(changes))
+                .map(|_| ());
+            e.applied = Some(result);
+        }
+    }
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub to_update: usize,
+    pub properties: usize,
+    pub up_to_date: usize,
+    pub not_found: usize,
+    pub ambiguous: usize,
+    pub failed: usize,
+    pub written: usize,
+}
+
+impl Summary {
+    pub fn of(entries: &[Entry]) -> Summary {
+        let mut s = Summary::default();
+        for e in entries {
+            match &e.outcome {
+                Outcome::Update { changes, .. } => {
+                    s.to_update += 1;
+                    s.properties += changes.len();
+                    match &e.applied {
+                        Some(Ok(())) => s.written += 1,
+                        Some(Err(_)) => s.failed += 1,
+                        None => {}
+                    }
+                }
+                Outcome::UpToDate { .. } => s.up_to_date += 1,
+                Outcome::NotFound => s.not_found += 1,
+                Outcome::Ambiguous(_) => s.ambiguous += 1,
+                Outcome::Failed(_) => s.failed += 1,
+            }
+        }
+        s
+    }
+
+    /// Any ticket that could not be brought up to date.
+    pub fn has_problems(&self) -> bool {
+        self.failed + self.ambiguous + self.not_found > 0
+    }
+}
+
+fn quote(s: &str) -> String {
+    if s.is_empty() {
+        "(empty)".into()
+    } else {
+        format!("{s:?}")
+    }
+}
+
+/// One line per problem, for the hook's single warning line.
+pub fn problems(entries: &[Entry], source_name: &str) -> Vec<String> {
+    let mut out = vec![];
+    for e in entries {
+        let key = &e.desired.key;
+        match (&e.outcome, &e.applied) {
+            (Outcome::NotFound, _) => out.push(format!("{key} not found in {source_name}")),
+            (Outcome::Ambiguous(pages), _) => {
+                out.push(format!("{key} matches {} pages", pages.len()))
+            }
+            (Outcome::Failed(msg), _) => out.push(msg.clone()),
+            (_, Some(Err(err))) => out.push(err.to_string()),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The human report: each ticket with its changes, then a summary line.
+pub fn render(entries: &[Entry], source_name: &str, dry_run: bool) -> String {
+    let mut out = String::new();
+    for e in entries {
+        let key = e.desired.key.to_string();
+        match &e.outcome {
+            Outcome::Update { page, changes } => {
+                let verb = match (&e.applied, dry_run) {
+                    (_, true) => "would update",
+                    (Some(Ok(())), _) => "updated",
+                    (Some(Err(_)), _) => "FAILED",
+                    (None, false) => "to update",
+                };
+                out.push_str(&format!("{key}  {verb}  {}\n", quote(&page.title)));
+                for c in changes {
+                    out.push_str(&format!(
+                        "    {}: {} → {}\n",
+                        c.property,
+                        quote(&c.from),
+                        quote(&c.to)
+                    ));
+                }
+                if let Some(Err(err)) = &e.applied {
+                    out.push_str(&format!("    error: {err}\n"));
+                }
+            }
+            Outcome::UpToDate { page } => {
+                out.push_str(&format!("{key}  up to date  {}\n", quote(&page.title)));
+            }
+            Outcome::NotFound => out.push_str(&format!(
+                "{key}  not found: no page of {source_name} has {key} as a whole token\n"
+            )),
+            Outcome::Ambiguous(pages) => {
+                out.push_str(&format!(
+                    "{key}  ambiguous: {} pages match, none changed\n",
+                    pages.len()
+                ));
+                for p in pages {
+                    out.push_str(&format!("    {}  {}\n", quote(&p.title), p.url));
+                }
+            }
+            Outcome::Failed(msg) => out.push_str(&format!("{key}  error: {msg}\n")),
+        }
+    }
+    let s = Summary::of(entries);
+    let head = if dry_run {
+        format!(
+            "dry run: {} page(s) would change ({} properties); nothing was written",
+            s.to_update, s.properties
+        )
+    } else {
+        format!("updated {} of {} page(s)", s.written, s.to_update)
+    };
+    out.push_str(&format!(
+        "{head}; {} up to date, {} not found, {} ambiguous, {} failed\n",
+        s.up_to_date, s.not_found, s.ambiguous, s.failed
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(t: &str) -> TicketKey {
+        TicketKey::Token(t.into())
+    }
+
+    #[test]
+    fn placeholders() {
+        for t in [
+            "",
+            "Untitled",
+            "#012",
+            "#026 - TBD",
+            "#026: todo",
+            "  #012 -  ",
+            "#003 待定",
+            "WIP",
+        ] {
+            assert!(
+                is_placeholder(
+                    t,
+                    &token(if t.contains("#026") {
+                        "#026"
+                    } else if t.contains("#003") {
+                        "#003"
+                    } else {
+                        "#012"
+                    })
+                ),
+                "{t:?}"
+            );
+        }
+        for t in [
+            "#012 - Real work",
+            "#0120",
+            "统一 MT5 工作目录",
+            "#012 done",
+        ] {
+            assert!(!is_placeholder(t, &token("#012")), "{t:?}");
+        }
+    }
+}

@@ -1,0 +1,429 @@
+//! The data source's real schema, and the configuration bound to it: every configured property must exist
+//! with a usable type and every configured status must be an option, before anything is written.
+
+use serde_json::Value;
+
+use crate::client::{ApiError, Client};
+use crate::config::Config;
+
+/// One option of a status or select property.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    pub name: String,
+    /// For a status: the index of its group (To-do 0 < In progress 1 < Complete 2).
+    pub rank: Option<usize>,
+}
+
+/// One property of the data source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Property {
+    pub name: String,
+    pub id: String,
+    /// Notion's type name: `title`, `status`, `select`, `rich_text`, `date`, `url`, `unique_id`, `number`, …
+    pub kind: String,
+    pub choices: Vec<Choice>,
+    /// The prefix of a `unique_id` property (`TASK`).
+    pub prefix: Option<String>,
+}
+
+/// A data source and its properties.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    pub data_source_id: String,
+    pub name: String,
+    pub properties: Vec<Property>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("no database configured: set `database = \"<Notion database URL or id>\"` in .git-notion.toml (or GIT_NOTION_DATABASE)")]
+    NoDatabase,
+    #[error("database {database} has {} data sources; name one with `data_source = \"…\"` in .git-notion.toml: {}", .sources.len(), list_sources(.sources))]
+    SeveralDataSources {
+        database: String,
+        sources: Vec<(String, String)>,
+    },
+    #[error("database {database} has no data source named or with id {wanted:?}; it has: {}", list_sources(.sources))]
+    NoSuchDataSource {
+        database: String,
+        wanted: String,
+        sources: Vec<(String, String)>,
+    },
+    #[error("{key} = {name:?}: data source {source_name:?} has no such property (names are case-sensitive). Its properties are: {available}")]
+    UnknownProperty {
+        key: String,
+        name: String,
+        source_name: String,
+        available: String,
+    },
+    #[error("{key} = {name:?}: property is of type {kind}, which cannot hold {wanted}; use a property of type {expected}")]
+    WrongType {
+        key: String,
+        name: String,
+        kind: String,
+        wanted: String,
+        expected: String,
+    },
+    #[error("{key} = {value:?} is not an option of {kind} property {property:?}. Its options are: {options}. Fix the name in .git-notion.toml (status options cannot be created through the API)")]
+    UnknownOption {
+        key: String,
+        value: String,
+        property: String,
+        kind: String,
+        options: String,
+    },
+    #[error("{key} is set but [properties] status is not: name the status property, e.g. `status = \"Status\"`")]
+    NoStatusProperty { key: String },
+    #[error("tickets.id_prefixes {prefixes:?} need a unique_id property, and data source {source_name:?} has none")]
+    NoUniqueId {
+        prefixes: Vec<String>,
+        source_name: String,
+    },
+}
+
+fn list_sources(sources: &[(String, String)]) -> String {
+    sources
+        .iter()
+        .map(|(id, name)| format!("{name:?} ({id})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn plain_text(rich: &Value) -> String {
+    rich.as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["plain_text"].as_str())
+                .collect::<String>()
+        })
+        .unwrap_or_default()
+}
+
+impl Schema {
+    /// Reads a data source's schema.
+    pub fn fetch(client: &Client, data_source_id: &str) -> Result<Schema, ApiError> {
+        let v = client.get(
+            "read the data source schema",
+            &format!("/v1/data_sources/{data_source_id}"),
+        )?;
+        Ok(Self::from_json(&v))
+    }
+
+    /// Resolves the configured database (URL, database id or data source id) to its data source and reads
+    /// its schema. A database with several data sources needs `data_source` to name one.
+    pub fn resolve(client: &Client, config: &Config) -> Result<Schema, SchemaError> {
+        let database = config.database.as_deref().ok_or(SchemaError::NoDatabase)?;
+        let id = crate::config::database_id(database).ok_or(SchemaError::NoDatabase)?;
+        let db = match client.get("read the database", &format!("/v1/databases/{id}")) {
+            Ok(db) => db,
+            // Maybe it is a data source id.
+            Err(ApiError::NotFound { .. }) => match Self::fetch(client, &id) {
+                Ok(schema) => return Ok(schema),
+                Err(ApiError::NotFound { code, message, .. }) => {
+                    return Err(ApiError::NotFound {
+                        op: format!("read database {id}"),
+                        code,
+                        message,
+                    }
+                    .into())
+                }
+                Err(e) => return Err(e.into()),
+            },
+            Err(e) => return Err(e.into()),
+        };
+        let sources: Vec<(String, String)> = db["data_sources"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|s| {
+                        (
+                            s["id"].as_str().unwrap_or_default().to_string(),
+                            s["name"].as_str().unwrap_or_default().to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let chosen = match &config.data_source {
+            Some(wanted) => {
+                let wanted_id = crate::notion_id::normalize(wanted);
+                sources
+                    .iter()
+                    .find(|(sid, name)| {
+                        name == wanted || wanted_id.as_deref() == Some(sid.as_str())
+                    })
+                    .ok_or_else(|| SchemaError::NoSuchDataSource {
+                        database: id.clone(),
+                        wanted: wanted.clone(),
+                        sources: sources.clone(),
+                    })?
+            }
+            None if sources.len() == 1 => &sources[0],
+            None => {
+                return Err(SchemaError::SeveralDataSources {
+                    database: id,
+                    sources,
+                })
+            }
+        };
+        Ok(Self::fetch(client, &chosen.0)?)
+    }
+
+    pub fn from_json(v: &Value) -> Schema {
+        let mut properties = vec![];
+        if let Some(props) = v["properties"].as_object() {
+            for (name, p) in props {
+                let kind = p["type"].as_str().unwrap_or_default().to_string();
+                let spec = &p[&kind];
+                let groups: Vec<Vec<String>> = spec["groups"]
+                    .as_array()
+                    .map(|gs| {
+                        gs.iter()
+                            .map(|g| {
+                                g["option_ids"]
+                                    .as_array()
+                                    .map(|ids| {
+                                        ids.iter()
+                                            .filter_map(|i| i.as_str().map(String::from))
+                                            .collect()
+                                    })
+                                    .unwrap_or_default()
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let choices = spec["options"]
+                    .as_array()
+                    .map(|opts| {
+                        opts.iter()
+                            .map(|o| {
+                                let oid = o["id"].as_str().unwrap_or_default();
+                                Choice {
+                                    name: o["name"].as_str().unwrap_or_default().to_string(),
+                                    rank: groups.iter().position(|g| g.iter().any(|i| i == oid)),
+                                }
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                properties.push(Property {
+                    name: name.clone(),
+                    id: p["id"].as_str().unwrap_or_default().to_string(),
+                    kind,
+                    choices,
+                    prefix: spec["prefix"].as_str().map(String::from),
+                });
+            }
+        }
+        Schema {
+            data_source_id: v["id"].as_str().unwrap_or_default().to_string(),
+            name: plain_text(&v["title"]),
+            properties,
+        }
+    }
+
+    pub fn property(&self, name: &str) -> Option<&Property> {
+        self.properties.iter().find(|p| p.name == name)
+    }
+
+    pub fn title_property(&self) -> Option<&Property> {
+        self.properties.iter().find(|p| p.kind == "title")
+    }
+
+    fn describe(&self) -> String {
+        self.properties
+            .iter()
+            .map(|p| format!("{} ({})", p.name, p.kind))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn require(
+        &self,
+        key: &str,
+        name: &str,
+        kinds: &[&str],
+        wanted: &str,
+    ) -> Result<Property, SchemaError> {
+        let p = self
+            .property(name)
+            .ok_or_else(|| SchemaError::UnknownProperty {
+                key: key.into(),
+                name: name.into(),
+                source_name: self.name.clone(),
+                available: self.describe(),
+            })?;
+        if !kinds.contains(&p.kind.as_str()) {
+            return Err(SchemaError::WrongType {
+                key: key.into(),
+                name: name.into(),
+                kind: p.kind.clone(),
+                wanted: wanted.into(),
+                expected: kinds.join(" or "),
+            });
+        }
+        Ok(p.clone())
+    }
+}
+
+/// The configuration checked against the schema: the properties git-notion reads and writes.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub data_source_id: String,
+    pub source_name: String,
+    pub title: Property,
+    /// Set when `[properties] title` is configured (or the title is the lookup): written per title policy.
+    pub write_title: bool,
+    pub status: Option<Property>,
+    pub date: Option<Property>,
+    pub commit_url: Option<Property>,
+    /// Where `Token` keys are looked up (the title unless `tickets.lookup` names another property).
+    pub lookup: Property,
+    /// The `unique_id` property for `PREFIX-N` keys.
+    pub unique_id: Option<Property>,
+}
+
+impl Binding {
+    /// Checks every configured property and status against the schema. Nothing is written before this passes.
+    pub fn new(schema: &Schema, config: &Config) -> Result<Binding, SchemaError> {
+        let props = &config.properties;
+        let title = match &props.title {
+            Some(name) => schema.require("properties.title", name, &["title"], "a page title")?,
+            None => {
+                schema
+                    .title_property()
+                    .cloned()
+                    .ok_or_else(|| SchemaError::UnknownProperty {
+                        key: "properties.title".into(),
+                        name: "(title)".into(),
+                        source_name: schema.name.clone(),
+                        available: schema.describe(),
+                    })?
+            }
+        };
+        let status = props
+            .status
+            .as_deref()
+            .map(|n| schema.require("properties.status", n, &["status", "select"], "a status"))
+            .transpose()?;
+        let date = props
+            .date
+            .as_deref()
+            .map(|n| schema.require("properties.date", n, &["date"], "the commit date"))
+            .transpose()?;
+        let commit_url = props
+            .commit_url
+            .as_deref()
+            .map(|n| {
+                schema.require(
+                    "properties.commit_url",
+                    n,
+                    &["url", "rich_text"],
+                    "the commit link",
+                )
+            })
+            .transpose()?;
+        let lookup = match &config.tickets.lookup {
+            Some(l) => schema.require(
+                "tickets.lookup.property",
+                &l.property,
+                &["title", "rich_text", "number", "unique_id"],
+                "a ticket key",
+            )?,
+            None => title.clone(),
+        };
+        let unique_id = if lookup.kind == "unique_id" {
+            Some(lookup.clone())
+        } else {
+            schema
+                .properties
+                .iter()
+                .find(|p| p.kind == "unique_id")
+                .cloned()
+        };
+        if !config.tickets.id_prefixes.is_empty() && unique_id.is_none() {
+            return Err(SchemaError::NoUniqueId {
+                prefixes: config.tickets.id_prefixes.clone(),
+                source_name: schema.name.clone(),
+            });
+        }
+        let mut configured: Vec<(String, &String)> = vec![];
+        if let Some(s) = &config.status.on_commit {
+            configured.push(("status.on_commit".into(), s));
+        }
+        if let Some(s) = &config.status.on_merge {
+            configured.push(("status.on_merge".into(), s));
+        }
+        for (ty, s) in &config.status.types {
+            configured.push((format!("status.types.{ty}"), s));
+        }
+        match &status {
+            Some(p) => {
+                for (key, value) in configured {
+                    if !p.choices.iter().any(|c| &c.name == value) {
+                        return Err(SchemaError::UnknownOption {
+                            key,
+                            value: value.clone(),
+                            property: p.name.clone(),
+                            kind: p.kind.clone(),
+                            options: p
+                                .choices
+                                .iter()
+                                .map(|c| format!("{:?}", c.name))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        });
+                    }
+                }
+            }
+            None => {
+                if let Some((key, _)) = configured.first() {
+                    return Err(SchemaError::NoStatusProperty { key: key.clone() });
+                }
+            }
+        }
+        Ok(Binding {
+            data_source_id: schema.data_source_id.clone(),
+            source_name: schema.name.clone(),
+            write_title: props.title.is_some(),
+            title,
+            status,
+            date,
+            commit_url,
+            lookup,
+            unique_id,
+        })
+    }
+
+    /// The rank of a status option (its group), for "never move backwards".
+    pub fn status_rank(&self, name: &str) -> Option<usize> {
+        self.status
+            .as_ref()?
+            .choices
+            .iter()
+            .find(|c| c.name == name)?
+            .rank
+    }
+
+    /// Property ids to fetch with query results (`filter_properties`).
+    pub fn read_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = vec![self.title.id.as_str(), self.lookup.id.as_str()];
+        for p in [&self.status, &self.date, &self.commit_url, &self.unique_id]
+            .into_iter()
+            .flatten()
+        {
+            ids.push(&p.id);
+        }
+        ids.dedup();
+        let mut seen = vec![];
+        ids.retain(|i| {
+            let new = !seen.contains(i);
+            seen.push(*i);
+            new
+        });
+        ids
+    }
+}

@@ -1,0 +1,136 @@
+//! Property values: read a page's current value as text, and shape a new one by the property's real type.
+
+use serde_json::{json, Value};
+
+use crate::schema::Property;
+
+/// Notion's limits for one rich-text item and one property.
+pub const MAX_TEXT_UNITS: usize = 2000;
+pub const MAX_ITEMS: usize = 100;
+pub const MAX_URL_LEN: usize = 2000;
+
+/// The current value of `prop` in a page's `properties`, as plain text ("" when empty).
+pub fn read(properties: &Value, prop: &Property) -> String {
+    let v = properties
+        .as_object()
+        .and_then(|m| {
+            m.get(&prop.name)
+                .or_else(|| m.values().find(|p| p["id"] == prop.id.as_str()))
+        })
+        .unwrap_or(&Value::Null);
+    let inner = &v[&prop.kind];
+    match prop.kind.as_str() {
+        "title" | "rich_text" => inner
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i["plain_text"].as_str().or(i["text"]["content"].as_str()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        "status" | "select" => inner["name"].as_str().unwrap_or_default().to_string(),
+        "date" => inner["start"].as_str().unwrap_or_default().to_string(),
+        "url" => inner.as_str().unwrap_or_default().to_string(),
+        "number" => inner.as_f64().map(|n| n.to_string()).unwrap_or_default(),
+        "unique_id" => match (inner["prefix"].as_str(), inner["number"].as_u64()) {
+            (Some(p), Some(n)) => format!("{p}-{n}"),
+            (None, Some(n)) => n.to_string(),
+            _ => String::new(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// Splits text into rich-text items of at most 2000 UTF-16 units, at most 100 items (the rest is cut),
+/// never splitting a character.
+pub fn rich_text(text: &str) -> Vec<Value> {
+    let mut items = vec![];
+    let mut current = String::new();
+    let mut units = 0;
+    for ch in text.chars() {
+        let n = ch.len_utf16();
+        if units + n > MAX_TEXT_UNITS {
+            items.push(std::mem::take(&mut current));
+            units = 0;
+            if items.len() == MAX_ITEMS {
+                break;
+            }
+        }
+        current.push(ch);
+        units += n;
+    }
+    if !current.is_empty() && items.len() < MAX_ITEMS {
+        items.push(current);
+    }
+    items
+        .into_iter()
+        .map(|content| json!({"type": "text", "text": {"content": content}}))
+        .collect()
+}
+
+/// What `rich_text(text)` keeps of `text` (for comparing with the current value).
+pub fn stored_text(text: &str) -> String {
+    rich_text(text)
+        .iter()
+        .filter_map(|i| i["text"]["content"].as_str())
+        .collect()
+}
+
+/// The JSON to write `text` into `prop`, shaped by its type; None when the type cannot take it.
+pub fn write(prop: &Property, text: &str) -> Option<Value> {
+    Some(match prop.kind.as_str() {
+        "title" => json!({ "title": rich_text(text) }),
+        "rich_text" => json!({ "rich_text": rich_text(text) }),
+        "status" => json!({ "status": { "name": text } }),
+        "select" => json!({ "select": { "name": text } }),
+        "date" => json!({ "date": { "start": text } }),
+        "url" if text.len() <= MAX_URL_LEN => json!({ "url": text }),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_by_utf16_units_without_breaking_characters() {
+        let text = "😀".repeat(1500); // 3000 units
+        let items = rich_text(&text);
+        assert_eq!(items.len(), 2);
+        let first = items[0]["text"]["content"].as_str().unwrap();
+        assert_eq!(first.encode_utf16().count(), 2000);
+        assert_eq!(stored_text(&text), text);
+        let long = "字".repeat(MAX_TEXT_UNITS * MAX_ITEMS + 5);
+        let items = rich_text(&long);
+        assert_eq!(items.len(), MAX_ITEMS);
+        assert_eq!(
+            stored_text(&long).chars().count(),
+            MAX_TEXT_UNITS * MAX_ITEMS
+        );
+        assert!(rich_text("").is_empty());
+    }
+
+    #[test]
+    fn reads_by_type() {
+        let p = |kind: &str, name: &str| Property {
+            name: name.into(),
+            id: "x".into(),
+            kind: kind.into(),
+            choices: vec![],
+            prefix: None,
+        };
+        let props = json!({
+            "标题": {"id": "title", "type": "title", "title": [{"plain_text": "#003"}, {"plain_text": " a"}]},
+            "状态": {"id": "x", "type": "status", "status": {"name": "完成"}},
+            "ID": {"id": "y", "type": "unique_id", "unique_id": {"prefix": "TASK", "number": 17}},
+            "Commit": {"id": "z", "type": "url", "url": null}
+        });
+        assert_eq!(read(&props, &p("title", "标题")), "#003 a");
+        assert_eq!(read(&props, &p("status", "状态")), "完成");
+        assert_eq!(read(&props, &p("unique_id", "ID")), "TASK-17");
+        assert_eq!(read(&props, &p("url", "Commit")), "");
+        assert_eq!(read(&props, &p("date", "missing")), "");
+    }
+}
