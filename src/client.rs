@@ -142,6 +142,10 @@ impl Options {
     }
 }
 
+/// Share of the configured rate the limiter actually uses: requests reach the server a few milliseconds
+/// earlier or later than they leave, and a bucket at exactly the server's rate then meets occasional 429s.
+pub const RATE_MARGIN: f64 = 0.95;
+
 /// Token bucket: `burst` requests at once, then `rate` per second on average.
 #[derive(Debug)]
 struct Limiter {
@@ -281,7 +285,10 @@ impl Client {
             agent: builder.build().into(),
             base: base.trim_end_matches('/').to_string(),
             token,
-            limiter: Mutex::new(Limiter::new(options.requests_per_second, options.burst)),
+            limiter: Mutex::new(Limiter::new(
+                options.requests_per_second * RATE_MARGIN,
+                options.burst,
+            )),
             health: Mutex::new(Health::default()),
             options,
         }

@@ -1,12 +1,13 @@
 //! Desired state: what a ticket's page should say, given the commits that name it.
 //!
 //! Status: `[status.types]` for the commit's conventional-commit type (`"*"` matches every type), else
-//! `on_merge` on a release branch, else `on_commit`. Title: the latest commit's subject (the plan applies
-//! the title policy). Date: the commit date. Commit URL: from the `origin` remote.
+//! `on_merge` on a release branch, else `on_commit`. Title: the latest commit's subject, offered only to
+//! the ticket the subject is about (its first key), so that `#012 … (#026)` never retitles #026 (the plan
+//! applies the title policy). Date: the commit date. Commit URL: from the `origin` remote.
 
 use crate::config::Config;
 use crate::git::Commit;
-use crate::tickets::TicketKey;
+use crate::tickets::{Extractor, TicketKey};
 
 /// What one ticket's page should become.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +16,8 @@ pub struct Desired {
     /// The commit that decided it (the latest that names the ticket).
     pub commit: Commit,
     pub status: Option<String>,
-    pub title: String,
+    /// None when the subject is about another ticket.
+    pub title: Option<String>,
     pub date: String,
     pub commit_url: Option<String>,
 }
@@ -93,17 +95,23 @@ pub fn status_for(config: &Config, commit: &Commit, branch: Option<&str>) -> Opt
 pub fn desired(
     config: &Config,
     ctx: &Context,
+    extractor: &Extractor,
     key: &TicketKey,
     commits: &[Commit],
 ) -> Option<Desired> {
     let commit = commits.last()?.clone();
+    let subject = commit.subject();
+    let title = match extractor.extract(subject).first() {
+        Some(first) if first != key => None,
+        _ => Some(subject.to_string()),
+    };
     let commit_url = ctx.origin_url.as_deref().and_then(|remote| {
         crate::links::commit_url(remote, &commit.id, config.commit_url_template.as_deref())
     });
     Some(Desired {
         key: key.clone(),
         status: status_for(config, &commit, ctx.branch.as_deref()),
-        title: commit.subject().to_string(),
+        title,
         date: commit.date(),
         commit_url,
         commit,

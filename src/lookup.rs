@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::client::{ApiError, Client};
 use crate::schema::Binding;
-use crate::tickets::{title_has_token, TicketKey};
+use crate::tickets::{title_has_token, Extractor, TicketKey};
 use crate::values;
 
 /// A page as the plan needs it: its id and the current values of the bound properties.
@@ -115,8 +115,15 @@ fn outcome(mut pages: Vec<PageState>) -> Found {
     }
 }
 
-/// Finds the page of one key.
-pub fn find(client: &Client, binding: &Binding, key: &TicketKey) -> Result<Found, ApiError> {
+/// Finds the page of one key. Looked up by title, a page is a key's when the key is the first ticket key
+/// of its title, as a whole token (`#012 … (#026)` is #012's page, not #026's; `#04` is never `#042`).
+/// Several such pages are a conflict.
+pub fn find(
+    client: &Client,
+    binding: &Binding,
+    extractor: &Extractor,
+    key: &TicketKey,
+) -> Result<Found, ApiError> {
     let op = format!("find the page of {key}");
     match key {
         TicketKey::Page(id) => {
@@ -170,11 +177,16 @@ pub fn find(client: &Client, binding: &Binding, key: &TicketKey) -> Result<Found
                 _ => return Ok(Found::NotFound),
             };
             let pages = query_all(client, binding, filter, &op)?;
-            let text_lookup = matches!(p.kind.as_str(), "title" | "rich_text");
             let matched: Vec<PageState> = pages
                 .iter()
                 .filter(|pg| {
-                    !text_lookup || title_has_token(&values::read(&pg["properties"], p), token)
+                    let text = values::read(&pg["properties"], p);
+                    match p.kind.as_str() {
+                        // A title belongs to its first key: `#012 … (#026)` is #012's page only.
+                        "title" => extractor.extract(&text).first() == Some(key),
+                        "rich_text" => title_has_token(&text, token),
+                        _ => true,
+                    }
                 })
                 .map(|pg| PageState::from_json(pg, binding))
                 .collect();

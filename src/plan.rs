@@ -76,16 +76,16 @@ pub fn is_placeholder(title: &str, key: &TicketKey) -> bool {
 
 /// The title a commit gives a ticket: its subject, with the key in front when the page is found by its
 /// title and the subject does not carry the key (so that the page stays findable).
-fn new_title(desired: &Desired, binding: &Binding) -> String {
-    let subject = desired.title.trim();
-    match &desired.key {
+fn new_title(desired: &Desired, binding: &Binding) -> Option<String> {
+    let subject = desired.title.as_deref()?.trim();
+    Some(match &desired.key {
         TicketKey::Token(token)
             if binding.lookup.kind == "title" && !title_has_token(subject, token) =>
         {
             format!("{token} {subject}")
         }
         _ => subject.to_string(),
-    }
+    })
 }
 
 /// The properties of `page` that differ from `desired`.
@@ -106,8 +106,8 @@ pub fn changes(
             });
         }
     };
-    if binding.write_title {
-        let title = values::stored_text(&new_title(desired, binding));
+    if let (true, Some(title)) = (binding.write_title, new_title(desired, binding)) {
+        let title = values::stored_text(&title);
         let wanted = match policy {
             TitlePolicy::Never => false,
             TitlePolicy::FillPlaceholder => is_placeholder(&page.title, &desired.key),
@@ -290,7 +290,7 @@ pub fn render(entries: &[Entry], source_name: &str, dry_run: bool) -> String {
                 out.push_str(&format!("{key}  up to date  {}\n", quote(&page.title)));
             }
             Outcome::NotFound => out.push_str(&format!(
-                "{key}  not found: no page of {source_name} has {key} as a whole token\n"
+                "{key}  not found: no page of {source_name} carries {key} as its key\n"
             )),
             Outcome::Ambiguous(pages) => {
                 out.push_str(&format!(
@@ -305,17 +305,32 @@ pub fn render(entries: &[Entry], source_name: &str, dry_run: bool) -> String {
         }
     }
     let s = Summary::of(entries);
-    let head = if dry_run {
-        format!(
-            "dry run: {} page(s) would change ({} properties); nothing was written",
-            s.to_update, s.properties
-        )
-    } else {
-        format!("updated {} of {} page(s)", s.written, s.to_update)
+    let pages = |n: usize| {
+        if n == 1 {
+            "1 page".to_string()
+        } else {
+            format!("{n} pages")
+        }
+    };
+    let head = match (dry_run, s.to_update) {
+        (_, 0) => "nothing to change".to_string(),
+        (true, n) => format!("would change {} ({} properties)", pages(n), s.properties),
+        (false, n) if s.written == n => {
+            format!("updated {} ({} properties)", pages(n), s.properties)
+        }
+        (false, n) => format!("updated {} of {}", s.written, pages(n)),
     };
     out.push_str(&format!(
-        "{head}; {} up to date, {} not found, {} ambiguous, {} failed\n",
-        s.up_to_date, s.not_found, s.ambiguous, s.failed
+        "{head}; {} up to date, {} not found, {} ambiguous, {} failed{}\n",
+        s.up_to_date,
+        s.not_found,
+        s.ambiguous,
+        s.failed,
+        if dry_run {
+            " (dry run: nothing was written)"
+        } else {
+            ""
+        }
     ));
     out
 }

@@ -31,6 +31,7 @@ pub struct Session {
     pub config: Config,
     pub client: Client,
     pub binding: Binding,
+    pub extractor: Extractor,
 }
 
 impl Session {
@@ -42,7 +43,9 @@ impl Session {
         let client = Client::new(&base, token, client::Options::from_config(&config.api));
         let schema = Schema::resolve(&client, &config)?;
         let binding = Binding::new(&schema, &config)?;
+        let extractor = config.extractor("configuration")?;
         Ok(Session {
+            extractor,
             config,
             client,
             binding,
@@ -53,8 +56,8 @@ impl Session {
     pub fn plan(&self, ctx: &Context, refs: &[(TicketKey, Vec<Commit>)]) -> Vec<Entry> {
         refs.iter()
             .filter_map(|(key, commits)| {
-                let desired = desired::desired(&self.config, ctx, key, commits)?;
-                let found = lookup::find(&self.client, &self.binding, key);
+                let desired = desired::desired(&self.config, ctx, &self.extractor, key, commits)?;
+                let found = lookup::find(&self.client, &self.binding, &self.extractor, key);
                 Some(plan::entry(
                     &self.binding,
                     self.config.title.policy,

@@ -1,0 +1,209 @@
+//! Every failure gives the documented message, the right exit code, zero writes, and never the token.
+
+use std::time::Instant;
+
+use notion_sandbox::Fault;
+
+use crate::util::*;
+
+/// Runs `git-notion sync`, checks the exit code and that the token stays hidden; returns all output.
+fn sync_fails(w: &World, code: i32) -> String {
+    let out = w.run(&["sync"]);
+    assert_no_token(&out, &w.token);
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
+    format!("{}{}", stdout(&out), stderr(&out))
+}
+
+#[test]
+fn a_wrong_property_name_is_reported_with_the_real_ones_before_any_write() {
+    let w = World::new(
+        "zh",
+        &ZH_CONFIG.replace("title = \"标题\"", "title = \"Title\""),
+    );
+    w.commit("feat: 完成工单 #003");
+    let err = sync_fails(&w, 2);
+    assert!(
+        err.contains(r#"properties.title = "Title": data source "工单" has no such property"#),
+        "{err}"
+    );
+    assert!(
+        err.contains("标题 (title)") && err.contains("状态 (status)"),
+        "{err}"
+    );
+    assert_eq!(w.write_count(), 0);
+}
+
+#[test]
+fn a_status_that_is_not_an_option_fails_listing_the_options() {
+    let w = World::new(
+        "zh",
+        &ZH_CONFIG.replace("on_merge = \"完成\"", "on_merge = \"Done\""),
+    );
+    let out = w.commit("feat: 完成工单 #003");
+    // The hook: one warning line, the commit kept, nothing written.
+    let hook_err = stderr(&out);
+    assert_eq!(hook_err.lines().count(), 1, "{hook_err}");
+    assert!(
+        hook_err.contains(r#"status.on_merge = "Done" is not an option"#),
+        "{hook_err}"
+    );
+    let err = sync_fails(&w, 2);
+    assert!(
+        err.contains(r#"Its options are: "未开始", "进行中", "完成""#),
+        "{err}"
+    );
+    assert_eq!(w.write_count(), 0);
+}
+
+#[test]
+fn a_property_of_the_wrong_type_is_refused() {
+    let w = World::new(
+        "zh",
+        &ZH_CONFIG.replace("date = \"日期\"", "date = \"备注\""),
+    );
+    w.commit("feat: #003");
+    let err = sync_fails(&w, 2);
+    assert!(
+        err.contains(r#"properties.date = "备注": property is of type rich_text"#),
+        "{err}"
+    );
+    assert_eq!(w.write_count(), 0);
+}
+
+#[test]
+fn unauthorized_says_the_token_is_invalid() {
+    let mut w = World::new("zh", ZH_CONFIG);
+    w.commit("feat: #003");
+    let bad = "ntn_revoked0000000000000000000000000000000000";
+    w.token = bad.to_string();
+    let err = sync_fails(&w, 2);
+    assert!(
+        err.contains("Notion refused the token (401 unauthorized"),
+        "{err}"
+    );
+    assert!(
+        err.contains("https://www.notion.so/my-integrations"),
+        "{err}"
+    );
+    assert!(!err.contains(bad));
+}
+
+#[test]
+fn a_missing_token_says_where_it_belongs() {
+    let mut w = World::new("zh", ZH_CONFIG);
+    w.commit("chore: nothing");
+    w.commit_without_hook("feat: #003");
+    w.token = String::new();
+    let err = sync_fails(&w, 2);
+    assert!(err.contains("no Notion token: set NOTION_TOKEN"), "{err}");
+}
+
+#[test]
+fn an_unshared_database_says_how_to_share_it() {
+    let w = World::new(
+        "zh",
+        &ZH_CONFIG.replace(
+            "2845c4eb952681828ccf000b14d4c431",
+            "0000000000000000000000000000beef",
+        ),
+    );
+    w.commit("feat: #003");
+    let err = sync_fails(&w, 2);
+    assert!(err.contains("not found (404 object_not_found"), "{err}");
+    assert!(err.contains("Connections"), "{err}");
+}
+
+#[test]
+fn a_retry_after_of_one_second_is_waited_out() {
+    let w = World::new("zh", ZH_CONFIG);
+    w.commit("chore: nothing");
+    w.commit_without_hook("feat: #005 monitoring");
+    w.sb.inject(Fault::rate_limited(1).method("PATCH").times(1));
+    let started = Instant::now();
+    let out = w.run(&["sync"]);
+    let elapsed = started.elapsed();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(w.prop("17853bd4e4374814800601e7495de496", "状态"), "完成");
+    let patches: Vec<u16> =
+        w.sb.requests()
+            .iter()
+            .filter(|r| r.method == "PATCH")
+            .map(|r| r.status)
+            .collect();
+    assert_eq!(patches, [429, 200]);
+    assert!(elapsed.as_secs_f64() >= 1.0, "{elapsed:?}");
+}
+
+#[test]
+fn rate_limited_after_retries_says_so() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}\n[api]\nmax_retries = 1\n"));
+    w.commit_without_hook("feat: #005");
+    w.sb.inject(Fault::rate_limited(0).method("PATCH"));
+    let err = sync_fails(&w, 1);
+    assert!(
+        err.contains("rate limited by Notion (429 rate_limited) after 2 attempts"),
+        "{err}"
+    );
+}
+
+#[test]
+fn service_unavailable_is_retried_then_reported() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}\n[api]\nmax_retries = 2\n"));
+    w.commit_without_hook("feat: #005");
+    w.sb.inject(Fault::status(503));
+    let err = sync_fails(&w, 1);
+    assert!(
+        err.contains("Notion is unavailable (503 service_unavailable) after 3 attempts"),
+        "{err}"
+    );
+    assert_eq!(w.sb.requests().len(), 3, "one request, retried twice");
+    // A passing 503 is retried away.
+    w.sb.clear_faults();
+    w.sb.clear_log();
+    w.sb.inject(Fault::status(503).times(1));
+    let out = w.run(&["sync"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(w.write_count(), 1);
+}
+
+#[test]
+fn a_bad_config_file_fails_with_line_and_column() {
+    let w = World::new("zh", "database = \n");
+    w.commit_without_hook("feat: #005");
+    let err = sync_fails(&w, 2);
+    assert!(
+        err.contains(".git-notion.toml") && err.contains("line 1"),
+        "{err}"
+    );
+    assert!(w.sb.requests().is_empty());
+}
+
+#[test]
+fn a_token_in_the_config_file_is_refused() {
+    let w = World::new(
+        "zh",
+        &format!("{ZH_CONFIG}\n[api]\ntoken = \"ntn_abc123\"\n"),
+    );
+    w.commit_without_hook("feat: #005");
+    let err = sync_fails(&w, 2);
+    assert!(err.contains("`api.token` looks like a secret"), "{err}");
+    assert!(!err.contains("ntn_abc123"));
+}
+
+#[test]
+fn the_client_keeps_under_notions_rate_limit() {
+    let w = World::rate_limited("zh", ZH_CONFIG, 3.0);
+    w.commit_without_hook("feat: #005, #006 and #007");
+    let started = Instant::now();
+    let out = w.run(&["sync"]);
+    let elapsed = started.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log = w.sb.requests();
+    let refused = log.iter().filter(|r| r.status == 429).count();
+    // Schema (2) + one query per ticket (3) + one PATCH per page (3). Unlimited, 5 of them would be
+    // refused; the limiter's margin absorbs timing noise (at most one refusal on a loaded machine).
+    assert_eq!(log.len() - refused, 8);
+    assert!(refused <= 1, "{refused} requests refused with 429");
+    // Three at once, then three a second.
+    assert!(elapsed >= 5.0 / 3.0 - 0.05, "{elapsed}");
+}

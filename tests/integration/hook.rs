@@ -1,0 +1,186 @@
+//! The post-commit hook, run by `git commit` through the `hooks/post-commit` shim.
+
+use serde_json::json;
+
+use crate::util::*;
+
+const P003: &str = "a1c38de3f02b4bf98449e6f025ba9d81";
+const P042: &str = "c3a8dad9d1eb4aa3894f1f4745f78740";
+const TASK6: &str = "d509529443234b1782038c14a8b4f735";
+
+#[test]
+fn chinese_commit_sets_done_and_fills_the_placeholder_title() {
+    let w = World::new("zh", ZH_CONFIG);
+    // The seed team's drifted state: a placeholder title and the wrong status.
+    w.edit_page(
+        P003,
+        json!({"标题": {"title": [{"text": {"content": "#003"}}]}, "状态": {"status": {"name": "未开始"}}}),
+    );
+    let out = w.commit("feat: 完成工单 #003 - 统一 MT5 工作目录");
+    assert_eq!(stderr(&out), "", "a successful hook is silent");
+    let sha = w.head();
+    assert_eq!(w.prop(P003, "状态"), "完成");
+    assert_eq!(
+        w.prop(P003, "标题"),
+        "feat: 完成工单 #003 - 统一 MT5 工作目录"
+    );
+    assert_eq!(w.prop(P003, "日期"), "2025-10-01");
+    assert_eq!(
+        w.prop(P003, "Commit"),
+        format!("https://github.com/acme/mt5/commit/{sha}")
+    );
+    // Exactly one write, carrying exactly the four differing properties.
+    let writes = w.sb.writes();
+    assert_eq!(writes.len(), 1, "{writes:#?}");
+    assert_eq!(writes[0].path, format!("/v1/pages/{}", dashed(P003)));
+    let body = writes[0].json();
+    let mut keys: Vec<&str> = body["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["Commit", "日期", "标题", "状态"]);
+    assert!(writes[0].header("notion-version") == Some("2025-09-03"));
+}
+
+#[test]
+fn a_real_title_is_kept_under_fill_placeholder_and_an_up_to_date_page_costs_no_write() {
+    let w = World::new("zh", ZH_CONFIG);
+    w.commit("docs: 工单 #042 收尾");
+    assert_eq!(w.prop(P042, "标题"), "#042 - Exact Matching Guard");
+    assert_eq!(w.prop(P042, "状态"), "完成");
+    assert_eq!(w.write_count(), 1);
+    w.sb.clear_log();
+    // Same state wanted again (same date and link come from an amended message with the same content).
+    w.run(&["sync"]);
+    assert_eq!(w.write_count(), 0, "nothing differs, nothing is sent");
+}
+
+#[test]
+fn a_commit_without_a_ticket_touches_no_network() {
+    let w = World::new("zh", ZH_CONFIG);
+    let out = w.commit("chore: tidy up");
+    assert_eq!(stderr(&out), "");
+    assert!(w.sb.requests().is_empty(), "{:#?}", w.sb.requests());
+}
+
+#[test]
+fn hash_04_never_touches_042() {
+    let w = World::new("zh", ZH_CONFIG);
+    let out = w.commit("fix: typo in #04");
+    assert_eq!(w.write_count(), 0);
+    assert_eq!(w.prop(P042, "状态"), "未开始");
+    assert_eq!(w.prop(P042, "标题"), "#042 - Exact Matching Guard");
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("git-notion: warning: #04 not found in 工单"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_english_select_database_works_with_the_same_code() {
+    let w = World::new("en", EN_CONFIG);
+    assert_eq!(w.prop(TASK6, "Status"), "Backlog");
+    let out = w.commit("feat: TASK-6 nightly backups");
+    assert_eq!(stderr(&out), "");
+    assert_eq!(w.prop(TASK6, "Status"), "Done");
+    assert_eq!(
+        w.prop(TASK6, "Name"),
+        "Nightly backup job",
+        "a real title is kept"
+    );
+    assert_eq!(w.prop(TASK6, "Date"), "2025-10-01");
+    let writes = w.sb.writes();
+    assert_eq!(writes.len(), 1);
+    assert_eq!(
+        writes[0].json()["properties"]["Status"],
+        json!({"select": {"name": "Done"}})
+    );
+    // It was found through the unique_id property by number.
+    let query =
+        w.sb.requests()
+            .into_iter()
+            .find(|r| r.path.ends_with("/query"))
+            .unwrap();
+    assert_eq!(query.json()["filter"]["unique_id"], json!({"equals": 6}));
+}
+
+#[test]
+fn a_feature_branch_commit_moves_to_in_progress_and_never_backwards() {
+    let w = World::new("zh", ZH_CONFIG);
+    w.git(&["checkout", "-q", "-b", "topic"]);
+    w.commit("wip #006 secrets");
+    assert_eq!(w.prop("94d9697d90f945358de0843f5f971d3c", "状态"), "进行中");
+    // #002 is 完成: a mention on a feature branch does not move it back.
+    w.commit("refactor: touch #002 again");
+    assert_eq!(w.prop("ef8e0776c3ca495f8620a21df3c4b444", "状态"), "完成");
+}
+
+#[test]
+fn a_notion_page_link_in_the_message_addresses_that_page() {
+    let w = World::new("zh", ZH_CONFIG);
+    w.commit("docs: see https://www.notion.so/acme/Exact-Matching-Guard-c3a8dad9d1eb4aa3894f1f4745f78740");
+    assert_eq!(w.prop(P042, "状态"), "完成");
+    assert!(w
+        .sb
+        .requests()
+        .iter()
+        .any(|r| r.method == "GET" && r.path == format!("/v1/pages/{}", dashed(P042))));
+}
+
+#[test]
+fn gbk_encoded_messages_are_decoded() {
+    let w = World::new("zh", ZH_CONFIG);
+    w.edit_page(
+        P003,
+        json!({"标题": {"title": [{"text": {"content": "#003 待定"}}]}}),
+    );
+    // "完成工单 #003" in GBK, committed by a repository configured for GBK.
+    let (gbk, _, _) = encoding_rs::GBK.encode("feat: 完成工单 #003");
+    let msg = w.repo.join("msg.txt");
+    std::fs::write(&msg, &gbk[..]).unwrap();
+    w.git(&["config", "i18n.commitEncoding", "GBK"]);
+    let out = w.git_output(&["commit", "-q", "--allow-empty", "-F", msg.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert_eq!(stderr(&out), "");
+    assert_eq!(w.prop(P003, "标题"), "feat: 完成工单 #003");
+}
+
+#[test]
+fn failures_never_fail_the_commit_and_say_one_line() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}\n[api]\nmax_retries = 1\n"));
+    w.sb.inject(notion_sandbox::Fault::status(503));
+    let out = w.commit("feat: #005 monitoring");
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("git-notion: warning: "), "{err}");
+    assert!(err.contains("Notion is unavailable (503"), "{err}");
+    assert_no_token(&out, &w.token);
+    assert_eq!(w.head().len(), 40, "the commit exists");
+}
+
+#[test]
+fn git_notion_skip_skips_the_hook() {
+    let w = World::new("zh", ZH_CONFIG);
+    let out = w
+        .command(std::path::Path::new("git"))
+        .env("GIT_NOTION_SKIP", "1")
+        .args(["commit", "-q", "--allow-empty", "-m", "feat: #005"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(w.sb.requests().is_empty());
+}
+
+#[test]
+fn an_unconfigured_repository_is_left_alone() {
+    let w = World::new("zh", "");
+    let out = w.commit("feat: #005");
+    assert_eq!(stderr(&out), "");
+    assert!(w.sb.requests().is_empty());
+}

@@ -1,0 +1,7 @@
+//! git-notion's integration tests: one binary (as ripgrep does), real git repositories, the real binaries
+//! and the sandbox over loopback.
+
+mod errors;
+mod hook;
+mod sync;
+mod util;

@@ -1,0 +1,137 @@
+//! `git notion sync`: the plan (current → new), dry runs, idempotence and conflicts.
+
+use serde_json::json;
+
+use crate::util::*;
+
+fn redacted(text: &str) -> String {
+    regex::Regex::new("[0-9a-f]{40}")
+        .unwrap()
+        .replace_all(text, "[SHA]")
+        .into_owned()
+}
+
+#[test]
+fn dry_run_prints_current_to_new_and_writes_nothing_then_apply_sends_exactly_that() {
+    let w = World::new("zh", ZH_CONFIG);
+    w.commit_without_hook("feat: 完成工单 #012 统一工作目录 (#026, #04, #042)");
+    let out = w.run(&["sync", "--dry-run"]);
+    assert!(out.status.code() == Some(1), "#04 is not found: exit 1");
+    assert_eq!(w.write_count(), 0);
+    insta::assert_snapshot!("dry_run", redacted(&stdout(&out)));
+    let out = w.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        w.write_count(),
+        3,
+        "#012, #026 and #042 change; #04 has no page"
+    );
+    insta::assert_snapshot!("apply", redacted(&stdout(&out)));
+    // A second run finds everything up to date and writes nothing.
+    w.sb.clear_log();
+    let out = w.run(&["sync"]);
+    assert_eq!(w.write_count(), 0);
+    assert!(stdout(&out).contains("3 up to date"), "{}", stdout(&out));
+}
+
+#[test]
+fn several_pages_with_one_key_are_a_conflict_not_a_guess() {
+    let w = World::new("zh", ZH_CONFIG);
+    let st_ds = "2845c4eb-9526-81d7-a1f0-000b2e6a9c10";
+    // A teammate duplicated #042.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .proxy(None)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let req = ureq::http::Request::builder()
+        .method("POST")
+        .uri(format!("{}/v1/pages", w.sb.base_url()))
+        .header("Authorization", format!("Bearer {}", w.token))
+        .header("Notion-Version", "2025-09-03")
+        .header("Content-Type", "application/json")
+        .body(
+            json!({"parent": {"data_source_id": st_ds},
+                   "properties": {"标题": {"title": [{"text": {"content": "#042 (copy)"}}]}}})
+            .to_string()
+            .into_bytes(),
+        )
+        .unwrap();
+    assert_eq!(agent.run(req).unwrap().status().as_u16(), 200);
+    w.sb.clear_log();
+    w.commit_without_hook("fix: #042");
+    let out = w.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("#042  ambiguous: 2 pages match, none changed"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(w.write_count(), 0);
+}
+
+#[test]
+fn a_data_source_id_works_as_the_database() {
+    let w = World::new(
+        "zh",
+        &ZH_CONFIG.replace(
+            "https://www.notion.so/acme/2845c4eb952681828ccf000b14d4c431",
+            "2845c4eb952681d7a1f0000b2e6a9c10",
+        ),
+    );
+    w.commit_without_hook("fix: #005");
+    let out = w.run(&["sync"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(w.prop("17853bd4e4374814800601e7495de496", "状态"), "完成");
+}
+
+#[test]
+fn a_database_with_several_data_sources_asks_which() {
+    let w = World::new("zh", ZH_CONFIG);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .proxy(None)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let req = ureq::http::Request::builder()
+        .method("POST")
+        .uri(format!("{}/v1/data_sources", w.sb.base_url()))
+        .header("Authorization", format!("Bearer {}", w.token))
+        .header("Notion-Version", "2025-09-03")
+        .header("Content-Type", "application/json")
+        .body(
+            json!({"parent": {"type": "database_id", "database_id": ZH_DB},
+                   "title": [{"text": {"content": "归档"}}],
+                   "properties": {"名称": {"title": {}}}})
+            .to_string()
+            .into_bytes(),
+        )
+        .unwrap();
+    let resp = agent.run(req).unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    w.commit_without_hook("fix: #005");
+    let out = w.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("has 2 data sources; name one with `data_source = \"…\"`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\"工单\"") && err.contains("\"归档\""),
+        "{err}"
+    );
+    w.write_config(&format!("data_source = \"工单\"\n{ZH_CONFIG}"));
+    let out = w.run(&["sync"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn a_commit_naming_no_ticket_is_nothing_to_do() {
+    let w = World::new("zh", ZH_CONFIG);
+    w.commit_without_hook("chore: bump");
+    let out = w.run(&["sync"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("names no ticket; nothing to do"));
+    assert!(w.sb.requests().is_empty());
+}

@@ -1,0 +1,260 @@
+//! Throwaway repositories driven with the `git` CLI, the real binaries, and the sandbox on loopback.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use notion_sandbox::{Sandbox, SandboxConfig};
+use serde_json::{json, Value};
+
+pub const ZH_DB: &str = "2845c4eb-9526-8182-8ccf-000b14d4c431";
+
+/// The seed team's configuration (Chinese property names).
+pub const ZH_CONFIG: &str = r#"
+database = "https://www.notion.so/acme/2845c4eb952681828ccf000b14d4c431"
+[properties]
+title = "标题"
+status = "状态"
+date = "日期"
+commit_url = "Commit"
+[status]
+on_commit = "进行中"
+on_merge = "完成"
+"#;
+
+/// The English database: a select-typed Status and `TASK-N` unique ids.
+pub const EN_CONFIG: &str = r#"
+database = "6f8258748fb84d328e423dbfff883005"
+[tickets]
+id_prefixes = ["TASK"]
+[properties]
+title = "Name"
+status = "Status"
+date = "Date"
+commit_url = "Commit"
+[status]
+on_commit = "In Progress"
+on_merge = "Done"
+"#;
+
+pub fn bin(name: &str) -> PathBuf {
+    match name {
+        "git-notion" => PathBuf::from(env!("CARGO_BIN_EXE_git-notion")),
+        "git-notion-replay" => PathBuf::from(env!("CARGO_BIN_EXE_git-notion-replay")),
+        other => panic!("no binary {other}"),
+    }
+}
+
+pub fn dashed(id: &str) -> String {
+    let h: String = id.chars().filter(|c| *c != '-').collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// A sandbox, a temporary HOME and a git repository with git-notion's hook installed.
+pub struct World {
+    pub sb: Sandbox,
+    pub _tmp: tempfile::TempDir,
+    pub home: PathBuf,
+    pub repo: PathBuf,
+    pub token: String,
+}
+
+impl World {
+    pub fn new(seed: &str, config: &str) -> World {
+        Self::with_sandbox(Sandbox::start_builtin(seed).expect("sandbox"), config)
+    }
+
+    /// A sandbox that answers 429 above `rps` requests a second (bursts of 3), as Notion does.
+    pub fn rate_limited(seed: &str, config: &str, rps: f64) -> World {
+        let seed = notion_sandbox::seed::load(seed).expect("seed");
+        let sb = Sandbox::start(
+            &seed,
+            SandboxConfig {
+                rps: Some(rps),
+                burst: 3,
+                ..SandboxConfig::default()
+            },
+        )
+        .expect("sandbox");
+        Self::with_sandbox(sb, config)
+    }
+
+    fn with_sandbox(sb: Sandbox, config: &str) -> World {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let home = tmp.path().join("home");
+        let repo = tmp.path().join("repo");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&repo).unwrap();
+        let token = sb.token();
+        let w = World {
+            sb,
+            _tmp: tmp,
+            home,
+            repo,
+            token,
+        };
+        w.git(&["init", "-q", "-b", "main"]);
+        w.git(&["remote", "add", "origin", "git@github.com:acme/mt5.git"]);
+        if !config.is_empty() {
+            std::fs::write(w.repo.join(".git-notion.toml"), config).unwrap();
+        }
+        let hooks = w.repo.join(".git/hooks");
+        std::fs::create_dir_all(&hooks).unwrap();
+        let shim = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/post-commit");
+        std::fs::copy(&shim, hooks.join("post-commit")).unwrap();
+        w
+    }
+
+    /// The environment of every command: pinned dates and identities, a private HOME, no system config,
+    /// no proxies, our binaries first on PATH, the sandbox as the API.
+    pub fn command(&self, program: &Path) -> Command {
+        let mut c = Command::new(program);
+        c.current_dir(&self.repo).env_clear();
+        let bin_dir = bin("git-notion").parent().unwrap().to_path_buf();
+        let path = std::env::var("PATH").unwrap_or_default();
+        c.env("PATH", format!("{}:{path}", bin_dir.display()))
+            .env("HOME", &self.home)
+            .env("XDG_CONFIG_HOME", self.home.join(".config"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Dev")
+            .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+            .env("GIT_COMMITTER_NAME", "Dev")
+            .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+            .env("GIT_AUTHOR_DATE", "2025-10-01T12:00:00+08:00")
+            .env("GIT_COMMITTER_DATE", "2025-10-01T12:00:00+08:00")
+            .env("LANG", "C.UTF-8")
+            .env("NOTION_TOKEN", &self.token)
+            .env("GIT_NOTION_API_URL", self.sb.base_url());
+        c
+    }
+
+    pub fn git_output(&self, args: &[&str]) -> Output {
+        self.command(Path::new("git"))
+            .args(args)
+            .output()
+            .expect("git runs")
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = self.git_output(args);
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `git commit --allow-empty -m message`: the hook runs as it would for a developer.
+    pub fn commit(&self, message: &str) -> Output {
+        let out = self.git_output(&["commit", "-q", "--allow-empty", "-m", message]);
+        assert!(
+            out.status.success(),
+            "commit failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// A commit made with hooks disabled (history that never passed through git-notion).
+    pub fn commit_without_hook(&self, message: &str) {
+        self.git(&[
+            "-c",
+            "core.hooksPath=/dev/null",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message,
+        ]);
+    }
+
+    pub fn head(&self) -> String {
+        self.git(&["rev-parse", "HEAD"]).trim().to_string()
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command(&bin("git-notion"))
+            .args(args)
+            .output()
+            .expect("git-notion runs")
+    }
+
+    pub fn write_config(&self, text: &str) {
+        std::fs::write(self.repo.join(".git-notion.toml"), text).unwrap();
+    }
+
+    /// Plain text of a page property in the sandbox (title and rich text joined, select/status name,
+    /// date start, url).
+    pub fn prop(&self, page_id: &str, name: &str) -> String {
+        let st = self.sb.state();
+        let page = st.page(&dashed(page_id)).expect("page exists");
+        let v = st.page_property(page, name).expect("property exists");
+        let kind = v["type"].as_str().unwrap().to_string();
+        let inner = &v[&kind];
+        match kind.as_str() {
+            "title" | "rich_text" => inner
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["plain_text"].as_str().unwrap_or_default())
+                .collect(),
+            "status" | "select" => inner["name"].as_str().unwrap_or_default().into(),
+            "date" => inner["start"].as_str().unwrap_or_default().into(),
+            "url" => inner.as_str().unwrap_or_default().into(),
+            _ => inner.to_string(),
+        }
+    }
+
+    /// Sets a page's properties through the API (as a teammate editing Notion would), then clears the log.
+    pub fn edit_page(&self, page_id: &str, properties: Value) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .proxy(None)
+            .build()
+            .into();
+        let req = ureq::http::Request::builder()
+            .method("PATCH")
+            .uri(format!(
+                "{}/v1/pages/{}",
+                self.sb.base_url(),
+                dashed(page_id)
+            ))
+            .header("Authorization", format!("Bearer {}", self.token))
+            .header("Notion-Version", "2025-09-03")
+            .header("Content-Type", "application/json")
+            .body(json!({ "properties": properties }).to_string().into_bytes())
+            .unwrap();
+        let resp = agent.run(req).expect("sandbox answers");
+        assert_eq!(resp.status().as_u16(), 200);
+        self.sb.clear_log();
+    }
+
+    pub fn write_count(&self) -> usize {
+        self.sb.writes().len()
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The token must appear in no output.
+pub fn assert_no_token(o: &Output, token: &str) {
+    if token.is_empty() {
+        return;
+    }
+    for text in [stdout(o), stderr(o)] {
+        assert!(!text.contains(token), "token leaked: {text}");
+    }
+}
