@@ -53,7 +53,7 @@ fn a_real_title_is_kept_under_fill_placeholder_and_an_up_to_date_page_costs_no_w
     assert_eq!(w.prop(P042, "状态"), "完成");
     assert_eq!(w.write_count(), 1);
     w.sb.clear_log();
-    // Same state wanted again (same date and link come from an amended message with the same content).
+    // Syncing the same commit again finds the page up to date.
     w.run(&["sync"]);
     assert_eq!(w.write_count(), 0, "nothing differs, nothing is sent");
 }
