@@ -41,6 +41,12 @@ enum Command {
         /// Show the plan (current → new per ticket) without writing anything.
         #[arg(long, short = 'n')]
         dry_run: bool,
+        /// Override `database` (a Notion URL, database id or data source id).
+        #[arg(long, value_name = "URL_OR_ID")]
+        database: Option<String>,
+        /// Override `[title] policy`.
+        #[arg(long, value_name = "never|fill-placeholder|always")]
+        title_policy: Option<String>,
     },
 }
 
@@ -102,8 +108,12 @@ pub fn user_config_path() -> Option<PathBuf> {
         .map(|s| s.config_dir().join("git-notion").join("config.toml"))
 }
 
-fn load_config(repo: &Repo) -> Result<Config, Error> {
-    Ok(Config::load(&repo.root(), user_config_path().as_deref())?)
+fn load_config(repo: &Repo, flags: &[(String, String)]) -> Result<Config, Error> {
+    Ok(Config::load(
+        &repo.root(),
+        user_config_path().as_deref(),
+        flags,
+    )?)
 }
 
 fn context(repo: &Repo) -> Context {
@@ -122,20 +132,40 @@ pub fn main() -> std::process::ExitCode {
             hook(&name, &args, &env, &out);
             0
         }
-        Command::Sync { rev, dry_run } => match sync_cmd(&rev, dry_run, &env, &out) {
-            Ok(code) => code,
-            Err(e) => {
-                out.error(&format!("git-notion: error: {e}"));
-                exit_code(&e)
+        Command::Sync {
+            rev,
+            dry_run,
+            database,
+            title_policy,
+        } => {
+            let mut flags = vec![];
+            if let Some(d) = database {
+                flags.push(("GIT_NOTION_DATABASE".to_string(), d));
             }
-        },
+            if let Some(t) = title_policy {
+                flags.push(("GIT_NOTION_TITLE_POLICY".to_string(), t));
+            }
+            match sync_cmd(&rev, dry_run, &flags, &env, &out) {
+                Ok(code) => code,
+                Err(e) => {
+                    out.error(&format!("git-notion: error: {e}"));
+                    exit_code(&e)
+                }
+            }
+        }
     };
     std::process::ExitCode::from(code)
 }
 
-fn sync_cmd(rev: &str, dry_run: bool, env: &[(String, String)], out: &Out) -> Result<u8, Error> {
+fn sync_cmd(
+    rev: &str,
+    dry_run: bool,
+    flags: &[(String, String)],
+    env: &[(String, String)],
+    out: &Out,
+) -> Result<u8, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
-    let config = load_config(&repo)?;
+    let config = load_config(&repo, flags)?;
     let extractor = config.extractor("configuration")?;
     let commit = repo.resolve(rev)?;
     let refs = sync::refs(&extractor, std::slice::from_ref(&commit));
@@ -195,7 +225,7 @@ fn post_commit(env: &[(String, String)]) -> Result<(), String> {
     let Some(commit) = repo.head().map_err(|e| e.to_string())? else {
         return Ok(());
     };
-    let config = load_config(&repo).map_err(|e| e.to_string())?;
+    let config = load_config(&repo, &[]).map_err(|e| e.to_string())?;
     let extractor = config
         .extractor("configuration")
         .map_err(|e| e.to_string())?;

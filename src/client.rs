@@ -566,6 +566,33 @@ mod tests {
     }
 
     #[test]
+    fn the_circuit_opens_after_consecutive_failures_and_a_success_closes_it() {
+        let options = Options {
+            circuit_threshold: 3,
+            retry_budget: 2,
+            ..Options::default()
+        };
+        let token = Token::from_env(&[("NOTION_TOKEN".into(), "ntn_x".into())]).unwrap();
+        let c = Client::new("http://127.0.0.1:9", token, options);
+        c.record(false);
+        c.record(false);
+        assert_eq!(c.circuit_open(), None);
+        c.record(false);
+        assert_eq!(c.circuit_open(), Some(3));
+        let err = c.get("read the database", "/v1/databases/x").unwrap_err();
+        assert!(
+            matches!(err, ApiError::CircuitOpen { failures: 3, .. }),
+            "{err}"
+        );
+        assert_eq!(c.request_count(), 0, "nothing sent while open");
+        c.record(true);
+        assert_eq!(c.circuit_open(), None);
+        // The retry budget is shared by all requests of the client.
+        assert!(c.take_retry() && c.take_retry());
+        assert!(!c.take_retry());
+    }
+
+    #[test]
     fn error_bodies() {
         let (c, m) = error_body(
             r#"{"object":"error","status":400,"code":"validation_error","message":"x"}"#,

@@ -284,15 +284,21 @@ impl Config {
     }
 
     /// Loads the user config (platform config dir), the repository's `.git-notion.toml` and the environment.
-    pub fn load(repo_root: &Path, user_config: Option<&Path>) -> Result<Config, ConfigError> {
+    /// `flags` are command-line settings in the form of `GIT_NOTION_*` pairs; they win over the environment.
+    pub fn load(
+        repo_root: &Path,
+        user_config: Option<&Path>,
+        flags: &[(String, String)],
+    ) -> Result<Config, ConfigError> {
         let mut layers = vec![];
         if let Some(p) = user_config {
             layers.extend(Layer::file(p)?);
         }
         layers.extend(Layer::file(&repo_root.join(FILE_NAME))?);
-        let env: Vec<(String, String)> = std::env::vars()
-            .filter(|(k, _)| k.starts_with("GIT_NOTION_"))
+        let mut env: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("GIT_NOTION_") && !flags.iter().any(|(f, _)| f == k))
             .collect();
+        env.extend(flags.iter().cloned());
         Self::from_layers(&layers, &env)
     }
 

@@ -207,3 +207,44 @@ fn the_client_keeps_under_notions_rate_limit() {
     // Three at once, then three a second.
     assert!(elapsed >= 5.0 / 3.0 - 0.05, "{elapsed}");
 }
+
+#[test]
+fn notion_unreachable_says_so_and_exits_1() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}\n[api]\nmax_retries = 1\n"));
+    w.commit_without_hook("feat: #005");
+    // A port nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let out = w
+        .command(&bin("git-notion"))
+        .env("GIT_NOTION_API_URL", &url)
+        .arg("sync")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("cannot reach Notion at {url} after 2 attempts")),
+        "{err}"
+    );
+    assert_no_token(&out, &w.token);
+}
+
+#[test]
+fn plain_http_off_loopback_is_refused() {
+    let w = World::new("zh", ZH_CONFIG);
+    w.commit_without_hook("feat: #005");
+    let out = w
+        .command(&bin("git-notion"))
+        .env("GIT_NOTION_API_URL", "http://api.example.com")
+        .arg("sync")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("plain http is allowed only to loopback"),
+        "{}",
+        stderr(&out)
+    );
+}

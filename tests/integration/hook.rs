@@ -184,3 +184,22 @@ fn an_unconfigured_repository_is_left_alone() {
     assert_eq!(stderr(&out), "");
     assert!(w.sb.requests().is_empty());
 }
+
+#[test]
+fn a_linked_worktree_commit_runs_the_shared_hook() {
+    let w = World::new("zh", ZH_CONFIG);
+    w.git(&["add", ".git-notion.toml"]);
+    w.commit_without_hook("chore: add the git-notion config");
+    let wt = w.repo.parent().unwrap().join("wt");
+    w.git(&["worktree", "add", "-q", "-b", "topic", wt.to_str().unwrap()]);
+    let out = w
+        .command(std::path::Path::new("git"))
+        .current_dir(&wt)
+        .args(["commit", "-q", "--allow-empty", "-m", "feat: #006 secrets"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(stderr(&out), "");
+    // On branch `topic` (read from the worktree's own HEAD): on_commit.
+    assert_eq!(w.prop("94d9697d90f945358de0843f5f971d3c", "状态"), "进行中");
+}

@@ -135,3 +135,66 @@ fn a_commit_naming_no_ticket_is_nothing_to_do() {
     assert!(stdout(&out).contains("names no ticket; nothing to do"));
     assert!(w.sb.requests().is_empty());
 }
+
+#[test]
+fn pages_can_be_found_by_a_rich_text_property() {
+    let config = ZH_CONFIG.replace(
+        "[properties]",
+        "[tickets]\nlookup = { property = \"备注\" }\n[properties]",
+    );
+    let w = World::new("zh", &config);
+    let p013 = "0bde1c2a6ea343c9860e2d04719cbc28";
+    w.edit_page(
+        p013,
+        json!({"备注": {"rich_text": [{"text": {"content": "ref #099, #0990"}}]}}),
+    );
+    w.commit_without_hook("fix: #099 risk limits");
+    let out = w.run(&["sync"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(w.prop(p013, "状态"), "完成");
+    assert_eq!(
+        w.prop(p013, "标题"),
+        "#013 - Risk Limits",
+        "a real title is kept"
+    );
+    let query =
+        w.sb.requests()
+            .into_iter()
+            .find(|r| r.path.ends_with("/query"))
+            .unwrap();
+    assert_eq!(
+        query.json()["filter"]["rich_text"],
+        json!({"contains": "#099"})
+    );
+}
+
+#[test]
+fn flags_override_the_files() {
+    let w = World::new(
+        "zh",
+        &ZH_CONFIG.replace(
+            "2845c4eb952681828ccf000b14d4c431",
+            "0000000000000000000000000000beef",
+        ),
+    );
+    w.commit_without_hook("feat: #001 bootstrap");
+    let out = w.run(&[
+        "sync",
+        "--database",
+        "2845c4eb952681828ccf000b14d4c431",
+        "--title-policy",
+        "always",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        w.prop("be3a359fca8847b58056854a14fe9929", "标题"),
+        "feat: #001 bootstrap"
+    );
+    let out = w.run(&["sync", "--title-policy", "sometimes"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown variant `sometimes`"),
+        "{}",
+        stderr(&out)
+    );
+}
