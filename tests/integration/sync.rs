@@ -39,25 +39,13 @@ fn several_pages_with_one_key_are_a_conflict_not_a_guess() {
     let w = World::new("zh", ZH_CONFIG);
     let st_ds = "2845c4eb-9526-81d7-a1f0-000b2e6a9c10";
     // A teammate duplicated #042.
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .proxy(None)
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let req = ureq::http::Request::builder()
-        .method("POST")
-        .uri(format!("{}/v1/pages", w.sb.base_url()))
-        .header("Authorization", format!("Bearer {}", w.token))
-        .header("Notion-Version", "2025-09-03")
-        .header("Content-Type", "application/json")
-        .body(
-            json!({"parent": {"data_source_id": st_ds},
-                   "properties": {"标题": {"title": [{"text": {"content": "#042 (copy)"}}]}}})
-            .to_string()
-            .into_bytes(),
-        )
-        .unwrap();
-    assert_eq!(agent.run(req).unwrap().status().as_u16(), 200);
+    let (status, _) = w.api(
+        "POST",
+        "/v1/pages",
+        json!({"parent": {"data_source_id": st_ds},
+               "properties": {"标题": {"title": [{"text": {"content": "#042 (copy)"}}]}}}),
+    );
+    assert_eq!(status, 200);
     w.sb.clear_log();
     w.commit_without_hook("fix: #042");
     let out = w.run(&["sync"]);
@@ -88,27 +76,15 @@ fn a_data_source_id_works_as_the_database() {
 #[test]
 fn a_database_with_several_data_sources_asks_which() {
     let w = World::new("zh", ZH_CONFIG);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .proxy(None)
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let req = ureq::http::Request::builder()
-        .method("POST")
-        .uri(format!("{}/v1/data_sources", w.sb.base_url()))
-        .header("Authorization", format!("Bearer {}", w.token))
-        .header("Notion-Version", "2025-09-03")
-        .header("Content-Type", "application/json")
-        .body(
-            json!({"parent": {"type": "database_id", "database_id": ZH_DB},
-                   "title": [{"text": {"content": "归档"}}],
-                   "properties": {"名称": {"title": {}}}})
-            .to_string()
-            .into_bytes(),
-        )
-        .unwrap();
-    let resp = agent.run(req).unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
+    // A second data source in the same database.
+    let (status, body) = w.api(
+        "POST",
+        "/v1/data_sources",
+        json!({"parent": {"type": "database_id", "database_id": ZH_DB},
+               "title": [{"text": {"content": "归档"}}],
+               "properties": {"名称": {"title": {}}}}),
+    );
+    assert_eq!(status, 200, "{body}");
     w.commit_without_hook("fix: #005");
     let out = w.run(&["sync"]);
     assert_eq!(out.status.code(), Some(2));

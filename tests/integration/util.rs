@@ -212,27 +212,32 @@ impl World {
         }
     }
 
-    /// Sets a page's properties through the API (as a teammate editing Notion would), then clears the log.
-    pub fn edit_page(&self, page_id: &str, properties: Value) {
+    /// Calls the sandbox's Notion API directly (as a teammate or another tool would); returns status and body.
+    pub fn api(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .proxy(None)
             .build()
             .into();
         let req = ureq::http::Request::builder()
-            .method("PATCH")
-            .uri(format!(
-                "{}/v1/pages/{}",
-                self.sb.base_url(),
-                dashed(page_id)
-            ))
+            .method(method)
+            .uri(format!("{}{path}", self.sb.base_url()))
             .header("Authorization", format!("Bearer {}", self.token))
             .header("Notion-Version", "2025-09-03")
             .header("Content-Type", "application/json")
-            .body(json!({ "properties": properties }).to_string().into_bytes())
+            .body(body.to_string().into_bytes())
             .unwrap();
-        let resp = agent.run(req).expect("sandbox answers");
-        assert_eq!(resp.status().as_u16(), 200);
+        let mut resp = agent.run(req).expect("sandbox answers");
+        let status = resp.status().as_u16();
+        let text = resp.body_mut().read_to_string().unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Sets a page's properties through the API, then clears the request log.
+    pub fn edit_page(&self, page_id: &str, properties: Value) {
+        let path = format!("/v1/pages/{}", dashed(page_id));
+        let (status, body) = self.api("PATCH", &path, json!({ "properties": properties }));
+        assert_eq!(status, 200, "{body}");
         self.sb.clear_log();
     }
 
