@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, Token};
 use crate::desired::Context;
 use crate::git::Repo;
+use crate::outbox::Outbox;
 use crate::plan::{self, Summary};
 use crate::schema::SchemaError;
 use crate::sync::{self, Session};
@@ -25,9 +26,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run as a git hook (installed by install.sh): `git-notion hook post-commit`. Always exits 0.
+    /// Run as a git hook: `git-notion hook post-commit|post-merge|post-rewrite [ARGS]`. Always exits 0.
     Hook {
-        /// The hook's name: post-commit.
+        /// The hook's name.
         name: String,
         /// The arguments git passed to the hook.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -47,6 +48,26 @@ enum Command {
         /// Override `[title] policy`.
         #[arg(long, value_name = "never|fill-placeholder|always")]
         title_policy: Option<String>,
+    },
+    /// Deliver the queued updates now and show what was done.
+    Flush {
+        /// Run as the hooks' detached flusher: no output; exit at once if another flusher runs.
+        #[arg(long, hide = true)]
+        background: bool,
+    },
+    /// Show pending updates, failed ones with their reasons, and the last flush.
+    Status {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move failed updates back to the queue (after fixing their cause), then flush.
+    Retry,
+    /// Drop every pending and failed update.
+    Clear {
+        /// Do not ask for confirmation.
+        #[arg(long, short = 'y')]
+        yes: bool,
     },
 }
 
@@ -129,9 +150,30 @@ pub fn main() -> std::process::ExitCode {
     let out = Out::new(&env);
     let code = match cli.command {
         Command::Hook { name, args } => {
-            hook(&name, &args, &env, &out);
+            let mut stdin = std::io::stdin();
+            if let Some(line) = crate::hooks::run(
+                &name,
+                &args,
+                &env,
+                &mut stdin,
+                user_config_path().as_deref(),
+            ) {
+                out.error(&format!("git-notion: warning: {line}"));
+            }
             0
         }
+        Command::Flush { background } => report(&out, flush_cmd(background, &env, &out)),
+        Command::Status { json } => report(&out, status_cmd(json, &out)),
+        Command::Retry => report(
+            &out,
+            (|| {
+                let (repo, _) = open_outbox()?;
+                let n = crate::flush::retry_failed(&repo)?;
+                out.print(&format!("re-queued {n} failed update(s)\n"));
+                flush_cmd(false, &env, &out)
+            })(),
+        ),
+        Command::Clear { yes } => report(&out, clear_cmd(yes, &out)),
         Command::Sync {
             rev,
             dry_run,
@@ -191,58 +233,146 @@ fn sync_cmd(
     Ok(if summary.has_problems() { 1 } else { 0 })
 }
 
-/// Runs a hook. Never fails the git command: problems become one warning line on stderr.
-fn hook(name: &str, _args: &[String], env: &[(String, String)], out: &Out) {
-    let skip = env
-        .iter()
-        .any(|(k, v)| k == "GIT_NOTION_SKIP" && !v.is_empty() && v != "0");
-    if skip {
-        return;
-    }
-    let problems = match name {
-        "post-commit" => post_commit(env),
-        other => Err(format!(
-            "unknown hook {other:?} (this version handles post-commit)"
-        )),
-    };
-    if let Err(line) = problems {
-        out.error(&format!("git-notion: warning: {line}"));
+fn report(out: &Out, r: Result<u8, Error>) -> u8 {
+    match r {
+        Ok(code) => code,
+        Err(e) => {
+            out.error(&format!("git-notion: error: {e}"));
+            exit_code(&e)
+        }
     }
 }
 
-fn post_commit(env: &[(String, String)]) -> Result<(), String> {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    let repo = Repo::discover(&cwd).map_err(|e| e.to_string())?;
-    // During a rebase every picked commit fires post-commit; post-rewrite reports them once it is done.
-    if repo.rebase_in_progress() {
-        return Ok(());
+fn open_outbox() -> Result<(Outbox, Repo), Error> {
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    Ok((Outbox::new(repo.common_dir()), repo))
+}
+
+fn flush_cmd(background: bool, env: &[(String, String)], out: &Out) -> Result<u8, Error> {
+    let (ob, repo) = open_outbox()?;
+    let config = load_config(&repo, &[])?;
+    let r = crate::flush::flush(&ob, &config, env, !background, None)?;
+    if background {
+        return Ok(0);
     }
-    let configured = repo.root().join(crate::config::FILE_NAME).exists()
-        || env.iter().any(|(k, _)| k == "GIT_NOTION_DATABASE");
-    if !configured {
-        return Ok(());
+    if !r.entries.is_empty() {
+        out.print(&plan::render(&r.entries, &r.source_name, false));
     }
-    let Some(commit) = repo.head().map_err(|e| e.to_string())? else {
-        return Ok(());
-    };
-    let config = load_config(&repo, &[]).map_err(|e| e.to_string())?;
-    let extractor = config
-        .extractor("configuration")
-        .map_err(|e| e.to_string())?;
-    let refs = sync::refs(&extractor, std::slice::from_ref(&commit));
-    if refs.is_empty() {
-        return Ok(());
+    out.print(&format!(
+        "flush: {} delivered, {} still queued, {} failed\n",
+        r.delivered, r.requeued, r.failed
+    ));
+    if let Some(e) = &r.error {
+        out.error(&format!("git-notion: error: {e}"));
     }
-    let session = Session::connect(config, env).map_err(|e| e.to_string())?;
-    let mut entries = session.plan(&context(&repo), &refs);
-    session.apply(&mut entries);
-    let problems = plan::problems(&entries, &session.binding.source_name);
-    if problems.is_empty() {
-        Ok(())
+    Ok(if r.error.is_some() || r.failed + r.requeued > 0 {
+        1
     } else {
-        Err(format!(
-            "{} (the commit is kept; `git notion sync --dry-run` shows the details)",
-            problems.join("; ")
-        ))
+        0
+    })
+}
+
+fn when(t: i64) -> String {
+    jiff::Timestamp::from_second(t)
+        .map(|ts| ts.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
+        .unwrap_or_default()
+}
+
+fn status_cmd(json: bool, out: &Out) -> Result<u8, Error> {
+    let (ob, _) = open_outbox()?;
+    let guard = ob.lock()?;
+    let pending = guard.pending()?;
+    let failed = guard.failed()?;
+    drop(guard);
+    if json {
+        let v = serde_json::json!({
+            "pending": pending.events,
+            "failed": failed,
+            "last_flush": pending.last_flush,
+        });
+        out.print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        ));
+        return Ok(0);
     }
+    let mut text = format!("pending: {}\n", pending.events.len());
+    for e in &pending.events {
+        let keys: Vec<String> = e.keys.iter().map(ToString::to_string).collect();
+        text.push_str(&format!(
+            "  {}  {}  {:?}  queued {}",
+            &e.commit.id[..12.min(e.commit.id.len())],
+            keys.join(" "),
+            e.commit.subject(),
+            when(e.queued_at)
+        ));
+        if e.attempts > 0 {
+            text.push_str(&format!(
+                ", {} attempt(s), next try after {}: {}",
+                e.attempts,
+                when(e.next_try),
+                e.last_error.as_deref().unwrap_or("")
+            ));
+        }
+        text.push('\n');
+    }
+    text.push_str(&format!("failed: {}\n", failed.len()));
+    for f in &failed {
+        text.push_str(&format!(
+            "  {}  {}  {:?}: {}\n",
+            f.key,
+            &f.event.commit.id[..12.min(f.event.commit.id.len())],
+            f.event.commit.subject(),
+            f.reason
+        ));
+    }
+    match &pending.last_flush {
+        Some(l) => text.push_str(&format!(
+            "last flush: {} ({} delivered, {} queued again, {} failed{})\n",
+            when(l.at),
+            l.delivered,
+            l.requeued,
+            l.failed,
+            l.error
+                .as_deref()
+                .map(|e| format!("; {e}"))
+                .unwrap_or_default()
+        )),
+        None => text.push_str("last flush: never\n"),
+    }
+    out.print(&text);
+    Ok(0)
+}
+
+fn clear_cmd(yes: bool, out: &Out) -> Result<u8, Error> {
+    use std::io::IsTerminal;
+    let (ob, _) = open_outbox()?;
+    let guard = ob.lock()?;
+    let mut pending = guard.pending()?;
+    let failed = guard.failed()?;
+    let (np, nf) = (pending.events.len(), failed.len());
+    if np + nf == 0 {
+        out.print("nothing to clear\n");
+        return Ok(0);
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            out.error(&format!(
+                "git-notion: error: this drops {np} pending and {nf} failed update(s); run `git notion clear --yes` to confirm"
+            ));
+            return Ok(2);
+        }
+        eprint!("Drop {np} pending and {nf} failed update(s)? [y/N] ");
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            out.print("kept everything\n");
+            return Ok(1);
+        }
+    }
+    pending.events.clear();
+    guard.set_pending(&pending)?;
+    guard.set_failed(&[])?;
+    out.print(&format!("dropped {np} pending and {nf} failed update(s)\n"));
+    Ok(0)
 }

@@ -115,6 +115,33 @@ pub struct Title {
     pub policy: TitlePolicy,
 }
 
+/// How hooks deliver their updates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum HookMode {
+    /// Queue and return; a detached flusher delivers (the default: a commit never waits for Notion).
+    #[default]
+    Background,
+    /// Deliver inside the hook within `budget_secs` (for CI); what does not fit stays queued.
+    Foreground,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Hooks {
+    pub mode: HookMode,
+    pub budget_secs: f64,
+}
+
+impl Default for Hooks {
+    fn default() -> Self {
+        Hooks {
+            mode: HookMode::Background,
+            budget_secs: 10.0,
+        }
+    }
+}
+
 /// How git-notion talks to Notion.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -154,6 +181,7 @@ pub struct Config {
     /// A commit link template with `{sha}` (and `{short}`), for remotes git-notion does not recognise.
     pub commit_url_template: Option<String>,
     pub api: Api,
+    pub hooks: Hooks,
 }
 
 /// One layer of configuration text and where it came from (for messages).
@@ -241,6 +269,11 @@ fn env_layer(env: &[(String, String)]) -> toml::Table {
     }
     if let Some(v) = get("GIT_NOTION_DATA_SOURCE") {
         t.insert("data_source".into(), v.into());
+    }
+    if let Some(v) = get("GIT_NOTION_MODE") {
+        let mut hooks = toml::Table::new();
+        hooks.insert("mode".into(), v.into());
+        t.insert("hooks".into(), hooks.into());
     }
     if let Some(v) = get("GIT_NOTION_TITLE_POLICY") {
         let mut title = toml::Table::new();

@@ -16,7 +16,7 @@ pub enum GitError {
 }
 
 /// One commit, as the pipeline needs it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Commit {
     /// Full hex id.
     pub id: String,
@@ -115,6 +115,39 @@ impl Repo {
                 detail: e.to_string(),
             })?;
         self.commit(id.detach())
+    }
+
+    /// The commits reachable from `to` but not from `from` (`from..to`), oldest first.
+    pub fn range(&self, from: &str, to: &str) -> Result<Vec<Commit>, GitError> {
+        let resolve = |rev: &str| {
+            self.repo
+                .rev_parse_single(rev)
+                .map(|id| id.detach())
+                .map_err(|e| GitError::BadRevision {
+                    rev: rev.into(),
+                    detail: e.to_string(),
+                })
+        };
+        let (from, to) = (resolve(from)?, resolve(to)?);
+        let walk = self
+            .repo
+            .rev_walk([to])
+            .with_hidden([from])
+            .all()
+            .map_err(|e| GitError::Read {
+                what: format!("history {from}..{to}"),
+                detail: e.to_string(),
+            })?;
+        let mut ids = vec![];
+        for info in walk {
+            let info = info.map_err(|e| GitError::Read {
+                what: format!("history {from}..{to}"),
+                detail: e.to_string(),
+            })?;
+            ids.push(info.id);
+        }
+        ids.reverse();
+        ids.into_iter().map(|id| self.commit(id)).collect()
     }
 
     fn commit(&self, id: gix::ObjectId) -> Result<Commit, GitError> {

@@ -11,11 +11,14 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod desired;
+pub mod flush;
 pub mod git;
+pub mod hooks;
 pub mod links;
 pub mod lookup;
 pub mod message;
 pub mod notion_id;
+pub mod outbox;
 pub mod plan;
 pub mod schema;
 pub mod sync;
@@ -33,6 +36,8 @@ pub enum Error {
     Schema(Box<schema::SchemaError>),
     #[error(transparent)]
     Api(#[from] client::ApiError),
+    #[error(transparent)]
+    Outbox(#[from] outbox::OutboxError),
 }
 
 impl From<schema::SchemaError> for Error {

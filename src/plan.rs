@@ -21,7 +21,7 @@ pub struct Change {
 }
 
 /// What the plan says of one ticket.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Outcome {
     Update {
         page: Box<PageState>,
@@ -33,7 +33,7 @@ pub enum Outcome {
     NotFound,
     Ambiguous(Vec<PageState>),
     /// Looking the page up failed.
-    Failed(String),
+    Failed(ApiError),
 }
 
 /// One ticket of the plan, and what applying it did.
@@ -161,7 +161,7 @@ pub fn entry(
         }
         Ok(Found::NotFound) => Outcome::NotFound,
         Ok(Found::Ambiguous(pages)) => Outcome::Ambiguous(pages),
-        Err(e) => Outcome::Failed(e.to_string()),
+        Err(e) => Outcome::Failed(e),
     };
     Entry {
         desired,
@@ -252,7 +252,7 @@ pub fn problems(entries: &[Entry], source_name: &str) -> Vec<String> {
             (Outcome::Ambiguous(pages), _) => {
                 out.push(format!("{key} matches {} pages", pages.len()))
             }
-            (Outcome::Failed(msg), _) => out.push(msg.clone()),
+            (Outcome::Failed(err), _) => out.push(err.to_string()),
             (_, Some(Err(err))) => out.push(err.to_string()),
             _ => {}
         }
@@ -301,7 +301,7 @@ pub fn render(entries: &[Entry], source_name: &str, dry_run: bool) -> String {
                     out.push_str(&format!("    {}  {}\n", quote(&p.title), p.url));
                 }
             }
-            Outcome::Failed(msg) => out.push_str(&format!("{key}  error: {msg}\n")),
+            Outcome::Failed(err) => out.push_str(&format!("{key}  error: {err}\n")),
         }
     }
     let s = Summary::of(entries);
@@ -376,6 +376,44 @@ mod tests {
             "#012 done",
         ] {
             assert!(!is_placeholder(t, &token("#012")), "{t:?}");
+        }
+    }
+}
+
+/// How one ticket of an applied plan ended, for the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Notion has it (written now, or already up to date).
+    Done,
+    /// Worth trying again later (network, 429, 5xx).
+    Retry(String),
+    /// Will not work without a change by someone (no such page, several pages, a refused value).
+    Permanent(String),
+}
+
+impl Entry {
+    pub fn delivery(&self, source_name: &str) -> Delivery {
+        let key = &self.desired.key;
+        let api = |e: &ApiError| {
+            if e.is_transient() {
+                Delivery::Retry(e.to_string())
+            } else {
+                Delivery::Permanent(e.to_string())
+            }
+        };
+        match (&self.outcome, &self.applied) {
+            (Outcome::UpToDate { .. }, _) | (Outcome::Update { .. }, Some(Ok(()))) => {
+                Delivery::Done
+            }
+            (Outcome::Update { .. }, Some(Err(e))) | (Outcome::Failed(e), _) => api(e),
+            (Outcome::Update { .. }, None) => Delivery::Retry("not applied".into()),
+            (Outcome::NotFound, _) => Delivery::Permanent(format!(
+                "{key} not found: no page of {source_name} carries it as its key"
+            )),
+            (Outcome::Ambiguous(pages), _) => Delivery::Permanent(format!(
+                "{key} matches {} pages of {source_name}; make the key unique",
+                pages.len()
+            )),
         }
     }
 }

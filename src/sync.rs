@@ -55,17 +55,20 @@ impl Session {
     /// The plan for these ticket refs: one lookup per ticket, then the differing properties.
     pub fn plan(&self, ctx: &Context, refs: &[(TicketKey, Vec<Commit>)]) -> Vec<Entry> {
         refs.iter()
-            .filter_map(|(key, commits)| {
-                let desired = desired::desired(&self.config, ctx, &self.extractor, key, commits)?;
-                let found = lookup::find(&self.client, &self.binding, &self.extractor, key);
-                Some(plan::entry(
-                    &self.binding,
-                    self.config.title.policy,
-                    desired,
-                    found,
-                ))
-            })
+            .filter_map(|(key, commits)| self.plan_one(ctx, key, commits))
             .collect()
+    }
+
+    /// The plan entry of one ticket named by `commits` (oldest first).
+    pub fn plan_one(&self, ctx: &Context, key: &TicketKey, commits: &[Commit]) -> Option<Entry> {
+        let desired = desired::desired(&self.config, ctx, &self.extractor, key, commits)?;
+        let found = lookup::find(&self.client, &self.binding, &self.extractor, key);
+        Some(plan::entry(
+            &self.binding,
+            self.config.title.policy,
+            desired,
+            found,
+        ))
     }
 
     pub fn apply(&self, entries: &mut [Entry]) {

@@ -7,7 +7,10 @@
 use regex::Regex;
 
 /// One ticket named by a commit message.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum TicketKey {
     /// A key found by a configured pattern, as written (`#042`, `#011.3`); looked up in titles or a text property.
     Token(String),

@@ -62,7 +62,7 @@ impl IdGen {
         const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
         let n = self.next_u64();
         let mut s = String::new();
-        if n % 3 == 0 {
+        if n.is_multiple_of(3) {
             s.push_str("%3A");
         }
         for i in 0..4 {

@@ -35,10 +35,8 @@ fn a_wrong_property_name_is_reported_with_the_real_ones_before_any_write() {
 
 #[test]
 fn a_status_that_is_not_an_option_fails_listing_the_options() {
-    let w = World::new(
-        "zh",
-        &ZH_CONFIG.replace("on_merge = \"完成\"", "on_merge = \"Done\""),
-    );
+    let config = ZH_CONFIG.replace("on_merge = \"完成\"", "on_merge = \"Done\"");
+    let w = World::new("zh", &format!("{config}\n[hooks]\nmode = \"foreground\"\n"));
     let out = w.commit("feat: 完成工单 #003");
     // The hook: one warning line, the commit kept, nothing written.
     let hook_err = stderr(&out);

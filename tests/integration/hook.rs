@@ -18,6 +18,7 @@ fn chinese_commit_sets_done_and_fills_the_placeholder_title() {
     );
     let out = w.commit("feat: 完成工单 #003 - 统一 MT5 工作目录");
     assert_eq!(stderr(&out), "", "a successful hook is silent");
+    w.wait_for_flusher();
     let sha = w.head();
     assert_eq!(w.prop(P003, "状态"), "完成");
     assert_eq!(
@@ -49,6 +50,7 @@ fn chinese_commit_sets_done_and_fills_the_placeholder_title() {
 fn a_real_title_is_kept_under_fill_placeholder_and_an_up_to_date_page_costs_no_write() {
     let w = World::new("zh", ZH_CONFIG);
     w.commit("docs: 工单 #042 收尾");
+    w.wait_for_flusher();
     assert_eq!(w.prop(P042, "标题"), "#042 - Exact Matching Guard");
     assert_eq!(w.prop(P042, "状态"), "完成");
     assert_eq!(w.write_count(), 1);
@@ -68,7 +70,10 @@ fn a_commit_without_a_ticket_touches_no_network() {
 
 #[test]
 fn hash_04_never_touches_042() {
-    let w = World::new("zh", ZH_CONFIG);
+    let w = World::new(
+        "zh",
+        &format!("{ZH_CONFIG}\n[hooks]\nmode = \"foreground\"\n"),
+    );
     let out = w.commit("fix: typo in #04");
     assert_eq!(w.write_count(), 0);
     assert_eq!(w.prop(P042, "状态"), "未开始");
@@ -87,6 +92,7 @@ fn the_english_select_database_works_with_the_same_code() {
     assert_eq!(w.prop(TASK6, "Status"), "Backlog");
     let out = w.commit("feat: TASK-6 nightly backups");
     assert_eq!(stderr(&out), "");
+    w.wait_for_flusher();
     assert_eq!(w.prop(TASK6, "Status"), "Done");
     assert_eq!(
         w.prop(TASK6, "Name"),
@@ -114,9 +120,11 @@ fn a_feature_branch_commit_moves_to_in_progress_and_never_backwards() {
     let w = World::new("zh", ZH_CONFIG);
     w.git(&["checkout", "-q", "-b", "topic"]);
     w.commit("wip #006 secrets");
+    w.wait_for_flusher();
     assert_eq!(w.prop("94d9697d90f945358de0843f5f971d3c", "状态"), "进行中");
     // #002 is 完成: a mention on a feature branch does not move it back.
     w.commit("refactor: touch #002 again");
+    w.wait_for_flusher();
     assert_eq!(w.prop("ef8e0776c3ca495f8620a21df3c4b444", "状态"), "完成");
 }
 
@@ -124,6 +132,7 @@ fn a_feature_branch_commit_moves_to_in_progress_and_never_backwards() {
 fn a_notion_page_link_in_the_message_addresses_that_page() {
     let w = World::new("zh", ZH_CONFIG);
     w.commit("docs: see https://www.notion.so/acme/Exact-Matching-Guard-c3a8dad9d1eb4aa3894f1f4745f78740");
+    w.wait_for_flusher();
     assert_eq!(w.prop(P042, "状态"), "完成");
     assert!(w
         .sb
@@ -147,12 +156,16 @@ fn gbk_encoded_messages_are_decoded() {
     let out = w.git_output(&["commit", "-q", "--allow-empty", "-F", msg.to_str().unwrap()]);
     assert!(out.status.success());
     assert_eq!(stderr(&out), "");
+    w.wait_for_flusher();
     assert_eq!(w.prop(P003, "标题"), "feat: 完成工单 #003");
 }
 
 #[test]
 fn failures_never_fail_the_commit_and_say_one_line() {
-    let w = World::new("zh", &format!("{ZH_CONFIG}\n[api]\nmax_retries = 1\n"));
+    let w = World::new(
+        "zh",
+        &format!("{ZH_CONFIG}\n[api]\nmax_retries = 1\n[hooks]\nmode = \"foreground\"\n"),
+    );
     w.sb.inject(notion_sandbox::Fault::status(503));
     let out = w.commit("feat: #005 monitoring");
     assert!(out.status.success());
@@ -200,6 +213,7 @@ fn a_linked_worktree_commit_runs_the_shared_hook() {
         .unwrap();
     assert!(out.status.success());
     assert_eq!(stderr(&out), "");
+    w.wait_for_flusher();
     // On branch `topic` (read from the worktree's own HEAD): on_commit.
     assert_eq!(w.prop("94d9697d90f945358de0843f5f971d3c", "状态"), "进行中");
 }

@@ -3,5 +3,6 @@
 
 mod errors;
 mod hook;
+mod outbox;
 mod sync;
 mod util;

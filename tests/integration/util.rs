@@ -106,9 +106,58 @@ impl World {
         }
         let hooks = w.repo.join(".git/hooks");
         std::fs::create_dir_all(&hooks).unwrap();
-        let shim = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/post-commit");
-        std::fs::copy(&shim, hooks.join("post-commit")).unwrap();
+        for hook in ["post-commit", "post-merge", "post-rewrite"] {
+            let shim = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("hooks")
+                .join(hook);
+            std::fs::copy(&shim, hooks.join(hook)).unwrap();
+        }
         w
+    }
+
+    /// The outbox directory (under the common git dir).
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.repo.join(".git/git-notion")
+    }
+
+    /// `git notion status --json`.
+    pub fn outbox(&self) -> Value {
+        let out = self.run(&["status", "--json"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Waits until the background flusher has finished: no flusher holds its lock and every pending
+    /// event has been tried at least once.
+    pub fn wait_for_flusher(&self) {
+        let started = std::time::Instant::now();
+        loop {
+            let idle = match std::fs::File::open(self.outbox_dir().join("flush.lock")) {
+                Ok(f) => {
+                    let free = f.try_lock().is_ok();
+                    drop(f);
+                    free
+                }
+                Err(_) => true,
+            };
+            let settled = std::fs::read(self.outbox_dir().join("outbox.json"))
+                .ok()
+                .and_then(|t| serde_json::from_slice::<Value>(&t).ok())
+                .map(|v| {
+                    v["events"]
+                        .as_array()
+                        .is_none_or(|a| a.iter().all(|e| e["attempts"].as_u64() > Some(0)))
+                })
+                .unwrap_or(true);
+            if idle && settled {
+                return;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "the flusher did not finish"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     /// The environment of every command: pinned dates and identities, a private HOME, no system config,

@@ -1,0 +1,247 @@
+//! The flusher: drains the outbox through the core pipeline. One flusher at a time; events are merged per
+//! ticket (the latest commit wins), and removed only once Notion has them. Transient failures stay queued
+//! with their attempt count and next-try time; permanent ones move to `failed` with the reason.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use crate::config::Config;
+use crate::desired::Context;
+use crate::git::Commit;
+use crate::outbox::{now, Event, Failure, LastFlush, Outbox, OutboxError};
+use crate::plan::{Delivery, Entry};
+use crate::sync::Session;
+use crate::tickets::TicketKey;
+
+/// What one flush did.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub delivered: usize,
+    pub requeued: usize,
+    pub failed: usize,
+    /// The plan entries, for a human report.
+    pub entries: Vec<Entry>,
+    /// Why nothing could be sent (token, schema, Notion down), if so.
+    pub error: Option<String>,
+    /// Another flusher was running; this one did nothing.
+    pub busy: bool,
+    /// The data source's name, once connected.
+    pub source_name: String,
+}
+
+/// Seconds to wait before trying a transient failure again: 30 s doubling, at most an hour.
+pub fn retry_delay(attempts: u32) -> i64 {
+    (30i64 << attempts.saturating_sub(1).min(7)).min(3600)
+}
+
+/// The tickets of `events`, each with its commits (oldest first by commit time, then queue order) and
+/// the context (branch, remote) of its latest event.
+fn merge(events: &[Event]) -> Vec<(TicketKey, Vec<Commit>, Context)> {
+    let mut by_key: BTreeMap<TicketKey, Vec<&Event>> = BTreeMap::new();
+    let mut order: Vec<TicketKey> = vec![];
+    for e in events {
+        for k in &e.keys {
+            if !by_key.contains_key(k) {
+                order.push(k.clone());
+            }
+            by_key.entry(k.clone()).or_default().push(e);
+        }
+    }
+    order
+        .into_iter()
+        .map(|k| {
+            let mut evs = by_key.remove(&k).unwrap_or_default();
+            evs.sort_by_key(|e| (e.commit.time, e.queued_at));
+            let mut commits: Vec<Commit> = vec![];
+            for e in &evs {
+                if !commits.iter().any(|c| c.id == e.commit.id) {
+                    commits.push(e.commit.clone());
+                }
+            }
+            let last = evs.last().expect("a key has an event");
+            let ctx = Context {
+                branch: last.branch.clone(),
+                origin_url: last.origin_url.clone(),
+            };
+            (k, commits, ctx)
+        })
+        .collect()
+}
+
+/// Drains the outbox. `wait`: wait for a running flusher instead of leaving the work to it. `deadline`:
+/// stop starting new tickets after it (foreground hooks). Returns what it did; errors only for the
+/// outbox's own files.
+pub fn flush(
+    outbox: &Outbox,
+    config: &Config,
+    env: &[(String, String)],
+    wait: bool,
+    deadline: Option<Instant>,
+) -> Result<Report, OutboxError> {
+    let Some(_flusher) = outbox.flusher_lock(wait)? else {
+        return Ok(Report {
+            busy: true,
+            ..Report::default()
+        });
+    };
+    let mut report = Report::default();
+    let mut session: Option<Session> = None;
+    // Every pending event once: the first pass takes all (a new commit or a `flush` is the moment to try
+    // again), later passes only events queued meanwhile.
+    let mut seen: std::collections::HashSet<String> = Default::default();
+    loop {
+        let pending = outbox.lock()?.pending()?;
+        let due: Vec<Event> = pending
+            .events
+            .into_iter()
+            .filter(|e| seen.insert(e.id.clone()))
+            .collect();
+        if due.is_empty() {
+            break;
+        }
+        if session.is_none() {
+            match Session::connect(config.clone(), env) {
+                Ok(s) => {
+                    report.source_name = s.binding.source_name.clone();
+                    session = Some(s)
+                }
+                Err(e) => {
+                    let msg = e.to_string();
+                    let transient = crate::cli::exit_code(&e) == 1;
+                    settle(
+                        outbox,
+                        &due,
+                        &BTreeMap::new(),
+                        Some((&msg, transient)),
+                        &mut report,
+                    )?;
+                    report.error = Some(msg);
+                    break;
+                }
+            }
+        }
+        let s = session.as_ref().expect("connected");
+        let mut outcomes: BTreeMap<TicketKey, Delivery> = BTreeMap::new();
+        for (key, commits, ctx) in merge(&due) {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+            let Some(mut entry) = s.plan_one(&ctx, &key, &commits) else {
+                continue;
+            };
+            s.apply(std::slice::from_mut(&mut entry));
+            outcomes.insert(key, entry.delivery(&s.binding.source_name));
+            report.entries.push(entry);
+        }
+        settle(outbox, &due, &outcomes, None, &mut report)?;
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+    }
+    let guard = outbox.lock()?;
+    let mut p = guard.pending()?;
+    p.last_flush = Some(LastFlush {
+        at: now(),
+        delivered: report.delivered,
+        requeued: report.requeued,
+        failed: report.failed,
+        error: report.error.clone(),
+    });
+    guard.set_pending(&p)?;
+    Ok(report)
+}
+
+/// Writes back what happened to `due`: delivered keys leave, transient ones stay with their attempt
+/// count and next try, permanent ones move to `failed`. `all` applies one outcome to every key.
+fn settle(
+    outbox: &Outbox,
+    due: &[Event],
+    outcomes: &BTreeMap<TicketKey, Delivery>,
+    all: Option<(&str, bool)>,
+    report: &mut Report,
+) -> Result<(), OutboxError> {
+    let guard = outbox.lock()?;
+    let mut pending = guard.pending()?;
+    let mut failed = guard.failed()?;
+    let t = now();
+    for d in due {
+        let Some(pos) = pending.events.iter().position(|e| e.id == d.id) else {
+            continue;
+        };
+        let mut keep = vec![];
+        let mut last_error = None;
+        for key in &d.keys {
+            let outcome = match all {
+                Some((msg, true)) => Delivery::Retry(msg.to_string()),
+                Some((msg, false)) => Delivery::Permanent(msg.to_string()),
+                None => match outcomes.get(key) {
+                    Some(o) => o.clone(),
+                    // Not reached before the deadline.
+                    None => {
+                        keep.push(key.clone());
+                        continue;
+                    }
+                },
+            };
+            match outcome {
+                Delivery::Done => report.delivered += 1,
+                Delivery::Retry(msg) => {
+                    report.requeued += 1;
+                    keep.push(key.clone());
+                    last_error = Some(msg);
+                }
+                Delivery::Permanent(reason) => {
+                    report.failed += 1;
+                    failed.push(Failure {
+                        event: d.clone(),
+                        key: key.clone(),
+                        reason,
+                        failed_at: t,
+                    });
+                }
+            }
+        }
+        if keep.is_empty() {
+            pending.events.remove(pos);
+        } else {
+            let e = &mut pending.events[pos];
+            e.keys = keep;
+            if last_error.is_some() {
+                e.attempts += 1;
+                e.next_try = t + retry_delay(e.attempts);
+                e.last_error = last_error;
+            }
+        }
+    }
+    guard.set_pending(&pending)?;
+    if !failed.is_empty() || all.is_some_and(|(_, transient)| !transient) {
+        guard.set_failed(&failed)?;
+    }
+    Ok(())
+}
+
+/// Moves failed updates back to pending (`git notion retry`). Returns how many.
+pub fn retry_failed(outbox: &Outbox) -> Result<usize, OutboxError> {
+    let guard = outbox.lock()?;
+    let failed = guard.failed()?;
+    let mut pending = guard.pending()?;
+    let n = failed.len();
+    for f in failed {
+        let mut e = f.event;
+        e.keys = vec![f.key];
+        e.attempts = 0;
+        e.next_try = 0;
+        e.last_error = None;
+        e.queued_at = now();
+        pending.seq += 1;
+        e.id = format!(
+            "{}-{}",
+            &e.commit.id[..12.min(e.commit.id.len())],
+            pending.seq
+        );
+        pending.events.push(e);
+    }
+    guard.set_pending(&pending)?;
+    guard.set_failed(&[])?;
+    Ok(n)
+}

@@ -1,0 +1,324 @@
+//! Hooks that never block: the outbox, the detached flusher, post-merge and post-rewrite.
+
+use std::time::{Duration, Instant};
+
+use notion_sandbox::Fault;
+use serde_json::Value;
+
+use crate::util::*;
+
+const P005: &str = "17853bd4e4374814800601e7495de496";
+const P006: &str = "94d9697d90f945358de0843f5f971d3c";
+const P007: &str = "2f2bd5bf1b7a4d53b1e4fa7c1b7d8c5e";
+
+/// The zh config with few retries, so that a "down" sandbox is given up on quickly.
+fn config() -> String {
+    format!("{ZH_CONFIG}\n[api]\nmax_retries = 1\n")
+}
+
+fn page_of(w: &World, key: &str) -> String {
+    let st = w.sb.state();
+    st.find_page_by_title(key).expect("page").id.clone()
+}
+
+fn pending(w: &World) -> Vec<Value> {
+    w.outbox()["pending"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn failed(w: &World) -> Vec<Value> {
+    w.outbox()["failed"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn a_commit_does_not_wait_for_a_slow_notion() {
+    let w = World::new("zh", &config());
+    w.sb.inject(Fault::latency_ms(500));
+    let started = Instant::now();
+    let out = w.commit("feat: #005 monitoring");
+    let took = started.elapsed();
+    assert_eq!(stderr(&out), "");
+    // Four requests at 500 ms each happen after the commit returned.
+    assert!(
+        took < Duration::from_millis(500),
+        "git commit took {took:?}"
+    );
+    assert_ne!(
+        w.prop(P005, "状态"),
+        "完成",
+        "not yet delivered when the commit returned"
+    );
+    w.wait_for_flusher();
+    assert_eq!(w.prop(P005, "状态"), "完成");
+    assert!(pending(&w).is_empty());
+}
+
+#[test]
+fn with_notion_down_commits_succeed_and_the_next_commit_delivers_everything() {
+    let w = World::new("zh", &config());
+    w.sb.inject(Fault::drop_connection());
+    let out = w.commit("feat: #005 monitoring");
+    assert!(out.status.success());
+    w.wait_for_flusher();
+    let out = w.commit("feat: #006 secrets");
+    assert!(out.status.success());
+    w.wait_for_flusher();
+    let p = pending(&w);
+    assert_eq!(p.len(), 2, "{p:#?}");
+    assert!(p.iter().all(|e| e["attempts"].as_u64() >= Some(1)));
+    assert!(p[0]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("cannot reach Notion"));
+    let status = w.run(&["status"]);
+    assert!(
+        stdout(&status).contains("pending: 2"),
+        "{}",
+        stdout(&status)
+    );
+    assert_eq!(w.prop(P005, "状态"), "进行中", "unchanged while down");
+
+    // Notion is back: the next commit's flusher delivers all three.
+    w.sb.clear_faults();
+    w.commit("feat: #007 and done");
+    w.wait_for_flusher();
+    assert!(pending(&w).is_empty(), "{:#?}", pending(&w));
+    for page in [P005, P006, &page_of(&w, "#007")] {
+        assert_eq!(w.prop(page, "状态"), "完成");
+    }
+    let _ = P007;
+}
+
+#[test]
+fn flush_delivers_the_queue_in_the_foreground() {
+    let w = World::new("zh", &config());
+    w.sb.inject(Fault::status(503));
+    w.commit("feat: #005");
+    w.wait_for_flusher();
+    assert_eq!(pending(&w).len(), 1);
+    w.sb.clear_faults();
+    let out = w.run(&["flush"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("flush: 1 delivered, 0 still queued, 0 failed"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(w.prop(P005, "状态"), "完成");
+}
+
+#[test]
+fn a_400_lands_in_failed_with_its_reason_and_retry_requeues_it() {
+    let w = World::new("zh", &config());
+    w.sb.inject(Fault::status(400).method("PATCH"));
+    w.commit("feat: #005");
+    w.wait_for_flusher();
+    assert!(pending(&w).is_empty());
+    let f = failed(&w);
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("400 validation_error"),
+        "{f:#?}"
+    );
+    // The next commit says, in one line, that something needs attention.
+    let out = w.commit("chore: unrelated");
+    assert_eq!(
+        stderr(&out).trim(),
+        "git-notion: warning: 1 Notion update(s) failed; `git notion status` shows why, `git notion retry` re-queues them"
+    );
+    w.sb.clear_faults();
+    let out = w.run(&["retry"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("re-queued 1 failed update(s)"));
+    assert!(failed(&w).is_empty());
+    assert_eq!(w.prop(P005, "状态"), "完成");
+}
+
+#[test]
+fn a_ticket_without_a_page_is_a_permanent_failure() {
+    let w = World::new("zh", &config());
+    w.commit("fix: #011.3 sub-ticket");
+    w.wait_for_flusher();
+    let f = failed(&w);
+    assert_eq!(f.len(), 1);
+    assert!(
+        f[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("#011.3 not found"),
+        "{f:#?}"
+    );
+    let out = w.run(&["clear"]);
+    assert_eq!(out.status.code(), Some(2), "no terminal, no --yes: refused");
+    let out = w.run(&["clear", "--yes"]);
+    assert!(out.status.success());
+    assert!(failed(&w).is_empty());
+}
+
+#[test]
+fn two_worktrees_committing_at_once_lose_and_duplicate_nothing() {
+    let w = World::new("zh", &config());
+    w.git(&["add", ".git-notion.toml"]);
+    w.commit_without_hook("chore: config");
+    let wt = w.repo.parent().unwrap().join("wt");
+    w.git(&["worktree", "add", "-q", "-b", "other", wt.to_str().unwrap()]);
+    w.sb.inject(Fault::latency_ms(50));
+    let mut a = w.command(std::path::Path::new("git"));
+    a.args(["commit", "-q", "--allow-empty", "-m", "feat: #005 and #006"]);
+    let mut b = w.command(std::path::Path::new("git"));
+    b.current_dir(&wt)
+        .args(["commit", "-q", "--allow-empty", "-m", "feat: #007 and #008"]);
+    let (ha, hb) = (a.spawn().unwrap(), b.spawn().unwrap());
+    assert!(ha.wait_with_output().unwrap().status.success());
+    assert!(hb.wait_with_output().unwrap().status.success());
+    w.wait_for_flusher();
+    // A flusher that found another running left the work to it; make sure nothing is left.
+    let out = w.run(&["flush"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(pending(&w).is_empty());
+    assert!(failed(&w).is_empty());
+    assert_eq!(w.prop(P005, "状态"), "完成");
+    assert_eq!(w.prop(P006, "状态"), "完成");
+    assert_eq!(w.prop(&page_of(&w, "#007"), "状态"), "进行中");
+    assert_eq!(w.prop(&page_of(&w, "#008"), "状态"), "进行中");
+    let writes = w.sb.writes();
+    let mut paths: Vec<&str> = writes.iter().map(|r| r.path.as_str()).collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(writes.len(), 4, "one write per ticket: {paths:?}");
+    assert_eq!(paths.len(), 4);
+}
+
+#[test]
+fn killing_the_flusher_midway_loses_nothing() {
+    let w = World::new("zh", &config());
+    w.sb.inject(Fault::latency_ms(1500).method("PATCH"));
+    w.commit("feat: #005, #006 and #007");
+    // Wait until the flusher is inside its first PATCH, then kill it.
+    let started = Instant::now();
+    while !w.sb.requests().iter().any(|r| r.method == "PATCH") {
+        assert!(started.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid = std::fs::read_to_string(w.outbox_dir().join("flush.lock")).unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    // Let the sandbox finish the PATCH it was holding.
+    std::thread::sleep(Duration::from_millis(1600));
+    w.sb.clear_faults();
+    let out = w.run(&["flush"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(pending(&w).is_empty());
+    for page in [P005, P006, &page_of(&w, "#007")] {
+        assert_eq!(w.prop(page, "状态"), "完成");
+    }
+    // Every page written once: the killed PATCH landed (the sandbox finished it), so the resumed flush
+    // found that page up to date and did not send it again.
+    let mut paths: Vec<String> = w.sb.writes().iter().map(|r| r.path.clone()).collect();
+    let n = paths.len();
+    paths.sort();
+    paths.dedup();
+    assert_eq!(n, paths.len(), "no page written twice");
+    assert_eq!(n, 3);
+}
+
+#[test]
+fn amend_moves_the_link_to_the_new_commit() {
+    let w = World::new("zh", &config());
+    w.commit("feat: #005 monitoring");
+    w.wait_for_flusher();
+    let first = w.head();
+    assert!(w.prop(P005, "Commit").ends_with(&first));
+    w.git(&[
+        "commit",
+        "-q",
+        "--amend",
+        "--allow-empty",
+        "-m",
+        "feat: #005 monitoring, amended",
+    ]);
+    w.wait_for_flusher();
+    let amended = w.head();
+    assert_ne!(first, amended);
+    assert!(
+        w.prop(P005, "Commit").ends_with(&amended),
+        "{}",
+        w.prop(P005, "Commit")
+    );
+}
+
+#[test]
+fn pull_rebase_leaves_the_link_on_the_rebased_commit_only() {
+    let w = World::new("zh", &config());
+    // An upstream with one more commit.
+    let up = w.repo.parent().unwrap().join("up.git");
+    w.git(&["init", "-q", "--bare", "-b", "main", up.to_str().unwrap()]);
+    w.commit_without_hook("chore: base");
+    w.git(&["push", "-q", up.to_str().unwrap(), "main"]);
+    let other = w.repo.parent().unwrap().join("other");
+    w.git(&["clone", "-q", up.to_str().unwrap(), other.to_str().unwrap()]);
+    let out = w
+        .command(std::path::Path::new("git"))
+        .current_dir(&other)
+        .args([
+            "-c",
+            "core.hooksPath=/dev/null",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "chore: upstream work",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = w
+        .command(std::path::Path::new("git"))
+        .current_dir(&other)
+        .args(["push", "-q", "origin", "main"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // Our commit, delivered, then rebased onto upstream.
+    w.commit("feat: #006 secrets");
+    w.wait_for_flusher();
+    let before = w.head();
+    assert!(w.prop(P006, "Commit").ends_with(&before));
+    w.git(&["pull", "-q", "--rebase", up.to_str().unwrap(), "main"]);
+    w.wait_for_flusher();
+    let after = w.head();
+    assert_ne!(before, after);
+    assert!(
+        w.prop(P006, "Commit").ends_with(&after),
+        "{}",
+        w.prop(P006, "Commit")
+    );
+}
+
+#[test]
+fn post_merge_syncs_the_merged_commits_and_a_squash_records_nothing() {
+    let w = World::new("zh", &config());
+    w.commit_without_hook("chore: base");
+    w.git(&["checkout", "-q", "-b", "topic"]);
+    w.commit_without_hook("feat: #005 on topic");
+    w.git(&["checkout", "-q", "main"]);
+    w.git(&["merge", "-q", "--no-ff", "--no-edit", "topic"]);
+    w.wait_for_flusher();
+    // Merged into main: on_merge.
+    assert_eq!(w.prop(P005, "状态"), "完成");
+    w.sb.clear_log();
+    w.git(&["checkout", "-q", "-b", "topic2"]);
+    w.commit_without_hook("feat: #006 on topic2");
+    w.git(&["checkout", "-q", "main"]);
+    w.git(&["merge", "-q", "--squash", "topic2"]);
+    w.wait_for_flusher();
+    assert!(w.sb.requests().is_empty(), "a squash merge records nothing");
+}
