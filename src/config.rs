@@ -182,6 +182,25 @@ pub struct Config {
     pub commit_url_template: Option<String>,
     pub api: Api,
     pub hooks: Hooks,
+    /// The ticket patterns, compiled once on load.
+    #[serde(skip)]
+    compiled: Compiled,
+}
+
+/// A compiled extractor carried by the config (equal to any other: it follows from the patterns).
+#[derive(Clone, Default)]
+struct Compiled(Option<Extractor>);
+
+impl PartialEq for Compiled {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Compiled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Compiled")
+    }
 }
 
 /// One layer of configuration text and where it came from (for messages).
@@ -300,13 +319,14 @@ impl Config {
             merge(&mut merged, table);
         }
         merge(&mut merged, env_layer(env));
-        let config: Config = merged
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Toml {
-                origin: "environment (GIT_NOTION_*)".into(),
-                message: e.to_string(),
-            })?;
-        config.extractor("configuration")?;
+        let mut config: Config =
+            merged
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Toml {
+                    origin: "environment (GIT_NOTION_*)".into(),
+                    message: e.to_string(),
+                })?;
+        config.compiled = Compiled(Some(config.extractor("configuration")?));
         if let Some(db) = &config.database {
             database_id(db).ok_or_else(|| ConfigError::BadDatabase {
                 origin: "configuration".into(),
@@ -337,6 +357,9 @@ impl Config {
 
     /// The compiled ticket patterns.
     pub fn extractor(&self, origin: &str) -> Result<Extractor, ConfigError> {
+        if let Compiled(Some(x)) = &self.compiled {
+            return Ok(x.clone());
+        }
         for p in &self.tickets.patterns {
             if let Err(e) = regex::Regex::new(p) {
                 return Err(ConfigError::BadPattern {

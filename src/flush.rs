@@ -78,7 +78,7 @@ pub fn flush(
     wait: bool,
     deadline: Option<Instant>,
 ) -> Result<Report, OutboxError> {
-    let Some(_flusher) = outbox.flusher_lock(wait)? else {
+    let Some(mut flusher) = outbox.flusher_lock(wait)? else {
         return Ok(Report {
             busy: true,
             ..Report::default()
@@ -89,6 +89,45 @@ pub fn flush(
     // Every pending event once: the first pass takes all (a new commit or a `flush` is the moment to try
     // again), later passes only events queued meanwhile.
     let mut seen: std::collections::HashSet<String> = Default::default();
+    loop {
+        drain(
+            outbox,
+            config,
+            env,
+            deadline,
+            &mut report,
+            &mut session,
+            &mut seen,
+        )?;
+        drop(flusher);
+        // A hook that saw this flusher running left its events to it: look once more after letting go.
+        let unseen = outbox
+            .lock()?
+            .pending()?
+            .events
+            .iter()
+            .any(|e| !seen.contains(&e.id));
+        if !unseen || report.error.is_some() || deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+        match outbox.flusher_lock(false)? {
+            Some(l) => flusher = l,
+            None => break,
+        }
+    }
+    Ok(report)
+}
+
+/// Passes over the pending events until none is left that this flush has not tried.
+fn drain(
+    outbox: &Outbox,
+    config: &Config,
+    env: &[(String, String)],
+    deadline: Option<Instant>,
+    report: &mut Report,
+    session: &mut Option<Session>,
+    seen: &mut std::collections::HashSet<String>,
+) -> Result<(), OutboxError> {
     loop {
         let pending = outbox.lock()?.pending()?;
         let due: Vec<Event> = pending
@@ -103,7 +142,7 @@ pub fn flush(
             match Session::connect(config.clone(), env) {
                 Ok(s) => {
                     report.source_name = s.binding.source_name.clone();
-                    session = Some(s)
+                    *session = Some(s)
                 }
                 Err(e) => {
                     let msg = e.to_string();
@@ -113,7 +152,7 @@ pub fn flush(
                         &due,
                         &BTreeMap::new(),
                         Some((&msg, transient)),
-                        &mut report,
+                        report,
                     )?;
                     report.error = Some(msg);
                     break;
@@ -133,7 +172,7 @@ pub fn flush(
             outcomes.insert(key, entry.delivery(&s.binding.source_name));
             report.entries.push(entry);
         }
-        settle(outbox, &due, &outcomes, None, &mut report)?;
+        settle(outbox, &due, &outcomes, None, report)?;
         if deadline.is_some_and(|d| Instant::now() >= d) {
             break;
         }
@@ -147,8 +186,7 @@ pub fn flush(
         failed: report.failed,
         error: report.error.clone(),
     });
-    guard.set_pending(&p)?;
-    Ok(report)
+    guard.set_pending(&p)
 }
 
 /// Writes back what happened to `due`: delivered keys leave, transient ones stay with their attempt

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::config::{Config, HookMode};
 use crate::desired::Context;
 use crate::git::{Commit, Repo};
-use crate::outbox::{self, Event, Outbox};
+use crate::outbox::{self, Event, Outbox, OutboxError};
 use crate::{flush, plan};
 
 /// The commits a hook reports, and commits they replace (rewrites).
@@ -172,24 +172,40 @@ pub fn run(
             // No ticket, no network; only say so if earlier updates need attention.
             return Ok(failed_warning(&ob));
         }
-        {
-            let guard = ob.lock().map_err(|e| e.to_string())?;
+        let queue = || -> Result<usize, OutboxError> {
+            let guard = ob.lock()?;
             if !commits.replaced.is_empty() {
                 // A rewritten commit's pending update is superseded by the new commit's: never sent twice.
-                let mut p = guard.pending().map_err(|e| e.to_string())?;
+                let mut p = guard.pending()?;
                 let before = p.events.len();
                 p.events
                     .retain(|e| !commits.replaced.contains(&e.commit.id));
                 if p.events.len() != before {
-                    guard.set_pending(&p).map_err(|e| e.to_string())?;
+                    guard.set_pending(&p)?;
                 }
             }
-            guard.append(events).map_err(|e| e.to_string())?;
+            guard.append(events.clone())?;
+            Ok(guard.failed().map(|f| f.len()).unwrap_or(0))
+        };
+        // A damaged outbox file has been set aside by then: queue into a fresh one, and say so.
+        let (failed_before, damage) = match queue() {
+            Ok(n) => (n, None),
+            Err(e @ OutboxError::Damaged { .. }) => {
+                (queue().map_err(|e| e.to_string())?, Some(e.to_string()))
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        if let Some(d) = damage {
+            spawn_flusher(&repo.root());
+            return Ok(Some(d));
         }
         match config.hooks.mode {
             HookMode::Background => {
-                spawn_flusher(&repo.root());
-                Ok(failed_warning(&ob))
+                // A running flusher picks the new events up (it looks again before it exits).
+                if !matches!(ob.flusher_lock(false), Ok(None)) {
+                    spawn_flusher(&repo.root());
+                }
+                Ok(failed_line(failed_before))
             }
             HookMode::Foreground => {
                 let deadline =
@@ -220,7 +236,10 @@ fn failed_warning(ob: &Outbox) -> Option<String> {
     if !ob.exists() {
         return None;
     }
-    let n = ob.lock().ok()?.failed().ok()?.len();
+    failed_line(ob.lock().ok()?.failed().ok()?.len())
+}
+
+fn failed_line(n: usize) -> Option<String> {
     (n > 0).then(|| {
         format!("{n} Notion update(s) failed; `git notion status` shows why, `git notion retry` re-queues them")
     })

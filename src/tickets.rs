@@ -39,7 +39,7 @@ pub struct Extractor {
 }
 
 /// The default ticket pattern (the seed team's): `#042`, `#011.3`.
-pub const DEFAULT_PATTERN: &str = r"#(\d+(?:\.\d+)?)";
+pub const DEFAULT_PATTERN: &str = r"#([0-9]+(?:\.[0-9]+)?)";
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
@@ -84,10 +84,15 @@ impl Extractor {
                 .iter()
                 .map(|p| regex::escape(p))
                 .collect();
-            Some(Regex::new(&format!(r"(?i)\b({})-(\d+)\b", alts.join("|")))?)
+            Some(Regex::new(&format!(
+                r"(?i-u)\b({})-([0-9]+)\b",
+                alts.join("|")
+            ))?)
         };
         let page = Regex::new(
-            r"(?i)(?:https?://(?:www\.|app\.)?notion\.(?:so|site|com)/[^\s)>\]]*?)?\b([0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12})\b",
+            // A page id alone or at the end of a page URL (`…/Title-<id>`). ASCII only: cheap to compile on
+            // every hook run. The boundaries keep a git hash (40 hex digits) from counting.
+            r"(?-u:\b)([0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})(?-u:\b)",
         )?;
         Ok(Extractor {
             patterns,
@@ -126,9 +131,7 @@ impl Extractor {
         }
         for c in self.page.captures_iter(text) {
             let m = c.get(1).expect("id");
-            // A 32-hex run inside a longer hex string (a git hash) is not a page id.
-            let whole = c.get(0).expect("match");
-            if !is_whole_token(text, m.start(), m.end()) && whole.start() == m.start() {
+            if !is_whole_token(text, m.start(), m.end()) {
                 continue;
             }
             if let Some(id) = crate::notion_id::normalize(m.as_str()) {

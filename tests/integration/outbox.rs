@@ -322,3 +322,54 @@ fn post_merge_syncs_the_merged_commits_and_a_squash_records_nothing() {
     w.wait_for_flusher();
     assert!(w.sb.requests().is_empty(), "a squash merge records nothing");
 }
+
+#[test]
+fn detached_head_bare_repos_and_a_damaged_outbox_never_crash() {
+    let w = World::new("zh", &config());
+    w.commit_without_hook("chore: base");
+    w.git(&["checkout", "-q", "--detach"]);
+    let out = w.commit("feat: #006 detached");
+    assert_eq!(stderr(&out), "");
+    w.wait_for_flusher();
+    assert_eq!(
+        w.prop(P006, "状态"),
+        "进行中",
+        "no branch: not a release branch"
+    );
+
+    // A damaged outbox file is kept aside and a fresh one started; the hook still exits 0.
+    std::fs::write(w.outbox_dir().join("outbox.json"), "{not json").unwrap();
+    let out = w.commit("feat: #005 after damage");
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("is damaged") && err.lines().count() == 1,
+        "{err}"
+    );
+    let kept = std::fs::read_dir(w.outbox_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("outbox.json.damaged-")
+        });
+    assert!(kept, "the damaged file is kept");
+    w.wait_for_flusher();
+    assert!(
+        w.prop(P005, "Commit").ends_with(&w.head()),
+        "the commit's update was still queued and delivered"
+    );
+
+    // A bare repository: nothing to do, nothing printed.
+    let bare = w.repo.parent().unwrap().join("bare.git");
+    w.git(&["init", "-q", "--bare", bare.to_str().unwrap()]);
+    let out = w
+        .command(&bin("git-notion"))
+        .current_dir(&bare)
+        .args(["hook", "post-commit"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stderr(&out), "");
+}
