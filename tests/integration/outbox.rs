@@ -32,6 +32,14 @@ fn failed(w: &World) -> Vec<Value> {
     w.outbox()["failed"].as_array().cloned().unwrap_or_default()
 }
 
+/// Exactly one failed update, whose reason contains `needle`.
+fn assert_one_failure(w: &World, needle: &str) {
+    let f = failed(w);
+    assert_eq!(f.len(), 1, "{f:#?}");
+    let reason = f[0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains(needle), "{reason}");
+}
+
 #[test]
 fn a_commit_does_not_wait_for_a_slow_notion() {
     let w = World::new("zh", &config());
@@ -116,15 +124,7 @@ fn a_400_lands_in_failed_with_its_reason_and_retry_requeues_it() {
     w.commit("feat: #005");
     w.wait_for_flusher();
     assert!(pending(&w).is_empty());
-    let f = failed(&w);
-    assert_eq!(f.len(), 1);
-    assert!(
-        f[0]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("400 validation_error"),
-        "{f:#?}"
-    );
+    assert_one_failure(&w, "400 validation_error");
     // The next commit says, in one line, that something needs attention.
     let out = w.commit("chore: unrelated");
     assert_eq!(
@@ -144,15 +144,7 @@ fn a_ticket_without_a_page_is_a_permanent_failure() {
     let w = World::new("zh", &config());
     w.commit("fix: #011.3 sub-ticket");
     w.wait_for_flusher();
-    let f = failed(&w);
-    assert_eq!(f.len(), 1);
-    assert!(
-        f[0]["reason"]
-            .as_str()
-            .unwrap()
-            .contains("#011.3 not found"),
-        "{f:#?}"
-    );
+    assert_one_failure(&w, "#011.3 not found");
     let out = w.run(&["clear"]);
     assert_eq!(out.status.code(), Some(2), "no terminal, no --yes: refused");
     let out = w.run(&["clear", "--yes"]);
@@ -230,6 +222,15 @@ fn killing_the_flusher_midway_loses_nothing() {
     assert_eq!(n, 3);
 }
 
+/// After a rewrite, the page links the new HEAD, not `old`.
+fn assert_link_moved(w: &World, page: &str, old: &str) {
+    w.wait_for_flusher();
+    let new = w.head();
+    assert_ne!(old, new);
+    let link = w.prop(page, "Commit");
+    assert!(link.ends_with(&new), "{link}");
+}
+
 #[test]
 fn amend_moves_the_link_to_the_new_commit() {
     let w = World::new("zh", &config());
@@ -245,14 +246,7 @@ fn amend_moves_the_link_to_the_new_commit() {
         "-m",
         "feat: #005 monitoring, amended",
     ]);
-    w.wait_for_flusher();
-    let amended = w.head();
-    assert_ne!(first, amended);
-    assert!(
-        w.prop(P005, "Commit").ends_with(&amended),
-        "{}",
-        w.prop(P005, "Commit")
-    );
+    assert_link_moved(&w, P005, &first);
 }
 
 #[test]
@@ -265,42 +259,15 @@ fn pull_rebase_leaves_the_link_on_the_rebased_commit_only() {
     w.git(&["push", "-q", up.to_str().unwrap(), "main"]);
     let other = w.repo.parent().unwrap().join("other");
     w.git(&["clone", "-q", up.to_str().unwrap(), other.to_str().unwrap()]);
-    let out = w
-        .command(std::path::Path::new("git"))
-        .current_dir(&other)
-        .args([
-            "-c",
-            "core.hooksPath=/dev/null",
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            "chore: upstream work",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let out = w
-        .command(std::path::Path::new("git"))
-        .current_dir(&other)
-        .args(["push", "-q", "origin", "main"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    w.commit_without_hook_in(&other, "chore: upstream work");
+    w.git_in(&other, &["push", "-q", "origin", "main"]);
     // Our commit, delivered, then rebased onto upstream.
     w.commit("feat: #006 secrets");
     w.wait_for_flusher();
     let before = w.head();
     assert!(w.prop(P006, "Commit").ends_with(&before));
     w.git(&["pull", "-q", "--rebase", up.to_str().unwrap(), "main"]);
-    w.wait_for_flusher();
-    let after = w.head();
-    assert_ne!(before, after);
-    assert!(
-        w.prop(P006, "Commit").ends_with(&after),
-        "{}",
-        w.prop(P006, "Commit")
-    );
+    assert_link_moved(&w, P006, &before);
 }
 
 #[test]

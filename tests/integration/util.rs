@@ -191,7 +191,17 @@ impl World {
     }
 
     pub fn git(&self, args: &[&str]) -> String {
-        let out = self.git_output(args);
+        self.git_in(&self.repo, args)
+    }
+
+    /// `git` in another directory (a clone, a worktree), with the same environment.
+    pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self
+            .command(Path::new("git"))
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("git runs");
         assert!(
             out.status.success(),
             "git {args:?} failed: {}",
@@ -213,15 +223,22 @@ impl World {
 
     /// A commit made with hooks disabled (history that never passed through git-notion).
     pub fn commit_without_hook(&self, message: &str) {
-        self.git(&[
-            "-c",
-            "core.hooksPath=/dev/null",
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            message,
-        ]);
+        self.commit_without_hook_in(&self.repo, message);
+    }
+
+    pub fn commit_without_hook_in(&self, dir: &Path, message: &str) {
+        self.git_in(
+            dir,
+            &[
+                "-c",
+                "core.hooksPath=/dev/null",
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                message,
+            ],
+        );
     }
 
     pub fn head(&self) -> String {
