@@ -89,8 +89,12 @@ pub fn exit_code(e: &Error) -> u8 {
     }
 }
 
+/// The environment as text. A variable that is not UTF-8 is skipped (`std::env::vars` would panic on it,
+/// and a hook must never fail).
 fn env() -> Vec<(String, String)> {
-    std::env::vars().collect()
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
 }
 
 /// Prints text with the token (if any) redacted.
@@ -144,24 +148,50 @@ fn context(repo: &Repo) -> Context {
     }
 }
 
+fn hook(name: &str, args: &[String], env: &[(String, String)], out: &Out) -> u8 {
+    let mut stdin = std::io::stdin();
+    if let Some(line) =
+        crate::hooks::run(name, args, env, &mut stdin, user_config_path().as_deref())
+    {
+        out.error(&format!("git-notion: warning: {line}"));
+    }
+    0
+}
+
 pub fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
+    // Hooks run on every commit, so they skip building the clap parser: `git-notion hook NAME [ARGS]`, or the
+    // binary installed (linked) as the hook itself, `.git/hooks/post-commit [ARGS]`, which also saves the
+    // shell a shim costs.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let lossy = |a: &[std::ffi::OsString]| -> Vec<String> {
+        a.iter().map(|a| a.to_string_lossy().into_owned()).collect()
+    };
+    let invoked_as = argv
+        .first()
+        .map(std::path::Path::new)
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .filter(|n| crate::hooks::NAMES.contains(n));
+    if let Some(name) = invoked_as {
+        let env = env();
+        return std::process::ExitCode::from(hook(name, &lossy(&argv[1..]), &env, &Out::new(&env)));
+    }
+    if argv.len() >= 3 && argv[1] == "hook" {
+        if let Some(name) = argv[2].to_str().filter(|n| !n.starts_with('-')) {
+            let env = env();
+            return std::process::ExitCode::from(hook(
+                name,
+                &lossy(&argv[3..]),
+                &env,
+                &Out::new(&env),
+            ));
+        }
+    }
+    let cli = Cli::parse_from(argv);
     let env = env();
     let out = Out::new(&env);
     let code = match cli.command {
-        Command::Hook { name, args } => {
-            let mut stdin = std::io::stdin();
-            if let Some(line) = crate::hooks::run(
-                &name,
-                &args,
-                &env,
-                &mut stdin,
-                user_config_path().as_deref(),
-            ) {
-                out.error(&format!("git-notion: warning: {line}"));
-            }
-            0
-        }
+        Command::Hook { name, args } => hook(&name, &args, &env, &out),
         Command::Flush { background } => report(&out, flush_cmd(background, &env, &out)),
         Command::Status { json } => report(&out, status_cmd(json, &out)),
         Command::Retry => report(
@@ -284,10 +314,16 @@ fn status_cmd(json: bool, out: &Out) -> Result<u8, Error> {
     let pending = guard.pending()?;
     let failed = guard.failed()?;
     drop(guard);
+    let damaged: Vec<String> = ob
+        .damaged()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     if json {
         let v = serde_json::json!({
             "pending": pending.events,
             "failed": failed,
+            "damaged": damaged,
             "last_flush": pending.last_flush,
         });
         out.print(&format!(
@@ -339,6 +375,16 @@ fn status_cmd(json: bool, out: &Out) -> Result<u8, Error> {
                 .unwrap_or_default()
         )),
         None => text.push_str("last flush: never\n"),
+    }
+    if !damaged.is_empty() {
+        text.push_str(&format!(
+            "damaged: {} file(s) set aside because they could not be read; review (`git notion sync <commit>` \
+             re-sends a commit's updates), then delete them\n",
+            damaged.len()
+        ));
+        for d in &damaged {
+            text.push_str(&format!("  {d}\n"));
+        }
     }
     out.print(&text);
     Ok(0)

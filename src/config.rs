@@ -314,18 +314,28 @@ impl Config {
             // Secrets first, so that no later message can quote one.
             let table: toml::Table = toml::from_str(&layer.text).map_err(toml_error)?;
             check_secrets(&layer.origin, &table, "")?;
-            // Each layer alone, so that errors point into the file they come from.
-            let _: Config = toml::from_str(&layer.text).map_err(toml_error)?;
             merge(&mut merged, table);
         }
         merge(&mut merged, env_layer(env));
-        let mut config: Config =
-            merged
-                .try_into()
-                .map_err(|e: toml::de::Error| ConfigError::Toml {
+        let mut config: Config = match merged.try_into() {
+            Ok(c) => c,
+            Err(e) => {
+                // Parse each layer alone (only now: it costs a parse per file on every hook), so that the
+                // error points into the file it comes from, with line and column.
+                for layer in layers {
+                    if let Err(e) = toml::from_str::<Config>(&layer.text) {
+                        return Err(ConfigError::Toml {
+                            origin: layer.origin.clone(),
+                            message: scrub(e.to_string().trim_end()),
+                        });
+                    }
+                }
+                return Err(ConfigError::Toml {
                     origin: "environment (GIT_NOTION_*)".into(),
                     message: e.to_string(),
-                })?;
+                });
+            }
+        };
         config.compiled = Compiled(Some(config.extractor("configuration")?));
         if let Some(db) = &config.database {
             database_id(db).ok_or_else(|| ConfigError::BadDatabase {
@@ -348,7 +358,8 @@ impl Config {
             layers.extend(Layer::file(p)?);
         }
         layers.extend(Layer::file(&repo_root.join(FILE_NAME))?);
-        let mut env: Vec<(String, String)> = std::env::vars()
+        let mut env: Vec<(String, String)> = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .filter(|(k, _)| k.starts_with("GIT_NOTION_") && !flags.iter().any(|(f, _)| f == k))
             .collect();
         env.extend(flags.iter().cloned());
@@ -360,20 +371,11 @@ impl Config {
         if let Compiled(Some(x)) = &self.compiled {
             return Ok(x.clone());
         }
-        for p in &self.tickets.patterns {
-            if let Err(e) = regex::Regex::new(p) {
-                return Err(ConfigError::BadPattern {
-                    origin: origin.into(),
-                    pattern: p.clone(),
-                    error: e.to_string(),
-                });
-            }
-        }
         Extractor::new(&self.tickets.patterns, &self.tickets.id_prefixes).map_err(|e| {
             ConfigError::BadPattern {
                 origin: origin.into(),
-                pattern: self.tickets.patterns.join(", "),
-                error: e.to_string(),
+                pattern: e.pattern,
+                error: e.error.to_string(),
             }
         })
     }

@@ -84,21 +84,33 @@ pub fn flush(
             ..Report::default()
         });
     };
+    // Hooks may have left their fsync to the flusher (see `outbox`): make what they wrote durable first.
+    outbox.sync_files();
     let mut report = Report::default();
     let mut session: Option<Session> = None;
     // Every pending event once: the first pass takes all (a new commit or a `flush` is the moment to try
     // again), later passes only events queued meanwhile.
     let mut seen: std::collections::HashSet<String> = Default::default();
     loop {
-        drain(
-            outbox,
-            config,
-            env,
-            deadline,
-            &mut report,
-            &mut session,
-            &mut seen,
-        )?;
+        let mut run = |report: &mut Report| {
+            drain(
+                outbox,
+                config,
+                env,
+                deadline,
+                report,
+                &mut session,
+                &mut seen,
+            )
+        };
+        match run(&mut report) {
+            // The damaged file has been set aside: go on with a fresh one, and say so.
+            Err(e @ OutboxError::Damaged { .. }) => {
+                report.error = Some(e.to_string());
+                run(&mut report)?;
+            }
+            other => other?,
+        }
         drop(flusher);
         // A hook that saw this flusher running left its events to it: look once more after letting go.
         let unseen = outbox
@@ -129,7 +141,12 @@ fn drain(
     seen: &mut std::collections::HashSet<String>,
 ) -> Result<(), OutboxError> {
     loop {
-        let pending = outbox.lock()?.pending()?;
+        let pending = {
+            let guard = outbox.lock()?;
+            // Only what is written in outbox.json is delivered (see `outbox`): never twice after a crash.
+            guard.fold_queue()?;
+            guard.pending()?
+        };
         let due: Vec<Event> = pending
             .events
             .into_iter()

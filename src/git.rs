@@ -169,11 +169,60 @@ impl Repo {
         })
     }
 
+    /// Whether git is configured to fsync new commits (`core.fsync` naming `loose-object`, `reference`,
+    /// `objects`, `committed` or `all`, or the older `core.fsyncObjectFiles`); by default it does not.
+    pub fn fsyncs_commits(&self) -> bool {
+        let config = self.repo.config_snapshot();
+        let listed = config.string("core.fsync").is_some_and(|v| {
+            v.to_string().split(',').any(|c| {
+                matches!(
+                    c.trim(),
+                    "loose-object" | "reference" | "objects" | "committed" | "all"
+                )
+            })
+        });
+        listed || config.boolean("core.fsyncObjectFiles") == Some(true)
+    }
+
     /// The fetch URL of the `origin` remote, if any.
     pub fn origin_url(&self) -> Option<String> {
         self.repo
             .config_snapshot()
             .string("remote.origin.url")
             .map(|s| s.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Repo;
+
+    #[test]
+    fn fsyncs_commits_follows_core_fsync() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("HOME", dir.path())
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok);
+        };
+        git(&["init", "-q"]);
+        let open = || Repo::discover(dir.path()).unwrap();
+        assert!(
+            !open().fsyncs_commits(),
+            "git's default does not fsync commits"
+        );
+        git(&["config", "core.fsync", "pack,-loose-object"]);
+        assert!(!open().fsyncs_commits());
+        git(&["config", "core.fsync", "pack, committed"]);
+        assert!(open().fsyncs_commits());
+        git(&["config", "--unset", "core.fsync"]);
+        git(&["config", "core.fsyncObjectFiles", "true"]);
+        assert!(open().fsyncs_commits());
     }
 }

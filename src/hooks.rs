@@ -12,6 +12,9 @@ use crate::git::{Commit, Repo};
 use crate::outbox::{self, Event, Outbox, OutboxError};
 use crate::{flush, plan};
 
+/// The hooks git-notion handles.
+pub const NAMES: [&str; 3] = ["post-commit", "post-merge", "post-rewrite"];
+
 /// The commits a hook reports, and commits they replace (rewrites).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Commits {
@@ -167,7 +170,7 @@ pub fn run(
                 })
             })
             .collect();
-        let ob = Outbox::new(repo.common_dir());
+        let ob = Outbox::new(repo.common_dir()).with_sync(repo.fsyncs_commits());
         if events.is_empty() && commits.replaced.is_empty() {
             // No ticket, no network; only say so if earlier updates need attention.
             return Ok(failed_warning(&ob));
@@ -187,25 +190,19 @@ pub fn run(
             guard.append(events.clone())?;
             Ok(guard.failed().map(|f| f.len()).unwrap_or(0))
         };
-        // A damaged outbox file has been set aside by then: queue into a fresh one, and say so.
-        let (failed_before, damage) = match queue() {
-            Ok(n) => (n, None),
-            Err(e @ OutboxError::Damaged { .. }) => {
-                (queue().map_err(|e| e.to_string())?, Some(e.to_string()))
-            }
+        // A damaged outbox file has been set aside by then: queue into a fresh one.
+        let failed_before = match queue() {
+            Ok(n) => n,
+            Err(OutboxError::Damaged { .. }) => queue().map_err(|e| e.to_string())?,
             Err(e) => return Err(e.to_string()),
         };
-        if let Some(d) = damage {
-            spawn_flusher(&repo.root());
-            return Ok(Some(d));
-        }
         match config.hooks.mode {
             HookMode::Background => {
                 // A running flusher picks the new events up (it looks again before it exits).
                 if !matches!(ob.flusher_lock(false), Ok(None)) {
                     spawn_flusher(&repo.root());
                 }
-                Ok(failed_line(failed_before))
+                Ok(attention(&ob, failed_before))
             }
             HookMode::Foreground => {
                 let deadline =
@@ -233,16 +230,31 @@ pub fn run(
 }
 
 fn failed_warning(ob: &Outbox) -> Option<String> {
-    if !ob.exists() {
+    if !ob.exists() && ob.damaged().is_empty() {
         return None;
     }
-    failed_line(ob.lock().ok()?.failed().ok()?.len())
+    let failed = ob.lock().ok()?.failed().map(|f| f.len()).unwrap_or(0);
+    attention(ob, failed)
 }
 
-fn failed_line(n: usize) -> Option<String> {
-    (n > 0).then(|| {
-        format!("{n} Notion update(s) failed; `git notion status` shows why, `git notion retry` re-queues them")
-    })
+/// The one line a hook prints when earlier updates need a person: failures, or damaged outbox files.
+fn attention(ob: &Outbox, failed: usize) -> Option<String> {
+    let mut parts = vec![];
+    if failed > 0 {
+        parts.push(format!(
+            "{failed} Notion update(s) failed; `git notion status` shows why, `git notion retry` re-queues them"
+        ));
+    }
+    let damaged = ob.damaged();
+    if let Some(first) = damaged.first() {
+        parts.push(format!(
+            "git-notion's outbox file {} is damaged and was set aside ({} file(s)); the updates in it may need \
+             `git notion sync <commit>`; delete it once reviewed",
+            first.display(),
+            damaged.len()
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// Starts `git-notion flush --background` detached: its own process group, no terminal, no pipes held

@@ -1,7 +1,20 @@
 //! The durable outbox under `<git common dir>/git-notion/`, shared by all worktrees: `outbox.json` (pending
-//! events), `failed.json` (permanent failures with their reason), `lock` (held while either file is read
-//! and rewritten) and `flush.lock` (held by the one running flusher). Files are replaced atomically
-//! (temp file, fsync, rename, fsync of the directory) and created with mode 0600.
+//! events), `queue.jsonl` (events hooks appended since, one JSON line each), `failed.json` (permanent failures
+//! with their reason), `lock` (held while any of them is read or written) and `flush.lock` (held by the one
+//! running flusher). Files are created with mode 0600; `outbox.json` and `failed.json` are replaced
+//! atomically (temp file, fsync, rename, fsync of the directory).
+//!
+//! Hooks only append to `queue.jsonl`, so a hook costs the same whether one update waits or a week of them
+//! (offline). Reading the pending events folds the queue in (an event whose id is already pending is not
+//! added twice); writing them back empties the queue, and the flusher delivers only events written back
+//! that way, so a crash between the two steps never sends an update twice.
+//!
+//! Durability follows the commit it records: a hook fsyncs its write only when git fsyncs commits too
+//! (`core.fsync` naming `loose-object`, `reference`, `objects`, `committed` or `all`, or
+//! `core.fsyncObjectFiles`). Otherwise the rename is atomic but the fsync is left to the flusher, which
+//! syncs the files as soon as it looks at them: with git's defaults a power cut in that moment would lose
+//! the unsynced commit itself, and an fsync right after git's unsynced writes costs the commit most of a
+//! millisecond (the journal flushes git's data too).
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -72,6 +85,8 @@ pub struct Pending {
 #[derive(Debug, Clone)]
 pub struct Outbox {
     dir: PathBuf,
+    /// fsync every write (see the module documentation for when hooks leave it to the flusher).
+    sync: bool,
 }
 
 /// Holds the outbox lock; the files may be read and written while it lives.
@@ -88,6 +103,25 @@ impl Outbox {
     pub fn new(common_dir: &Path) -> Outbox {
         Outbox {
             dir: common_dir.join("git-notion"),
+            sync: true,
+        }
+    }
+
+    /// Whether writes are fsynced before they count as done (default true).
+    pub fn with_sync(mut self, sync: bool) -> Outbox {
+        self.sync = sync;
+        self
+    }
+
+    /// fsyncs the outbox files and their directory (what a hook that deferred its fsync left to do).
+    pub fn sync_files(&self) {
+        for name in ["outbox.json", QUEUE, "failed.json"] {
+            if let Ok(f) = File::open(self.dir.join(name)) {
+                let _ = f.sync_all();
+            }
+        }
+        if let Ok(d) = File::open(&self.dir) {
+            let _ = d.sync_all();
         }
     }
 
@@ -143,9 +177,26 @@ impl Outbox {
         }
     }
 
+    /// Files set aside because they could not be read (`*.damaged-<time>`): they may hold updates that only
+    /// a person can recover, so hooks and `status` point at them until they are deleted.
+    pub fn damaged(&self) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(&self.dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| e.file_name().to_string_lossy().contains(".damaged-"))
+                    .map(|e| e.path())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
     /// Whether anything is pending or failed (without taking the lock: a hint for hooks).
     pub fn exists(&self) -> bool {
-        self.dir.join("outbox.json").exists() || self.dir.join("failed.json").exists()
+        ["outbox.json", "queue.jsonl", "failed.json"]
+            .iter()
+            .any(|n| self.dir.join(n).exists())
     }
 }
 
@@ -187,21 +238,81 @@ impl Guard<'_> {
         std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
         let mut f = o.open(&tmp).map_err(io)?;
         f.write_all(&text).map_err(io)?;
-        f.sync_all().map_err(io)?;
+        if self.outbox.sync {
+            f.sync_all().map_err(io)?;
+        }
         drop(f);
         std::fs::rename(&tmp, &path).map_err(io)?;
-        if let Ok(d) = File::open(&self.outbox.dir) {
-            let _ = d.sync_all();
+        if self.outbox.sync {
+            if let Ok(d) = File::open(&self.outbox.dir) {
+                let _ = d.sync_all();
+            }
         }
         Ok(())
     }
 
+    /// The pending events: `outbox.json` with the queue folded in.
     pub fn pending(&self) -> Result<Pending, OutboxError> {
-        self.read("outbox.json")
+        let mut p: Pending = self.read("outbox.json")?;
+        for e in self.queued()? {
+            // Already folded (a crash before the queue was emptied), or the same commit and tickets again.
+            let dup = p
+                .events
+                .iter()
+                .any(|x| x.id == e.id || (x.commit.id == e.commit.id && x.keys == e.keys));
+            if !dup {
+                p.events.push(e);
+            }
+        }
+        Ok(p)
     }
 
+    /// Writes the pending events back (they must come from [`Guard::pending`] under this guard): the queue
+    /// is in them now, so it is emptied.
     pub fn set_pending(&self, p: &Pending) -> Result<(), OutboxError> {
-        self.write("outbox.json", p)
+        self.write("outbox.json", p)?;
+        let queue = self.path(QUEUE);
+        match std::fs::remove_file(&queue) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(self.outbox.io(&queue, e)),
+        }
+    }
+
+    /// Writes queued events into `outbox.json` (the flusher does this before delivering anything).
+    pub fn fold_queue(&self) -> Result<(), OutboxError> {
+        if self.path(QUEUE).exists() {
+            let p = self.pending()?;
+            self.set_pending(&p)?;
+        }
+        Ok(())
+    }
+
+    /// The events hooks appended. A line that does not parse (a hook killed in mid-write) is kept aside in
+    /// `queue.jsonl.damaged-<time>` and skipped; the other lines count.
+    fn queued(&self) -> Result<Vec<Event>, OutboxError> {
+        let path = self.path(QUEUE);
+        let text = match std::fs::read(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) => return Err(self.outbox.io(&path, e)),
+        };
+        let mut events = vec![];
+        let mut damaged = vec![];
+        for line in text.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+            match serde_json::from_slice::<Event>(line) {
+                Ok(e) => events.push(e),
+                Err(_) => {
+                    damaged.extend_from_slice(line);
+                    damaged.push(b'\n');
+                }
+            }
+        }
+        if !damaged.is_empty() {
+            let kept = self.path(&format!("{QUEUE}.damaged-{}", now()));
+            let _ = std::fs::write(kept, damaged);
+        }
+        Ok(events)
     }
 
     pub fn failed(&self) -> Result<Vec<Failure>, OutboxError> {
@@ -212,27 +323,62 @@ impl Guard<'_> {
         self.write("failed.json", &f)
     }
 
-    /// Appends events for commits (one per commit that names tickets); events for a commit already
-    /// pending are not added twice.
-    pub fn append(&self, events: Vec<Event>) -> Result<usize, OutboxError> {
-        let mut p = self.pending()?;
-        let mut added = 0;
-        for mut e in events {
-            let dup = p
-                .events
-                .iter()
-                .any(|x| x.commit.id == e.commit.id && x.keys == e.keys);
-            if dup {
-                continue;
+    /// Appends events for commits to the queue, each with a unique id, without reading what is pending
+    /// (folding skips a commit already pending with the same tickets).
+    pub fn append(&self, events: Vec<Event>) -> Result<(), OutboxError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let path = self.path(QUEUE);
+        let io = |e: std::io::Error| self.outbox.io(&path, e);
+        let nonce = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let mut text = vec![];
+        for (n, mut e) in events.into_iter().enumerate() {
+            e.id = format!(
+                "{}-{:x}{:x}{n}",
+                &e.commit.id[..12.min(e.commit.id.len())],
+                nonce,
+                std::process::id()
+            );
+            serde_json::to_writer(&mut text, &e).map_err(|e| self.outbox.io(&path, e))?;
+            text.push(b'\n');
+        }
+        let mut o = OpenOptions::new();
+        o.create(true).append(true).read(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        let mut f = o.open(&path).map_err(io)?;
+        // After a hook killed in mid-write, start on a fresh line: only the torn line is spoiled.
+        if !ends_with_newline(&f) {
+            text.insert(0, b'\n');
+        }
+        // One write: a reader under the lock never sees half of it, and a kill in mid-write spoils one line.
+        f.write_all(&text).map_err(io)?;
+        if self.outbox.sync {
+            f.sync_all().map_err(io)?;
+            if let Ok(d) = File::open(&self.outbox.dir) {
+                let _ = d.sync_all();
             }
-            p.seq += 1;
-            e.id = format!("{}-{}", &e.commit.id[..12.min(e.commit.id.len())], p.seq);
-            p.events.push(e);
-            added += 1;
         }
-        if added > 0 {
-            self.set_pending(&p)?;
+        Ok(())
+    }
+}
+
+const QUEUE: &str = "queue.jsonl";
+
+/// Whether a file is empty or ends with a newline.
+fn ends_with_newline(f: &File) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = f;
+    match f.metadata() {
+        Ok(m) if m.len() == 0 => true,
+        Ok(_) => {
+            let mut last = [0u8];
+            f.seek(SeekFrom::End(-1)).is_ok() && f.read_exact(&mut last).is_ok() && last[0] == b'\n'
         }
-        Ok(added)
+        Err(_) => true,
     }
 }

@@ -35,7 +35,13 @@ impl std::fmt::Display for TicketKey {
 pub struct Extractor {
     patterns: Vec<Regex>,
     unique_id: Option<Regex>,
-    page: Regex,
+}
+
+/// A ticket pattern that does not compile.
+#[derive(Debug)]
+pub struct PatternError {
+    pub pattern: String,
+    pub error: regex::Error,
 }
 
 /// The default ticket pattern (the seed team's): `#042`, `#011.3`.
@@ -69,13 +75,50 @@ pub fn title_has_token(title: &str, token: &str) -> bool {
         .any(|(i, m)| is_whole_token(title, i, i + m.len()))
 }
 
+/// Where page ids stand in a text: 32 hex digits, bare or dashed 8-4-4-4-12, alone or at the end of a page
+/// URL (`…/Title-<id>`), with no ASCII word character on either side (so a 40-digit git hash never counts).
+/// A hand scan rather than a regex: it runs in every hook, where compiling a regex costs more than the scan.
+fn page_ids(text: &str) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut out = vec![];
+    let mut i = 0;
+    while i < b.len() {
+        if b[i].is_ascii_hexdigit() && (i == 0 || !is_word_byte(b[i - 1])) {
+            let mut j = i;
+            let mut ok = true;
+            for (n, group) in [8, 4, 4, 4, 12].into_iter().enumerate() {
+                if n > 0 && b.get(j) == Some(&b'-') {
+                    j += 1;
+                }
+                if b.len() < j + group || !b[j..j + group].iter().all(u8::is_ascii_hexdigit) {
+                    ok = false;
+                    break;
+                }
+                j += group;
+            }
+            if ok && !b.get(j).copied().is_some_and(is_word_byte) {
+                out.push((i, j));
+                i = j;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
 impl Extractor {
     /// Builds an extractor. `patterns` are regexes whose whole match is the key as written;
     /// `unique_id_prefixes` enables `PREFIX-N` keys. Bad patterns are reported with their text.
-    pub fn new(patterns: &[String], unique_id_prefixes: &[String]) -> Result<Self, regex::Error> {
+    pub fn new(patterns: &[String], unique_id_prefixes: &[String]) -> Result<Self, PatternError> {
         let patterns = patterns
             .iter()
-            .map(|p| Regex::new(p))
+            .map(|p| {
+                Regex::new(p).map_err(|error| PatternError {
+                    pattern: p.clone(),
+                    error,
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let unique_id = if unique_id_prefixes.is_empty() {
             None
@@ -84,20 +127,12 @@ impl Extractor {
                 .iter()
                 .map(|p| regex::escape(p))
                 .collect();
-            Some(Regex::new(&format!(
-                r"(?i-u)\b({})-([0-9]+)\b",
-                alts.join("|")
-            ))?)
+            let pattern = format!(r"(?i-u)\b({})-([0-9]+)\b", alts.join("|"));
+            Some(Regex::new(&pattern).map_err(|error| PatternError { pattern, error })?)
         };
-        let page = Regex::new(
-            // A page id alone or at the end of a page URL (`…/Title-<id>`). ASCII only: cheap to compile on
-            // every hook run. The boundaries keep a git hash (40 hex digits) from counting.
-            r"(?-u:\b)([0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})(?-u:\b)",
-        )?;
         Ok(Extractor {
             patterns,
             unique_id,
-            page,
         })
     }
 
@@ -129,13 +164,12 @@ impl Extractor {
                 }
             }
         }
-        for c in self.page.captures_iter(text) {
-            let m = c.get(1).expect("id");
-            if !is_whole_token(text, m.start(), m.end()) {
+        for (start, end) in page_ids(text) {
+            if !is_whole_token(text, start, end) {
                 continue;
             }
-            if let Some(id) = crate::notion_id::normalize(m.as_str()) {
-                found.push((m.start(), TicketKey::Page(id)));
+            if let Some(id) = crate::notion_id::normalize(&text[start..end]) {
+                found.push((start, TicketKey::Page(id)));
             }
         }
         found.sort_by_key(|(pos, _)| *pos);
@@ -238,6 +272,40 @@ mod tests {
 
     #[test]
     fn bad_patterns_are_errors() {
-        assert!(Extractor::new(&["#(\\d+".into()], &[]).is_err());
+        let e = Extractor::new(&["#[0-9]+".into(), "#(\\d+".into()], &[]).unwrap_err();
+        assert_eq!(e.pattern, "#(\\d+");
+    }
+
+    #[test]
+    fn page_id_scan() {
+        let id = "393abc1eedcd81e9afcae7cba9d39cff";
+        let dashed = "393abc1e-edcd-81e9-afca-e7cba9d39cff";
+        let x = Extractor::default_patterns();
+        let page =
+            |t: &str| -> Vec<String> { x.extract(t).iter().map(ToString::to_string).collect() };
+        let want = vec![format!("page {dashed}")];
+        assert_eq!(page(id), want);
+        assert_eq!(page(&format!("see {dashed}, done")), want);
+        assert_eq!(page(&format!("notion.so/Fix-add-{id}?pvs=4")), want);
+        assert_eq!(page(&format!("(https://notion.so/{id})")), want);
+        // One digit short or long, mis-placed dashes, glued to a word, or inside a hash: none.
+        assert!(page(&id[1..]).is_empty());
+        assert!(page(&format!("{id}a")).is_empty());
+        assert!(page(&format!("x{id}")).is_empty());
+        assert!(page("393abc1eedcd-81e9afcae7cba9d39cff0").is_empty());
+        assert!(page("393abc1-eedcd-81e9-afca-e7cba9d39cff").is_empty());
+        // Two ids, and an id after a failed candidate.
+        assert_eq!(page(&format!("{id} and abc {dashed}")).len(), 1);
+        let other = "2845c4eb952681828ccf000b14d4c431";
+        assert_eq!(page(&format!("{id} {other}")).len(), 2);
+        assert_eq!(
+            page(&format!("deadbeef {other}")),
+            vec![format!(
+                "page {}",
+                crate::notion_id::normalize(other).unwrap()
+            )]
+        );
+        assert!(page("").is_empty());
+        assert!(page("é393abc1eedcd81e9afcae7cba9d39cff").len() == 1);
     }
 }

@@ -304,29 +304,53 @@ fn detached_head_bare_repos_and_a_damaged_outbox_never_crash() {
         "no branch: not a release branch"
     );
 
-    // A damaged outbox file is kept aside and a fresh one started; the hook still exits 0.
+    // A damaged outbox file is kept aside by the flusher, which goes on with a fresh one: the commit's update
+    // (queued beside it) is still delivered, and from the next commit on the hooks point at the kept file.
     std::fs::write(w.outbox_dir().join("outbox.json"), "{not json").unwrap();
     let out = w.commit("feat: #005 after damage");
     assert!(out.status.success());
-    let err = stderr(&out);
-    assert!(
-        err.contains("is damaged") && err.lines().count() == 1,
-        "{err}"
-    );
-    let kept = std::fs::read_dir(w.outbox_dir())
-        .unwrap()
-        .filter_map(Result::ok)
-        .any(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .starts_with("outbox.json.damaged-")
-        });
-    assert!(kept, "the damaged file is kept");
     w.wait_for_flusher();
     assert!(
         w.prop(P005, "Commit").ends_with(&w.head()),
         "the commit's update was still queued and delivered"
     );
+    let kept: Vec<String> = std::fs::read_dir(w.outbox_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("outbox.json.damaged-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "the damaged file is kept");
+    let out = w.commit("feat: #006 next");
+    let err = stderr(&out);
+    assert!(out.status.success());
+    assert!(
+        err.contains("is damaged") && err.contains(&kept[0]) && err.lines().count() == 1,
+        "{err}"
+    );
+    let status = w.run(&["status"]);
+    assert!(stdout(&status).contains(&kept[0]), "{}", stdout(&status));
+    assert_eq!(w.outbox()["damaged"].as_array().unwrap().len(), 1);
+    w.wait_for_flusher();
+
+    // A hook killed in mid-append leaves half a line: the other lines are delivered, the half is kept.
+    w.commit_without_hook("feat: #006 half");
+    let queue = w.outbox_dir().join("queue.jsonl");
+    std::fs::write(&queue, "{\"id\":\"x\",\"hook\":\"post-comm").unwrap();
+    let out = w.run(&["hook", "post-commit"]);
+    assert!(out.status.success());
+    w.wait_for_flusher();
+    assert!(w.prop(P006, "Commit").ends_with(&w.head()));
+    assert!(!queue.exists(), "the queue was folded in");
+    let half = std::fs::read_dir(w.outbox_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .any(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("queue.jsonl.damaged-")
+        });
+    assert!(half, "the torn line is kept aside");
 
     // A bare repository: nothing to do, nothing printed.
     let bare = w.repo.parent().unwrap().join("bare.git");
@@ -339,4 +363,36 @@ fn detached_head_bare_repos_and_a_damaged_outbox_never_crash() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(stderr(&out), "");
+}
+
+#[test]
+fn the_binary_linked_as_the_hooks_works_like_the_shims() {
+    let w = World::new("zh", &config());
+    for hook in ["post-commit", "post-merge", "post-rewrite"] {
+        let dst = w.repo.join(".git/hooks").join(hook);
+        std::fs::remove_file(&dst).unwrap();
+        std::os::unix::fs::symlink(bin("git-notion"), &dst).unwrap();
+    }
+    let out = w.commit("feat: #005 monitoring");
+    assert_eq!(stderr(&out), "");
+    w.wait_for_flusher();
+    let first = w.head();
+    assert!(w.prop(P005, "Commit").ends_with(&first));
+    // post-rewrite gets its argument and the old→new pairs on stdin through the link too.
+    w.git(&[
+        "commit",
+        "-q",
+        "--amend",
+        "--allow-empty",
+        "-m",
+        "feat: #005 monitoring, amended",
+    ]);
+    assert_link_moved(&w, P005, &first);
+    // post-merge: a branch merged into main (a release branch) closes its ticket.
+    w.git(&["checkout", "-q", "-b", "topic"]);
+    w.commit_without_hook("feat: #006 on topic");
+    w.git(&["checkout", "-q", "main"]);
+    w.git(&["merge", "-q", "--no-ff", "-m", "merge topic", "topic"]);
+    w.wait_for_flusher();
+    assert_eq!(w.prop(P006, "状态"), "完成");
 }

@@ -149,7 +149,9 @@ impl World {
                         .is_none_or(|a| a.iter().all(|e| e["attempts"].as_u64() > Some(0)))
                 })
                 .unwrap_or(true);
-            if idle && settled {
+            // Events a hook appended and no flusher has taken yet.
+            let queued = self.outbox_dir().join("queue.jsonl").exists();
+            if idle && settled && !queued {
                 return;
             }
             assert!(
