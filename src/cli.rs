@@ -69,6 +69,17 @@ enum Command {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// Restore the pages a replay changed, from its journal (dry run unless --apply).
+    Undo {
+        /// The journal (default: the latest under .git/git-notion/journal/).
+        journal: Option<PathBuf>,
+        /// Write the recorded values back.
+        #[arg(long)]
+        apply: bool,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Exit code of an error: 2 when the user must fix something (config, token, access, schema), 1 when
@@ -204,6 +215,11 @@ pub fn main() -> std::process::ExitCode {
             })(),
         ),
         Command::Clear { yes } => report(&out, clear_cmd(yes, &out)),
+        Command::Undo {
+            journal,
+            apply,
+            json,
+        } => report(&out, undo_cmd(journal, apply, json, &env, &out)),
         Command::Sync {
             rev,
             dry_run,
@@ -421,4 +437,383 @@ fn clear_cmd(yes: bool, out: &Out) -> Result<u8, Error> {
     guard.set_failed(&[])?;
     out.print(&format!("dropped {np} pending and {nf} failed update(s)\n"));
     Ok(0)
+}
+
+fn undo_cmd(
+    journal: Option<PathBuf>,
+    apply: bool,
+    json: bool,
+    env: &[(String, String)],
+    out: &Out,
+) -> Result<u8, Error> {
+    use crate::journal::{self, Line};
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let dir = journal::dir(repo.common_dir());
+    let path = match journal {
+        Some(p) => p,
+        None => journal::list(&dir)
+            .pop()
+            .ok_or(journal::JournalError::None { dir: dir.clone() })?,
+    };
+    let lines = journal::read(&path)?;
+    let token = Token::from_env(env)?;
+    let base = crate::config::api_url(env)?;
+    let config = load_config(&repo, &[])?;
+    let client = crate::client::Client::new(
+        &base,
+        token,
+        crate::client::Options::from_config(&config.api),
+    );
+    let mut entries = journal::undo_plan(&client, &lines)?;
+    if apply {
+        journal::undo_apply(&client, &path, &mut entries)?;
+    }
+    let to_restore = entries
+        .iter()
+        .filter(|e| !e.changes.is_empty() && e.error.is_none())
+        .count();
+    let restored = entries.iter().filter(|e| e.restored).count();
+    let errors: Vec<&journal::UndoEntry> = entries.iter().filter(|e| e.error.is_some()).collect();
+    let as_recorded = entries
+        .iter()
+        .filter(|e| e.changes.is_empty() && e.error.is_none())
+        .count();
+    if json {
+        let v = serde_json::json!({
+            "journal": path.display().to_string(),
+            "pages": entries,
+            "to_restore": to_restore,
+            "restored": restored,
+            "as_recorded": as_recorded,
+            "errors": errors.len(),
+            "requests": client.request_count(),
+            "applied": apply,
+        });
+        out.print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        ));
+    } else {
+        let mut text = format!("undo {}\n", path.display());
+        for e in &entries {
+            if let Some(err) = &e.error {
+                text.push_str(&format!(
+                    "{}  FAILED  {:?}\n    error: {err}\n",
+                    e.key, e.title
+                ));
+                continue;
+            }
+            if e.changes.is_empty() {
+                continue;
+            }
+            let verb = match (apply, e.restored) {
+                (false, _) => "would restore",
+                (true, true) => "restored",
+                (true, false) => "not restored",
+            };
+            text.push_str(&format!("{}  {verb}  {:?}\n", e.key, e.title));
+            for (prop, (now, before)) in &e.changes {
+                text.push_str(&format!("    {prop}: {now:?} → {before:?}\n"));
+            }
+        }
+        let ended = lines.iter().any(|l| matches!(l, Line::End { .. }));
+        text.push_str(&format!(
+            "{} page(s) to restore, {} already as recorded, {} error(s); {} request(s){}\n",
+            to_restore,
+            as_recorded,
+            errors.len(),
+            client.request_count(),
+            if ended {
+                ""
+            } else {
+                " (the replay was interrupted; every recorded page is covered)"
+            }
+        ));
+        if apply {
+            text.push_str(&format!("restored {restored} page(s)\n"));
+        } else if to_restore > 0 {
+            text.push_str("dry run: nothing written; run again with --apply to restore\n");
+        }
+        out.print(&text);
+    }
+    Ok(if errors.is_empty() { 0 } else { 1 })
+}
+
+/// `git notion-replay`: repair a drifted database from history.
+#[derive(Parser)]
+#[command(name = "git-notion-replay", version, long_about = None)]
+#[command(
+    about = "Repair a drifted Notion database from git history: a dry-run plan first, then --apply \
+(journalled: `git notion undo` restores)."
+)]
+struct ReplayCli {
+    /// Revisions: a range (`v1.0..HEAD`), revisions, or `^REV` to exclude (default HEAD).
+    revs: Vec<String>,
+    /// Every reference (branches, tags, remotes), not only HEAD.
+    #[arg(long)]
+    all: bool,
+    /// Only commits since a date (`2025-10-01`, RFC 3339) or after a revision.
+    #[arg(long, value_name = "DATE|REV")]
+    since: Option<String>,
+    /// Follow only the first parent of merges.
+    #[arg(long)]
+    first_parent: bool,
+    /// Let the latest commit of these types decide (`feat,docs`), else the latest commit.
+    #[arg(long, value_name = "TYPES", value_delimiter = ',')]
+    prefer: Vec<String>,
+    /// Write the plan (a journal is kept first; `git notion undo` restores).
+    #[arg(long, visible_alias = "force")]
+    apply: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+    /// Override `database` (a Notion URL, database id or data source id).
+    #[arg(long, value_name = "URL_OR_ID")]
+    database: Option<String>,
+    /// Override `[title] policy`.
+    #[arg(long, value_name = "never|fill-placeholder|always")]
+    title_policy: Option<String>,
+}
+
+/// The `git-notion-replay` binary. Exit codes: 0 done or nothing to do (tickets without a page are
+/// reported, not failures: sub-tickets often have none); 1 some pages could not be written, read, or
+/// matched one-to-one (ambiguous); 2 usage or configuration error.
+pub fn replay_main() -> std::process::ExitCode {
+    use std::io::IsTerminal;
+    let cli = match ReplayCli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return std::process::ExitCode::from(code);
+        }
+    };
+    let env = env();
+    let out = Out::new(&env);
+    let tty = std::io::stderr().is_terminal() && !cli.json;
+    let code = match replay_cmd(&cli, &env, &out, tty) {
+        Ok(code) => code,
+        Err(e) => {
+            out.error(&format!("git-notion-replay: error: {e}"));
+            exit_code(&e)
+        }
+    };
+    std::process::ExitCode::from(code)
+}
+
+fn walk_spec(repo: &Repo, cli: &ReplayCli) -> Result<crate::git::WalkSpec, Error> {
+    let mut spec = crate::git::WalkSpec {
+        all: cli.all,
+        first_parent: cli.first_parent,
+        ..Default::default()
+    };
+    for r in &cli.revs {
+        if r.contains("...") {
+            return Err(Error::Usage(format!(
+                "{r:?}: symmetric ranges (A...B) are not supported; use A..B"
+            )));
+        }
+        if let Some((from, to)) = r.split_once("..") {
+            spec.hidden
+                .push(if from.is_empty() { "HEAD" } else { from }.to_string());
+            spec.tips
+                .push(if to.is_empty() { "HEAD" } else { to }.to_string());
+        } else if let Some(h) = r.strip_prefix('^') {
+            spec.hidden.push(h.to_string());
+        } else {
+            spec.tips.push(r.clone());
+        }
+    }
+    if spec.tips.is_empty() && !spec.all {
+        spec.tips.push("HEAD".into());
+    }
+    if let Some(since) = &cli.since {
+        if repo.resolve(since).is_ok() {
+            spec.hidden.push(since.clone());
+        } else if let Ok(d) = since.parse::<jiff::civil::Date>() {
+            spec.since = Some(
+                d.to_zoned(jiff::tz::TimeZone::UTC)
+                    .map_err(|e| Error::Usage(e.to_string()))?
+                    .timestamp()
+                    .as_second(),
+            );
+        } else if let Ok(t) = since.parse::<jiff::Timestamp>() {
+            spec.since = Some(t.as_second());
+        } else {
+            return Err(Error::Usage(format!(
+                "--since {since:?} is neither a revision nor a date (2025-10-01, or RFC 3339 like 2025-10-01T12:00:00Z)"
+            )));
+        }
+    }
+    Ok(spec)
+}
+
+fn replay_cmd(
+    cli: &ReplayCli,
+    env: &[(String, String)],
+    out: &Out,
+    tty: bool,
+) -> Result<u8, Error> {
+    use crate::replay::{self, Decide};
+    use std::io::IsTerminal;
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let mut flags = vec![];
+    if let Some(d) = &cli.database {
+        flags.push(("GIT_NOTION_DATABASE".to_string(), d.clone()));
+    }
+    if let Some(t) = &cli.title_policy {
+        flags.push(("GIT_NOTION_TITLE_POLICY".to_string(), t.clone()));
+    }
+    let config = load_config(&repo, &flags)?;
+    let extractor = config.extractor("configuration")?;
+    let spec = walk_spec(&repo, cli)?;
+    let decide = if cli.prefer.is_empty() {
+        Decide::Latest
+    } else {
+        Decide::Prefer(cli.prefer.clone())
+    };
+    let history = replay::history(&repo, &extractor, &spec, &decide)?;
+    if history.tickets.is_empty() {
+        if cli.json {
+            out.print(&format!(
+                "{}\n",
+                serde_json::json!({"commits_read": history.commits, "tickets": 0, "requests": 0})
+            ));
+        } else {
+            out.print(&format!(
+                "{} commit(s) read; none names a ticket: nothing to do\n",
+                history.commits
+            ));
+        }
+        return Ok(0);
+    }
+    let session = Session::connect(config, env)?;
+    let progress = |what: &str, n: usize, total: usize| {
+        if tty {
+            let line = match what {
+                "scan" => format!("\rscanning {}: {n} rows", session.binding.source_name),
+                _ => format!("\rapplying: {n}/{total} pages"),
+            };
+            let _ = write!(std::io::stderr(), "{line}\x1b[K");
+        }
+    };
+    let r = replay::run(
+        &repo,
+        &session,
+        history,
+        &context(&repo),
+        cli.apply,
+        progress,
+    )?;
+    if tty {
+        let _ = write!(std::io::stderr(), "\r\x1b[K");
+    }
+    let summary = Summary::of(&r.entries);
+    let failed = summary.failed + summary.ambiguous;
+    if cli.json {
+        let entries: Vec<serde_json::Value> = r.entries.iter().map(entry_json).collect();
+        let v = serde_json::json!({
+            "applied": cli.apply,
+            "summary": replay::summary_json(&r),
+            "tickets": entries,
+        });
+        out.print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        ));
+        return Ok(if failed > 0 { 1 } else { 0 });
+    }
+    let mut text = plan::render(&r.entries, &session.binding.source_name, !cli.apply);
+    let bold = |s: &str| {
+        if std::io::stdout().is_terminal() {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
+    text.push_str(&format!(
+        "\n{}\n",
+        bold(&format!(
+            "replay: {} commit(s) read, {} name tickets; {} ticket(s)",
+            r.history.commits,
+            r.history.commits_with_refs,
+            r.history.tickets.len()
+        ))
+    ));
+    let verb = if cli.apply { "updated" } else { "to update" };
+    let rows = [
+        (
+            verb,
+            if cli.apply {
+                summary.written
+            } else {
+                summary.to_update
+            },
+        ),
+        ("already correct", summary.up_to_date),
+        ("not found", summary.not_found),
+        ("ambiguous", summary.ambiguous),
+        ("errors", summary.failed),
+    ];
+    for (name, n) in rows {
+        text.push_str(&format!("  {name:<16}{n:>6}\n"));
+    }
+    text.push_str(&format!(
+        "  {:<16}{:>6}  ({} row(s) scanned of {})\n",
+        "requests", r.requests, r.rows, session.binding.source_name
+    ));
+    match (&r.journal, cli.apply) {
+        (Some(j), true) => text.push_str(&format!(
+            "journal: {}{} (`git notion undo` restores)\n",
+            j.display(),
+            if r.resumed { ", resumed from an interrupted apply" } else { "" }
+        )),
+        (_, false) if summary.to_update > 0 => text.push_str(
+            "dry run: nothing written; run again with --apply to write (journalled: `git notion undo` restores)\n",
+        ),
+        _ => {}
+    }
+    out.print(&text);
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+fn entry_json(e: &plan::Entry) -> serde_json::Value {
+    use crate::plan::Outcome;
+    let (outcome, page, changes, pages) = match &e.outcome {
+        Outcome::Update { page, changes } => (
+            match &e.applied {
+                Some(Ok(())) => "updated",
+                Some(Err(_)) => "failed",
+                None => "to_update",
+            },
+            Some(page.id.clone()),
+            changes
+                .iter()
+                .map(|c| serde_json::json!({"property": c.property, "from": c.from, "to": c.to}))
+                .collect(),
+            vec![],
+        ),
+        Outcome::UpToDate { page } => ("already_correct", Some(page.id.clone()), vec![], vec![]),
+        Outcome::NotFound => ("not_found", None, vec![], vec![]),
+        Outcome::Ambiguous(pages) => (
+            "ambiguous",
+            None,
+            vec![],
+            pages.iter().map(|p| p.id.clone()).collect(),
+        ),
+        Outcome::Failed(_) => ("failed", None, vec![], vec![]),
+    };
+    let error = match (&e.outcome, &e.applied) {
+        (Outcome::Failed(err), _) | (_, Some(Err(err))) => Some(err.to_string()),
+        _ => None,
+    };
+    serde_json::json!({
+        "key": e.desired.key.to_string(),
+        "commit": e.desired.commit.id,
+        "outcome": outcome,
+        "page": page,
+        "changes": changes,
+        "pages": pages,
+        "error": error,
+    })
 }

@@ -42,6 +42,17 @@ impl Commit {
     }
 }
 
+/// Which history to walk: commits reachable from `tips` (or every reference with `all`) but not from
+/// `hidden`, not older than `since` (seconds), following only first parents if asked.
+#[derive(Debug, Clone, Default)]
+pub struct WalkSpec {
+    pub tips: Vec<String>,
+    pub hidden: Vec<String>,
+    pub all: bool,
+    pub since: Option<i64>,
+    pub first_parent: bool,
+}
+
 /// An open repository.
 pub struct Repo {
     repo: gix::Repository,
@@ -148,6 +159,93 @@ impl Repo {
         }
         ids.reverse();
         ids.into_iter().map(|id| self.commit(id)).collect()
+    }
+
+    /// Walks history newest first (by commit time) and hands each commit to `visit`, streaming: nothing
+    /// of the history is kept here. Stops early when `visit` returns false.
+    pub fn walk(
+        &self,
+        spec: &WalkSpec,
+        mut visit: impl FnMut(Commit) -> bool,
+    ) -> Result<(), GitError> {
+        let mut repo = self.repo.clone();
+        // The walk reads each commit to order it; the cache serves the second read (the message).
+        repo.object_cache_size_if_unset(8 * 1024 * 1024);
+        let resolve = |rev: &str| {
+            repo.rev_parse_single(rev)
+                .map_err(|e| GitError::BadRevision {
+                    rev: rev.into(),
+                    detail: e.to_string(),
+                })
+                .and_then(|id| {
+                    id.object()
+                        .and_then(|o| o.peel_to_commit())
+                        .map(|c| c.id)
+                        .map_err(|e| GitError::BadRevision {
+                            rev: rev.into(),
+                            detail: e.to_string(),
+                        })
+                })
+        };
+        let mut tips = vec![];
+        for t in &spec.tips {
+            tips.push(resolve(t)?);
+        }
+        if spec.all {
+            let refs = repo.references().map_err(|e| GitError::Read {
+                what: "references".into(),
+                detail: e.to_string(),
+            })?;
+            let all = refs.all().map_err(|e| GitError::Read {
+                what: "references".into(),
+                detail: e.to_string(),
+            })?;
+            for mut r in all.flatten() {
+                if let Ok(id) = r.peel_to_commit() {
+                    tips.push(id.id);
+                }
+            }
+        }
+        let mut hidden = vec![];
+        for h in &spec.hidden {
+            hidden.push(resolve(h)?);
+        }
+        let order = gix::revision::walk::Sorting::ByCommitTime(
+            gix::traverse::commit::simple::CommitTimeOrder::NewestFirst,
+        );
+        let sorting = match spec.since {
+            Some(seconds) => gix::revision::walk::Sorting::ByCommitTimeCutoff {
+                order: gix::traverse::commit::simple::CommitTimeOrder::NewestFirst,
+                seconds,
+            },
+            None => order,
+        };
+        let mut platform = repo.rev_walk(tips).with_hidden(hidden).sorting(sorting);
+        if spec.first_parent {
+            platform = platform.first_parent_only();
+        }
+        let read = |e: &dyn std::fmt::Display| GitError::Read {
+            what: "history".into(),
+            detail: e.to_string(),
+        };
+        for info in platform.all().map_err(|e| read(&e))? {
+            let info = info.map_err(|e| read(&e))?;
+            let object = repo.find_object(info.id).map_err(|e| read(&e))?;
+            let commit = object.try_into_commit().map_err(|e| read(&e))?;
+            let c = commit.decode().map_err(|e| read(&e))?;
+            let time = c.committer().and_then(|s| s.time()).map_err(|e| read(&e))?;
+            let keep_going = visit(Commit {
+                id: info.id.to_string(),
+                message: message::decode(c.message, c.encoding.map(|e| e.as_ref())).into_owned(),
+                time: time.seconds,
+                offset: time.offset,
+                parents: c.parents.len(),
+            });
+            if !keep_going {
+                break;
+            }
+        }
+        Ok(())
     }
 
     fn commit(&self, id: gix::ObjectId) -> Result<Commit, GitError> {

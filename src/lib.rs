@@ -14,12 +14,14 @@ pub mod desired;
 pub mod flush;
 pub mod git;
 pub mod hooks;
+pub mod journal;
 pub mod links;
 pub mod lookup;
 pub mod message;
 pub mod notion_id;
 pub mod outbox;
 pub mod plan;
+pub mod replay;
 pub mod schema;
 pub mod sync;
 pub mod tickets;
@@ -38,6 +40,11 @@ pub enum Error {
     Api(#[from] client::ApiError),
     #[error(transparent)]
     Outbox(#[from] outbox::OutboxError),
+    #[error(transparent)]
+    Journal(#[from] journal::JournalError),
+    /// A command line that cannot work (a bad date, conflicting options).
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl From<schema::SchemaError> for Error {

@@ -95,7 +95,7 @@ fn query_all(
 }
 
 /// Percent-encodes a property id for a query string (ids arrive already encoded; keep `%` escapes).
-fn percent_encode(id: &str) -> String {
+pub(crate) fn percent_encode(id: &str) -> String {
     let mut out = String::new();
     for b in id.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~%".contains(&b) {
@@ -193,6 +193,124 @@ pub fn find(
             Ok(outcome(matched))
         }
     }
+}
+
+/// Every page of a data source, indexed by the keys that address it, with the same rules as [`find`]:
+/// the replay's way (one paginated scan, then local matching, instead of one query per ticket).
+pub struct Index {
+    pages: Vec<PageState>,
+    by_key: std::collections::HashMap<TicketKey, Vec<usize>>,
+    by_number: std::collections::HashMap<u64, Vec<usize>>,
+    by_unique_id: std::collections::HashMap<u64, Vec<usize>>,
+    lookup_kind: String,
+    unique_prefix: Option<String>,
+    has_unique_id: bool,
+}
+
+impl Index {
+    pub fn new(pages: &[Value], binding: &Binding, extractor: &Extractor) -> Index {
+        let mut ix = Index {
+            pages: Vec::with_capacity(pages.len()),
+            by_key: Default::default(),
+            by_number: Default::default(),
+            by_unique_id: Default::default(),
+            lookup_kind: binding.lookup.kind.clone(),
+            unique_prefix: binding.unique_id.as_ref().and_then(|p| p.prefix.clone()),
+            has_unique_id: binding.unique_id.is_some(),
+        };
+        for pg in pages {
+            if pg["in_trash"].as_bool() == Some(true) {
+                continue;
+            }
+            let i = ix.pages.len();
+            let state = PageState::from_json(pg, binding);
+            if let Some(id) = crate::notion_id::normalize(&state.id) {
+                ix.by_key.entry(TicketKey::Page(id)).or_default().push(i);
+            }
+            let text = values::read(&pg["properties"], &binding.lookup);
+            match binding.lookup.kind.as_str() {
+                // A title belongs to its first key: `#012 … (#026)` is #012's page only.
+                "title" => {
+                    if let Some(k @ TicketKey::Token(_)) = extractor.extract(&text).first() {
+                        ix.by_key.entry(k.clone()).or_default().push(i);
+                    }
+                }
+                "rich_text" => {
+                    for k in extractor.extract(&text) {
+                        if matches!(k, TicketKey::Token(_)) {
+                            ix.by_key.entry(k).or_default().push(i);
+                        }
+                    }
+                }
+                "number" | "unique_id" => {
+                    let n = match binding.lookup.kind.as_str() {
+                        "number" => pg["properties"]
+                            .as_object()
+                            .and_then(|m| m.get(&binding.lookup.name))
+                            .and_then(|v| v["number"].as_f64())
+                            .filter(|n| n.fract() == 0.0 && *n >= 0.0)
+                            .map(|n| n as u64),
+                        _ => unique_number(pg, &binding.lookup),
+                    };
+                    if let Some(n) = n {
+                        ix.by_number.entry(n).or_default().push(i);
+                    }
+                }
+                _ => {}
+            }
+            if let Some(p) = &binding.unique_id {
+                if let Some(n) = unique_number(pg, p) {
+                    ix.by_unique_id.entry(n).or_default().push(i);
+                }
+            }
+            ix.pages.push(state);
+        }
+        ix
+    }
+
+    pub fn len(&self) -> usize {
+        self.pages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pages.is_empty()
+    }
+
+    /// The page(s) of one key.
+    pub fn find(&self, key: &TicketKey) -> Found {
+        let hits: Option<&Vec<usize>> = match key {
+            TicketKey::Page(_) => self.by_key.get(key),
+            TicketKey::UniqueId { prefix, number } => {
+                if !self.has_unique_id
+                    || self
+                        .unique_prefix
+                        .as_deref()
+                        .is_some_and(|p| !p.eq_ignore_ascii_case(prefix))
+                {
+                    None
+                } else {
+                    self.by_unique_id.get(number)
+                }
+            }
+            TicketKey::Token(token) => match self.lookup_kind.as_str() {
+                "title" | "rich_text" => self.by_key.get(key),
+                "number" | "unique_id" => key_number(token).and_then(|n| self.by_number.get(&n)),
+                _ => None,
+            },
+        };
+        outcome(
+            hits.map(|v| v.iter().map(|i| self.pages[*i].clone()).collect())
+                .unwrap_or_default(),
+        )
+    }
+}
+
+fn unique_number(page: &Value, p: &crate::schema::Property) -> Option<u64> {
+    let props = page["properties"].as_object()?;
+    let v = props
+        .get(&p.name)
+        .or_else(|| props.values().find(|v| v["id"] == p.id.as_str()))?;
+    v["unique_id"]["number"].as_u64()
 }
 
 #[cfg(test)]

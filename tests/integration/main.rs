@@ -4,5 +4,6 @@
 mod errors;
 mod hook;
 mod outbox;
+mod replay;
 mod sync;
 mod util;

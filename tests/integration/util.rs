@@ -254,6 +254,44 @@ impl World {
             .expect("git-notion runs")
     }
 
+    /// Runs `git-notion-replay` with `args`.
+    pub fn replay(&self, args: &[&str]) -> Output {
+        self.command(&bin("git-notion-replay"))
+            .args(args)
+            .output()
+            .expect("git-notion-replay runs")
+    }
+
+    /// Appends commits with these messages to `main` through `git fast-import` (fast, no hooks), one minute
+    /// apart from 2025-10-01 12:00 +08:00 on.
+    pub fn import_history(&self, messages: &[String]) {
+        let parent = stdout(&self.git_output(&["rev-parse", "-q", "--verify", "refs/heads/main"]));
+        let mut stream = Vec::new();
+        for (i, m) in messages.iter().enumerate() {
+            let t = 1_759_291_200 + 60 * i as i64;
+            stream.extend_from_slice(b"commit refs/heads/main\n");
+            stream.extend_from_slice(
+                format!("committer Dev <dev@example.com> {t} +0800\n").as_bytes(),
+            );
+            stream.extend_from_slice(format!("data {}\n", m.len()).as_bytes());
+            stream.extend_from_slice(m.as_bytes());
+            stream.push(b'\n');
+            if i == 0 && !parent.trim().is_empty() {
+                stream.extend_from_slice(format!("from {}\n", parent.trim()).as_bytes());
+            }
+            stream.push(b'\n');
+        }
+        let mut child = self
+            .command(Path::new("git"))
+            .args(["fast-import", "--quiet", "--force"])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(&stream).unwrap();
+        assert!(child.wait().unwrap().success());
+    }
+
     pub fn write_config(&self, text: &str) {
         std::fs::write(self.repo.join(".git-notion.toml"), text).unwrap();
     }

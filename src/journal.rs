@@ -1,0 +1,415 @@
+//! The undo journal of a replay: `<git common dir>/git-notion/journal/replay-<time>.jsonl`, one JSON line per
+//! fact, appended (and fsynced) as it happens:
+//! `start` (the data source), `before` (a page's previous values of the properties about to change, as
+//! Notion returned them, recorded before the first write), `done` (a page written), `end`, and `undone`.
+//! An apply that stops midway leaves a journal without `end`; the next apply resumes it (keeping the
+//! first recorded values), and `git notion undo` restores every recorded page.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::client::{ApiError, Client};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("journal {path}: {detail}")]
+    Io { path: PathBuf, detail: String },
+    #[error("no replay journal in {dir}: nothing to undo (journals are written by `git notion-replay --apply`)")]
+    None { dir: PathBuf },
+    #[error("journal {path} is not a replay journal ({detail})")]
+    Bad { path: PathBuf, detail: String },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Line {
+    Start {
+        at: i64,
+        data_source_id: String,
+        source_name: String,
+    },
+    Before {
+        page: String,
+        key: String,
+        title: String,
+        /// Property name → the property value as Notion returned it.
+        properties: Map<String, Value>,
+    },
+    Done {
+        page: String,
+    },
+    End {
+        at: i64,
+        written: usize,
+    },
+    Undone {
+        page: String,
+    },
+}
+
+/// An open journal, appended to.
+pub struct Journal {
+    pub path: PathBuf,
+    file: File,
+    /// Pages whose previous values are recorded (the first record wins).
+    pub recorded: HashSet<String>,
+    pub resumed: bool,
+}
+
+/// The journal directory of a repository.
+pub fn dir(common_dir: &Path) -> PathBuf {
+    common_dir.join("git-notion").join("journal")
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> JournalError {
+    JournalError::Io {
+        path: path.to_path_buf(),
+        detail: e.to_string(),
+    }
+}
+
+/// Journals, oldest first (their names sort by time).
+pub fn list(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("replay-") && n.ends_with(".jsonl"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Reads a journal's lines (a torn last line, from a kill in mid-write, is ignored).
+pub fn read(path: &Path) -> Result<Vec<Line>, JournalError> {
+    let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
+    let mut lines = vec![];
+    let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    for (i, l) in all.iter().enumerate() {
+        match serde_json::from_str::<Line>(l) {
+            Ok(line) => lines.push(line),
+            Err(_) if i + 1 == all.len() => {}
+            Err(e) => {
+                return Err(JournalError::Bad {
+                    path: path.to_path_buf(),
+                    detail: format!("line {}: {e}", i + 1),
+                })
+            }
+        }
+    }
+    if !matches!(lines.first(), Some(Line::Start { .. })) {
+        return Err(JournalError::Bad {
+            path: path.to_path_buf(),
+            detail: "it does not begin with a start line".into(),
+        });
+    }
+    Ok(lines)
+}
+
+impl Journal {
+    /// Resumes the latest journal of this data source if it has no `end` (an interrupted apply), or starts
+    /// a new one.
+    pub fn open(
+        dir: &Path,
+        data_source_id: &str,
+        source_name: &str,
+    ) -> Result<Journal, JournalError> {
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        if let Some(last) = list(dir).pop() {
+            if let Ok(lines) = read(&last) {
+                let same = matches!(lines.first(), Some(Line::Start { data_source_id: d, .. }) if d == data_source_id);
+                let ended = lines.iter().any(|l| matches!(l, Line::End { .. }));
+                if same && !ended {
+                    let recorded = lines
+                        .iter()
+                        .filter_map(|l| match l {
+                            Line::Before { page, .. } => Some(page.clone()),
+                            _ => None,
+                        })
+                        .collect();
+                    let file = append(&last)?;
+                    return Ok(Journal {
+                        path: last,
+                        file,
+                        recorded,
+                        resumed: true,
+                    });
+                }
+            }
+        }
+        let now = jiff::Timestamp::now();
+        let mut path = dir.join(format!(
+            "replay-{}.jsonl",
+            now.strftime("%Y%m%dT%H%M%S%.fZ")
+        ));
+        let mut n = 1;
+        while path.exists() {
+            path = dir.join(format!(
+                "replay-{}-{n}.jsonl",
+                now.strftime("%Y%m%dT%H%M%S%.fZ")
+            ));
+            n += 1;
+        }
+        let file = append(&path)?;
+        let mut j = Journal {
+            path,
+            file,
+            recorded: HashSet::new(),
+            resumed: false,
+        };
+        j.write(&Line::Start {
+            at: now.as_second(),
+            data_source_id: data_source_id.into(),
+            source_name: source_name.into(),
+        })?;
+        Ok(j)
+    }
+
+    /// Appends one line and makes it durable before the caller goes on (a `before` line must be on disk
+    /// before its page is written).
+    pub fn write(&mut self, line: &Line) -> Result<(), JournalError> {
+        let mut text = serde_json::to_vec(line).map_err(|e| io(&self.path, e))?;
+        text.push(b'\n');
+        self.file
+            .write_all(&text)
+            .and_then(|_| self.file.sync_data())
+            .map_err(|e| io(&self.path, e))?;
+        if let Line::Before { page, .. } = line {
+            self.recorded.insert(page.clone());
+        }
+        Ok(())
+    }
+}
+
+fn append(path: &Path) -> Result<File, JournalError> {
+    let mut o = OpenOptions::new();
+    o.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path).map_err(|e| io(path, e))
+}
+
+/// A property value as Notion returned it, shaped to be written back: computed fields (`plain_text`,
+/// `href`, ids) dropped, everything the page showed kept (text, links, annotations, mentions).
+pub fn writable(prop: &Value) -> Option<Value> {
+    let kind = prop["type"].as_str()?;
+    let v = &prop[kind];
+    let value = match kind {
+        "title" | "rich_text" => Value::Array(
+            v.as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(|item| {
+                            let mut out = item.clone();
+                            if let Some(o) = out.as_object_mut() {
+                                o.remove("plain_text");
+                                o.remove("href");
+                            }
+                            out
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        ),
+        "status" | "select" => match v["name"].as_str() {
+            Some(name) => json!({ "name": name }),
+            None => Value::Null,
+        },
+        "multi_select" => Value::Array(
+            v.as_array()
+                .map(|a| a.iter().map(|o| json!({"name": o["name"]})).collect())
+                .unwrap_or_default(),
+        ),
+        "date" => {
+            if v.is_null() {
+                Value::Null
+            } else {
+                json!({"start": v["start"], "end": v["end"], "time_zone": v["time_zone"]})
+            }
+        }
+        "url" | "number" | "checkbox" | "email" | "phone_number" => v.clone(),
+        _ => return None,
+    };
+    Some(json!({ kind: value }))
+}
+
+/// What undoing one page would do.
+#[derive(Debug, Clone, Serialize)]
+pub struct UndoEntry {
+    pub page: String,
+    pub key: String,
+    pub title: String,
+    /// Property → (current, previous), as text; only properties that differ.
+    pub changes: BTreeMap<String, (String, String)>,
+    #[serde(skip)]
+    pub body: Value,
+    pub error: Option<String>,
+    pub restored: bool,
+}
+
+/// Reads the recorded pages now (one scan of the data source; a page no longer in it is read alone), and
+/// compares them with their recorded values.
+pub fn undo_plan(client: &Client, lines: &[Line]) -> Result<Vec<UndoEntry>, ApiError> {
+    let Some(Line::Start { data_source_id, .. }) = lines.first() else {
+        return Ok(vec![]);
+    };
+    let current: std::collections::HashMap<String, Value> =
+        crate::replay::scan(client, data_source_id, &[], |_| {})?
+            .into_iter()
+            .filter_map(|p| Some((p["id"].as_str()?.to_string(), p)))
+            .collect();
+    let mut seen = HashSet::new();
+    let mut out = vec![];
+    for l in lines {
+        let Line::Before {
+            page,
+            key,
+            title,
+            properties,
+        } = l
+        else {
+            continue;
+        };
+        if !seen.insert(page.clone()) {
+            continue;
+        }
+        let mut e = UndoEntry {
+            page: page.clone(),
+            key: key.clone(),
+            title: title.clone(),
+            changes: BTreeMap::new(),
+            body: Value::Null,
+            error: None,
+            restored: false,
+        };
+        let now = match current.get(page) {
+            Some(p) => Ok(p.clone()),
+            None => client.get(&format!("read page {page}"), &format!("/v1/pages/{page}")),
+        };
+        match now {
+            Ok(now) => {
+                let mut props = Map::new();
+                for (name, before) in properties {
+                    let current = &now["properties"][name];
+                    let (Some(want), have) = (writable(before), writable(current)) else {
+                        continue;
+                    };
+                    if Some(&want) != have.as_ref() {
+                        e.changes
+                            .insert(name.clone(), (text_of(current), text_of(before)));
+                        props.insert(name.clone(), want);
+                    }
+                }
+                e.body = json!({ "properties": props });
+            }
+            Err(err) => e.error = Some(err.to_string()),
+        }
+        out.push(e);
+    }
+    Ok(out)
+}
+
+/// Writes the recorded values back; appends an `undone` line per restored page.
+pub fn undo_apply(
+    client: &Client,
+    journal: &Path,
+    entries: &mut [UndoEntry],
+) -> Result<(), JournalError> {
+    let mut file = append(journal)?;
+    for e in entries.iter_mut() {
+        if e.changes.is_empty() || e.error.is_some() {
+            continue;
+        }
+        let r: Result<Value, ApiError> = client.patch(
+            &format!("restore the page of {}", e.key),
+            &format!("/v1/pages/{}", e.page),
+            &e.body,
+        );
+        match r {
+            Ok(_) => {
+                e.restored = true;
+                let mut text = serde_json::to_vec(&Line::Undone {
+                    page: e.page.clone(),
+                })
+                .map_err(|x| io(journal, x))?;
+                text.push(b'\n');
+                file.write_all(&text)
+                    .and_then(|_| file.sync_data())
+                    .map_err(|x| io(journal, x))?;
+            }
+            Err(err) => e.error = Some(err.to_string()),
+        }
+    }
+    Ok(())
+}
+
+/// A property value as text, for people.
+pub fn text_of(prop: &Value) -> String {
+    let Some(kind) = prop["type"].as_str() else {
+        return String::new();
+    };
+    let v = &prop[kind];
+    match kind {
+        "title" | "rich_text" => v
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|i| i["plain_text"].as_str().or(i["text"]["content"].as_str()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        "status" | "select" => v["name"].as_str().unwrap_or_default().to_string(),
+        "date" => v["start"].as_str().unwrap_or_default().to_string(),
+        "url" => v.as_str().unwrap_or_default().to_string(),
+        _ => v.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writable_values_drop_computed_fields() {
+        let title = json!({"id": "title", "type": "title", "title": [
+            {"type": "text", "text": {"content": "#003 x", "link": null},
+             "annotations": {"bold": true}, "plain_text": "#003 x", "href": null}]});
+        assert_eq!(
+            writable(&title).unwrap(),
+            json!({"title": [{"type": "text", "text": {"content": "#003 x", "link": null}, "annotations": {"bold": true}}]})
+        );
+        let status = json!({"id": "s", "type": "status", "status": {"id": "1", "name": "完成", "color": "green"}});
+        assert_eq!(
+            writable(&status).unwrap(),
+            json!({"status": {"name": "完成"}})
+        );
+        let empty = json!({"id": "s", "type": "select", "select": null});
+        assert_eq!(writable(&empty).unwrap(), json!({"select": null}));
+        let date = json!({"id": "d", "type": "date", "date": null});
+        assert_eq!(writable(&date).unwrap(), json!({"date": null}));
+        assert_eq!(writable(&json!({"type": "formula", "formula": {}})), None);
+    }
+
+    #[test]
+    fn torn_last_line_is_ignored_and_others_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("replay-1.jsonl");
+        let start = r#"{"kind":"start","at":1,"data_source_id":"d","source_name":"s"}"#;
+        std::fs::write(&p, format!("{start}\n{{\"kind\":\"do")).unwrap();
+        assert_eq!(read(&p).unwrap().len(), 1);
+        std::fs::write(&p, format!("{start}\nnope\n{start}\n")).unwrap();
+        assert!(read(&p).is_err());
+    }
+}

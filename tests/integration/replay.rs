@@ -1,0 +1,336 @@
+//! `git notion-replay` and `git notion undo`: the seed team's bulk repair, done right.
+
+use serde_json::{json, Value};
+
+use crate::util::*;
+
+/// The 35 ticket keys that have a page in the Chinese seed, and 19 sub-tickets that have none.
+fn seed_keys() -> (Vec<String>, Vec<String>) {
+    let mut pages: Vec<String> = (1..=27).map(|n| format!("#{n:03}")).collect();
+    pages.extend(["#029", "#030"].map(String::from));
+    pages.extend((32..=37).map(|n| format!("#{n:03}")));
+    let mut subs: Vec<String> = (1..=10).map(|n| format!("#011.{n}")).collect();
+    subs.extend((1..=9).map(|n| format!("#040.{n}")));
+    (pages, subs)
+}
+
+/// About 300 commits over 54 keys, several per key, shaped like the seed's history: conventional types,
+/// Chinese subjects, some commits naming a second ticket in the body.
+fn seed_history() -> Vec<String> {
+    let (pages, subs) = seed_keys();
+    let keys: Vec<String> = pages.into_iter().chain(subs).collect();
+    let types = ["feat", "fix", "docs", "chore"];
+    (0..304)
+        .map(|i| {
+            let key = &keys[i % keys.len()];
+            let mut m = format!("{}: 完成工单 {key} - 第 {i} 步", types[i % 4]);
+            if i % 7 == 3 {
+                m.push_str(&format!("\n\nRefs {}\n", keys[(i * 5) % keys.len()]));
+            }
+            m
+        })
+        .collect()
+}
+
+/// Every page's properties, as the sandbox holds them.
+fn snapshot(w: &World) -> Value {
+    let st = w.sb.dump();
+    json!(st["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| json!({"id": p["id"], "properties": p["properties"]}))
+        .collect::<Vec<_>>())
+}
+
+fn summary(out: &std::process::Output) -> Value {
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("{e}: {}\n{}", stdout(out), stderr(out));
+    });
+    v["summary"].clone()
+}
+
+/// Tests do not wait for Notion's 3 requests/s (the benchmark measures that).
+const FAST: &str = "\n[api]\nrequests_per_second = 500\nburst = 50\n";
+
+fn zh_world() -> World {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    w.import_history(&seed_history());
+    // A second page carrying #013: ambiguous, never guessed.
+    let (status, body) = w.api(
+        "POST",
+        "/v1/pages",
+        json!({"parent": {"data_source_id": zh_source(&w)},
+               "properties": {"标题": {"title": [{"text": {"content": "#013 - Risk Limits (copy)"}}]}}}),
+    );
+    assert_eq!(status, 200, "{body}");
+    w.sb.clear_log();
+    w
+}
+
+fn zh_source(w: &World) -> String {
+    let (status, db) = w.api("GET", &format!("/v1/databases/{ZH_DB}"), json!({}));
+    assert_eq!(status, 200, "{db}");
+    db["data_sources"][0]["id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn the_seed_history_plans_exactly_applies_reruns_to_nothing_and_undoes_byte_for_byte() {
+    let w = zh_world();
+    let before = snapshot(&w);
+
+    // Dry run: the exact counts, nothing written, the request count in the summary.
+    let out = w.replay(&["--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "ambiguous #013: exit 1\n{}",
+        stderr(&out)
+    );
+    let s = summary(&out);
+    assert_eq!(s["commits_read"], 304);
+    assert_eq!(s["tickets"], 54);
+    assert_eq!(s["to_update"], 34);
+    assert_eq!(s["already_correct"], 0);
+    assert_eq!(s["not_found"], 19);
+    assert_eq!(s["ambiguous"], 1);
+    assert_eq!(s["errors"], 0);
+    assert_eq!(w.write_count(), 0, "a dry run writes nothing");
+    // Schema reads (database, data source) and one scan request for 39 rows: never one query per ticket.
+    let reqs = w.sb.requests();
+    assert_eq!(s["requests"], reqs.len());
+    assert_eq!(reqs.len(), 3, "{reqs:#?}");
+    assert!(
+        reqs[2].query.contains("filter_properties"),
+        "{}",
+        reqs[2].query
+    );
+    assert_eq!(snapshot(&w), before);
+    w.sb.clear_log();
+
+    // Apply: one PATCH per changed page; the latest commit naming a ticket decides it.
+    let out = w.replay(&["--apply"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("journal: "), "{text}");
+    assert_eq!(w.write_count(), 34);
+    assert_eq!(w.sb.requests().len(), 3 + 34);
+    let log = w.git(&["log", "--format=%H %s", "--grep", "#003 ", "-n1"]);
+    let sha = log.split_whitespace().next().unwrap().to_string();
+    assert_eq!(w.prop("a1c38de3f02b4bf98449e6f025ba9d81", "状态"), "完成");
+    assert_eq!(
+        w.prop("a1c38de3f02b4bf98449e6f025ba9d81", "Commit"),
+        format!("https://github.com/acme/mt5/commit/{sha}")
+    );
+    // A placeholder title is filled from its ticket's own commit; a real title is kept.
+    for (page, key) in [
+        ("6a07cf55b195491b8778ea3cfe2fcdec", "#012"),
+        ("2d49bfa858914f578c36e0ca3bc8c6c0", "#026"),
+    ] {
+        let latest = w.git(&[
+            "log",
+            "--format=%s",
+            "-n1",
+            "--fixed-strings",
+            "--grep",
+            key,
+        ]);
+        let want = if latest.contains(key) {
+            latest.trim().to_string()
+        } else {
+            key.to_string()
+        };
+        let title = w.prop(page, "标题");
+        assert!(
+            title == want || title.starts_with(key) && !latest.contains(key),
+            "{key}: {title:?} vs {want:?}"
+        );
+    }
+    assert_eq!(
+        w.prop("2d49bfa858914f578c36e0ca3bc8c6c0", "标题")
+            .contains("第"),
+        w.git(&[
+            "log",
+            "--format=%s",
+            "-n1",
+            "--fixed-strings",
+            "--grep",
+            "#026"
+        ])
+        .contains("#026"),
+        "a placeholder title is filled only from a commit about its own ticket"
+    );
+    assert_eq!(
+        w.prop("c3a8dad9d1eb4aa3894f1f4745f78740", "标题"),
+        "#042 - Exact Matching Guard",
+        "#042 is not in this history"
+    );
+    // #011's page is not #011.3's.
+    assert_eq!(
+        w.prop("34f1aa2c8f27473082ef3ff2d777f29b", "标题"),
+        "#011 - SSH & Remote Host Setup"
+    );
+    w.sb.clear_log();
+
+    // A second run plans nothing.
+    let out = w.replay(&["--json"]);
+    let s = summary(&out);
+    assert_eq!(s["to_update"], 0);
+    assert_eq!(s["already_correct"], 34);
+    let out = w.replay(&["--apply"]);
+    assert!(
+        stdout(&out).contains("already correct     34"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(w.write_count(), 0);
+
+    // Undo: a dry run first, then every page back as it was, byte for byte.
+    let out = w.run(&["undo"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("34 page(s) to restore"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(w.write_count(), 0);
+    let out = w.run(&["undo", "--apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(w.write_count(), 34);
+    assert_eq!(snapshot(&w), before);
+    // Undone is undone: nothing left to restore.
+    let out = w.run(&["undo", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["to_restore"], 0);
+    assert_eq!(v["as_recorded"], 34);
+    assert_no_token(&out, &w.token);
+}
+
+#[test]
+fn a_replay_killed_midway_resumes_without_writing_twice_and_undo_still_restores_all() {
+    let w = zh_world();
+    let before = snapshot(&w);
+    w.sb.inject(notion_sandbox::Fault::latency_ms(60));
+    let mut child = w
+        .command(&bin("git-notion-replay"))
+        .arg("--apply")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while w.write_count() < 10 {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the apply did not start writing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The PATCH in flight when the process died lands (or not) within its 60 ms; the resume comes after.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let first = w.write_count();
+    assert!(first < 34, "killed midway ({first} writes)");
+    w.sb.clear_faults();
+
+    let out = w.replay(&["--apply"]);
+    assert!(
+        stdout(&out).contains("resumed from an interrupted apply"),
+        "{}",
+        stdout(&out)
+    );
+    // Every page written exactly once over both runs.
+    let writes = w.sb.writes();
+    let mut paths: Vec<&str> = writes.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(paths.len(), 34, "no duplicate writes");
+    paths.sort();
+    paths.dedup();
+    assert_eq!(paths.len(), 34);
+    let s = summary(&w.replay(&["--json"]));
+    assert_eq!(s["to_update"], 0);
+
+    // The journal kept the values from before the first run.
+    let out = w.run(&["undo", "--apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(snapshot(&w), before);
+}
+
+#[test]
+fn the_english_database_with_a_select_status_and_task_ids() {
+    let w = World::new("en", &format!("{EN_CONFIG}{FAST}"));
+    let before = snapshot(&w);
+    w.import_history(&[
+        "feat: TASK-6 nightly backup job".to_string(),
+        "fix: TASK-7 dashboard, see TASK-6".to_string(),
+        "chore: task-8 webhooks".to_string(),
+        "docs: TASK-99 has no page".to_string(),
+        "feat: TASK-7 dashboard done".to_string(),
+    ]);
+    let out = w.replay(&["--json"]);
+    let s = summary(&out);
+    assert_eq!(s["tickets"], 4);
+    assert_eq!(s["to_update"], 3);
+    assert_eq!(s["not_found"], 1);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "not found alone is not a failure"
+    );
+    let out = w.replay(&["--apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(w.write_count(), 3);
+    assert_eq!(w.prop("d509529443234b1782038c14a8b4f735", "Status"), "Done");
+    let head = w.git(&["rev-parse", "HEAD"]);
+    assert!(w
+        .prop("9e0c612ee0ea427084501218ec5e7f37", "Commit")
+        .ends_with(head.trim()));
+    assert_eq!(summary(&w.replay(&["--json"]))["to_update"], 0);
+    let out = w.run(&["undo", "--apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(snapshot(&w), before);
+}
+
+#[test]
+fn ranges_since_and_preferred_types_choose_the_commits() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    w.import_history(&[
+        "feat: #005 first".to_string(),
+        "docs: #006 docs".to_string(),
+        "chore: #006 later chore".to_string(),
+    ]);
+    let first = w.git(&["rev-list", "--max-parents=0", "HEAD"]);
+    let first = first.trim();
+    // A range leaves #005 out.
+    let out = w.replay(&["--json", &format!("{first}..HEAD")]);
+    assert_eq!(summary(&out)["tickets"], 1);
+    // --since a revision: the same.
+    let out = w.replay(&["--json", "--since", first]);
+    assert_eq!(summary(&out)["tickets"], 1);
+    // --since a date after everything: nothing to do, no request.
+    w.sb.clear_log();
+    let out = w.replay(&["--since", "2030-01-01"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("nothing to do"), "{}", stdout(&out));
+    assert!(w.sb.requests().is_empty());
+    // A bad date is a usage error.
+    let out = w.replay(&["--since", "yesterday-ish"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("neither a revision nor a date"));
+    // --prefer docs: the docs commit decides #006 (its link), not the later chore.
+    let out = w.replay(&["--json", "--prefer", "docs"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t006 = v["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "#006")
+        .unwrap()
+        .clone();
+    let docs = w.git(&["log", "--format=%H", "--grep", "docs: #006", "-n1"]);
+    assert_eq!(t006["commit"], docs.trim());
+    // --force is --apply.
+    let out = w.replay(&["--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(w.write_count(), 2);
+}
