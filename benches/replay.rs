@@ -1,0 +1,195 @@
+//! `cargo bench --bench replay`: the replay's two costs, each measured side by side in one run.
+//!
+//! 1. Reading history: 100,000 commits (made with `git fast-import`), walked and scanned for tickets, beside
+//!    `git log --format=%H%x00%B` on the same repository (best of 3 each, interleaved).
+//! 2. Requests: an apply against the sandbox rate-limited at 3 requests/s, beside request count / 3.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use git_notion::git::{Repo, WalkSpec};
+use git_notion::replay::{self, Decide};
+use git_notion::tickets::{Extractor, DEFAULT_PATTERN};
+use notion_sandbox::Sandbox;
+
+const COMMITS: usize = 100_000;
+
+fn git(repo: &Path) -> Command {
+    let mut c = Command::new("git");
+    c.current_dir(repo)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", repo)
+        .env("GIT_CONFIG_NOSYSTEM", "1");
+    c
+}
+
+fn fast_import(repo: &Path, messages: impl Iterator<Item = String>, remote: bool) {
+    assert!(git(repo)
+        .args(["init", "-q", "-b", "main"])
+        .status()
+        .unwrap()
+        .success());
+    if remote {
+        assert!(git(repo)
+            .args(["remote", "add", "origin", "git@github.com:acme/mt5.git"])
+            .status()
+            .unwrap()
+            .success());
+    }
+    let mut child = git(repo)
+        .args(["fast-import", "--quiet"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        let mut w = std::io::BufWriter::new(child.stdin.take().unwrap());
+        for (i, m) in messages.enumerate() {
+            let t = 1_700_000_000 + 60 * i as i64;
+            write!(
+                w,
+                "commit refs/heads/main\ncommitter Dev <dev@example.com> {t} +0800\ndata {}\n{m}\n\n",
+                m.len()
+            )
+            .unwrap();
+        }
+    }
+    assert!(child.wait().unwrap().success());
+}
+
+fn git_log(repo: &Path) -> (Duration, usize) {
+    let t = Instant::now();
+    let out = git(repo)
+        .args(["log", "--format=%H%x00%B"])
+        .output()
+        .unwrap();
+    let d = t.elapsed();
+    assert!(out.status.success());
+    (d, out.stdout.len())
+}
+
+fn ours(repo: &Path, extractor: &Extractor) -> (Duration, usize, usize) {
+    let t = Instant::now();
+    let r = Repo::discover(repo).unwrap();
+    let h = replay::history(
+        &r,
+        extractor,
+        &WalkSpec {
+            tips: vec!["HEAD".into()],
+            ..Default::default()
+        },
+        &Decide::Latest,
+    )
+    .unwrap();
+    (t.elapsed(), h.commits, h.tickets.len())
+}
+
+fn main() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("big");
+    std::fs::create_dir_all(&big).unwrap();
+    // Seed-shaped messages: a conventional type, Chinese text, a key (500 tickets, sub-tickets), a body.
+    let messages = (0..COMMITS).map(|i| {
+        let key = if i % 5 == 0 {
+            format!("#{:03}.{}", i % 500, i % 7)
+        } else {
+            format!("#{:03}", i % 500)
+        };
+        let kind = ["feat", "fix", "docs", "chore"][i % 4];
+        let mut m = format!("{kind}: 完成工单 {key} - 第 {i} 步\n\n");
+        m.push_str(
+            "Explains the change in a few lines, as commit bodies do.\nRefs the runbook and the design notes.\n",
+        );
+        if i % 10 == 3 {
+            m.push_str("Also https://www.notion.so/acme/Fix-393abc1eedcd81e9afcae7cba9d39cff\n");
+        }
+        m
+    });
+    let t = Instant::now();
+    fast_import(&big, messages, false);
+    println!(
+        "generated {COMMITS} commits with git fast-import in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let extractor = Extractor::new(&[DEFAULT_PATTERN.to_string()], &[]).unwrap();
+    let (mut best_git, mut best_ours) = (Duration::MAX, Duration::MAX);
+    let (mut bytes, mut seen, mut tickets) = (0, 0, 0);
+    for _ in 0..3 {
+        let (d, b) = git_log(&big);
+        best_git = best_git.min(d);
+        bytes = b;
+        let (d, n, k) = ours(&big, &extractor);
+        best_ours = best_ours.min(d);
+        (seen, tickets) = (n, k);
+    }
+    assert_eq!(seen, COMMITS);
+    println!("reading {COMMITS} commits, best of 3, interleaved:");
+    println!(
+        "  git log --format=%H%x00%B          {:>8.1} ms  ({:.1} MB of output)",
+        best_git.as_secs_f64() * 1e3,
+        bytes as f64 / 1e6
+    );
+    println!(
+        "  replay: walk + extract tickets    {:>8.1} ms  ratio {:.2}  ({tickets} tickets; target <= 1.0)",
+        best_ours.as_secs_f64() * 1e3,
+        best_ours.as_secs_f64() / best_git.as_secs_f64()
+    );
+
+    // 2. An apply against the Chinese seed, rate-limited like Notion.
+    let sb = Sandbox::start_builtin("zh").unwrap();
+    sb.set_rate_limit(Some(3.0), 3);
+    let repo = tmp.path().join("seed");
+    std::fs::create_dir_all(&repo).unwrap();
+    let keys: Vec<String> = (1..=27)
+        .chain([29, 30])
+        .chain(32..=37)
+        .map(|n| format!("#{n:03}"))
+        .collect();
+    fast_import(
+        &repo,
+        (0..304).map(|i| format!("feat: 完成工单 {} - 第 {i} 步", keys[i % keys.len()])),
+        true,
+    );
+    std::fs::write(
+        repo.join(".git-notion.toml"),
+        "database = \"2845c4eb952681828ccf000b14d4c431\"\n[properties]\ntitle = \"标题\"\nstatus = \"状态\"\ndate = \"日期\"\ncommit_url = \"Commit\"\n[status]\non_commit = \"进行中\"\non_merge = \"完成\"\n",
+    )
+    .unwrap();
+    let t = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_git-notion-replay"))
+        .current_dir(&repo)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &repo)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("NOTION_TOKEN", sb.token())
+        .env("GIT_NOTION_API_URL", sb.base_url())
+        .args(["--apply", "--json"])
+        .output()
+        .unwrap();
+    let wall = t.elapsed().as_secs_f64();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["summary"];
+    let requests = s["requests"].as_u64().unwrap();
+    assert_eq!(requests as usize, sb.requests().len());
+    let refused = sb.requests().iter().filter(|r| r.status == 429).count();
+    let ideal = requests as f64 / 3.0;
+    println!("apply against the sandbox at 3 requests/s (35 tickets of the seed, 304 commits):");
+    println!(
+        "  requests {requests} (schema 2 + scan {} for {} rows + {} writes), 429s {refused}",
+        requests - 2 - s["written"].as_u64().unwrap(),
+        s["rows_scanned"],
+        s["written"]
+    );
+    println!(
+        "  wall {wall:.2} s, requests / 3 = {ideal:.2} s, ratio {:.2}  (target within 10%)",
+        wall / ideal
+    );
+}
