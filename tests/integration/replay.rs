@@ -334,3 +334,21 @@ fn ranges_since_and_preferred_types_choose_the_commits() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(w.write_count(), 2);
 }
+
+#[test]
+fn a_data_source_past_the_query_row_cap_is_scanned_in_created_time_windows() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    w.import_history(&["feat: #067 bulk resync".to_string()]);
+    // Notion stops one query at 10,000 rows; the sandbox at 10 here, over 38 rows.
+    w.sb.state().query_row_cap = 10;
+    let out = w.replay(&["--json"]);
+    let s = summary(&out);
+    assert_eq!(s["rows_scanned"], 38, "{}", stderr(&out));
+    assert_eq!(s["to_update"], 1);
+    let scans =
+        w.sb.requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/query"))
+            .count();
+    assert!(scans >= 4, "{scans} scan requests");
+}
