@@ -177,7 +177,15 @@ pub fn scan(
             .and_then(|p| p["created_time"].as_str())
             .map(String::from);
         if last.is_none() || last == window_start {
-            break;
+            // More rows than one query may return share one created_time: stop loudly, never plan on a
+            // partial scan (a ticket would look "not found").
+            return Err(ApiError::BadResponse {
+                op: "scan the data source".into(),
+                detail: format!(
+                    "more than {QUERY_ROW_CAP} rows were created at {}; the scan cannot page past them",
+                    last.unwrap_or_default()
+                ),
+            });
         }
         window_start = last;
     }

@@ -352,3 +352,25 @@ fn a_data_source_past_the_query_row_cap_is_scanned_in_created_time_windows() {
             .count();
     assert!(scans >= 4, "{scans} scan requests");
 }
+
+#[test]
+fn a_scan_that_cannot_page_past_the_cap_fails_instead_of_planning_on_part_of_the_rows() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    w.import_history(&["feat: #067 bulk resync".to_string()]);
+    {
+        let mut st = w.sb.state();
+        st.query_row_cap = 10;
+        let t = st.pages[0].created_time;
+        for p in st.pages.iter_mut() {
+            p.created_time = t;
+        }
+    }
+    let out = w.replay(&["--apply"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("cannot page past"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(w.write_count(), 0);
+}
