@@ -456,14 +456,8 @@ fn undo_cmd(
             .ok_or(journal::JournalError::None { dir: dir.clone() })?,
     };
     let lines = journal::read(&path)?;
-    let token = Token::from_env(env)?;
-    let base = crate::config::api_url(env)?;
     let config = load_config(&repo, &[])?;
-    let client = crate::client::Client::new(
-        &base,
-        token,
-        crate::client::Options::from_config(&config.api),
-    );
+    let client = sync::connect_client(&config, env)?;
     let mut entries = journal::undo_plan(&client, &lines)?;
     if apply {
         journal::undo_apply(&client, &path, &mut entries)?;

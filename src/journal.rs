@@ -356,25 +356,11 @@ pub fn undo_apply(
 }
 
 /// A property value as text, for people.
-pub fn text_of(prop: &Value) -> String {
-    let Some(kind) = prop["type"].as_str() else {
-        return String::new();
-    };
-    let v = &prop[kind];
-    match kind {
-        "title" | "rich_text" => v
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|i| i["plain_text"].as_str().or(i["text"]["content"].as_str()))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        "status" | "select" => v["name"].as_str().unwrap_or_default().to_string(),
-        "date" => v["start"].as_str().unwrap_or_default().to_string(),
-        "url" => v.as_str().unwrap_or_default().to_string(),
-        _ => v.to_string(),
-    }
+fn text_of(prop: &Value) -> String {
+    prop["type"]
+        .as_str()
+        .map(|kind| crate::values::text(prop, kind))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -69,14 +69,7 @@ fn query_all(
     filter: Value,
     op: &str,
 ) -> Result<Vec<Value>, ApiError> {
-    let mut path = format!("/v1/data_sources/{}/query?", binding.data_source_id);
-    for (i, id) in binding.read_ids().iter().enumerate() {
-        if i > 0 {
-            path.push('&');
-        }
-        path.push_str("filter_properties[]=");
-        path.push_str(&percent_encode(id));
-    }
+    let path = query_path(&binding.data_source_id, &binding.read_ids());
     let mut pages = vec![];
     let mut cursor: Option<String> = None;
     loop {
@@ -94,8 +87,22 @@ fn query_all(
     Ok(pages)
 }
 
+/// The query endpoint of a data source, rows trimmed to these property ids (all properties when none).
+pub fn query_path(data_source_id: &str, properties: &[&str]) -> String {
+    let ids: Vec<String> = properties
+        .iter()
+        .map(|id| format!("filter_properties[]={}", percent_encode(id)))
+        .collect();
+    let mut path = format!("/v1/data_sources/{data_source_id}/query");
+    if !ids.is_empty() {
+        path.push('?');
+        path.push_str(&ids.join("&"));
+    }
+    path
+}
+
 /// Percent-encodes a property id for a query string (ids arrive already encoded; keep `%` escapes).
-pub(crate) fn percent_encode(id: &str) -> String {
+fn percent_encode(id: &str) -> String {
     let mut out = String::new();
     for b in id.bytes() {
         if b.is_ascii_alphanumeric() || b"-_.~%".contains(&b) {

@@ -121,15 +121,7 @@ pub fn scan(
     properties: &[&str],
     mut progress: impl FnMut(usize),
 ) -> Result<Vec<Value>, ApiError> {
-    let mut path = format!("/v1/data_sources/{data_source_id}/query");
-    let ids: Vec<String> = properties
-        .iter()
-        .map(|id| format!("filter_properties[]={}", crate::lookup::percent_encode(id)))
-        .collect();
-    if !ids.is_empty() {
-        path.push('?');
-        path.push_str(&ids.join("&"));
-    }
+    let path = crate::lookup::query_path(data_source_id, properties);
     let mut pages: Vec<Value> = vec![];
     let mut seen: std::collections::HashSet<String> = Default::default();
     let mut window_start: Option<String> = None;

@@ -26,6 +26,18 @@ pub fn refs(extractor: &Extractor, commits: &[Commit]) -> Vec<(TicketKey, Vec<Co
     out
 }
 
+/// The API client for this configuration: the token and API URL from the environment, the rate limits and
+/// retries from `[api]`.
+pub fn connect_client(config: &Config, env: &[(String, String)]) -> Result<Client, Error> {
+    let token = Token::from_env(env)?;
+    let base = config::api_url(env)?;
+    Ok(Client::new(
+        &base,
+        token,
+        client::Options::from_config(&config.api),
+    ))
+}
+
 /// A checked connection: the client, and the configuration bound to the data source's real schema.
 pub struct Session {
     pub config: Config,
@@ -38,9 +50,7 @@ impl Session {
     /// Reads the token and the API URL, resolves the data source and checks the configuration against its
     /// schema. Nothing is written before this succeeds.
     pub fn connect(config: Config, env: &[(String, String)]) -> Result<Session, Error> {
-        let token = Token::from_env(env)?;
-        let base = config::api_url(env)?;
-        let client = Client::new(&base, token, client::Options::from_config(&config.api));
+        let client = connect_client(&config, env)?;
         let schema = Schema::resolve(&client, &config)?;
         let binding = Binding::new(&schema, &config)?;
         let extractor = config.extractor("configuration")?;

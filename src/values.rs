@@ -18,8 +18,13 @@ pub fn read(properties: &Value, prop: &Property) -> String {
                 .or_else(|| m.values().find(|p| p["id"] == prop.id.as_str()))
         })
         .unwrap_or(&Value::Null);
-    let inner = &v[&prop.kind];
-    match prop.kind.as_str() {
+    text(v, &prop.kind)
+}
+
+/// A property value (`{"type": kind, kind: …}`) of type `kind` as plain text ("" when empty).
+pub fn text(v: &Value, kind: &str) -> String {
+    let inner = &v[kind];
+    match kind {
         "title" | "rich_text" => inner
             .as_array()
             .map(|items| {
