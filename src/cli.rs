@@ -69,6 +69,34 @@ enum Command {
         #[arg(long, short = 'y')]
         yes: bool,
     },
+    /// Check the token, Notion, the database, the configured properties and statuses, the ticket
+    /// patterns, the hooks and the outbox; each with ✓/✗ and the fix. Exit 1 on any ✗.
+    Doctor {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a commented .git-notion.toml from the database's real schema (never the token).
+    Init {
+        /// The Notion database (URL or id); default: GIT_NOTION_DATABASE or the existing config.
+        #[arg(long, value_name = "URL_OR_ID")]
+        database: Option<String>,
+        /// The data source's name or id, for a database with several.
+        #[arg(long, value_name = "NAME_OR_ID")]
+        data_source: Option<String>,
+        /// Replace an existing .git-notion.toml.
+        #[arg(long)]
+        force: bool,
+        /// Print the configuration instead of writing it.
+        #[arg(long)]
+        stdout: bool,
+    },
+    /// Show who runs this repository's post-commit, post-merge and post-rewrite hooks; install or
+    /// uninstall git-notion's.
+    Hooks {
+        #[command(subcommand)]
+        action: Option<HooksAction>,
+    },
     /// Restore the pages a replay changed, from its journal (dry run unless --apply).
     Undo {
         /// The journal (default: the latest under .git/git-notion/journal/).
@@ -80,6 +108,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum HooksAction {
+    /// Link git-notion as the hooks where none exists; chain after an existing hook (kept, run first).
+    /// Refuses where a hook manager (husky, pre-commit, lefthook) owns the hooks, and prints its snippet.
+    Install,
+    /// Remove git-notion's hooks and restore the hooks they chained.
+    Uninstall,
 }
 
 /// Exit code of an error: 2 when the user must fix something (config, token, access, schema), 1 when
@@ -215,6 +252,17 @@ pub fn main() -> std::process::ExitCode {
             })(),
         ),
         Command::Clear { yes } => report(&out, clear_cmd(yes, &out)),
+        Command::Doctor { json } => report(&out, doctor_cmd(json, &env, &out)),
+        Command::Init {
+            database,
+            data_source,
+            force,
+            stdout,
+        } => report(
+            &out,
+            init_cmd(database, data_source, force, stdout, &env, &out),
+        ),
+        Command::Hooks { action } => report(&out, hooks_cmd(action, &out)),
         Command::Undo {
             journal,
             apply,
@@ -287,6 +335,99 @@ fn report(out: &Out, r: Result<u8, Error>) -> u8 {
             exit_code(&e)
         }
     }
+}
+
+fn doctor_cmd(json: bool, env: &[(String, String)], out: &Out) -> Result<u8, Error> {
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default()).ok();
+    let config = match &repo {
+        Some(repo) => Config::load(&repo.root(), user_config_path().as_deref(), &[]),
+        None => Config::load(
+            &std::env::current_dir().unwrap_or_default(),
+            user_config_path().as_deref(),
+            &[],
+        ),
+    };
+    let report = crate::doctor::run(repo.as_ref(), config, env);
+    if json {
+        out.print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report.json()).unwrap_or_default()
+        ));
+    } else {
+        out.print(&report.render());
+    }
+    Ok(if report.ok { 0 } else { 1 })
+}
+
+fn init_cmd(
+    database: Option<String>,
+    data_source: Option<String>,
+    force: bool,
+    stdout: bool,
+    env: &[(String, String)],
+    out: &Out,
+) -> Result<u8, Error> {
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let path = repo.root().join(crate::config::FILE_NAME);
+    if path.exists() && !force && !stdout {
+        return Err(Error::Usage(format!(
+            "{} exists; `git notion init --force` replaces it, `--stdout` prints a new one",
+            path.display()
+        )));
+    }
+    // The database from the flag, else the environment or the existing configuration.
+    let existing = Config::load(&repo.root(), user_config_path().as_deref(), &[]).ok();
+    let database = database
+        .or_else(|| existing.as_ref().and_then(|c| c.database.clone()))
+        .ok_or_else(|| {
+            Error::Usage(
+                "which database? `git notion init --database <Notion database URL or id>` (open the database in Notion, ••• → Copy link)"
+                    .into(),
+            )
+        })?;
+    let data_source = data_source.or_else(|| existing.as_ref().and_then(|c| c.data_source.clone()));
+    let text = crate::init::generate(&database, data_source.as_deref(), env)?;
+    if stdout {
+        out.print(&text);
+        return Ok(0);
+    }
+    std::fs::write(&path, &text)
+        .map_err(|e| Error::Usage(format!("cannot write {}: {e}", path.display())))?;
+    out.print(&format!(
+        "wrote {} (review it, then commit it: it holds no secret)\nnext: `git notion doctor`\n",
+        path.display()
+    ));
+    Ok(0)
+}
+
+fn hooks_cmd(action: Option<HooksAction>, out: &Out) -> Result<u8, Error> {
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let hooks = crate::install::Hooks::of(&repo);
+    let mut text = format!("hooks directory: {}\n", hooks.dir.display());
+    let done = match action {
+        None => {
+            for (name, state) in hooks.states() {
+                text.push_str(&format!("  {name:<12}  {}\n", state.describe()));
+            }
+            out.print(&text);
+            return Ok(0);
+        }
+        Some(HooksAction::Install) => {
+            let binary = std::env::current_exe()
+                .and_then(|p| p.canonicalize())
+                .map_err(|e| {
+                    Error::Usage(format!("cannot tell where git-notion is installed: {e}"))
+                })?;
+            hooks.install(&binary)
+        }
+        Some(HooksAction::Uninstall) => hooks.uninstall(),
+    };
+    let done = done?;
+    for (name, action) in done {
+        text.push_str(&format!("  {name:<12}  {}\n", action.describe(name)));
+    }
+    out.print(&text);
+    Ok(0)
 }
 
 fn open_outbox() -> Result<(Outbox, Repo), Error> {

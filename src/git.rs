@@ -282,6 +282,25 @@ impl Repo {
         listed || config.boolean("core.fsyncObjectFiles") == Some(true)
     }
 
+    /// `core.hooksPath` as configured (for telling who manages the hooks), `~` expanded.
+    pub fn hooks_path_setting(&self) -> Option<PathBuf> {
+        self.repo
+            .config_snapshot()
+            .trusted_path("core.hooksPath")
+            .ok()
+            .flatten()
+    }
+
+    /// Where git looks for hooks: `core.hooksPath` (relative to the working tree root, as git runs hooks
+    /// there), else `hooks/` in the common dir, which linked worktrees share.
+    pub fn hooks_dir(&self) -> PathBuf {
+        match self.hooks_path_setting() {
+            Some(p) if p.is_absolute() => p,
+            Some(p) => self.root().join(p),
+            None => self.common_dir().join("hooks"),
+        }
+    }
+
     /// The fetch URL of the `origin` remote, if any.
     pub fn origin_url(&self) -> Option<String> {
         self.repo

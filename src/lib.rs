@@ -11,9 +11,12 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod desired;
+pub mod doctor;
 pub mod flush;
 pub mod git;
 pub mod hooks;
+pub mod init;
+pub mod install;
 pub mod journal;
 pub mod links;
 pub mod lookup;
@@ -42,6 +45,8 @@ pub enum Error {
     Outbox(#[from] outbox::OutboxError),
     #[error(transparent)]
     Journal(#[from] journal::JournalError),
+    #[error(transparent)]
+    Install(#[from] install::InstallError),
     /// A command line that cannot work (a bad date, conflicting options).
     #[error("{0}")]
     Usage(String),

@@ -83,6 +83,35 @@ pub enum SchemaError {
     },
 }
 
+/// The configured status names, each with its config key (`status.on_merge`).
+pub fn configured_statuses(config: &Config) -> Vec<(String, String)> {
+    let mut configured = vec![];
+    if let Some(s) = &config.status.on_commit {
+        configured.push(("status.on_commit".to_string(), s.clone()));
+    }
+    if let Some(s) = &config.status.on_merge {
+        configured.push(("status.on_merge".to_string(), s.clone()));
+    }
+    for (ty, s) in &config.status.types {
+        configured.push((format!("status.types.{ty}"), s.clone()));
+    }
+    configured
+}
+
+impl SchemaError {
+    /// The configuration key the problem is about, if it is about one.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            SchemaError::UnknownProperty { key, .. }
+            | SchemaError::WrongType { key, .. }
+            | SchemaError::UnknownOption { key, .. }
+            | SchemaError::NoStatusProperty { key } => Some(key),
+            SchemaError::NoUniqueId { .. } => Some("tickets.id_prefixes"),
+            _ => None,
+        }
+    }
+}
+
 fn list_sources(sources: &[(String, String)]) -> String {
     sources
         .iter()
@@ -233,7 +262,7 @@ impl Schema {
         self.properties.iter().find(|p| p.kind == "title")
     }
 
-    fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         self.properties
             .iter()
             .map(|p| format!("{} ({})", p.name, p.kind))
@@ -289,84 +318,80 @@ pub struct Binding {
 impl Binding {
     /// Checks every configured property and status against the schema. Nothing is written before this passes.
     pub fn new(schema: &Schema, config: &Config) -> Result<Binding, SchemaError> {
+        Self::check(schema, config).map_err(|mut problems| problems.remove(0))
+    }
+
+    /// Like [`Binding::new`], but reports every problem, not only the first (for `git notion doctor`).
+    pub fn check(schema: &Schema, config: &Config) -> Result<Binding, Vec<SchemaError>> {
+        let mut problems = vec![];
+        let mut keep = |r: Result<Property, SchemaError>| match r {
+            Ok(p) => Some(p),
+            Err(e) => {
+                problems.push(e);
+                None
+            }
+        };
         let props = &config.properties;
-        let title = match &props.title {
-            Some(name) => schema.require("properties.title", name, &["title"], "a page title")?,
-            None => {
-                schema
-                    .title_property()
-                    .cloned()
-                    .ok_or_else(|| SchemaError::UnknownProperty {
+        let title =
+            match &props.title {
+                Some(name) => {
+                    keep(schema.require("properties.title", name, &["title"], "a page title"))
+                }
+                None => keep(schema.title_property().cloned().ok_or_else(|| {
+                    SchemaError::UnknownProperty {
                         key: "properties.title".into(),
                         name: "(title)".into(),
                         source_name: schema.name.clone(),
                         available: schema.describe(),
-                    })?
-            }
-        };
-        let status = props
-            .status
-            .as_deref()
-            .map(|n| schema.require("properties.status", n, &["status", "select"], "a status"))
-            .transpose()?;
+                    }
+                })),
+            };
+        let status = props.status.as_deref().and_then(|n| {
+            keep(schema.require("properties.status", n, &["status", "select"], "a status"))
+        });
         let date = props
             .date
             .as_deref()
-            .map(|n| schema.require("properties.date", n, &["date"], "the commit date"))
-            .transpose()?;
-        let commit_url = props
-            .commit_url
-            .as_deref()
-            .map(|n| {
-                schema.require(
-                    "properties.commit_url",
-                    n,
-                    &["url", "rich_text"],
-                    "the commit link",
-                )
-            })
-            .transpose()?;
+            .and_then(|n| keep(schema.require("properties.date", n, &["date"], "the commit date")));
+        let commit_url = props.commit_url.as_deref().and_then(|n| {
+            keep(schema.require(
+                "properties.commit_url",
+                n,
+                &["url", "rich_text"],
+                "the commit link",
+            ))
+        });
         let lookup = match &config.tickets.lookup {
-            Some(l) => schema.require(
+            Some(l) => keep(schema.require(
                 "tickets.lookup.property",
                 &l.property,
                 &["title", "rich_text", "number", "unique_id"],
                 "a ticket key",
-            )?,
+            )),
             None => title.clone(),
         };
-        let unique_id = if lookup.kind == "unique_id" {
-            Some(lookup.clone())
-        } else {
-            schema
+        let unique_id = match &lookup {
+            Some(l) if l.kind == "unique_id" => Some(l.clone()),
+            _ => schema
                 .properties
                 .iter()
                 .find(|p| p.kind == "unique_id")
-                .cloned()
+                .cloned(),
         };
         if !config.tickets.id_prefixes.is_empty() && unique_id.is_none() {
-            return Err(SchemaError::NoUniqueId {
+            problems.push(SchemaError::NoUniqueId {
                 prefixes: config.tickets.id_prefixes.clone(),
                 source_name: schema.name.clone(),
             });
         }
-        let mut configured: Vec<(String, &String)> = vec![];
-        if let Some(s) = &config.status.on_commit {
-            configured.push(("status.on_commit".into(), s));
-        }
-        if let Some(s) = &config.status.on_merge {
-            configured.push(("status.on_merge".into(), s));
-        }
-        for (ty, s) in &config.status.types {
-            configured.push((format!("status.types.{ty}"), s));
-        }
-        match &status {
-            Some(p) => {
+        let configured = configured_statuses(config);
+        match (&status, &props.status) {
+            (Some(p), _) => {
                 for (key, value) in configured {
-                    if !p.choices.iter().any(|c| &c.name == value) {
-                        return Err(SchemaError::UnknownOption {
+                    if !p.choices.iter().any(|c| c.name == value) {
+                        problems.push(SchemaError::UnknownOption {
                             key,
-                            value: value.clone(),
+                            value,
                             property: p.name.clone(),
                             kind: p.kind.clone(),
                             options: p
@@ -379,23 +404,28 @@ impl Binding {
                     }
                 }
             }
-            None => {
-                if let Some((key, _)) = configured.first() {
-                    return Err(SchemaError::NoStatusProperty { key: key.clone() });
+            // The status property itself is wrong: already reported.
+            (None, Some(_)) => {}
+            (None, None) => {
+                if let Some((key, _)) = configured.into_iter().next() {
+                    problems.push(SchemaError::NoStatusProperty { key });
                 }
             }
         }
-        Ok(Binding {
-            data_source_id: schema.data_source_id.clone(),
-            source_name: schema.name.clone(),
-            write_title: props.title.is_some(),
-            title,
-            status,
-            date,
-            commit_url,
-            lookup,
-            unique_id,
-        })
+        match (title, lookup) {
+            (Some(title), Some(lookup)) if problems.is_empty() => Ok(Binding {
+                data_source_id: schema.data_source_id.clone(),
+                source_name: schema.name.clone(),
+                write_title: props.title.is_some(),
+                title,
+                status,
+                date,
+                commit_url,
+                lookup,
+                unique_id,
+            }),
+            _ => Err(problems),
+        }
     }
 
     /// The rank of a status option (its group), for "never move backwards".

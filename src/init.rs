@@ -1,0 +1,383 @@
+//! `git notion init`: a commented `.git-notion.toml` written from the database's real schema and its
+//! latest rows (the title, status, date and URL properties, the status options for a commit and a merge,
+//! and the ticket key pattern the titles use). It never writes the token.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use crate::config::{self, Config};
+use crate::schema::{Property, Schema};
+use crate::tickets::DEFAULT_PATTERN;
+use crate::values;
+use crate::Error;
+
+/// Notion's status groups, in order.
+const GROUPS: [&str; 3] = ["To-do", "In progress", "Complete"];
+
+fn q(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn matches_any(name: &str, words: &[&str]) -> bool {
+    let n = name.to_lowercase();
+    words.iter().any(|w| n.contains(w))
+}
+
+/// The property of one of `kinds` whose name looks like one of `words`, else the first of those kinds.
+fn pick<'a>(schema: &'a Schema, kinds: &[&str], words: &[&str]) -> Option<&'a Property> {
+    let of_kind = || {
+        schema
+            .properties
+            .iter()
+            .filter(|p| kinds.contains(&p.kind.as_str()))
+    };
+    of_kind()
+        .find(|p| matches_any(&p.name, words))
+        .or_else(|| of_kind().next())
+}
+
+/// The status property: a `status` property, else a select named like a status.
+fn status_property(schema: &Schema) -> Option<&Property> {
+    let words = ["status", "state", "stage", "状态", "阶段"];
+    let status = || schema.properties.iter().filter(|p| p.kind == "status");
+    status()
+        .find(|p| matches_any(&p.name, &words))
+        .or_else(|| status().next())
+        .or_else(|| {
+            schema
+                .properties
+                .iter()
+                .find(|p| p.kind == "select" && matches_any(&p.name, &words))
+        })
+}
+
+/// The options for a commit (in progress) and a merge (done).
+fn status_options(p: &Property) -> (Option<String>, Option<String>) {
+    let in_group = |rank: usize| {
+        p.choices
+            .iter()
+            .find(|c| c.rank == Some(rank))
+            .map(|c| c.name.clone())
+    };
+    if p.kind == "status" {
+        return (in_group(1), in_group(2));
+    }
+    let find = |words: &[&str]| {
+        p.choices
+            .iter()
+            .find(|c| matches_any(&c.name, words))
+            .map(|c| c.name.clone())
+    };
+    (
+        find(&["progress", "doing", "active", "started", "进行", "开发中"]),
+        find(&[
+            "done", "complete", "closed", "finished", "resolved", "shipped", "完成",
+        ]),
+    )
+}
+
+/// The ticket key pattern the titles use: `#042` (the default), or the most common `ABC-12` prefix.
+/// Returns the pattern (None: titles carry no keys), how many titles carry it and some examples.
+fn guess_pattern(titles: &[String]) -> (Option<String>, usize, Vec<String>) {
+    let hash = regex::Regex::new(DEFAULT_PATTERN).expect("default pattern");
+    let prefixed = regex::Regex::new(r"\b([A-Z][A-Z0-9]{1,9})-[0-9]+\b").expect("regex");
+    let mut hash_hits = vec![];
+    let mut prefixes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for t in titles {
+        if let Some(m) = hash
+            .find_iter(t)
+            .find(|m| crate::tickets::is_whole_token(t, m.start(), m.end()))
+        {
+            hash_hits.push(m.as_str().to_string());
+        }
+        if let Some(c) = prefixed.captures(t) {
+            prefixes
+                .entry(c[1].to_string())
+                .or_default()
+                .push(c[0].to_string());
+        }
+    }
+    let best = prefixes.into_iter().max_by_key(|(_, v)| v.len());
+    match best {
+        Some((prefix, hits)) if hits.len() > hash_hits.len() => {
+            let examples = hits.iter().take(3).cloned().collect();
+            (
+                Some(format!("{}-[0-9]+", regex::escape(&prefix))),
+                hits.len(),
+                examples,
+            )
+        }
+        _ if !hash_hits.is_empty() => {
+            let examples = hash_hits.iter().take(3).cloned().collect();
+            (Some(DEFAULT_PATTERN.to_string()), hash_hits.len(), examples)
+        }
+        _ => (None, 0, vec![]),
+    }
+}
+
+/// Reads the schema and the latest 100 rows of `database` and returns the configuration text.
+pub fn generate(
+    database: &str,
+    data_source: Option<&str>,
+    env: &[(String, String)],
+) -> Result<String, Error> {
+    config::database_id(database).ok_or_else(|| config::ConfigError::BadDatabase {
+        origin: "--database".into(),
+        value: database.into(),
+    })?;
+    let mut config = Config::default();
+    config.database = Some(database.to_string());
+    config.data_source = data_source.map(String::from);
+    let client = crate::sync::connect_client(&config, env)?;
+    let schema = Schema::resolve(&client, &config)?;
+    let rows = client.post_read(
+        "read the latest rows",
+        &crate::lookup::query_path(&schema.data_source_id, &[]),
+        &json!({"page_size": 100, "sorts": [{"timestamp": "created_time", "direction": "descending"}]}),
+    )?;
+    let rows: Vec<Value> = rows["results"].as_array().cloned().unwrap_or_default();
+    Ok(render(database, data_source, &schema, &rows))
+}
+
+/// The configuration text for a schema and some of its rows.
+pub fn render(
+    database: &str,
+    data_source: Option<&str>,
+    schema: &Schema,
+    rows: &[Value],
+) -> String {
+    let title = schema.title_property();
+    let titles: Vec<String> = match title {
+        Some(t) => rows
+            .iter()
+            .map(|r| values::read(&r["properties"], t))
+            .collect(),
+        None => vec![],
+    };
+    let (pattern, hits, examples) = guess_pattern(&titles);
+    let unique = schema.properties.iter().find(|p| p.kind == "unique_id");
+    let status = status_property(schema);
+    let date = pick(schema, &["date"], &["date", "日期", "day", "when"]);
+    let commit_url = pick(schema, &["url"], &["commit", "link", "提交", "url"]).or_else(|| {
+        schema
+            .properties
+            .iter()
+            .find(|p| p.kind == "rich_text" && matches_any(&p.name, &["commit", "提交"]))
+    });
+
+    let mut t = String::new();
+    t.push_str(&format!(
+        "# git-notion configuration, written by `git notion init` from the schema of {:?}.\n\
+         # Commit it: it holds no secret (the token is read only from NOTION_TOKEN).\n\
+         # Every key is explained in the README (\"Configuration\"); `git notion doctor` checks this file.\n\n",
+        schema.name
+    ));
+    t.push_str(&format!("database = {}\n", q(database)));
+    match data_source {
+        Some(ds) => t.push_str(&format!("data_source = {}\n", q(ds))),
+        None => t.push_str(&format!(
+            "# data_source = {}   # needed only when the database has several data sources\n",
+            q(&schema.name)
+        )),
+    }
+
+    t.push_str("\n[tickets]\n");
+    match &pattern {
+        Some(p) => {
+            t.push_str(&format!(
+                "# Keys as the titles write them: {hits} of the latest {} titles carry one (e.g. {}).\n",
+                titles.len(),
+                examples.join(", ")
+            ));
+            t.push_str(&format!("patterns = [{}]\n", q(p)));
+        }
+        None if unique.is_some() => {
+            t.push_str(&format!(
+                "# No title carries a key; tickets are named by their unique ID instead. To also write keys in\n\
+                 # titles, add a pattern such as {}.\npatterns = []\n",
+                q(DEFAULT_PATTERN)
+            ));
+        }
+        None => {
+            t.push_str(&format!(
+                "# None of the latest {} titles carries a ticket key yet. git-notion finds a ticket by the key in\n\
+                 # its title (\"#001 - Set up CI\"); put keys in titles, or change the pattern to how you write them.\n\
+                 patterns = [{}]\n",
+                titles.len(),
+                q(DEFAULT_PATTERN)
+            ));
+        }
+    }
+    match unique {
+        Some(u) => {
+            let prefix = u.prefix.clone().unwrap_or_default();
+            if prefix.is_empty() {
+                t.push_str(&format!(
+                    "# {:?} is a unique ID without a prefix: give it one in Notion (e.g. TASK) to name tickets TASK-17.\n",
+                    u.name
+                ));
+            } else {
+                t.push_str(&format!(
+                    "# {prefix}-17 in a commit names the ticket whose unique ID {:?} is {prefix}-17.\nid_prefixes = [{}]\n",
+                    u.name,
+                    q(&prefix)
+                ));
+            }
+        }
+        None => t.push_str("# id_prefixes = [\"TASK\"]   # PREFIX-N keys, for a database with a unique ID property\n"),
+    }
+
+    t.push_str("\n# The properties git-notion writes, by their names in Notion (case-sensitive). Leave one out and\n# it is never written.\n[properties]\n");
+    let mut used = vec![];
+    if let Some(p) = title {
+        t.push_str(&format!(
+            "title = {}   # title: filled from the commit subject per [title] policy\n",
+            q(&p.name)
+        ));
+        used.push(&p.name);
+    }
+    match status {
+        Some(p) => {
+            let options: Vec<String> = p
+                .choices
+                .iter()
+                .map(|c| match c.rank {
+                    Some(r) if p.kind == "status" => format!("{} ({})", c.name, GROUPS[r.min(2)]),
+                    _ => c.name.clone(),
+                })
+                .collect();
+            t.push_str(&format!(
+                "status = {}   # {}: {}\n",
+                q(&p.name),
+                p.kind,
+                options.join(", ")
+            ));
+            used.push(&p.name);
+        }
+        None => t.push_str(
+            "# status = \"Status\"   # no status (or status-like select) property was found\n",
+        ),
+    }
+    match date {
+        Some(p) => {
+            t.push_str(&format!(
+                "date = {}   # date: the commit date\n",
+                q(&p.name)
+            ));
+            used.push(&p.name);
+        }
+        None => {
+            t.push_str("# date = \"Date\"   # a date property for the commit date (none found)\n")
+        }
+    }
+    match commit_url {
+        Some(p) => {
+            t.push_str(&format!(
+                "commit_url = {}   # {}: a link to the commit\n",
+                q(&p.name),
+                p.kind
+            ));
+            used.push(&p.name);
+        }
+        None => t.push_str(
+            "# commit_url = \"Commit\"   # a URL property for the commit link (none found)\n",
+        ),
+    }
+    let others: Vec<String> = schema
+        .properties
+        .iter()
+        .filter(|p| !used.contains(&&p.name))
+        .map(|p| format!("{} ({})", p.name, p.kind))
+        .collect();
+    if !others.is_empty() {
+        t.push_str(&format!("# Not written: {}\n", others.join(", ")));
+    }
+
+    t.push_str("\n[status]\n");
+    let (on_commit, on_merge) = status.map(status_options).unwrap_or((None, None));
+    match (status, on_commit) {
+        (Some(_), Some(s)) => t.push_str(&format!(
+            "on_commit = {}   # a commit that names the ticket, on any other branch\n",
+            q(&s)
+        )),
+        _ => t.push_str("# on_commit = \"In progress\"   # a commit that names the ticket\n"),
+    }
+    match (status, on_merge) {
+        (Some(_), Some(s)) => t.push_str(&format!(
+            "on_merge = {}   # a commit on (or merged into) a release branch\n",
+            q(&s)
+        )),
+        _ => {
+            t.push_str("# on_merge = \"Done\"   # a commit on (or merged into) a release branch\n")
+        }
+    }
+    t.push_str("release_branches = [\"main\", \"master\"]\n");
+    t.push_str(
+        "# [status.types]   # a conventional-commit type → a status, e.g.:\n# docs = \"Done\"\n",
+    );
+
+    t.push_str(
+        "\n[title]\n# never | fill-placeholder (only \"Untitled\", empty or a bare key) | always\npolicy = \"fill-placeholder\"\n",
+    );
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pattern_guess_prefers_the_commonest_form() {
+        let titles: Vec<String> = ["#001 - a", "#002 - b", "ENG-3 c", "Untitled"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (p, n, ex) = guess_pattern(&titles);
+        assert_eq!(p.as_deref(), Some(DEFAULT_PATTERN));
+        assert_eq!((n, ex), (2, vec!["#001".to_string(), "#002".to_string()]));
+
+        let titles: Vec<String> = ["ENG-1 a", "ENG-22: b", "fix #3", "OPS-1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (p, n, _) = guess_pattern(&titles);
+        assert_eq!((p.as_deref(), n), (Some("ENG-[0-9]+"), 2));
+
+        let (p, n, _) = guess_pattern(&["Set up CI".to_string()]);
+        assert_eq!((p, n), (None, 0));
+    }
+
+    #[test]
+    fn rendered_config_loads_and_holds_no_secret() {
+        let schema = Schema::from_json(&json!({
+            "id": "ds", "title": [{"plain_text": "工单"}],
+            "properties": {
+                "标题": {"id": "title", "type": "title", "title": {}},
+                "状态": {"id": "s", "type": "status", "status": {
+                    "options": [{"id": "a", "name": "未开始"}, {"id": "b", "name": "进行中"}, {"id": "c", "name": "完成"}],
+                    "groups": [{"name": "To-do", "option_ids": ["a"]}, {"name": "In progress", "option_ids": ["b"]}, {"name": "Complete", "option_ids": ["c"]}]}},
+                "日期": {"id": "d", "type": "date", "date": {}},
+                "Commit": {"id": "u", "type": "url", "url": {}}
+            }
+        }));
+        let rows = vec![
+            json!({"properties": {"标题": {"type": "title", "title": [{"plain_text": "#001 - a"}]}}}),
+        ];
+        let text = render("2845c4eb952681828ccf000b14d4c431", None, &schema, &rows);
+        let c = Config::from_layers(
+            &[config::Layer {
+                origin: "init".into(),
+                text: text.clone(),
+            }],
+            &[],
+        )
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(c.properties.status.as_deref(), Some("状态"));
+        assert_eq!(c.status.on_commit.as_deref(), Some("进行中"));
+        assert_eq!(c.status.on_merge.as_deref(), Some("完成"));
+        assert_eq!(c.properties.commit_url.as_deref(), Some("Commit"));
+        assert_eq!(c.tickets.patterns, vec![DEFAULT_PATTERN.to_string()]);
+        assert!(!text.contains("ntn_"));
+    }
+}

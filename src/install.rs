@@ -1,0 +1,458 @@
+//! Installing git-notion's hooks into a repository: where git looks for hooks (`core.hooksPath`, or the
+//! common dir that linked worktrees share), who owns each hook (git-notion, another script, a hook
+//! manager), and an install that never clobbers and an uninstall that restores exactly what was there.
+//!
+//! Where no hook exists the binary is linked as the hook (no shell, the fastest). An existing hook is kept
+//! beside ours as `NAME.pre-git-notion` and a small sh shim runs it first, then git-notion, and exits with
+//! its code. The files themselves record what was done, so uninstall needs no other state.
+
+use std::path::{Path, PathBuf};
+
+use crate::git::Repo;
+use crate::hooks::NAMES;
+
+/// The suffix of an existing hook kept beside the chaining shim.
+pub const KEPT_SUFFIX: &str = ".pre-git-notion";
+
+/// The hook managers git-notion recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Manager {
+    Husky,
+    PreCommit,
+    Lefthook,
+}
+
+impl Manager {
+    pub fn name(self) -> &'static str {
+        match self {
+            Manager::Husky => "husky",
+            Manager::PreCommit => "pre-commit",
+            Manager::Lefthook => "lefthook",
+        }
+    }
+
+    /// The manager's configuration files that would run git-notion.
+    fn config_files(self) -> &'static [&'static str] {
+        match self {
+            Manager::Husky => &[
+                ".husky/post-commit",
+                ".husky/post-merge",
+                ".husky/post-rewrite",
+            ],
+            Manager::PreCommit => &[".pre-commit-config.yaml", ".pre-commit-config.yml"],
+            Manager::Lefthook => &[
+                "lefthook.yml",
+                "lefthook.yaml",
+                ".lefthook.yml",
+                ".lefthook.yaml",
+                "lefthook-local.yml",
+            ],
+        }
+    }
+
+    /// What to add to the manager's configuration instead of installing hooks (also in the README).
+    pub fn snippet(self) -> &'static str {
+        match self {
+            Manager::Husky => HUSKY_SNIPPET,
+            Manager::PreCommit => PRE_COMMIT_SNIPPET,
+            Manager::Lefthook => LEFTHOOK_SNIPPET,
+        }
+    }
+}
+
+pub const HUSKY_SNIPPET: &str = r#"# husky runs .husky/<hook>; add git-notion to the three post-* hooks (it always exits 0):
+for h in post-commit post-merge post-rewrite; do
+  printf 'git-notion hook %s "$@"\n' "$h" >> .husky/$h
+done
+git add .husky"#;
+
+pub const PRE_COMMIT_SNIPPET: &str = r#"# .pre-commit-config.yaml: add this repo entry (the installed binary, nothing to build)
+repos:
+  - repo: local
+    hooks:
+      - id: git-notion
+        name: git-notion
+        entry: git-notion hook auto
+        language: system
+        stages: [post-commit, post-merge, post-rewrite]
+        always_run: true
+        pass_filenames: false
+# then install the three hook types:
+pre-commit install --hook-type post-commit --hook-type post-merge --hook-type post-rewrite"#;
+
+pub const LEFTHOOK_SNIPPET: &str = r#"# lefthook.yml: add git-notion to the three post-* hooks, then run `lefthook install`
+post-commit:
+  commands:
+    git-notion:
+      run: git-notion hook post-commit
+post-merge:
+  commands:
+    git-notion:
+      run: git-notion hook post-merge {0}
+post-rewrite:
+  commands:
+    git-notion:
+      run: git-notion hook post-rewrite {0}
+      use_stdin: true"#;
+
+/// Who owns one hook file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// No hook.
+    Missing,
+    /// The git-notion binary linked as the hook.
+    Linked(PathBuf),
+    /// git-notion's sh shim.
+    Shim,
+    /// git-notion's chaining shim; the hook that was there is kept as `NAME.pre-git-notion`.
+    Chained,
+    /// A hook manager's file; `runs_us` when the manager's configuration runs git-notion.
+    Managed { manager: Manager, runs_us: bool },
+    /// Someone else's hook; `runs_us` when it calls `git-notion hook` itself.
+    Other { runs_us: bool },
+}
+
+impl State {
+    /// git-notion runs from this hook.
+    pub fn runs_us(&self) -> bool {
+        match self {
+            State::Linked(_) | State::Shim | State::Chained => true,
+            State::Managed { runs_us, .. } | State::Other { runs_us } => *runs_us,
+            State::Missing => false,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            State::Missing => "not installed".into(),
+            State::Linked(p) => format!("git-notion (linked to {})", p.display()),
+            State::Shim => "git-notion (sh shim)".into(),
+            State::Chained => format!("git-notion, after the hook kept as <hook>{KEPT_SUFFIX}"),
+            State::Managed { manager, runs_us } => format!(
+                "managed by {}{}",
+                manager.name(),
+                if *runs_us {
+                    ", which runs git-notion"
+                } else {
+                    ", whose configuration does not run git-notion"
+                }
+            ),
+            State::Other { runs_us: true } => "your own hook, which runs git-notion".into(),
+            State::Other { runs_us: false } => "another hook (not git-notion)".into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error("{manager} manages this repository's hooks ({why}), so git-notion leaves them alone. Add git-notion to {manager}'s configuration instead:\n\n{snippet}\n", manager = .manager.name(), snippet = .manager.snippet())]
+    Managed { manager: Manager, why: String },
+    #[error("{path} already exists (left from an earlier install?): move it away, then run the install again")]
+    KeptExists { path: PathBuf },
+    #[error("cannot {what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn io<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> InstallError + 'a {
+    move |source| InstallError::Io {
+        what,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The hooks of one repository.
+pub struct Hooks {
+    /// Where git looks for hooks.
+    pub dir: PathBuf,
+    /// The working tree root (where managers keep their configuration).
+    root: PathBuf,
+    /// husky owns `core.hooksPath`.
+    husky: bool,
+}
+
+impl Hooks {
+    pub fn of(repo: &Repo) -> Hooks {
+        let setting = repo.hooks_path_setting();
+        let husky = setting.as_deref().is_some_and(|p| {
+            let s = p.to_string_lossy().replace('\\', "/");
+            let s = s.trim_end_matches('/');
+            s.ends_with(".husky") || s.ends_with(".husky/_")
+        });
+        Hooks {
+            dir: repo.hooks_dir(),
+            root: repo.root(),
+            husky,
+        }
+    }
+
+    fn manager_runs_us(&self, manager: Manager) -> bool {
+        manager.config_files().iter().any(|f| {
+            std::fs::read_to_string(self.root.join(f)).is_ok_and(|t| t.contains("git-notion"))
+        })
+    }
+
+    /// Who owns the hook `name`.
+    pub fn state(&self, name: &str) -> State {
+        if self.husky {
+            return State::Managed {
+                manager: Manager::Husky,
+                runs_us: std::fs::read_to_string(self.root.join(".husky").join(name))
+                    .is_ok_and(|t| t.contains("git-notion")),
+            };
+        }
+        let path = self.dir.join(name);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            return State::Missing;
+        };
+        if meta.file_type().is_symlink() {
+            if let Ok(target) = std::fs::read_link(&path) {
+                let is_us = target
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n == "git-notion" || n == "git-notion.exe");
+                if is_us {
+                    return State::Linked(target);
+                }
+            }
+            return State::Other { runs_us: false };
+        }
+        let text = std::fs::read(&path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
+        if text.contains(CHAIN_MARKER) {
+            State::Chained
+        } else if text.trim_end() == plain_shim(name).trim_end() {
+            State::Shim
+        } else if text.contains("File generated by pre-commit") {
+            State::Managed {
+                manager: Manager::PreCommit,
+                runs_us: self.manager_runs_us(Manager::PreCommit),
+            }
+        } else if text.contains("lefthook") {
+            State::Managed {
+                manager: Manager::Lefthook,
+                runs_us: self.manager_runs_us(Manager::Lefthook),
+            }
+        } else {
+            State::Other {
+                runs_us: text.contains(SHIM_MARKER),
+            }
+        }
+    }
+
+    /// The states of the three hooks.
+    pub fn states(&self) -> Vec<(&'static str, State)> {
+        NAMES.iter().map(|n| (*n, self.state(n))).collect()
+    }
+
+    /// The manager that owns this repository's hooks, and how we know.
+    fn manager(&self) -> Option<(Manager, String)> {
+        if self.husky {
+            return Some((Manager::Husky, "core.hooksPath points to .husky".into()));
+        }
+        self.states().into_iter().find_map(|(name, s)| match s {
+            State::Managed { manager, .. } => Some((
+                manager,
+                format!("{} is {}'s", self.dir.join(name).display(), manager.name()),
+            )),
+            _ => None,
+        })
+    }
+
+    /// Installs the three hooks: `binary` linked where none exists, a chaining shim where another hook
+    /// is. Hooks already git-notion's are left as they are. Refuses (changing nothing) where a hook
+    /// manager owns the hooks.
+    pub fn install(&self, binary: &Path) -> Result<Vec<(&'static str, Action)>, InstallError> {
+        if let Some((manager, why)) = self.manager() {
+            return Err(InstallError::Managed { manager, why });
+        }
+        // Check everything before changing anything.
+        for (name, state) in self.states() {
+            let kept = self.dir.join(format!("{name}{KEPT_SUFFIX}"));
+            if state == (State::Other { runs_us: false })
+                && std::fs::symlink_metadata(&kept).is_ok()
+            {
+                return Err(InstallError::KeptExists { path: kept });
+            }
+        }
+        std::fs::create_dir_all(&self.dir).map_err(io("create", &self.dir))?;
+        let mut done = vec![];
+        for (name, state) in self.states() {
+            let path = self.dir.join(name);
+            let action = match state {
+                State::Linked(_) | State::Shim | State::Chained => Action::AlreadyInstalled,
+                State::Other { runs_us: true } => Action::RunsUsAlready,
+                State::Missing => {
+                    link_or_shim(binary, &path, name)?;
+                    Action::Installed
+                }
+                State::Other { runs_us: false } => {
+                    let kept = self.dir.join(format!("{name}{KEPT_SUFFIX}"));
+                    std::fs::rename(&path, &kept).map_err(io("move", &path))?;
+                    if let Err(e) = write_executable(&path, &chain_shim(name, binary)) {
+                        // Put the hook back rather than leave the repository without it.
+                        let _ = std::fs::rename(&kept, &path);
+                        return Err(e);
+                    }
+                    Action::Chained
+                }
+                State::Managed { .. } => unreachable!("refused above"),
+            };
+            done.push((name, action));
+        }
+        Ok(done)
+    }
+
+    /// Removes git-notion's hooks and puts back the hooks they chained. Other hooks are not touched.
+    pub fn uninstall(&self) -> Result<Vec<(&'static str, Action)>, InstallError> {
+        let mut done = vec![];
+        for (name, state) in self.states() {
+            let path = self.dir.join(name);
+            let action = match state {
+                State::Linked(_) | State::Shim => {
+                    std::fs::remove_file(&path).map_err(io("remove", &path))?;
+                    Action::Removed
+                }
+                State::Chained => {
+                    let kept = self.dir.join(format!("{name}{KEPT_SUFFIX}"));
+                    if std::fs::symlink_metadata(&kept).is_ok() {
+                        std::fs::rename(&kept, &path).map_err(io("restore", &kept))?;
+                        Action::Restored
+                    } else {
+                        std::fs::remove_file(&path).map_err(io("remove", &path))?;
+                        Action::Removed
+                    }
+                }
+                State::Missing => Action::NotInstalled,
+                State::Managed { .. } | State::Other { .. } => Action::NotOurs,
+            };
+            done.push((name, action));
+        }
+        Ok(done)
+    }
+}
+
+/// What install or uninstall did to one hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Installed,
+    Chained,
+    AlreadyInstalled,
+    /// A hook of the user's own that calls `git-notion hook` already.
+    RunsUsAlready,
+    Removed,
+    Restored,
+    NotInstalled,
+    NotOurs,
+}
+
+impl Action {
+    pub fn describe(self, name: &str) -> String {
+        match self {
+            Action::Installed => "installed".into(),
+            Action::Chained => format!(
+                "installed after the existing hook (kept as {name}{KEPT_SUFFIX}; it runs first and its exit code is kept)"
+            ),
+            Action::AlreadyInstalled => "already installed".into(),
+            Action::RunsUsAlready => "left alone: your hook already runs `git-notion hook`".into(),
+            Action::Removed => "removed".into(),
+            Action::Restored => "removed; the hook that was there before is back".into(),
+            Action::NotInstalled => "not installed".into(),
+            Action::NotOurs => "not git-notion's, left alone".into(),
+        }
+    }
+}
+
+/// How a hook that calls git-notion is recognised.
+const SHIM_MARKER: &str = "git-notion hook ";
+const CHAIN_MARKER: &str = "# git-notion: chained hook";
+
+fn link_or_shim(binary: &Path, path: &Path, name: &str) -> Result<(), InstallError> {
+    #[cfg(unix)]
+    {
+        if std::os::unix::fs::symlink(binary, path).is_ok() {
+            return Ok(());
+        }
+    }
+    write_executable(path, &plain_shim(name))
+}
+
+/// The sh shim of `hooks/NAME` (used where a link cannot be made).
+fn plain_shim(name: &str) -> String {
+    format!(
+        "#!/bin/sh\n# git-notion {name} hook: hands over to the binary, which never fails or slows git.\n\
+         command -v git-notion >/dev/null 2>&1 || exit 0\nexec git-notion hook {name} \"$@\"\n"
+    )
+}
+
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Runs the kept hook with the same arguments (and, for post-rewrite, the same stdin), then git-notion;
+/// exits with the kept hook's code.
+fn chain_shim(name: &str, binary: &Path) -> String {
+    let (read, feed) = if name == "post-rewrite" {
+        (
+            "input=$(cat; echo x); input=${input%x}\n",
+            "printf '%s' \"$input\" | ",
+        )
+    } else {
+        ("", "")
+    };
+    format!(
+        "#!/bin/sh\n{CHAIN_MARKER}. The {name} hook that was here is kept as {name}{KEPT_SUFFIX} and runs\n\
+         # first (its exit code is kept), then git-notion. `git notion hooks uninstall` puts it back.\n\
+         {read}status=0\n\
+         kept=\"$(dirname \"$0\")/{name}{KEPT_SUFFIX}\"\n\
+         if [ -x \"$kept\" ]; then {feed}\"$kept\" \"$@\"; status=$?; fi\n\
+         bin={bin}\n\
+         [ -x \"$bin\" ] || bin=$(command -v git-notion) || exit $status\n\
+         {feed}\"$bin\" hook {name} \"$@\"\n\
+         exit $status\n",
+        bin = sh_quote(&binary.to_string_lossy()),
+    )
+}
+
+fn write_executable(path: &Path, text: &str) -> Result<(), InstallError> {
+    std::fs::write(path, text).map_err(io("write", path))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+            .map_err(io("make executable", path))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shims_in_hooks_dir_are_recognised_as_ours() {
+        for name in NAMES {
+            let text = std::fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("hooks")
+                    .join(name),
+            )
+            .unwrap();
+            assert_eq!(plain_shim(name), text, "{name}");
+        }
+    }
+
+    #[test]
+    fn chain_shim_quotes_the_binary_path() {
+        let s = chain_shim("post-rewrite", Path::new("/opt/it's here/git-notion"));
+        assert!(s.contains(r"bin='/opt/it'\''s here/git-notion'"), "{s}");
+        assert!(s.contains(CHAIN_MARKER));
+        assert!(s.contains("printf '%s' \"$input\" | \"$kept\""));
+    }
+}
