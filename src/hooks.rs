@@ -124,7 +124,20 @@ fn configured(repo: &Repo, env: &[(String, String)]) -> bool {
         || env_get(env, "GIT_NOTION_DATABASE").is_some()
 }
 
-/// Runs a hook; returns the warning line to print, if any.
+/// The hook the pre-commit framework is running (`git-notion hook auto`, for one hook id declared for three
+/// stages): it sets `PRE_COMMIT_IS_SQUASH_MERGE` only for post-merge and `PRE_COMMIT_REWRITE_COMMAND` only
+/// for post-rewrite.
+pub fn pre_commit_stage(env: &[(String, String)]) -> &'static str {
+    if env_get(env, "PRE_COMMIT_IS_SQUASH_MERGE").is_some() {
+        "post-merge"
+    } else if env_get(env, "PRE_COMMIT_REWRITE_COMMAND").is_some() {
+        "post-rewrite"
+    } else {
+        "post-commit"
+    }
+}
+
+/// Runs a hook (`auto`: the one the pre-commit framework runs); returns the warning line to print, if any.
 pub fn run(
     name: &str,
     args: &[String],
@@ -135,6 +148,11 @@ pub fn run(
     if env_get(env, "GIT_NOTION_SKIP").is_some_and(|v| v != "0") {
         return None;
     }
+    let name = if name == "auto" {
+        pre_commit_stage(env)
+    } else {
+        name
+    };
     let result = (|| -> Result<Option<String>, String> {
         let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
         let repo = Repo::discover(&cwd).map_err(|e| e.to_string())?;
