@@ -1,20 +1,88 @@
 #!/usr/bin/env bash
-# Installs git-notion, git-notion-replay and notion-sandbox with cargo (into PREFIX/bin if PREFIX is set),
-# then shows how to try them. Safe to run twice.
+# Installs git-notion, git-notion-replay and notion-sandbox with `cargo install --locked` (into PREFIX/bin
+# if PREFIX is set), then, when run inside a git repository (or given --repo DIR), installs the hooks there
+# (post-commit, post-merge, post-rewrite; an existing hook is kept and chained, a hook manager's are left
+# alone with the snippet to use instead), and ends with `git notion doctor` and the next step.
+#
+#   ./install.sh [--repo DIR] [--no-hooks]   install (safe to run again: it changes nothing the second time)
+#   ./install.sh --uninstall [--repo DIR]    remove the hooks from the repository, restoring what was there
+#
+# Exit codes: 0 done; 1 the build failed; 2 usage, or the hooks were left to a hook manager (see above).
 set -euo pipefail
-cd "$(dirname "$0")"
-if ! command -v cargo >/dev/null 2>&1; then
-  echo "install.sh: cargo is needed (https://rustup.rs), then run ./install.sh again" >&2
+
+src="$(cd "$(dirname "$0")" && pwd)"
+target="$PWD"
+mode=install
+hooks=yes
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --uninstall) mode=uninstall ;;
+    --no-hooks) hooks=no ;;
+    --repo) target="${2:?--repo needs a directory}"; shift ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install.sh: unknown option $1 (see ./install.sh --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+root="${PREFIX:-${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}}"
+bin="$root/bin"
+
+if [ "$mode" = install ]; then
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "install.sh: cargo is needed (https://rustup.rs), then run install.sh again" >&2
+    exit 1
+  fi
+  echo "Building and installing into $bin (cargo install --locked) ..."
+  cargo install --locked --quiet --root "$root" --path "$src" || exit 1
+  cargo install --locked --quiet --root "$root" --path "$src/notion-sandbox" || exit 1
+  echo "Installed git-notion, git-notion-replay and notion-sandbox: $("$bin/git-notion" --version)"
+  case ":$PATH:" in
+    *":$bin:"*) ;;
+    *) echo "Add them to your PATH (git runs \`git notion\` from there):  export PATH=\"$bin:\$PATH\"" ;;
+  esac
+elif [ ! -x "$bin/git-notion" ]; then
+  echo "install.sh: $bin/git-notion is not installed (set PREFIX to where it is)" >&2
   exit 2
 fi
-root_args=()
-if [ -n "${PREFIX:-}" ]; then root_args=(--root "$PREFIX"); fi
-cargo install --locked --quiet "${root_args[@]}" --path .
-cargo install --locked --quiet "${root_args[@]}" --path notion-sandbox
-bin="${PREFIX:+$PREFIX/bin}"
-bin="${bin:-${CARGO_HOME:-$HOME/.cargo}/bin}"
-echo "Installed git-notion, git-notion-replay and notion-sandbox into $bin"
-case ":$PATH:" in *":$bin:"*) ;; *) echo "Add it to your PATH:  export PATH=\"$bin:\$PATH\"";; esac
-"$bin/git-notion" --version
-echo
-echo "Next: try the Notion stand-in:  notion-sandbox --seed zh   (prints the URL and token to export)"
+
+status=0
+repo_root="$(git -C "$target" rev-parse --show-toplevel 2>/dev/null || true)"
+if [ "$hooks" = yes ] && [ -n "$repo_root" ]; then
+  if [ "$repo_root" = "$(git -C "$src" rev-parse --show-toplevel 2>/dev/null || true)" ]; then
+    echo
+    echo "Hooks: not installed in git-notion's own checkout. In your repository run"
+    echo "  cd your-repo && $src/install.sh      (or: git notion hooks install)"
+    repo_root=""
+  else
+    echo
+    echo "Hooks in $repo_root:"
+    (cd "$repo_root" && "$bin/git-notion" hooks "$mode") || status=$?
+  fi
+fi
+
+if [ "$mode" = uninstall ]; then
+  echo "The binaries stay installed; remove them with:  cargo uninstall --root \"$root\" git-notion notion-sandbox"
+  exit "$status"
+fi
+
+if [ -n "$repo_root" ]; then
+  echo
+  echo "git notion doctor:"
+  doctor=0
+  (cd "$repo_root" && "$bin/git-notion" doctor) || doctor=$?
+  echo
+  if [ ! -e "$repo_root/.git-notion.toml" ]; then
+    echo "Next: export NOTION_TOKEN=<your integration's secret>, then"
+    echo "      git notion init --database <Notion database URL>   (writes .git-notion.toml from its schema)"
+  elif [ "$doctor" -ne 0 ]; then
+    echo "Next: fix what doctor marked ✗ (each has its fix), then run  git notion doctor"
+  else
+    echo "Next: commit as usual; a message naming a ticket (#042, TASK-17) updates its page."
+  fi
+else
+  echo
+  echo "Next: cd into your repository and run $src/install.sh there (or git notion hooks install)."
+  echo "Try it without Notion:  notion-sandbox --seed zh   (then follow the README's quick start)"
+fi
+exit "$status"

@@ -810,9 +810,23 @@ fn replay_cmd(
     let history = replay::history(&repo, &extractor, &spec, &decide)?;
     if history.tickets.is_empty() {
         if cli.json {
+            // The same shape as a run with tickets, so that CI parses one format.
+            let empty = replay::Replay {
+                history,
+                entries: vec![],
+                rows: 0,
+                requests: 0,
+                journal: None,
+                resumed: false,
+            };
+            let v = serde_json::json!({
+                "applied": cli.apply,
+                "summary": replay::summary_json(&empty),
+                "tickets": [],
+            });
             out.print(&format!(
                 "{}\n",
-                serde_json::json!({"commits_read": history.commits, "tickets": 0, "requests": 0})
+                serde_json::to_string_pretty(&v).unwrap_or_default()
             ));
         } else {
             out.print(&format!(

@@ -3,6 +3,7 @@
 
 mod errors;
 mod hook;
+mod install;
 mod onboarding;
 mod outbox;
 mod replay;

@@ -374,3 +374,49 @@ fn a_scan_that_cannot_page_past_the_cap_fails_instead_of_planning_on_part_of_the
     );
     assert_eq!(w.write_count(), 0);
 }
+
+/// `examples/reconcile.sh`, as the example CI workflow runs it after a push: only the pushed range is
+/// applied, the JSON summary is kept, and a second run writes nothing.
+#[test]
+fn the_example_ci_reconcile_applies_the_pushed_range() {
+    const P004: &str = "7d79a8a82632448a8d157f5ecc29e89b";
+    const P006: &str = "94d9697d90f945358de0843f5f971d3c";
+    const P007: &str = "3c60dbeb1cf14df984dc897a682fb3c5";
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    w.import_history(&["feat: #006 pushed earlier".to_string()]);
+    let before = w.head();
+    w.import_history(&[
+        "feat: 完成工单 #007 merged in the web UI".to_string(),
+        "fix: #004 hotfix".to_string(),
+    ]);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/reconcile.sh");
+    let run = |args: &[&str]| {
+        w.command(std::path::Path::new("sh"))
+            .arg(&script)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[&before, "HEAD"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_no_token(&out, &w.token);
+    let kept: Value =
+        serde_json::from_slice(&std::fs::read(w.repo.join("git-notion-replay.json")).unwrap())
+            .unwrap();
+    assert_eq!(kept["summary"]["commits_read"], 2, "{kept:#}");
+    assert_eq!(kept["summary"]["written"], 2, "{kept:#}");
+    assert_eq!(w.prop(P007, "状态"), "完成");
+    assert_eq!(w.prop(P004, "状态"), "完成");
+    assert_eq!(w.prop(P006, "状态"), "未开始", "outside the pushed range");
+    // Again (a re-run of the workflow): nothing to write.
+    let writes = w.write_count();
+    assert!(run(&[&before, "HEAD"]).status.success());
+    assert_eq!(w.write_count(), writes);
+    // A new branch (before = zeros): the last 7 days; these commits are dated 2025, so none.
+    let out = run(&["0000000000000000000000000000000000000000", "HEAD"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let kept: Value =
+        serde_json::from_slice(&std::fs::read(w.repo.join("git-notion-replay.json")).unwrap())
+            .unwrap();
+    assert_eq!(kept["summary"]["commits_read"], 0, "{kept:#}");
+}

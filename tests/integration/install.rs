@@ -1,0 +1,365 @@
+//! The real installs: the README's quick start run verbatim (install.sh building with cargo, the sandbox,
+//! init, doctor, a commit), install.sh's uninstall, and the pre-commit framework installing git-notion from
+//! this repository with `language: rust`. These build the binaries with `cargo install`, so they share one
+//! target directory and build with a fast release profile (the commands are the same; only the optimiser
+//! settings of the build differ).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::util::*;
+
+const P006: &str = "94d9697d90f945358de0843f5f971d3c";
+
+fn source_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tmp_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+}
+
+fn real_home() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default()
+}
+
+/// PATH without this build's own binaries (the tests must use what was installed).
+fn system_path() -> String {
+    let own = bin("git-notion").parent().unwrap().to_path_buf();
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .filter(|p| *p != own && !p.starts_with(own.parent().unwrap().join("debug")))
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// A clean environment for a shell session of a new user: private HOME, no system git config, pinned
+/// identities and dates, no proxies; the machine's cargo and rustup (with their caches) and a shared,
+/// fast-building target directory.
+fn user_env(cmd: &mut Command, home: &Path, path: &str) {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| real_home().join(".cargo"));
+    let rustup_home = std::env::var_os("RUSTUP_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| real_home().join(".rustup"));
+    cmd.env_clear()
+        .env("HOME", home)
+        .env("PATH", path)
+        .env("LANG", "C.UTF-8")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Dev")
+        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+        .env("GIT_COMMITTER_NAME", "Dev")
+        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+        .env("GIT_AUTHOR_DATE", "2025-10-01T12:00:00+08:00")
+        .env("GIT_COMMITTER_DATE", "2025-10-01T12:00:00+08:00")
+        .env("CARGO_HOME", cargo_home)
+        .env("RUSTUP_HOME", rustup_home)
+        .env("CARGO_TARGET_DIR", tmp_root().join("install-target"))
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "true")
+        .env("CARGO_TERM_COLOR", "never");
+    if let Some(t) = std::env::var_os("RUSTUP_TOOLCHAIN") {
+        cmd.env("RUSTUP_TOOLCHAIN", t);
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The README's quick-start block (between the quick-start markers).
+fn quick_start() -> String {
+    let readme = std::fs::read_to_string(source_dir().join("README.md")).unwrap();
+    let start = readme
+        .find("<!-- quick-start -->")
+        .expect("README has a quick-start block");
+    let end = readme.find("<!-- /quick-start -->").unwrap();
+    let block = &readme[start..end];
+    let code = block
+        .split("```sh\n")
+        .nth(1)
+        .expect("a sh code block")
+        .split("```")
+        .next()
+        .unwrap();
+    code.to_string()
+}
+
+/// Runs a shell script as a new process group and kills the group afterwards (the sandbox it starts in
+/// the background goes with it).
+fn run_script(script: &str, cwd: &Path, home: &Path, path: &str) -> Output {
+    use std::os::unix::process::CommandExt;
+    // Output goes to files, not pipes: a background process keeps a pipe open after the script ends.
+    let log = tempfile::tempdir().unwrap();
+    let (o, e) = (log.path().join("out"), log.path().join("err"));
+    let mut cmd = Command::new("bash");
+    cmd.arg("-e").arg("-c").arg(script).current_dir(cwd);
+    user_env(&mut cmd, home, path);
+    cmd.process_group(0)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&o).unwrap())
+        .stderr(std::fs::File::create(&e).unwrap());
+    let mut child = cmd.spawn().unwrap();
+    let pgid = child.id();
+    let status = child.wait().unwrap();
+    let _ = Command::new("kill")
+        .args(["-TERM", "--", &format!("-{pgid}")])
+        .stderr(std::process::Stdio::null())
+        .status();
+    Output {
+        status,
+        stdout: std::fs::read(&o).unwrap(),
+        stderr: std::fs::read(&e).unwrap(),
+    }
+}
+
+#[test]
+fn the_readme_quick_start_works_verbatim() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    // The user cloned git-notion into ./git-notion.
+    std::os::unix::fs::symlink(source_dir(), tmp.path().join("git-notion")).unwrap();
+    let root = tmp.path().join("cargo-root");
+    let path = format!("{}:{}", root.join("bin").display(), system_path());
+    // Another port than the README's, so that a sandbox already running on this machine is not hit.
+    let port = free_port();
+    let mut script = quick_start().replace("8787", &port.to_string());
+    // The last line shows the page; keep the script's own output, and then read the sandbox's state.
+    script.push_str(&format!(
+        "\ncurl -s --noproxy '*' http://127.0.0.1:{port}/__sandbox/state > ../state.json\n"
+    ));
+    let script = format!("export CARGO_INSTALL_ROOT={}\n{script}", root.display());
+    let out = run_script(&script, tmp.path(), &home, &path);
+    let (so, se) = (stdout(&out), stderr(&out));
+    assert!(out.status.success(), "quick start failed:\n{so}\n{se}");
+    // install.sh installed and linked the hooks, ran doctor and named the next step.
+    assert!(root.join("bin/git-notion").exists());
+    assert!(root.join("bin/notion-sandbox").exists());
+    assert!(so.contains("Next: export NOTION_TOKEN"), "{so}");
+    let hook = tmp.path().join("demo/.git/hooks/post-commit");
+    assert_eq!(
+        std::fs::read_link(&hook).unwrap(),
+        root.join("bin/git-notion")
+    );
+    // doctor passed after init, and the page changed.
+    assert!(so.contains("all checks passed"), "{so}");
+    assert!(so.contains("#006  up to date"), "{so}");
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("state.json")).unwrap()).unwrap();
+    let page = state["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == dashed(P006))
+        .expect("page #006");
+    let text = page["properties"].to_string();
+    assert!(text.contains("完成"), "{text}");
+    assert!(text.contains("2025-10-01"), "{text}");
+
+    // install.sh --uninstall removes the hooks again; the repository is as before.
+    let out = run_script(
+        &format!(
+            "export CARGO_INSTALL_ROOT={}\ncd demo && ../git-notion/install.sh --uninstall",
+            root.display()
+        ),
+        tmp.path(),
+        &home,
+        &path,
+    );
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(std::fs::symlink_metadata(&hook).is_err());
+    assert!(stdout(&out).contains("cargo uninstall"), "{}", stdout(&out));
+}
+
+/// The real `pre-commit` (from PyPI, in a virtualenv the test makes once) with its pinned version.
+fn pre_commit() -> PathBuf {
+    let venv = tmp_root().join("pre-commit-venv");
+    let exe = venv.join("bin/pre-commit");
+    if !exe.exists() {
+        let ok = Command::new("python3")
+            .args(["-m", "venv"])
+            .arg(&venv)
+            .status()
+            .expect("python3 is needed for the pre-commit test")
+            .success();
+        assert!(ok, "python3 -m venv failed");
+        let ok = Command::new(venv.join("bin/pip"))
+            .args([
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "pre-commit==4.7.0",
+            ])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "pip install pre-commit failed (PyPI must be reachable)");
+    }
+    exe
+}
+
+/// This working tree, committed into a throwaway repository (pre-commit clones a repo at a rev).
+fn source_snapshot(dir: &Path) -> String {
+    let files = Command::new("git")
+        .args([
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ])
+        .current_dir(source_dir())
+        .output()
+        .unwrap();
+    assert!(files.status.success());
+    for name in files.stdout.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+        let rel = Path::new(std::str::from_utf8(name).unwrap());
+        let from = source_dir().join(rel);
+        if !from.is_file() {
+            continue;
+        }
+        let to = dir.join(rel);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&from, &to).unwrap();
+    }
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", dir)
+            .env("GIT_AUTHOR_NAME", "Dev")
+            .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+            .env("GIT_COMMITTER_NAME", "Dev")
+            .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "git-notion under test"]);
+    git(&["rev-parse", "HEAD"]).trim().to_string()
+}
+
+#[test]
+fn the_pre_commit_framework_installs_and_runs_git_notion_from_this_repository() {
+    const P007: &str = "3c60dbeb1cf14df984dc897a682fb3c5";
+    let pre_commit = pre_commit();
+    let w = World::new("zh", ZH_CONFIG);
+    for h in ["post-commit", "post-merge", "post-rewrite"] {
+        std::fs::remove_file(w.repo.join(".git/hooks").join(h)).unwrap();
+    }
+    let src = w._tmp.path().join("git-notion-src");
+    std::fs::create_dir_all(&src).unwrap();
+    let rev = source_snapshot(&src);
+    std::fs::write(
+        w.repo.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: git-notion\n",
+            src.display()
+        ),
+    )
+    .unwrap();
+    // Only what pre-commit installs may run git-notion: this build's binaries are not on PATH.
+    let path = format!(
+        "{}:{}",
+        pre_commit.parent().unwrap().display(),
+        system_path()
+    );
+    let run = |program: &str, args: &[&str]| -> Output {
+        let mut cmd = Command::new(program);
+        cmd.args(args).current_dir(&w.repo);
+        user_env(&mut cmd, &w.home, &path);
+        cmd.env("PRE_COMMIT_HOME", tmp_root().join("pre-commit-home"))
+            .env("NOTION_TOKEN", &w.token)
+            .env("GIT_NOTION_API_URL", w.sb.base_url());
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{program} {args:?} failed:\n{}\n{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        out
+    };
+    let pc = pre_commit.to_str().unwrap();
+    run(
+        pc,
+        &[
+            "install",
+            "--hook-type",
+            "post-commit",
+            "--hook-type",
+            "post-merge",
+            "--hook-type",
+            "post-rewrite",
+        ],
+    );
+    // post-commit (the first run builds git-notion with cargo).
+    let out = run(
+        "git",
+        &[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "feat: 完成工单 #006 Secrets Management",
+        ],
+    );
+    assert!(stdout(&out).contains("git-notion") || stderr(&out).contains("git-notion"));
+    w.wait_for_flusher();
+    assert_eq!(w.prop(P006, "状态"), "完成");
+    assert!(w.prop(P006, "Commit").contains(&w.head()));
+    // post-rewrite (`hook auto` → PRE_COMMIT_REWRITE_COMMAND=amend): the link moves to the amended commit.
+    run(
+        "git",
+        &[
+            "commit",
+            "-q",
+            "--amend",
+            "--allow-empty",
+            "-m",
+            "feat: 完成工单 #006 Secrets Management (amended)",
+        ],
+    );
+    w.wait_for_flusher();
+    assert!(
+        w.prop(P006, "Commit").contains(&w.head()),
+        "{}",
+        w.prop(P006, "Commit")
+    );
+    // post-merge (`hook auto` → PRE_COMMIT_IS_SQUASH_MERGE=0): a branch commit made without hooks reaches
+    // main by a merge, and the merge's hook reports it.
+    run("git", &["checkout", "-q", "-b", "topic"]);
+    run(
+        "git",
+        &[
+            "-c",
+            "core.hooksPath=/dev/null",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "feat: #007 backtest skeleton",
+        ],
+    );
+    let topic = w.head();
+    run("git", &["checkout", "-q", "main"]);
+    run("git", &["merge", "-q", "--no-ff", "--no-edit", "topic"]);
+    w.wait_for_flusher();
+    assert_eq!(w.prop(P007, "状态"), "完成");
+    assert!(w.prop(P007, "Commit").contains(&topic));
+}
