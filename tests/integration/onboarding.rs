@@ -348,14 +348,7 @@ fn install_chains_an_existing_hook_and_uninstall_restores_it_exactly() {
     assert_eq!(w.prop(P006, "状态"), "完成");
     let first = w.head();
     // An amend: their post-rewrite still gets the old→new pairs on stdin, and ours moves the link.
-    w.git(&[
-        "commit",
-        "-q",
-        "--amend",
-        "--allow-empty",
-        "-m",
-        "feat: #006 Secrets Management (amended)",
-    ]);
+    w.amend("feat: #006 Secrets Management (amended)");
     w.wait_for_flusher();
     let second = w.head();
     let log_text = std::fs::read_to_string(&log).unwrap();

@@ -233,14 +233,7 @@ fn assert_link_moved(w: &World, page: &str, old: &str) {
 
 /// Amends HEAD (post-rewrite) and checks that #005's link left `first` for the new commit.
 fn amend_and_check_the_link_moved(w: &World, first: &str) {
-    w.git(&[
-        "commit",
-        "-q",
-        "--amend",
-        "--allow-empty",
-        "-m",
-        "feat: #005 monitoring, amended",
-    ]);
+    w.amend("feat: #005 monitoring, amended");
     assert_link_moved(w, P005, first);
 }
 

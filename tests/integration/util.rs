@@ -169,20 +169,16 @@ impl World {
         c.current_dir(&self.repo).env_clear();
         let bin_dir = bin("git-notion").parent().unwrap().to_path_buf();
         let path = std::env::var("PATH").unwrap_or_default();
-        c.env("PATH", format!("{}:{path}", bin_dir.display()))
-            .env("HOME", &self.home)
-            .env("XDG_CONFIG_HOME", self.home.join(".config"))
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Dev")
-            .env("GIT_AUTHOR_EMAIL", "dev@example.com")
-            .env("GIT_COMMITTER_NAME", "Dev")
-            .env("GIT_COMMITTER_EMAIL", "dev@example.com")
-            .env("GIT_AUTHOR_DATE", "2025-10-01T12:00:00+08:00")
-            .env("GIT_COMMITTER_DATE", "2025-10-01T12:00:00+08:00")
-            .env("LANG", "C.UTF-8")
+        pinned_env(&mut c, &self.home, &format!("{}:{path}", bin_dir.display()));
+        c.env("XDG_CONFIG_HOME", self.home.join(".config"))
             .env("NOTION_TOKEN", &self.token)
             .env("GIT_NOTION_API_URL", self.sb.base_url());
         c
+    }
+
+    /// `git commit --amend --allow-empty -m message` (post-rewrite runs).
+    pub fn amend(&self, message: &str) {
+        self.git(&["commit", "-q", "--amend", "--allow-empty", "-m", message]);
     }
 
     pub fn git_output(&self, args: &[&str]) -> Output {
@@ -350,6 +346,21 @@ impl World {
     pub fn write_count(&self) -> usize {
         self.sb.writes().len()
     }
+}
+
+/// A cleared environment with a private HOME, no system git config, pinned identities and dates.
+pub fn pinned_env(c: &mut Command, home: &Path, path: &str) {
+    c.env_clear()
+        .env("PATH", path)
+        .env("HOME", home)
+        .env("LANG", "C.UTF-8")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Dev")
+        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+        .env("GIT_COMMITTER_NAME", "Dev")
+        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+        .env("GIT_AUTHOR_DATE", "2025-10-01T12:00:00+08:00")
+        .env("GIT_COMMITTER_DATE", "2025-10-01T12:00:00+08:00");
 }
 
 pub fn stdout(o: &Output) -> String {
