@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
     --uninstall) mode=uninstall ;;
     --no-hooks) hooks=no ;;
     --repo) target="${2:?--repo needs a directory}"; shift ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see ./install.sh --help)" >&2; exit 2 ;;
   esac
   shift
