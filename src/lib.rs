@@ -17,6 +17,7 @@ pub mod git;
 pub mod hooks;
 pub mod init;
 pub mod install;
+pub mod intent;
 pub mod journal;
 pub mod links;
 pub mod lookup;

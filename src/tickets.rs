@@ -142,11 +142,22 @@ impl Extractor {
 
     /// The distinct keys a text names, in order of first appearance.
     pub fn extract(&self, text: &str) -> Vec<TicketKey> {
-        let mut found: Vec<(usize, TicketKey)> = vec![];
+        let mut out: Vec<TicketKey> = vec![];
+        for (_, k) in self.locate(text) {
+            if !out.contains(&k) {
+                out.push(k);
+            }
+        }
+        out
+    }
+
+    /// Every occurrence of a key in a text, with its byte span, in order.
+    pub fn locate(&self, text: &str) -> Vec<(std::ops::Range<usize>, TicketKey)> {
+        let mut found: Vec<(std::ops::Range<usize>, TicketKey)> = vec![];
         for re in &self.patterns {
             for m in re.find_iter(text) {
                 if is_whole_token(text, m.start(), m.end()) {
-                    found.push((m.start(), TicketKey::Token(m.as_str().to_string())));
+                    found.push((m.range(), TicketKey::Token(m.as_str().to_string())));
                 }
             }
         }
@@ -155,7 +166,7 @@ impl Extractor {
                 let m = c.get(0).expect("match");
                 if let Ok(number) = c[2].parse() {
                     found.push((
-                        m.start(),
+                        m.range(),
                         TicketKey::UniqueId {
                             prefix: c[1].to_ascii_uppercase(),
                             number,
@@ -169,17 +180,11 @@ impl Extractor {
                 continue;
             }
             if let Some(id) = crate::notion_id::normalize(&text[start..end]) {
-                found.push((start, TicketKey::Page(id)));
+                found.push((start..end, TicketKey::Page(id)));
             }
         }
-        found.sort_by_key(|(pos, _)| *pos);
-        let mut out: Vec<TicketKey> = vec![];
-        for (_, k) in found {
-            if !out.contains(&k) {
-                out.push(k);
-            }
-        }
-        out
+        found.sort_by_key(|(r, _)| r.start);
+        found
     }
 }
 
