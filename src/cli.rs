@@ -338,15 +338,10 @@ fn report(out: &Out, r: Result<u8, Error>) -> u8 {
 }
 
 fn doctor_cmd(json: bool, env: &[(String, String)], out: &Out) -> Result<u8, Error> {
-    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default()).ok();
-    let config = match &repo {
-        Some(repo) => Config::load(&repo.root(), user_config_path().as_deref(), &[]),
-        None => Config::load(
-            &std::env::current_dir().unwrap_or_default(),
-            user_config_path().as_deref(),
-            &[],
-        ),
-    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let repo = Repo::discover(&cwd).ok();
+    let root = repo.as_ref().map_or(cwd, Repo::root);
+    let config = Config::load(&root, user_config_path().as_deref(), &[]);
     let report = crate::doctor::run(repo.as_ref(), config, env);
     if json {
         out.print(&format!(

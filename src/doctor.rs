@@ -391,15 +391,15 @@ fn key_check(r: &mut Report, client: &Client, config: &Config, binding: &Binding
     let mut examples = vec![];
     let mut matched = 0;
     for row in &rows {
+        // The same rules as the lookups: a title belongs to its first key, a text property to any.
+        let text = values::read(&row["properties"], &binding.lookup);
         let key = match binding.lookup.kind.as_str() {
-            "title" | "rich_text" => {
-                let text = values::read(&row["properties"], &binding.lookup);
-                extractor
-                    .extract(&text)
-                    .into_iter()
-                    .find(|k| matches!(k, crate::tickets::TicketKey::Token(_)))
-                    .map(|k| k.to_string())
-            }
+            "title" => extractor.title_key(&text).map(|k| k.to_string()),
+            "rich_text" => extractor
+                .extract(&text)
+                .into_iter()
+                .find(|k| matches!(k, crate::tickets::TicketKey::Token(_)))
+                .map(|k| k.to_string()),
             _ => None,
         };
         let key = key.or_else(|| {

@@ -80,16 +80,13 @@ fn status_options(p: &Property) -> (Option<String>, Option<String>) {
 /// The ticket key pattern the titles use: `#042` (the default), or the most common `ABC-12` prefix.
 /// Returns the pattern (None: titles carry no keys), how many titles carry it and some examples.
 fn guess_pattern(titles: &[String]) -> (Option<String>, usize, Vec<String>) {
-    let hash = regex::Regex::new(DEFAULT_PATTERN).expect("default pattern");
+    let hash = crate::tickets::Extractor::default_patterns();
     let prefixed = regex::Regex::new(r"\b([A-Z][A-Z0-9]{1,9})-[0-9]+\b").expect("regex");
     let mut hash_hits = vec![];
     let mut prefixes: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for t in titles {
-        if let Some(m) = hash
-            .find_iter(t)
-            .find(|m| crate::tickets::is_whole_token(t, m.start(), m.end()))
-        {
-            hash_hits.push(m.as_str().to_string());
+        if let Some(k) = hash.title_key(t) {
+            hash_hits.push(k.to_string());
         }
         if let Some(c) = prefixed.captures(t) {
             prefixes

@@ -380,15 +380,16 @@ fn link_or_shim(binary: &Path, path: &Path, name: &str) -> Result<(), InstallErr
             return Ok(());
         }
     }
-    write_executable(path, &plain_shim(name))
+    write_executable(path, plain_shim(name))
 }
 
-/// The sh shim of `hooks/NAME` (used where a link cannot be made).
-fn plain_shim(name: &str) -> String {
-    format!(
-        "#!/bin/sh\n# git-notion {name} hook: hands over to the binary, which never fails or slows git.\n\
-         command -v git-notion >/dev/null 2>&1 || exit 0\nexec git-notion hook {name} \"$@\"\n"
-    )
+/// The sh shim `hooks/NAME` (used where a link cannot be made).
+fn plain_shim(name: &str) -> &'static str {
+    match name {
+        "post-commit" => include_str!("../hooks/post-commit"),
+        "post-merge" => include_str!("../hooks/post-merge"),
+        _ => include_str!("../hooks/post-rewrite"),
+    }
 }
 
 fn sh_quote(s: &str) -> String {
@@ -436,15 +437,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shims_in_hooks_dir_are_recognised_as_ours() {
+    fn each_hook_has_its_own_shim() {
         for name in NAMES {
-            let text = std::fs::read_to_string(
-                Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("hooks")
-                    .join(name),
-            )
-            .unwrap();
-            assert_eq!(plain_shim(name), text, "{name}");
+            assert!(
+                plain_shim(name).contains(&format!("exec git-notion hook {name} ")),
+                "{name}"
+            );
         }
     }
 

@@ -238,8 +238,8 @@ impl Index {
             match binding.lookup.kind.as_str() {
                 // A title belongs to its first key: `#012 … (#026)` is #012's page only.
                 "title" => {
-                    if let Some(k @ TicketKey::Token(_)) = extractor.extract(&text).first() {
-                        ix.by_key.entry(k.clone()).or_default().push(i);
+                    if let Some(k) = extractor.title_key(&text) {
+                        ix.by_key.entry(k).or_default().push(i);
                     }
                 }
                 "rich_text" => {

@@ -151,6 +151,15 @@ impl Extractor {
         out
     }
 
+    /// The key a page title belongs to: its first key, when that is a ticket key (`#012 … (#026)` is
+    /// #012's page only). Lookups, the replay's index and `doctor` all use this rule.
+    pub fn title_key(&self, title: &str) -> Option<TicketKey> {
+        match self.extract(title).into_iter().next() {
+            Some(k @ TicketKey::Token(_)) => Some(k),
+            _ => None,
+        }
+    }
+
     /// Every occurrence of a key in a text, with its byte span, in order.
     pub fn locate(&self, text: &str) -> Vec<(std::ops::Range<usize>, TicketKey)> {
         let mut found: Vec<(std::ops::Range<usize>, TicketKey)> = vec![];

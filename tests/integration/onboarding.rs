@@ -521,3 +521,31 @@ fn a_hook_of_their_own_that_already_runs_git_notion_is_left_alone() {
         theirs
     );
 }
+
+#[test]
+fn the_shims_from_hooks_are_recognised_as_git_notion() {
+    // World installs the sh shims copied from hooks/, as a user following the README did before install.
+    let w = World::new("zh", ZH_CONFIG);
+    let out = w.run(&["hooks"]);
+    assert_eq!(
+        stdout(&out).matches("git-notion (sh shim)").count(),
+        3,
+        "{}",
+        stdout(&out)
+    );
+    let out = w.run(&["hooks", "install"]);
+    assert_eq!(
+        stdout(&out).matches("already installed").count(),
+        3,
+        "{}",
+        stdout(&out)
+    );
+    let out = w.run(&["hooks", "uninstall"]);
+    assert_eq!(
+        stdout(&out).matches("removed").count(),
+        3,
+        "{}",
+        stdout(&out)
+    );
+    assert!(!w.repo.join(".git/hooks/post-commit").exists());
+}
