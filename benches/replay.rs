@@ -9,9 +9,10 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use git_notion::config::Config;
+use git_notion::desired::Rules;
 use git_notion::git::{Repo, WalkSpec};
-use git_notion::replay::{self, Decide};
-use git_notion::tickets::{Extractor, DEFAULT_PATTERN};
+use git_notion::replay::{self, Decide, Released};
 use notion_sandbox::Sandbox;
 
 const COMMITS: usize = 100_000;
@@ -70,19 +71,15 @@ fn git_log(repo: &Path) -> (Duration, usize) {
     (d, out.stdout.len())
 }
 
-fn ours(repo: &Path, extractor: &Extractor) -> (Duration, usize, usize) {
+fn ours(repo: &Path, rules: &Rules) -> (Duration, usize, usize) {
     let t = Instant::now();
     let r = Repo::discover(repo).unwrap();
-    let h = replay::history(
-        &r,
-        extractor,
-        &WalkSpec {
-            tips: vec!["HEAD".into()],
-            ..Default::default()
-        },
-        &Decide::Latest,
-    )
-    .unwrap();
+    let spec = WalkSpec {
+        tips: vec!["HEAD".into()],
+        ..Default::default()
+    };
+    let released = Released::of(&r, rules, &spec).unwrap();
+    let h = replay::history(&r, rules, &spec, &Decide::Latest, &released).unwrap();
     (t.elapsed(), h.commits, h.tickets.len())
 }
 
@@ -113,14 +110,22 @@ fn main() {
         "generated {COMMITS} commits with git fast-import in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let extractor = Extractor::new(&[DEFAULT_PATTERN.to_string()], &[]).unwrap();
+    // The default patterns and closing keywords, with the seed team's statuses and Chinese keywords.
+    let mut config = Config::default();
+    config.status.on_commit = Some("进行中".into());
+    config.status.on_merge = Some("完成".into());
+    config
+        .status
+        .closing_keywords
+        .extend(git_notion::intent::CHINESE_CLOSING_KEYWORDS.map(String::from));
+    let rules = Rules::new(&config).unwrap();
     let (mut best_git, mut best_ours) = (Duration::MAX, Duration::MAX);
     let (mut bytes, mut seen, mut tickets) = (0, 0, 0);
     for _ in 0..3 {
         let (d, b) = git_log(&big);
         best_git = best_git.min(d);
         bytes = b;
-        let (d, n, k) = ours(&big, &extractor);
+        let (d, n, k) = ours(&big, &rules);
         best_ours = best_ours.min(d);
         (seen, tickets) = (n, k);
     }

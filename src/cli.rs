@@ -8,7 +8,6 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Token};
-use crate::desired::Context;
 use crate::git::Repo;
 use crate::outbox::Outbox;
 use crate::plan::{self, Summary};
@@ -189,13 +188,6 @@ fn load_config(repo: &Repo, flags: &[(String, String)]) -> Result<Config, Error>
     )?)
 }
 
-fn context(repo: &Repo) -> Context {
-    Context {
-        branch: repo.branch(),
-        origin_url: repo.origin_url(),
-    }
-}
-
 fn hook(name: &str, args: &[String], env: &[(String, String)], out: &Out) -> u8 {
     let mut stdin = std::io::stdin();
     if let Some(line) =
@@ -302,10 +294,11 @@ fn sync_cmd(
 ) -> Result<u8, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
     let config = load_config(&repo, flags)?;
-    let extractor = config.extractor("configuration")?;
+    let rules = crate::desired::Rules::new(&config)?;
     let commit = repo.resolve(rev)?;
-    let refs = sync::refs(&extractor, std::slice::from_ref(&commit));
-    if refs.is_empty() {
+    let released = rules.is_release(repo.branch().as_deref());
+    let tracks = sync::tracks(&rules, &[(commit.clone(), released)]);
+    if tracks.is_empty() {
         out.print(&format!(
             "{}: {:?} names no ticket; nothing to do\n",
             &commit.id[..12],
@@ -314,7 +307,7 @@ fn sync_cmd(
         return Ok(0);
     }
     let session = Session::connect(config, env)?;
-    let mut entries = session.plan(&context(&repo), &refs);
+    let mut entries = session.plan(repo.origin_url().as_deref(), &tracks);
     if !dry_run {
         session.apply(&mut entries);
     }
@@ -688,9 +681,13 @@ struct ReplayCli {
     /// Follow only the first parent of merges.
     #[arg(long)]
     first_parent: bool,
-    /// Let the latest commit of these types decide (`feat,docs`), else the latest commit.
+    /// Take the title, date and link from the latest commit of these types (`feat,docs`), else the latest.
     #[arg(long, value_name = "TYPES", value_delimiter = ',')]
     prefer: Vec<String>,
+    /// Set each status exactly as history says, even where that moves a page backwards (a repair; the
+    /// journal keeps what was there).
+    #[arg(long)]
+    reset: bool,
     /// Write the plan (a journal is kept first; `git notion undo` restores).
     #[arg(long, visible_alias = "force")]
     apply: bool,
@@ -795,14 +792,15 @@ fn replay_cmd(
         flags.push(("GIT_NOTION_TITLE_POLICY".to_string(), t.clone()));
     }
     let config = load_config(&repo, &flags)?;
-    let extractor = config.extractor("configuration")?;
+    let rules = crate::desired::Rules::new(&config)?;
     let spec = walk_spec(&repo, cli)?;
     let decide = if cli.prefer.is_empty() {
         Decide::Latest
     } else {
         Decide::Prefer(cli.prefer.clone())
     };
-    let history = replay::history(&repo, &extractor, &spec, &decide)?;
+    let released = replay::Released::of(&repo, &rules, &spec)?;
+    let history = replay::history(&repo, &rules, &spec, &decide, &released)?;
     if history.tickets.is_empty() {
         if cli.json {
             // The same shape as a run with tickets, so that CI parses one format.
@@ -845,7 +843,8 @@ fn replay_cmd(
         &repo,
         &session,
         history,
-        &context(&repo),
+        repo.origin_url().as_deref(),
+        cli.reset,
         cli.apply,
         progress,
     )?;

@@ -89,13 +89,26 @@ pub struct Properties {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Status {
-    /// Status for commits on other branches (e.g. In progress / 进行中).
+    /// Status for any commit that names a ticket (e.g. In progress / 进行中), and for closing commits
+    /// that have not reached a release branch yet.
     pub on_commit: Option<String>,
-    /// Status for commits that reach a release branch (e.g. Done / 完成).
+    /// Status for closing commits that reach a release branch (e.g. Done / 完成).
     pub on_merge: Option<String>,
+    /// Branches (globs: `release/*`) where a closing commit closes its tickets.
     pub release_branches: Vec<String>,
-    /// Conventional-commit type → status (`feat = "完成"`).
+    /// Conventional-commit type → status (`feat = "完成"`; `"*"` for every type). A type mapped to
+    /// `on_merge` counts as closing (and follows the branch rules); other statuses apply as they are.
     pub types: BTreeMap<String, String>,
+    /// Words that, right before a key, close that ticket (any case, with or without a colon). Replaces
+    /// the default list; list the English words too to keep them.
+    pub closing_keywords: Vec<String>,
+    /// When a closing commit closes: when it reaches a release branch (default), or at once.
+    pub close_on: CloseOn,
+    /// What a revert of a commit does to the tickets it names.
+    pub on_revert: OnRevert,
+    /// For a select status: its options from first to last stage (`["Todo", "Doing", "Done"]`), so that a
+    /// status never moves backwards. Default: `on_commit`, then `on_merge`. A status property uses its groups.
+    pub order: Vec<String>,
 }
 
 impl Default for Status {
@@ -105,8 +118,39 @@ impl Default for Status {
             on_merge: None,
             release_branches: vec!["main".into(), "master".into()],
             types: BTreeMap::new(),
+            closing_keywords: crate::intent::DEFAULT_CLOSING_KEYWORDS
+                .iter()
+                .map(|w| w.to_string())
+                .collect(),
+            close_on: CloseOn::Merge,
+            on_revert: OnRevert::Comment,
+            order: vec![],
         }
     }
+}
+
+/// When a closing keyword closes its ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum CloseOn {
+    /// When the commit is committed on, or merged into, a release branch; before that, `on_commit`.
+    #[default]
+    Merge,
+    /// As soon as it is committed, on any branch.
+    Commit,
+}
+
+/// What a revert does to the tickets its message names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnRevert {
+    /// Adds a comment with the revert's subject and link; the status stays.
+    #[default]
+    Comment,
+    /// The comment, and the status goes back to `on_commit` (even from Done).
+    Reopen,
+    /// Links only (date and commit link), like a mention that never moves the status.
+    Ignore,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]

@@ -1,24 +1,47 @@
 //! Desired state: what a ticket's page should say, given the commits that name it.
 //!
-//! Status: `[status.types]` for the commit's conventional-commit type (`"*"` matches every type), else
-//! `on_merge` on a release branch, else `on_commit`. Title: the latest commit's subject, offered only to
-//! the ticket the subject is about (its first key), so that `#012 … (#026)` never retitles #026 (the plan
-//! applies the title policy). Date: the commit date. Commit URL: from the `origin` remote.
+//! Each commit asks something of each ticket it names (an [`Effect`], from its message's intents and the
+//! `[status]` rules); a [`Track`] gathers a ticket's effects over its commits, in any order; the desired
+//! state follows:
+//! - Status: a mention asks for `on_commit`; a closing keyword (or a type mapped to `on_merge`) asks for
+//!   `on_merge` once the commit is on a release branch (or at once with `close_on = "commit"`), else
+//!   `on_commit`; other `[status.types]` apply as they are; WIP never closes; a revert asks nothing (or,
+//!   with `on_revert = "reopen"`, `on_commit` exactly). Automatic statuses never move backwards: the
+//!   furthest one wins (the plan also never moves a page backwards). `#status Name` is exact: the latest
+//!   one wins over older commits and may move a page backwards; later automatic statuses only move it on.
+//! - Comments: `#comment text` commands, and a revert's subject (`on_revert` = comment or reopen).
+//! - Title: the latest commit's subject, offered only to the ticket the subject is about (its first key),
+//!   so that `#012 … (#026)` never retitles #026, and never a revert's (the plan applies the title policy).
+//!   Date: the commit date. Commit URL: from the `origin` remote.
 
-use crate::config::Config;
+use crate::config::{CloseOn, Config, ConfigError, OnRevert, Status};
 use crate::git::Commit;
+use crate::intent::{self, Keywords};
 use crate::tickets::{Extractor, TicketKey};
 
 /// What one ticket's page should become.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Desired {
     pub key: TicketKey,
-    /// The commit that decided it (the latest that names the ticket).
+    /// The commit that gives the title, date and link (the latest that names the ticket).
     pub commit: Commit,
     pub status: Option<String>,
-    /// None when the subject is about another ticket.
+    /// The status was asked for by `#status` (or a reopening revert): it may move the page backwards.
+    pub status_exact: bool,
+    /// None when the subject is about another ticket, or reverts.
     pub title: Option<String>,
     pub date: String,
+    pub commit_url: Option<String>,
+    /// Comments to post (once: the plan skips those already on the page).
+    pub comments: Vec<Comment>,
+}
+
+/// A comment a commit asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    /// The full commit id: it marks the comment, so that it is never posted twice.
+    pub commit: String,
+    pub text: String,
     pub commit_url: Option<String>,
 }
 
@@ -27,6 +50,189 @@ pub struct Desired {
 pub struct Context {
     pub branch: Option<String>,
     pub origin_url: Option<String>,
+}
+
+/// A status a commit asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proposal {
+    /// From the rules: never moves backwards.
+    Auto(String),
+    /// From `#status Name` or a reopening revert: exactly this.
+    Exact(String),
+}
+
+/// What one commit asks of one ticket.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Effect {
+    pub status: Option<Proposal>,
+    pub comments: Vec<String>,
+}
+
+/// The `[status]` rules and ticket patterns, compiled.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub extractor: Extractor,
+    keywords: Keywords,
+    status: Status,
+}
+
+impl Rules {
+    pub fn new(config: &Config) -> Result<Rules, ConfigError> {
+        Ok(Rules {
+            extractor: config.extractor("configuration")?,
+            keywords: Keywords::new(&config.status.closing_keywords),
+            status: config.status.clone(),
+        })
+    }
+
+    /// The branch is a release branch (`[status] release_branches`, globs).
+    pub fn is_release(&self, branch: Option<&str>) -> bool {
+        branch.is_some_and(|b| {
+            self.status
+                .release_branches
+                .iter()
+                .any(|p| glob_match(p, b))
+        })
+    }
+
+    /// The tickets a commit names (none with `[skip notion]`).
+    pub fn keys(&self, commit: &Commit) -> Vec<TicketKey> {
+        self.effects(commit, false)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// What a commit asks of each ticket it names; `released`: the commit is on a release branch.
+    pub fn effects(&self, commit: &Commit, released: bool) -> Vec<(TicketKey, Effect)> {
+        let intents = intent::parse(&commit.message, &self.extractor, &self.keywords);
+        if intents.skip {
+            return vec![];
+        }
+        let s = &self.status;
+        let mapped = commit_type(commit.subject())
+            .and_then(|t| s.types.get(&t))
+            .or_else(|| s.types.get("*"));
+        let type_closes = mapped.is_some() && mapped == s.on_merge.as_ref();
+        let closed = if released || s.close_on == CloseOn::Commit {
+            s.on_merge.as_ref().or(s.on_commit.as_ref())
+        } else {
+            s.on_commit.as_ref()
+        };
+        intents
+            .tickets
+            .into_iter()
+            .map(|(key, t)| {
+                let mut effect = Effect {
+                    status: None,
+                    comments: t.comments,
+                };
+                if intents.revert.is_some() {
+                    if s.on_revert != OnRevert::Ignore {
+                        effect.comments.insert(0, commit.subject().to_string());
+                    }
+                    if s.on_revert == OnRevert::Reopen {
+                        effect.status = s.on_commit.clone().map(Proposal::Exact);
+                    }
+                } else if let Some(name) = t.status {
+                    effect.status = Some(Proposal::Exact(name));
+                } else if t.close || (type_closes && !intents.wip) {
+                    effect.status = closed.cloned().map(Proposal::Auto);
+                } else if let (Some(m), false) = (mapped.filter(|_| !type_closes), intents.wip) {
+                    effect.status = Some(Proposal::Auto(m.clone()));
+                } else {
+                    effect.status = s.on_commit.clone().map(Proposal::Auto);
+                }
+                (key, effect)
+            })
+            .collect()
+    }
+}
+
+/// One ticket's effects gathered over its commits, in any order: `pos` orders them (larger is newer).
+#[derive(Debug, Clone)]
+pub struct Track {
+    pub key: TicketKey,
+    /// How many commits name it.
+    pub commits: usize,
+    latest: Option<(i64, Commit)>,
+    /// Each automatic status asked for, with the newest position that asked for it.
+    autos: Vec<(String, i64)>,
+    /// The newest exact status.
+    exact: Option<(String, i64)>,
+    /// (position, commit id, text)
+    comments: Vec<(i64, String, String)>,
+}
+
+impl Track {
+    pub fn new(key: TicketKey) -> Track {
+        Track {
+            key,
+            commits: 0,
+            latest: None,
+            autos: vec![],
+            exact: None,
+            comments: vec![],
+        }
+    }
+
+    pub fn add(&mut self, pos: i64, commit: &Commit, effect: Effect) {
+        self.commits += 1;
+        if self.latest.as_ref().is_none_or(|(p, _)| pos > *p) {
+            self.latest = Some((pos, commit.clone()));
+        }
+        match effect.status {
+            Some(Proposal::Auto(name)) => match self.autos.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, p)) => *p = (*p).max(pos),
+                None => self.autos.push((name, pos)),
+            },
+            Some(Proposal::Exact(name)) if self.exact.as_ref().is_none_or(|(_, p)| pos > *p) => {
+                self.exact = Some((name, pos));
+            }
+            _ => {}
+        }
+        for text in effect.comments {
+            if !self
+                .comments
+                .iter()
+                .any(|(_, c, t)| *c == commit.id && *t == text)
+            {
+                self.comments.push((pos, commit.id.clone(), text));
+            }
+        }
+    }
+
+    /// The commit that gives the title, date and link (the latest, unless set).
+    pub fn commit(&self) -> Option<&Commit> {
+        self.latest.as_ref().map(|(_, c)| c)
+    }
+
+    /// Lets another commit give the title, date and link (`git notion-replay --prefer`).
+    pub fn set_commit(&mut self, commit: Commit) {
+        let pos = self.latest.as_ref().map_or(0, |(p, _)| *p);
+        self.latest = Some((pos, commit));
+    }
+
+    /// The status the commits ask for, and whether it is exact. `rank` orders statuses (None: unknown).
+    pub fn status(&self, rank: &dyn Fn(&str) -> Option<usize>) -> Option<(String, bool)> {
+        let further = |a: &(String, i64), b: &(String, i64)| match (rank(&a.0), rank(&b.0)) {
+            (Some(x), Some(y)) => x.cmp(&y).then(a.1.cmp(&b.1)),
+            _ => a.1.cmp(&b.1),
+        };
+        let auto = self
+            .autos
+            .iter()
+            .filter(|(_, p)| self.exact.as_ref().is_none_or(|(_, pe)| p > pe))
+            .max_by(|a, b| further(a, b));
+        match (&self.exact, auto) {
+            (Some((e, _)), Some((a, _))) if rank(a).zip(rank(e)).is_none_or(|(ra, re)| ra > re) => {
+                Some((a.clone(), false))
+            }
+            (Some((e, _)), _) => Some((e.clone(), true)),
+            (None, Some((a, _))) => Some((a.clone(), false)),
+            (None, None) => None,
+        }
+    }
 }
 
 /// The conventional-commit type of a subject (`feat(ui)!: x` → `feat`), lowercased.
@@ -64,56 +270,47 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     p[pi..].iter().all(|c| *c == '*')
 }
 
-/// The status a commit asks for under the configuration.
-pub fn status_for(config: &Config, commit: &Commit, branch: Option<&str>) -> Option<String> {
-    let types = &config.status.types;
-    if let Some(s) = commit_type(commit.subject()).and_then(|t| types.get(&t)) {
-        return Some(s.clone());
-    }
-    if let Some(s) = types.get("*") {
-        return Some(s.clone());
-    }
-    let release = branch.is_some_and(|b| {
-        config
-            .status
-            .release_branches
-            .iter()
-            .any(|p| glob_match(p, b))
-    });
-    if release {
-        config
-            .status
-            .on_merge
-            .clone()
-            .or_else(|| config.status.on_commit.clone())
-    } else {
-        config.status.on_commit.clone()
-    }
-}
-
-/// The desired state of a ticket from the commits that name it, oldest first (the latest decides).
+/// The desired state of a tracked ticket. `rank` orders the status options (see [`Track::status`]).
 pub fn desired(
     config: &Config,
-    ctx: &Context,
     extractor: &Extractor,
-    key: &TicketKey,
-    commits: &[Commit],
+    origin_url: Option<&str>,
+    track: &Track,
+    rank: &dyn Fn(&str) -> Option<usize>,
 ) -> Option<Desired> {
-    let commit = commits.last()?.clone();
+    let commit = track.commit()?.clone();
     let subject = commit.subject();
+    let link = |id: &str| {
+        origin_url.and_then(|remote| {
+            crate::links::commit_url(remote, id, config.commit_url_template.as_deref())
+        })
+    };
     let title = match extractor.extract(subject).first() {
-        Some(first) if first != key => None,
+        _ if intent::revert_of(&commit.message, subject).is_some() => None,
+        Some(first) if *first != track.key => None,
         _ => Some(subject.to_string()),
     };
-    let commit_url = ctx.origin_url.as_deref().and_then(|remote| {
-        crate::links::commit_url(remote, &commit.id, config.commit_url_template.as_deref())
-    });
+    let (status, status_exact) = match track.status(rank) {
+        Some((s, exact)) => (Some(s), exact),
+        None => (None, false),
+    };
+    let mut comments = track.comments.clone();
+    comments.sort_by_key(|(p, _, _)| *p);
     Some(Desired {
-        key: key.clone(),
-        status: status_for(config, &commit, ctx.branch.as_deref()),
+        key: track.key.clone(),
+        status,
+        status_exact,
         title,
         date: commit.date(),
-        commit_url,
+        commit_url: link(&commit.id),
+        comments: comments
+            .into_iter()
+            .map(|(_, id, text)| Comment {
+                commit_url: link(&id),
+                commit: id,
+                text,
+            })
+            .collect(),
         commit,
     })
 }
@@ -150,30 +347,153 @@ mod tests {
         assert!(!glob_match("main", "mainline"));
     }
 
-    #[test]
-    fn status_rules() {
+    fn rules(edit: impl FnOnce(&mut Config)) -> Rules {
         let mut c = Config::default();
         c.status.on_commit = Some("进行中".into());
         c.status.on_merge = Some("完成".into());
-        let feat = commit("feat: x #003");
-        assert_eq!(status_for(&c, &feat, Some("main")).as_deref(), Some("完成"));
+        c.status.closing_keywords.push("完成工单".into());
+        edit(&mut c);
+        Rules::new(&c).unwrap()
+    }
+
+    /// The effects of a message as `KEY=status` (`~` exact, `-` none) plus `+comment` per comment.
+    fn show(r: &Rules, message: &str, released: bool) -> String {
+        let mut c = commit("x");
+        c.message = message.to_string();
+        r.effects(&c, released)
+            .into_iter()
+            .map(|(k, e)| {
+                let mut s = format!(
+                    "{k}={}",
+                    match e.status {
+                        Some(Proposal::Auto(n)) => n,
+                        Some(Proposal::Exact(n)) => format!("~{n}"),
+                        None => "-".into(),
+                    }
+                );
+                for c in e.comments {
+                    s.push_str(&format!(" +{c}"));
+                }
+                s
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn status_rules() {
+        let r = rules(|_| {});
+        let cases: &[(&str, bool, &str)] = &[
+            // A mention moves at most to on_commit, on any branch.
+            ("feat: x #003", true, "#003=进行中"),
+            ("feat: x #003", false, "#003=进行中"),
+            // A closing keyword closes on a release branch only, and only its own ticket.
+            ("Closes #1. Follow-up in #2", true, "#1=完成 #2=进行中"),
+            ("Closes #1. Follow-up in #2", false, "#1=进行中 #2=进行中"),
+            ("feat: 完成工单 #003", true, "#003=完成"),
+            // WIP never closes; [skip notion] names nothing.
+            ("WIP: fixes #4", true, "#4=进行中"),
+            ("fixes #4 [skip notion]", true, ""),
+            // Commands: #status is exact, #comment adds a comment.
+            ("#5 #status 未开始", true, "#5=~未开始"),
+            ("#5 #comment 等待评审", false, "#5=进行中 +等待评审"),
+            // A revert comments by default and closes nothing.
+            (
+                "Revert \"fix: closes #6\"\n\nThis reverts commit 0123456789abcdef.",
+                true,
+                "#6=- +Revert \"fix: closes #6\"",
+            ),
+        ];
+        for (message, released, want) in cases {
+            assert_eq!(
+                show(&r, message, *released),
+                *want,
+                "{message:?} released={released}"
+            );
+        }
+        let at_once = rules(|c| c.status.close_on = CloseOn::Commit);
+        assert_eq!(show(&at_once, "fixes #1", false), "#1=完成");
+        let reopen = rules(|c| c.status.on_revert = OnRevert::Reopen);
         assert_eq!(
-            status_for(&c, &feat, Some("topic")).as_deref(),
-            Some("进行中")
+            show(&reopen, "Revert \"fixes #1\"", true),
+            "#1=~进行中 +Revert \"fixes #1\""
         );
-        assert_eq!(status_for(&c, &feat, None).as_deref(), Some("进行中"));
-        c.status.types.insert("docs".into(), "完成".into());
-        let docs = commit("docs: y #004");
+        let ignore = rules(|c| c.status.on_revert = OnRevert::Ignore);
+        assert_eq!(show(&ignore, "Revert \"fixes #1\"", true), "#1=-");
+        // Types: one mapped to on_merge closes (with the branch rules); others apply as they are.
+        let typed = rules(|c| {
+            c.status.types.insert("feat".into(), "完成".into());
+            c.status.types.insert("docs".into(), "评审中".into());
+        });
+        assert_eq!(show(&typed, "feat: x #1", true), "#1=完成");
+        assert_eq!(show(&typed, "feat: x #1", false), "#1=进行中");
+        assert_eq!(show(&typed, "docs: x #1", false), "#1=评审中");
+        assert_eq!(show(&typed, "wip: feat #1", true), "#1=进行中");
+        assert_eq!(show(&typed, "chore: x #1", true), "#1=进行中");
+        let every = rules(|c| {
+            c.status.types.insert("*".into(), "完成".into());
+        });
+        assert_eq!(show(&every, "chore: x #1", true), "#1=完成");
+    }
+
+    #[test]
+    fn tracks_never_move_back_on_their_own() {
+        let r = rules(|_| {});
+        let rank = |s: &str| ["未开始", "进行中", "完成"].iter().position(|n| *n == s);
+        let status = |messages: &[&str]| {
+            let mut t = Track::new(TicketKey::Token("#1".into()));
+            for (i, m) in messages.iter().enumerate() {
+                let mut c = commit("x");
+                c.message = m.to_string();
+                for (_, e) in r.effects(&c, true) {
+                    t.add(i as i64, &c, e);
+                }
+            }
+            t.status(&rank)
+        };
+        let s = |n: &str, exact: bool| Some((n.to_string(), exact));
+        assert_eq!(status(&["fixes #1", "refs #1"]), s("完成", false));
+        assert_eq!(status(&["refs #1", "fixes #1"]), s("完成", false));
         assert_eq!(
-            status_for(&c, &docs, Some("topic")).as_deref(),
-            Some("完成")
+            status(&["fixes #1", "#1 #status 未开始"]),
+            s("未开始", true)
         );
-        c.status.types.insert("*".into(), "未开始".into());
         assert_eq!(
-            status_for(&c, &feat, Some("main")).as_deref(),
-            Some("未开始")
+            status(&["#1 #status 未开始", "refs #1"]),
+            s("进行中", false)
         );
-        assert_eq!(status_for(&c, &docs, Some("main")).as_deref(), Some("完成"));
+        assert_eq!(status(&["#1 #status 完成", "refs #1"]), s("完成", true));
+        assert_eq!(
+            status(&["fixes #1", "Revert \"fixes #1\""]),
+            s("完成", false)
+        );
+        let reopen = rules(|c| c.status.on_revert = OnRevert::Reopen);
+        let mut t = Track::new(TicketKey::Token("#1".into()));
+        for (i, m) in ["fixes #1", "Revert \"fixes #1\"", "refs #1"]
+            .iter()
+            .enumerate()
+        {
+            let mut c = commit("x");
+            c.message = m.to_string();
+            for (_, e) in reopen.effects(&c, true) {
+                t.add(i as i64, &c, e);
+            }
+        }
+        assert_eq!(t.status(&rank), s("进行中", true));
+        // Positions order effects whichever order they arrive in (replay walks newest first).
+        let mut t = Track::new(TicketKey::Token("#1".into()));
+        for (i, m) in ["refs #1", "#1 #status 未开始", "fixes #1"]
+            .iter()
+            .enumerate()
+        {
+            let mut c = commit("x");
+            c.message = m.to_string();
+            for (_, e) in r.effects(&c, true) {
+                t.add(-(i as i64), &c, e);
+            }
+        }
+        assert_eq!(t.status(&rank), s("进行中", false));
+        assert_eq!(t.commit().unwrap().message, "refs #1");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use crate::config::Config;
-use crate::desired::Context;
+use crate::desired::{Rules, Track};
 use crate::git::Commit;
 use crate::outbox::{now, Event, Failure, LastFlush, Outbox, OutboxError};
 use crate::plan::{Delivery, Entry};
@@ -34,38 +34,56 @@ pub fn retry_delay(attempts: u32) -> i64 {
     (30i64 << attempts.saturating_sub(1).min(7)).min(3600)
 }
 
-/// The tickets of `events`, each with its commits (oldest first by commit time, then queue order) and
-/// the context (branch, remote) of its latest event.
-fn merge(events: &[Event]) -> Vec<(TicketKey, Vec<Commit>, Context)> {
-    let mut by_key: BTreeMap<TicketKey, Vec<&Event>> = BTreeMap::new();
-    let mut order: Vec<TicketKey> = vec![];
-    for e in events {
-        for k in &e.keys {
-            if !by_key.contains_key(k) {
-                order.push(k.clone());
+/// The tickets of `events`, each with the effects of its commits gathered (oldest first by commit time,
+/// then queue order; a commit on a release branch in any event counts as released: a post-merge event
+/// reports the commits a branch brought), in order of first appearance; and the `origin` of the latest
+/// event.
+fn merge(rules: &Rules, events: &[Event]) -> (Vec<Track>, Option<String>) {
+    struct Seen<'a> {
+        commit: &'a Commit,
+        released: bool,
+        keys: Vec<&'a TicketKey>,
+    }
+    let mut sorted: Vec<&Event> = events.iter().collect();
+    sorted.sort_by_key(|e| (e.commit.time, e.queued_at));
+    let mut commits: Vec<Seen> = vec![];
+    for e in sorted {
+        let released = rules.is_release(e.branch.as_deref());
+        match commits.iter_mut().find(|c| c.commit.id == e.commit.id) {
+            Some(c) => {
+                c.released |= released;
+                c.keys.extend(&e.keys);
             }
-            by_key.entry(k.clone()).or_default().push(e);
+            None => commits.push(Seen {
+                commit: &e.commit,
+                released,
+                keys: e.keys.iter().collect(),
+            }),
         }
     }
-    order
-        .into_iter()
-        .map(|k| {
-            let mut evs = by_key.remove(&k).unwrap_or_default();
-            evs.sort_by_key(|e| (e.commit.time, e.queued_at));
-            let mut commits: Vec<Commit> = vec![];
-            for e in &evs {
-                if !commits.iter().any(|c| c.id == e.commit.id) {
-                    commits.push(e.commit.clone());
-                }
+    let mut tracks: Vec<Track> = vec![];
+    for e in events {
+        for k in &e.keys {
+            if !tracks.iter().any(|t| t.key == *k) {
+                tracks.push(Track::new(k.clone()));
             }
-            let last = evs.last().expect("a key has an event");
-            let ctx = Context {
-                branch: last.branch.clone(),
-                origin_url: last.origin_url.clone(),
-            };
-            (k, commits, ctx)
-        })
-        .collect()
+        }
+    }
+    for (pos, c) in commits.iter().enumerate() {
+        for (key, effect) in rules.effects(c.commit, c.released) {
+            if !c.keys.contains(&&key) {
+                continue;
+            }
+            if let Some(t) = tracks.iter_mut().find(|t| t.key == key) {
+                t.add(pos as i64, c.commit, effect);
+            }
+        }
+    }
+    let origin = events
+        .iter()
+        .max_by_key(|e| e.queued_at)
+        .and_then(|e| e.origin_url.clone());
+    (tracks, origin)
 }
 
 /// Drains the outbox. `wait`: wait for a running flusher instead of leaving the work to it. `deadline`:
@@ -178,15 +196,18 @@ fn drain(
         }
         let s = session.as_ref().expect("connected");
         let mut outcomes: BTreeMap<TicketKey, Delivery> = BTreeMap::new();
-        for (key, commits, ctx) in merge(&due) {
+        let (tracks, origin) = merge(&s.rules, &due);
+        for track in tracks {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 break;
             }
-            let Some(mut entry) = s.plan_one(&ctx, &key, &commits) else {
+            let Some(mut entry) = s.plan_one(origin.as_deref(), &track) else {
+                // The commits ask nothing of it any more (say, `[skip notion]` under a newer config).
+                outcomes.insert(track.key.clone(), Delivery::Done);
                 continue;
             };
             s.apply(std::slice::from_mut(&mut entry));
-            outcomes.insert(key, entry.delivery(&s.binding.source_name));
+            outcomes.insert(track.key.clone(), entry.delivery(&s.binding.source_name));
             report.entries.push(entry);
         }
         settle(outbox, &due, &outcomes, None, report)?;

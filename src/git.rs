@@ -171,22 +171,7 @@ impl Repo {
         let mut repo = self.repo.clone();
         // The walk reads each commit to order it; the cache serves the second read (the message).
         repo.object_cache_size_if_unset(8 * 1024 * 1024);
-        let resolve = |rev: &str| {
-            repo.rev_parse_single(rev)
-                .map_err(|e| GitError::BadRevision {
-                    rev: rev.into(),
-                    detail: e.to_string(),
-                })
-                .and_then(|id| {
-                    id.object()
-                        .and_then(|o| o.peel_to_commit())
-                        .map(|c| c.id)
-                        .map_err(|e| GitError::BadRevision {
-                            rev: rev.into(),
-                            detail: e.to_string(),
-                        })
-                })
-        };
+        let resolve = |rev: &str| resolve_id(&repo, rev);
         let mut tips = vec![];
         for t in &spec.tips {
             tips.push(resolve(t)?);
@@ -246,6 +231,74 @@ impl Repo {
             }
         }
         Ok(())
+    }
+
+    /// The branches, local (`main`, `release/1.2`) and remote-tracking (`origin/main` as `main`): each as
+    /// (branch name, full reference name).
+    pub fn branches(&self) -> Vec<(String, String)> {
+        let Ok(refs) = self.repo.references() else {
+            return vec![];
+        };
+        let mut out = vec![];
+        for (iter, prefix) in [
+            (refs.local_branches(), "refs/heads/"),
+            (refs.remote_branches(), "refs/remotes/"),
+        ] {
+            let Ok(iter) = iter else { continue };
+            for r in iter.flatten() {
+                let full = r.name().as_bstr().to_string();
+                let Some(short) = full.strip_prefix(prefix) else {
+                    continue;
+                };
+                let short = match prefix {
+                    "refs/remotes/" => short.split_once('/').map_or(short, |(_, b)| b),
+                    _ => short,
+                };
+                if short != "HEAD" {
+                    out.push((short.to_string(), full.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// The ids of the commits reachable from `tips` and not from `hidden` (only ids: nothing is decoded
+    /// but what the walk needs), at most back to `since`.
+    pub fn reachable(
+        &self,
+        tips: &[String],
+        hidden: &[String],
+        since: Option<i64>,
+    ) -> Result<std::collections::HashSet<String>, GitError> {
+        let tips = tips
+            .iter()
+            .map(|t| resolve_id(&self.repo, t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let hidden = hidden
+            .iter()
+            .map(|t| resolve_id(&self.repo, t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let order = gix::traverse::commit::simple::CommitTimeOrder::NewestFirst;
+        let sorting = match since {
+            Some(seconds) => gix::revision::walk::Sorting::ByCommitTimeCutoff { order, seconds },
+            None => gix::revision::walk::Sorting::ByCommitTime(order),
+        };
+        let read = |e: &dyn std::fmt::Display| GitError::Read {
+            what: "history".into(),
+            detail: e.to_string(),
+        };
+        let walk = self
+            .repo
+            .rev_walk(tips)
+            .with_hidden(hidden)
+            .sorting(sorting)
+            .all()
+            .map_err(|e| read(&e))?;
+        let mut out = std::collections::HashSet::new();
+        for info in walk {
+            out.insert(info.map_err(|e| read(&e))?.id.to_string());
+        }
+        Ok(out)
     }
 
     fn commit(&self, id: gix::ObjectId) -> Result<Commit, GitError> {
@@ -308,6 +361,19 @@ impl Repo {
             .string("remote.origin.url")
             .map(|s| s.to_string())
     }
+}
+
+/// The commit a revision names.
+fn resolve_id(repo: &gix::Repository, rev: &str) -> Result<gix::ObjectId, GitError> {
+    let bad = |e: &dyn std::fmt::Display| GitError::BadRevision {
+        rev: rev.into(),
+        detail: e.to_string(),
+    };
+    let id = repo.rev_parse_single(rev).map_err(|e| bad(&e))?;
+    id.object()
+        .and_then(|o| o.peel_to_commit())
+        .map(|c| c.id)
+        .map_err(|e| bad(&e))
 }
 
 #[cfg(test)]

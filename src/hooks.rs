@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, HookMode};
-use crate::desired::Context;
+use crate::desired::{Context, Rules};
 use crate::git::{Commit, Repo};
 use crate::outbox::{self, Event, Outbox, OutboxError};
 use crate::{flush, plan};
@@ -160,9 +160,7 @@ pub fn run(
             return Ok(None);
         }
         let config = Config::load(&repo.root(), user_config, &[]).map_err(|e| e.to_string())?;
-        let extractor = config
-            .extractor("configuration")
-            .map_err(|e| e.to_string())?;
+        let rules = Rules::new(&config).map_err(|e| e.to_string())?;
         let commits = commits_for(&repo, name, args, env, stdin)?;
         let ctx = Context {
             branch: repo.branch(),
@@ -173,7 +171,7 @@ pub fn run(
             .new
             .into_iter()
             .filter_map(|c| {
-                let keys = extractor.extract(&c.message);
+                let keys = rules.keys(&c);
                 (!keys.is_empty()).then(|| Event {
                     id: String::new(),
                     hook: name.to_string(),

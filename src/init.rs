@@ -309,9 +309,30 @@ pub fn render(
             t.push_str("# on_merge = \"Done\"   # a commit on (or merged into) a release branch\n")
         }
     }
-    t.push_str("release_branches = [\"main\", \"master\"]\n");
+    t.push_str("release_branches = [\"main\", \"master\"]   # globs: \"release/*\"\n");
+    let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    let chinese = schema
+        .properties
+        .iter()
+        .any(|p| cjk(&p.name) || p.choices.iter().any(|c| cjk(&c.name)));
+    let quoted = |words: &[&str]| words.iter().map(|w| q(w)).collect::<Vec<_>>().join(", ");
+    if chinese {
+        let mut words: Vec<&str> = crate::intent::DEFAULT_CLOSING_KEYWORDS.to_vec();
+        words.extend(crate::intent::CHINESE_CLOSING_KEYWORDS);
+        t.push_str(&format!(
+            "# Words that close the ticket right after them (`Fixes #12`, `完成工单 #003`); a mention only links.\nclosing_keywords = [{}]\n",
+            quoted(&words)
+        ));
+    } else {
+        t.push_str(&format!(
+            "# Words that close the ticket right after them (`Fixes #12`); a mention only links. Default:\n# closing_keywords = [{}]\n",
+            quoted(&crate::intent::DEFAULT_CLOSING_KEYWORDS)
+        ));
+    }
+    t.push_str("# close_on = \"merge\"    # or \"commit\": close at once, on any branch\n");
+    t.push_str("# on_revert = \"comment\" # or \"reopen\" (back to on_commit), or \"ignore\"\n");
     t.push_str(
-        "# [status.types]   # a conventional-commit type → a status, e.g.:\n# docs = \"Done\"\n",
+        "# [status.types]   # a conventional-commit type → a status (one mapped to on_merge closes), e.g.:\n# docs = \"Done\"\n",
     );
 
     t.push_str(

@@ -31,6 +31,23 @@ pub const DEFAULT_CLOSING_KEYWORDS: [&str; 15] = [
     "implemented",
 ];
 
+/// Chinese closing words (`完成工单 #003`, `修复了 #12`), for teams that write their messages in Chinese:
+/// `git notion init` adds them to the English ones for a database with Chinese names.
+pub const CHINESE_CLOSING_KEYWORDS: [&str; 12] = [
+    "完成",
+    "完成了",
+    "完成工单",
+    "修复",
+    "修复了",
+    "修复工单",
+    "关闭",
+    "关闭工单",
+    "解决",
+    "解决了",
+    "实现",
+    "实现了",
+];
+
 /// What a message asks of one ticket.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TicketIntent {
@@ -165,7 +182,7 @@ fn is_wip(subject: &str) -> bool {
             .is_some_and(|r| r.is_empty() || r.starts_with([':', ' ', '!', '(', '-']))
 }
 
-fn revert_of(message: &str, subject: &str) -> Option<Option<String>> {
+pub fn revert_of(message: &str, subject: &str) -> Option<Option<String>> {
     let s = subject.trim_start();
     let is_revert = s.starts_with("Revert \"")
         || s.to_lowercase().starts_with("revert:")

@@ -9,6 +9,7 @@ pub const NOTION_VERSION: &str = "2025-09-03";
 
 pub mod cli;
 pub mod client;
+pub mod comments;
 pub mod config;
 pub mod desired;
 pub mod doctor;

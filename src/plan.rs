@@ -4,8 +4,9 @@
 use serde_json::{json, Map, Value};
 
 use crate::client::{ApiError, Client};
+use crate::comments;
 use crate::config::TitlePolicy;
-use crate::desired::Desired;
+use crate::desired::{Comment, Desired};
 use crate::lookup::{Found, PageState};
 use crate::schema::Binding;
 use crate::tickets::{title_has_token, TicketKey};
@@ -43,6 +44,56 @@ pub struct Entry {
     pub outcome: Outcome,
     /// After apply: None (not applied or nothing to do), Some(Ok) written, Some(Err) refused.
     pub applied: Option<Result<(), ApiError>>,
+    /// Comments to post: those of `desired.comments` not on the page yet.
+    pub comments: Vec<Comment>,
+    /// After apply: how many of `comments` were posted.
+    pub comments_posted: usize,
+    /// Reading or posting comments failed.
+    pub comment_error: Option<ApiError>,
+    /// What the commits asked for that cannot be done (`#status` naming no option); the rest is done.
+    pub notes: Vec<String>,
+}
+
+impl Entry {
+    /// The page this entry found, if one.
+    pub fn page(&self) -> Option<&PageState> {
+        match &self.outcome {
+            Outcome::Update { page, .. } | Outcome::UpToDate { page } => Some(page),
+            _ => None,
+        }
+    }
+
+    /// Reads the page's comments to leave out those already posted (one request, only when the commits
+    /// ask for comments).
+    pub fn check_comments(&mut self, client: &Client) {
+        if self.desired.comments.is_empty() {
+            return;
+        }
+        let Some(page) = self.page() else { return };
+        match comments::posted(client, &page.id) {
+            Ok(posted) => self.comments = comments::unposted(&self.desired.comments, &posted),
+            Err(e) => self.comment_error = Some(e),
+        }
+    }
+
+    /// Posts the planned comments (after the properties, if they were written).
+    pub fn post_comments(&mut self, client: &Client) {
+        if matches!(self.applied, Some(Err(_))) {
+            return;
+        }
+        let Some(page_id) = self.page().map(|p| p.id.clone()) else {
+            return;
+        };
+        for c in &self.comments {
+            match comments::post(client, &page_id, c) {
+                Ok(()) => self.comments_posted += 1,
+                Err(e) => {
+                    self.comment_error = Some(e);
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// Titles that only hold a place: empty, "Untitled", or the key plus a placeholder word.
@@ -126,7 +177,7 @@ pub fn changes(
             (Some(now), Some(new)) => new < now,
             _ => false,
         };
-        if *status != page.status && !backwards {
+        if *status != page.status && (!backwards || desired.status_exact) {
             push(p, &page.status, status.clone());
         }
     }
@@ -143,13 +194,37 @@ pub fn changes(
     out
 }
 
-/// The plan entry of one ticket from its lookup.
+/// The plan entry of one ticket from its lookup. An exact status (`#status Name`) is checked against the
+/// status options here (any case; the schema's spelling is written); one that names no option is left out
+/// with a note.
 pub fn entry(
     binding: &Binding,
     policy: TitlePolicy,
-    desired: Desired,
+    mut desired: Desired,
     found: Result<Found, ApiError>,
 ) -> Entry {
+    let mut notes = vec![];
+    if let (true, Some(name)) = (desired.status_exact, desired.status.clone()) {
+        match (&binding.status, binding.status_option(&name)) {
+            (Some(_), Some(option)) => desired.status = Some(option.to_string()),
+            (Some(p), None) => {
+                notes.push(format!(
+                    "{}: `#status {name}` names no option of {:?} (options: {}); the status was left as it is",
+                    desired.key,
+                    p.name,
+                    binding.status_options()
+                ));
+                desired.status = None;
+            }
+            (None, _) => {
+                notes.push(format!(
+                    "{}: `#status {name}` needs `[properties] status` in the configuration",
+                    desired.key
+                ));
+                desired.status = None;
+            }
+        }
+    }
     let outcome = match found {
         Ok(Found::Page(page)) => {
             let changes = changes(binding, policy, &desired, &page);
@@ -167,6 +242,10 @@ pub fn entry(
         desired,
         outcome,
         applied: None,
+        comments: vec![],
+        comments_posted: 0,
+        comment_error: None,
+        notes,
     }
 }
 
@@ -179,8 +258,8 @@ pub fn patch_body(changes: &[Change]) -> Value {
     json!({ "properties": props })
 }
 
-/// Sends the plan's PATCHes, one per page that changes. Stops early only when Notion is unreachable
-/// (the circuit is open); other refusals are recorded per entry.
+/// Sends the plan's PATCHes, one per page that changes, then its comments. Refusals are recorded per
+/// entry (an open circuit fails the rest at once, without a request).
 pub fn apply(client: &Client, entries: &mut [Entry]) {
     for e in entries.iter_mut() {
         if let Outcome::Update { page, changes } = &e.outcome {
@@ -190,6 +269,7 @@ pub fn apply(client: &Client, entries: &mut [Entry]) {
                 .map(|_| ());
             e.applied = Some(result);
         }
+        e.post_comments(client);
     }
 }
 
@@ -203,6 +283,11 @@ pub struct Summary {
     pub ambiguous: usize,
     pub failed: usize,
     pub written: usize,
+    /// Comments to post, and posted.
+    pub comments: usize,
+    pub comments_posted: usize,
+    /// Commands that could not be done (`#status` naming no option).
+    pub notes: usize,
 }
 
 impl Summary {
@@ -224,13 +309,19 @@ impl Summary {
                 Outcome::Ambiguous(_) => s.ambiguous += 1,
                 Outcome::Failed(_) => s.failed += 1,
             }
+            s.comments += e.comments.len();
+            s.comments_posted += e.comments_posted;
+            s.notes += e.notes.len();
+            if e.comment_error.is_some() && !matches!(e.outcome, Outcome::Failed(_)) {
+                s.failed += 1;
+            }
         }
         s
     }
 
     /// Any ticket that could not be brought up to date.
     pub fn has_problems(&self) -> bool {
-        self.failed + self.ambiguous + self.not_found > 0
+        self.failed + self.ambiguous + self.not_found + self.notes > 0
     }
 }
 
@@ -256,8 +347,30 @@ pub fn problems(entries: &[Entry], source_name: &str) -> Vec<String> {
             (_, Some(Err(err))) => out.push(err.to_string()),
             _ => {}
         }
+        if let Some(err) = &e.comment_error {
+            out.push(err.to_string());
+        }
+        out.extend(e.notes.iter().cloned());
     }
     out
+}
+
+fn render_extras(out: &mut String, e: &Entry, dry_run: bool) {
+    for (i, c) in e.comments.iter().enumerate() {
+        let done = !dry_run && i < e.comments_posted;
+        out.push_str(&format!(
+            "    {}: {} ({})\n",
+            if done { "commented" } else { "comment" },
+            quote(&c.text),
+            &c.commit[..12.min(c.commit.len())]
+        ));
+    }
+    if let Some(err) = &e.comment_error {
+        out.push_str(&format!("    comment error: {err}\n"));
+    }
+    for n in &e.notes {
+        out.push_str(&format!("    note: {n}\n"));
+    }
 }
 
 /// The human report: each ticket with its changes, then a summary line.
@@ -286,6 +399,14 @@ pub fn render(entries: &[Entry], source_name: &str, dry_run: bool) -> String {
                     out.push_str(&format!("    error: {err}\n"));
                 }
             }
+            Outcome::UpToDate { page } if !e.comments.is_empty() => {
+                let verb = match (dry_run, e.comments_posted) {
+                    (true, _) => "would comment",
+                    (false, n) if n == e.comments.len() => "commented",
+                    (false, _) => "FAILED",
+                };
+                out.push_str(&format!("{key}  {verb}  {}\n", quote(&page.title)));
+            }
             Outcome::UpToDate { page } => {
                 out.push_str(&format!("{key}  up to date  {}\n", quote(&page.title)));
             }
@@ -303,6 +424,7 @@ pub fn render(entries: &[Entry], source_name: &str, dry_run: bool) -> String {
             }
             Outcome::Failed(err) => out.push_str(&format!("{key}  error: {err}\n")),
         }
+        render_extras(&mut out, e, dry_run);
     }
     let s = Summary::of(entries);
     let pages = |n: usize| {
@@ -320,8 +442,13 @@ pub fn render(entries: &[Entry], source_name: &str, dry_run: bool) -> String {
         }
         (false, n) => format!("updated {} of {}", s.written, pages(n)),
     };
+    let comments = match (dry_run, s.comments) {
+        (_, 0) => String::new(),
+        (true, n) => format!("; would post {n} comment(s)"),
+        (false, n) => format!("; posted {} of {n} comment(s)", s.comments_posted),
+    };
     out.push_str(&format!(
-        "{head}; {} up to date, {} not found, {} ambiguous, {} failed{}\n",
+        "{head}{comments}; {} up to date, {} not found, {} ambiguous, {} failed{}\n",
         s.up_to_date,
         s.not_found,
         s.ambiguous,
@@ -401,9 +528,16 @@ impl Entry {
                 Delivery::Permanent(e.to_string())
             }
         };
+        if let Some(e) = &self.comment_error {
+            return api(e);
+        }
         match (&self.outcome, &self.applied) {
             (Outcome::UpToDate { .. }, _) | (Outcome::Update { .. }, Some(Ok(()))) => {
-                Delivery::Done
+                if self.notes.is_empty() {
+                    Delivery::Done
+                } else {
+                    Delivery::Permanent(self.notes.join("; "))
+                }
             }
             (Outcome::Update { .. }, Some(Err(e))) | (Outcome::Failed(e), _) => api(e),
             (Outcome::Update { .. }, None) => Delivery::Retry("not applied".into()),

@@ -4,22 +4,22 @@
 //!
 //! Requests: the schema reads, ⌈rows/100⌉ scan requests, one PATCH per page that changes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use serde_json::{json, Map, Value};
 
 use crate::client::{ApiError, Client};
-use crate::desired::{self, Context};
+use crate::desired::{self, Rules, Track};
 use crate::git::{Commit, Repo, WalkSpec};
 use crate::journal::{self, Journal, Line};
 use crate::lookup::Index;
 use crate::plan::{self, Entry, Outcome};
 use crate::sync::Session;
-use crate::tickets::{Extractor, TicketKey};
+use crate::tickets::TicketKey;
 use crate::Error;
 
-/// Which commit decides a ticket's desired state.
+/// Which commit gives a ticket its title, date and link.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum Decide {
     /// The latest commit that names the ticket.
@@ -29,14 +29,42 @@ pub enum Decide {
     Prefer(Vec<String>),
 }
 
-/// One ticket named in history.
+/// Which commits are on a release branch (closing keywords close only there).
 #[derive(Debug, Clone)]
-pub struct Ticket {
-    pub key: TicketKey,
-    /// The decisive commit.
-    pub commit: Commit,
-    /// How many commits name it.
-    pub commits: usize,
+pub enum Released {
+    All,
+    Ids(HashSet<String>),
+}
+
+impl Released {
+    /// Every commit reachable from a release branch, local or remote-tracking (`origin/main`), within the
+    /// walk's bounds; `All` without a second walk when only the current branch is replayed and it is one.
+    pub fn of(repo: &Repo, rules: &Rules, spec: &WalkSpec) -> Result<Released, Error> {
+        if !spec.all && spec.tips == ["HEAD"] && rules.is_release(repo.branch().as_deref()) {
+            return Ok(Released::All);
+        }
+        let tips: Vec<String> = repo
+            .branches()
+            .into_iter()
+            .filter(|(short, _)| rules.is_release(Some(short)))
+            .map(|(_, full)| full)
+            .collect();
+        if tips.is_empty() {
+            return Ok(Released::Ids(HashSet::new()));
+        }
+        Ok(Released::Ids(repo.reachable(
+            &tips,
+            &spec.hidden,
+            spec.since,
+        )?))
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        match self {
+            Released::All => true,
+            Released::Ids(ids) => ids.contains(id),
+        }
+    }
 }
 
 /// What history says: how many commits were read, and the tickets (sorted by key).
@@ -44,28 +72,24 @@ pub struct Ticket {
 pub struct History {
     pub commits: usize,
     pub commits_with_refs: usize,
-    pub tickets: Vec<Ticket>,
+    pub tickets: Vec<Track>,
 }
 
-/// Reads history newest first, keeping per ticket only its decisive commit and a count (memory grows with
-/// the number of tickets, not of commits).
+/// Reads history newest first, gathering per ticket its effects (see [`Track`]: memory grows with the
+/// number of tickets, the distinct statuses asked for and the comments, not with the number of commits).
 pub fn history(
     repo: &Repo,
-    extractor: &Extractor,
+    rules: &Rules,
     spec: &WalkSpec,
     decide: &Decide,
+    released: &Released,
 ) -> Result<History, Error> {
-    struct Acc {
-        latest: Commit,
-        preferred: Option<Commit>,
-        count: usize,
-    }
-    let mut acc: HashMap<TicketKey, Acc> = HashMap::new();
+    let mut tracks: HashMap<TicketKey, (Track, Option<Commit>)> = HashMap::new();
     let mut h = History::default();
     repo.walk(spec, |c| {
         h.commits += 1;
-        let keys = extractor.extract(&c.message);
-        if keys.is_empty() {
+        let effects = rules.effects(&c, released.contains(&c.id));
+        if effects.is_empty() {
             return true;
         }
         h.commits_with_refs += 1;
@@ -74,35 +98,26 @@ pub fn history(
             Decide::Prefer(types) => desired::commit_type(c.subject())
                 .is_some_and(|t| types.iter().any(|p| p.eq_ignore_ascii_case(&t))),
         };
-        for key in keys {
-            match acc.get_mut(&key) {
-                // Newest first: the first commit seen is the latest.
-                Some(a) => {
-                    a.count += 1;
-                    if preferred && a.preferred.is_none() {
-                        a.preferred = Some(c.clone());
-                    }
-                }
-                None => {
-                    acc.insert(
-                        key,
-                        Acc {
-                            latest: c.clone(),
-                            preferred: preferred.then(|| c.clone()),
-                            count: 1,
-                        },
-                    );
-                }
+        // Newest first: positions count down.
+        let pos = -(h.commits as i64);
+        for (key, effect) in effects {
+            let (track, pref) = tracks
+                .entry(key.clone())
+                .or_insert_with(|| (Track::new(key), None));
+            track.add(pos, &c, effect);
+            if preferred && pref.is_none() {
+                *pref = Some(c.clone());
             }
         }
         true
     })?;
-    let mut tickets: Vec<Ticket> = acc
-        .into_iter()
-        .map(|(key, a)| Ticket {
-            key,
-            commit: a.preferred.unwrap_or(a.latest),
-            commits: a.count,
+    let mut tickets: Vec<Track> = tracks
+        .into_values()
+        .map(|(mut t, pref)| {
+            if let Some(c) = pref {
+                t.set_commit(c);
+            }
+            t
         })
         .collect();
     tickets.sort_by(|a, b| a.key.cmp(&b.key));
@@ -194,12 +209,14 @@ pub struct Replay {
     pub resumed: bool,
 }
 
-/// The plan, and with `apply` the writes (journalled first).
+/// The plan, and with `apply` the writes (journalled first), then the comments. `reset`: the status
+/// history asks for is set exactly, even where that moves a page backwards (repairs).
 pub fn run(
     repo: &Repo,
     session: &Session,
     history: History,
-    ctx: &Context,
+    origin_url: Option<&str>,
+    reset: bool,
     apply: bool,
     mut progress: impl FnMut(&str, usize, usize),
 ) -> Result<Replay, Error> {
@@ -208,7 +225,8 @@ pub fn run(
     let pages = scan(&session.client, &b.data_source_id, &b.read_ids(), |n| {
         progress("scan", n, 0)
     })?;
-    let index = Index::new(&pages, &session.binding, &session.extractor);
+    let index = Index::new(&pages, &session.binding, &session.rules.extractor);
+    let rank = |s: &str| b.status_rank(s);
     let raw: HashMap<&str, &Value> = pages
         .iter()
         .filter_map(|p| Some((p["id"].as_str()?, &p["properties"])))
@@ -217,19 +235,16 @@ pub fn run(
         .tickets
         .iter()
         .filter_map(|t| {
-            let d = desired::desired(
-                config,
-                ctx,
-                &session.extractor,
-                &t.key,
-                std::slice::from_ref(&t.commit),
-            )?;
-            Some(plan::entry(
+            let mut d = desired::desired(config, &session.rules.extractor, origin_url, t, &rank)?;
+            d.status_exact |= reset && d.status.is_some();
+            let mut e = plan::entry(
                 &session.binding,
                 config.title.policy,
                 d,
                 Ok(index.find(&t.key)),
-            ))
+            );
+            e.check_comments(&session.client);
+            Some(e)
         })
         .collect();
     let mut replay = Replay {
@@ -306,6 +321,11 @@ pub fn run(
             at: jiff::Timestamp::now().as_second(),
             written,
         })?;
+    }
+    if apply {
+        for e in entries.iter_mut() {
+            e.post_comments(&session.client);
+        }
     }
     replay.entries = entries;
     replay.requests = session.client.request_count();

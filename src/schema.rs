@@ -95,6 +95,9 @@ pub fn configured_statuses(config: &Config) -> Vec<(String, String)> {
     for (ty, s) in &config.status.types {
         configured.push((format!("status.types.{ty}"), s.clone()));
     }
+    for (i, s) in config.status.order.iter().enumerate() {
+        configured.push((format!("status.order[{i}]"), s.clone()));
+    }
     configured
 }
 
@@ -313,6 +316,8 @@ pub struct Binding {
     pub lookup: Property,
     /// The `unique_id` property for `PREFIX-N` keys.
     pub unique_id: Option<Property>,
+    /// A select status's order of stages (`[status] order`, else on_commit then on_merge).
+    pub status_order: Vec<String>,
 }
 
 impl Binding {
@@ -423,6 +428,16 @@ impl Binding {
                 commit_url,
                 lookup,
                 unique_id,
+                status_order: {
+                    let s = &config.status;
+                    let mut order = if s.order.is_empty() {
+                        s.on_commit.iter().chain(&s.on_merge).cloned().collect()
+                    } else {
+                        s.order.clone()
+                    };
+                    order.dedup();
+                    order
+                },
             }),
             _ => Err(problems),
         }
@@ -430,12 +445,40 @@ impl Binding {
 
     /// The rank of a status option (its group), for "never move backwards".
     pub fn status_rank(&self, name: &str) -> Option<usize> {
-        self.status
-            .as_ref()?
-            .choices
+        let p = self.status.as_ref()?;
+        if p.kind == "select" {
+            return self.status_order.iter().position(|s| s == name);
+        }
+        p.choices.iter().find(|c| c.name == name)?.rank
+    }
+
+    /// The status option called `name`, ignoring case (`#status in progress`), as the schema spells it.
+    pub fn status_option(&self, name: &str) -> Option<&str> {
+        let p = self.status.as_ref()?;
+        let name = name.trim();
+        p.choices
             .iter()
-            .find(|c| c.name == name)?
-            .rank
+            .find(|c| c.name == name)
+            .or_else(|| {
+                p.choices
+                    .iter()
+                    .find(|c| c.name.to_lowercase() == name.to_lowercase())
+            })
+            .map(|c| c.name.as_str())
+    }
+
+    /// The status options, quoted, for messages.
+    pub fn status_options(&self) -> String {
+        self.status
+            .as_ref()
+            .map(|p| {
+                p.choices
+                    .iter()
+                    .map(|c| format!("{:?}", c.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
     }
 
     /// Property ids to fetch with query results (`filter_properties`).

@@ -3,24 +3,27 @@
 
 use crate::client::{self, Client};
 use crate::config::{self, Config, Token};
-use crate::desired::{self, Context};
+use crate::desired::{self, Rules, Track};
 use crate::git::Commit;
 use crate::lookup;
 use crate::plan::{self, Entry};
 use crate::schema::{Binding, Schema};
-use crate::tickets::{Extractor, TicketKey};
 use crate::Error;
 
-/// The tickets named by `commits` (oldest first), each with the commits that name it, in order of first
-/// appearance.
-pub fn refs(extractor: &Extractor, commits: &[Commit]) -> Vec<(TicketKey, Vec<Commit>)> {
-    let mut out: Vec<(TicketKey, Vec<Commit>)> = vec![];
-    for c in commits {
-        for key in extractor.extract(&c.message) {
-            match out.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, list)) => list.push(c.clone()),
-                None => out.push((key, vec![c.clone()])),
-            }
+/// The tickets named by `commits` (oldest first, each with whether it is on a release branch), each with
+/// its effects gathered, in order of first appearance.
+pub fn tracks(rules: &Rules, commits: &[(Commit, bool)]) -> Vec<Track> {
+    let mut out: Vec<Track> = vec![];
+    for (pos, (c, released)) in commits.iter().enumerate() {
+        for (key, effect) in rules.effects(c, *released) {
+            let i = match out.iter().position(|t| t.key == key) {
+                Some(i) => i,
+                None => {
+                    out.push(Track::new(key));
+                    out.len() - 1
+                }
+            };
+            out[i].add(pos as i64, c, effect);
         }
     }
     out
@@ -43,7 +46,7 @@ pub struct Session {
     pub config: Config,
     pub client: Client,
     pub binding: Binding,
-    pub extractor: Extractor,
+    pub rules: Rules,
 }
 
 impl Session {
@@ -53,32 +56,43 @@ impl Session {
         let client = connect_client(&config, env)?;
         let schema = Schema::resolve(&client, &config)?;
         let binding = Binding::new(&schema, &config)?;
-        let extractor = config.extractor("configuration")?;
+        let rules = Rules::new(&config)?;
         Ok(Session {
-            extractor,
+            rules,
             config,
             client,
             binding,
         })
     }
 
-    /// The plan for these ticket refs: one lookup per ticket, then the differing properties.
-    pub fn plan(&self, ctx: &Context, refs: &[(TicketKey, Vec<Commit>)]) -> Vec<Entry> {
-        refs.iter()
-            .filter_map(|(key, commits)| self.plan_one(ctx, key, commits))
+    /// The plan for these tracked tickets: one lookup per ticket (and one comments read where comments
+    /// are asked for), then the differing properties.
+    pub fn plan(&self, origin_url: Option<&str>, tracks: &[Track]) -> Vec<Entry> {
+        tracks
+            .iter()
+            .filter_map(|t| self.plan_one(origin_url, t))
             .collect()
     }
 
-    /// The plan entry of one ticket named by `commits` (oldest first).
-    pub fn plan_one(&self, ctx: &Context, key: &TicketKey, commits: &[Commit]) -> Option<Entry> {
-        let desired = desired::desired(&self.config, ctx, &self.extractor, key, commits)?;
-        let found = lookup::find(&self.client, &self.binding, &self.extractor, key);
-        Some(plan::entry(
+    /// The plan entry of one tracked ticket.
+    pub fn plan_one(&self, origin_url: Option<&str>, track: &Track) -> Option<Entry> {
+        let rank = |s: &str| self.binding.status_rank(s);
+        let desired = desired::desired(
+            &self.config,
+            &self.rules.extractor,
+            origin_url,
+            track,
+            &rank,
+        )?;
+        let found = lookup::find(
+            &self.client,
             &self.binding,
-            self.config.title.policy,
-            desired,
-            found,
-        ))
+            &self.rules.extractor,
+            &track.key,
+        );
+        let mut entry = plan::entry(&self.binding, self.config.title.policy, desired, found);
+        entry.check_comments(&self.client);
+        Some(entry)
     }
 
     pub fn apply(&self, entries: &mut [Entry]) {

@@ -115,7 +115,7 @@ fn an_unshared_database_says_how_to_share_it() {
 fn a_retry_after_of_one_second_is_waited_out() {
     let w = World::new("zh", ZH_CONFIG);
     w.commit("chore: nothing");
-    w.commit_without_hook("feat: #005 monitoring");
+    w.commit_without_hook("feat: 完成 #005 monitoring");
     w.sb.inject(Fault::rate_limited(1).method("PATCH").times(1));
     let started = Instant::now();
     let out = w.run(&["sync"]);

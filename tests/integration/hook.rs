@@ -49,7 +49,7 @@ fn chinese_commit_sets_done_and_fills_the_placeholder_title() {
 #[test]
 fn a_real_title_is_kept_under_fill_placeholder_and_an_up_to_date_page_costs_no_write() {
     let w = World::new("zh", ZH_CONFIG);
-    w.commit("docs: 工单 #042 收尾");
+    w.commit("docs: 完成 #042 收尾");
     w.wait_for_flusher();
     assert_eq!(w.prop(P042, "标题"), "#042 - Exact Matching Guard");
     assert_eq!(w.prop(P042, "状态"), "完成");
@@ -90,7 +90,7 @@ fn hash_04_never_touches_042() {
 fn the_english_select_database_works_with_the_same_code() {
     let w = World::new("en", EN_CONFIG);
     assert_eq!(w.prop(TASK6, "Status"), "Backlog");
-    let out = w.commit("feat: TASK-6 nightly backups");
+    let out = w.commit("feat: implements TASK-6 nightly backups");
     assert_eq!(stderr(&out), "");
     w.wait_for_flusher();
     assert_eq!(w.prop(TASK6, "Status"), "Done");
@@ -131,7 +131,7 @@ fn a_feature_branch_commit_moves_to_in_progress_and_never_backwards() {
 #[test]
 fn a_notion_page_link_in_the_message_addresses_that_page() {
     let w = World::new("zh", ZH_CONFIG);
-    w.commit("docs: see https://www.notion.so/acme/Exact-Matching-Guard-c3a8dad9d1eb4aa3894f1f4745f78740");
+    w.commit("docs: closes https://www.notion.so/acme/Exact-Matching-Guard-c3a8dad9d1eb4aa3894f1f4745f78740");
     w.wait_for_flusher();
     assert_eq!(w.prop(P042, "状态"), "完成");
     assert!(w

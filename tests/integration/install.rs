@@ -334,7 +334,7 @@ fn the_pre_commit_framework_installs_and_runs_git_notion_from_this_repository() 
     // post-merge (`hook auto` → PRE_COMMIT_IS_SQUASH_MERGE=0): a branch commit made without hooks reaches
     // main by a merge, and the merge's hook reports it.
     run("git", &["checkout", "-q", "-b", "topic"]);
-    w.commit_without_hook("feat: #007 backtest skeleton");
+    w.commit_without_hook("feat: 完成 #007 backtest skeleton");
     let topic = w.head();
     run("git", &["checkout", "-q", "main"]);
     run("git", &["merge", "-q", "--no-ff", "--no-edit", "topic"]);

@@ -127,7 +127,7 @@ fn init_on_the_english_database_uses_the_unique_id_and_the_select_status() {
     assert!(stdout(&out).contains("✓ ticket keys"), "{}", stdout(&out));
     assert!(stdout(&out).ends_with("all checks passed\n"));
 
-    w.commit("fix: nightly backup TASK-6");
+    w.commit("fix: nightly backup, fixes TASK-6");
     w.wait_for_flusher();
     assert_eq!(w.prop(TASK6, "Status"), "Done");
 }

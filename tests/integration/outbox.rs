@@ -45,7 +45,7 @@ fn a_commit_does_not_wait_for_a_slow_notion() {
     let w = World::new("zh", &config());
     w.sb.inject(Fault::latency_ms(500));
     let started = Instant::now();
-    let out = w.commit("feat: #005 monitoring");
+    let out = w.commit("feat: 完成 #005 monitoring");
     let took = started.elapsed();
     assert_eq!(stderr(&out), "");
     // Four requests at 500 ms each happen after the commit returned.
@@ -67,10 +67,10 @@ fn a_commit_does_not_wait_for_a_slow_notion() {
 fn with_notion_down_commits_succeed_and_the_next_commit_delivers_everything() {
     let w = World::new("zh", &config());
     w.sb.inject(Fault::drop_connection());
-    let out = w.commit("feat: #005 monitoring");
+    let out = w.commit("feat: 完成 #005 monitoring");
     assert!(out.status.success());
     w.wait_for_flusher();
-    let out = w.commit("feat: #006 secrets");
+    let out = w.commit("feat: 完成 #006 secrets");
     assert!(out.status.success());
     w.wait_for_flusher();
     let p = pending(&w);
@@ -90,7 +90,7 @@ fn with_notion_down_commits_succeed_and_the_next_commit_delivers_everything() {
 
     // Notion is back: the next commit's flusher delivers all three.
     w.sb.clear_faults();
-    w.commit("feat: #007 and done");
+    w.commit("feat: 完成 #007 and done");
     w.wait_for_flusher();
     assert!(pending(&w).is_empty(), "{:#?}", pending(&w));
     for page in [P005, P006, &page_of(&w, "#007")] {
@@ -103,7 +103,7 @@ fn with_notion_down_commits_succeed_and_the_next_commit_delivers_everything() {
 fn flush_delivers_the_queue_in_the_foreground() {
     let w = World::new("zh", &config());
     w.sb.inject(Fault::status(503));
-    w.commit("feat: #005");
+    w.commit("feat: 完成 #005");
     w.wait_for_flusher();
     assert_eq!(pending(&w).len(), 1);
     w.sb.clear_faults();
@@ -121,7 +121,7 @@ fn flush_delivers_the_queue_in_the_foreground() {
 fn a_400_lands_in_failed_with_its_reason_and_retry_requeues_it() {
     let w = World::new("zh", &config());
     w.sb.inject(Fault::status(400).method("PATCH"));
-    w.commit("feat: #005");
+    w.commit("feat: 完成 #005");
     w.wait_for_flusher();
     assert!(pending(&w).is_empty());
     assert_one_failure(&w, "400 validation_error");
@@ -142,7 +142,7 @@ fn a_400_lands_in_failed_with_its_reason_and_retry_requeues_it() {
 #[test]
 fn a_ticket_without_a_page_is_a_permanent_failure() {
     let w = World::new("zh", &config());
-    w.commit("fix: #011.3 sub-ticket");
+    w.commit("fix: 完成 #011.3 sub-ticket");
     w.wait_for_flusher();
     assert_one_failure(&w, "#011.3 not found");
     let out = w.run(&["clear"]);
@@ -161,10 +161,21 @@ fn two_worktrees_committing_at_once_lose_and_duplicate_nothing() {
     w.git(&["worktree", "add", "-q", "-b", "other", wt.to_str().unwrap()]);
     w.sb.inject(Fault::latency_ms(50));
     let mut a = w.command(std::path::Path::new("git"));
-    a.args(["commit", "-q", "--allow-empty", "-m", "feat: #005 and #006"]);
+    a.args([
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "feat: 完成 #005 and #006",
+    ]);
     let mut b = w.command(std::path::Path::new("git"));
-    b.current_dir(&wt)
-        .args(["commit", "-q", "--allow-empty", "-m", "feat: #007 and #008"]);
+    b.current_dir(&wt).args([
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "feat: 完成 #007 and #008",
+    ]);
     let (ha, hb) = (a.spawn().unwrap(), b.spawn().unwrap());
     assert!(ha.wait_with_output().unwrap().status.success());
     assert!(hb.wait_with_output().unwrap().status.success());
@@ -190,7 +201,7 @@ fn two_worktrees_committing_at_once_lose_and_duplicate_nothing() {
 fn killing_the_flusher_midway_loses_nothing() {
     let w = World::new("zh", &config());
     w.sb.inject(Fault::latency_ms(1500).method("PATCH"));
-    w.commit("feat: #005, #006 and #007");
+    w.commit("feat: 完成 #005, #006 and #007");
     // Wait until the flusher is inside its first PATCH, then kill it.
     let started = Instant::now();
     while !w.sb.requests().iter().any(|r| r.method == "PATCH") {
@@ -233,14 +244,14 @@ fn assert_link_moved(w: &World, page: &str, old: &str) {
 
 /// Amends HEAD (post-rewrite) and checks that #005's link left `first` for the new commit.
 fn amend_and_check_the_link_moved(w: &World, first: &str) {
-    w.amend("feat: #005 monitoring, amended");
+    w.amend("feat: 完成 #005 monitoring, amended");
     assert_link_moved(w, P005, first);
 }
 
 #[test]
 fn amend_moves_the_link_to_the_new_commit() {
     let w = World::new("zh", &config());
-    w.commit("feat: #005 monitoring");
+    w.commit("feat: 完成 #005 monitoring");
     w.wait_for_flusher();
     let first = w.head();
     assert!(w.prop(P005, "Commit").ends_with(&first));
@@ -260,7 +271,7 @@ fn pull_rebase_leaves_the_link_on_the_rebased_commit_only() {
     w.commit_without_hook_in(&other, "chore: upstream work");
     w.git_in(&other, &["push", "-q", "origin", "main"]);
     // Our commit, delivered, then rebased onto upstream.
-    w.commit("feat: #006 secrets");
+    w.commit("feat: 完成 #006 secrets");
     w.wait_for_flusher();
     let before = w.head();
     assert!(w.prop(P006, "Commit").ends_with(&before));
@@ -273,7 +284,7 @@ fn post_merge_syncs_the_merged_commits_and_a_squash_records_nothing() {
     let w = World::new("zh", &config());
     w.commit_without_hook("chore: base");
     w.git(&["checkout", "-q", "-b", "topic"]);
-    w.commit_without_hook("feat: #005 on topic");
+    w.commit_without_hook("feat: 完成 #005 on topic");
     w.git(&["checkout", "-q", "main"]);
     w.git(&["merge", "-q", "--no-ff", "--no-edit", "topic"]);
     w.wait_for_flusher();
@@ -281,7 +292,7 @@ fn post_merge_syncs_the_merged_commits_and_a_squash_records_nothing() {
     assert_eq!(w.prop(P005, "状态"), "完成");
     w.sb.clear_log();
     w.git(&["checkout", "-q", "-b", "topic2"]);
-    w.commit_without_hook("feat: #006 on topic2");
+    w.commit_without_hook("feat: 完成 #006 on topic2");
     w.git(&["checkout", "-q", "main"]);
     w.git(&["merge", "-q", "--squash", "topic2"]);
     w.wait_for_flusher();
@@ -293,7 +304,7 @@ fn detached_head_bare_repos_and_a_damaged_outbox_never_crash() {
     let w = World::new("zh", &config());
     w.commit_without_hook("chore: base");
     w.git(&["checkout", "-q", "--detach"]);
-    let out = w.commit("feat: #006 detached");
+    let out = w.commit("feat: 完成 #006 detached");
     assert_eq!(stderr(&out), "");
     w.wait_for_flusher();
     assert_eq!(
@@ -305,7 +316,7 @@ fn detached_head_bare_repos_and_a_damaged_outbox_never_crash() {
     // A damaged outbox file is kept aside by the flusher, which goes on with a fresh one: the commit's update
     // (queued beside it) is still delivered, and from the next commit on the hooks point at the kept file.
     std::fs::write(w.outbox_dir().join("outbox.json"), "{not json").unwrap();
-    let out = w.commit("feat: #005 after damage");
+    let out = w.commit("feat: 完成 #005 after damage");
     assert!(out.status.success());
     w.wait_for_flusher();
     assert!(
@@ -319,7 +330,7 @@ fn detached_head_bare_repos_and_a_damaged_outbox_never_crash() {
         .filter(|n| n.starts_with("outbox.json.damaged-"))
         .collect();
     assert_eq!(kept.len(), 1, "the damaged file is kept");
-    let out = w.commit("feat: #006 next");
+    let out = w.commit("feat: 完成 #006 next");
     let err = stderr(&out);
     assert!(out.status.success());
     assert!(
@@ -332,7 +343,7 @@ fn detached_head_bare_repos_and_a_damaged_outbox_never_crash() {
     w.wait_for_flusher();
 
     // A hook killed in mid-append leaves half a line: the other lines are delivered, the half is kept.
-    w.commit_without_hook("feat: #006 half");
+    w.commit_without_hook("feat: 完成 #006 half");
     let queue = w.outbox_dir().join("queue.jsonl");
     std::fs::write(&queue, "{\"id\":\"x\",\"hook\":\"post-comm").unwrap();
     let out = w.run(&["hook", "post-commit"]);
@@ -371,7 +382,7 @@ fn the_binary_linked_as_the_hooks_works_like_the_shims() {
         std::fs::remove_file(&dst).unwrap();
         std::os::unix::fs::symlink(bin("git-notion"), &dst).unwrap();
     }
-    let out = w.commit("feat: #005 monitoring");
+    let out = w.commit("feat: 完成 #005 monitoring");
     assert_eq!(stderr(&out), "");
     w.wait_for_flusher();
     let first = w.head();
@@ -380,7 +391,7 @@ fn the_binary_linked_as_the_hooks_works_like_the_shims() {
     amend_and_check_the_link_moved(&w, &first);
     // post-merge: a branch merged into main (a release branch) closes its ticket.
     w.git(&["checkout", "-q", "-b", "topic"]);
-    w.commit_without_hook("feat: #006 on topic");
+    w.commit_without_hook("feat: 完成 #006 on topic");
     w.git(&["checkout", "-q", "main"]);
     w.git(&["merge", "-q", "--no-ff", "-m", "merge topic", "topic"]);
     w.wait_for_flusher();

@@ -261,7 +261,7 @@ fn the_english_database_with_a_select_status_and_task_ids() {
     let w = World::new("en", &format!("{EN_CONFIG}{FAST}"));
     let before = snapshot(&w);
     w.import_history(&[
-        "feat: TASK-6 nightly backup job".to_string(),
+        "feat: implements TASK-6 nightly backup job".to_string(),
         "fix: TASK-7 dashboard, see TASK-6".to_string(),
         "chore: task-8 webhooks".to_string(),
         "docs: TASK-99 has no page".to_string(),

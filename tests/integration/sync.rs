@@ -47,7 +47,7 @@ fn several_pages_with_one_key_are_a_conflict_not_a_guess() {
     );
     assert_eq!(status, 200);
     w.sb.clear_log();
-    w.commit_without_hook("fix: #042");
+    w.commit_without_hook("fix: 完成 #042");
     let out = w.run(&["sync"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
@@ -67,7 +67,7 @@ fn a_data_source_id_works_as_the_database() {
             "2845c4eb952681d7a1f0000b2e6a9c10",
         ),
     );
-    w.commit_without_hook("fix: #005");
+    w.commit_without_hook("fix: 完成 #005");
     let out = w.run(&["sync"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(w.prop("17853bd4e4374814800601e7495de496", "状态"), "完成");
@@ -85,7 +85,7 @@ fn a_database_with_several_data_sources_asks_which() {
                "properties": {"名称": {"title": {}}}}),
     );
     assert_eq!(status, 200, "{body}");
-    w.commit_without_hook("fix: #005");
+    w.commit_without_hook("fix: 完成 #005");
     let out = w.run(&["sync"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
@@ -124,7 +124,7 @@ fn pages_can_be_found_by_a_rich_text_property() {
         p013,
         json!({"备注": {"rich_text": [{"text": {"content": "ref #099, #0990"}}]}}),
     );
-    w.commit_without_hook("fix: #099 risk limits");
+    w.commit_without_hook("fix: 完成 #099 risk limits");
     let out = w.run(&["sync"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     assert_eq!(w.prop(p013, "状态"), "完成");
@@ -153,7 +153,7 @@ fn flags_override_the_files() {
             "0000000000000000000000000000beef",
         ),
     );
-    w.commit_without_hook("feat: #001 bootstrap");
+    w.commit_without_hook("feat: 完成 #001 bootstrap");
     let out = w.run(&[
         "sync",
         "--database",
@@ -164,7 +164,7 @@ fn flags_override_the_files() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         w.prop("be3a359fca8847b58056854a14fe9929", "标题"),
-        "feat: #001 bootstrap"
+        "feat: 完成 #001 bootstrap"
     );
     let out = w.run(&["sync", "--title-policy", "sometimes"]);
     assert_eq!(out.status.code(), Some(2));

@@ -19,6 +19,7 @@ commit_url = "Commit"
 [status]
 on_commit = "进行中"
 on_merge = "完成"
+closing_keywords = ["fixes", "closes", "完成", "完成工单", "修复"]
 "#;
 
 /// The English database: a select-typed Status and `TASK-N` unique ids.
