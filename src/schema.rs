@@ -452,18 +452,30 @@ impl Binding {
         p.choices.iter().find(|c| c.name == name)?.rank
     }
 
-    /// The status option called `name`, ignoring case (`#status in progress`), as the schema spells it.
-    pub fn status_option(&self, name: &str) -> Option<&str> {
+    /// The status option `text` names, as the schema spells it: the option itself, ignoring case
+    /// (`#status in progress`), or the longest option that starts it as a whole word (`#status 未开始
+    /// (by hand)`: the rest of the line may follow).
+    pub fn status_option(&self, text: &str) -> Option<&str> {
         let p = self.status.as_ref()?;
-        let name = name.trim();
+        let text = text.trim();
+        let lower = text.to_lowercase();
+        if let Some(c) = p.choices.iter().find(|c| c.name == text) {
+            return Some(&c.name);
+        }
         p.choices
             .iter()
-            .find(|c| c.name == name)
-            .or_else(|| {
-                p.choices
-                    .iter()
-                    .find(|c| c.name.to_lowercase() == name.to_lowercase())
+            .filter(|c| {
+                let name = c.name.to_lowercase();
+                !name.is_empty()
+                    && lower.starts_with(&name)
+                    && lower.get(name.len()..).is_some_and(|rest| {
+                        !rest
+                            .chars()
+                            .next()
+                            .is_some_and(|ch| ch.is_alphanumeric() && name.is_ascii())
+                    })
             })
+            .max_by_key(|c| c.name.len())
             .map(|c| c.name.as_str())
     }
 
@@ -498,5 +510,64 @@ impl Binding {
             new
         });
         ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn binding(kind: &str, options: &[&str], config: &Config) -> Binding {
+        let schema = Schema::from_json(&serde_json::json!({
+            "id": "ds",
+            "title": [{"plain_text": "Tickets"}],
+            "properties": {
+                "Name": {"id": "title", "type": "title", "title": {}},
+                "Status": {"id": "s", "type": kind, kind: {
+                    "options": options.iter().enumerate()
+                        .map(|(i, n)| serde_json::json!({"id": i.to_string(), "name": n}))
+                        .collect::<Vec<_>>(),
+                    "groups": [{"option_ids": ["0"]}, {"option_ids": ["1", "2"]}, {"option_ids": ["3"]}],
+                }},
+            },
+        }));
+        Binding::new(&schema, config).unwrap()
+    }
+
+    #[test]
+    fn status_commands_name_options_loosely_but_never_guess() {
+        let mut c = Config::default();
+        c.properties.status = Some("Status".into());
+        let b = binding(
+            "status",
+            &["Not started", "In progress", "In progress 2", "Done"],
+            &c,
+        );
+        assert_eq!(b.status_option("in PROGRESS"), Some("In progress"));
+        assert_eq!(b.status_option("In progress 2"), Some("In progress 2"));
+        assert_eq!(b.status_option("done (by hand)"), Some("Done"));
+        assert_eq!(b.status_option("Doneness"), None);
+        assert_eq!(b.status_option("Blocked"), None);
+        let zh = binding("status", &["未开始", "进行中", "审核", "完成"], &c);
+        assert_eq!(zh.status_option("未开始（手动）"), Some("未开始"));
+        // Ranks: a status property's groups; a select's configured order.
+        assert!(b.status_rank("Done") > b.status_rank("In progress"));
+        c.status.on_commit = Some("Doing".into());
+        c.status.on_merge = Some("Shipped".into());
+        let select = binding("select", &["Todo", "Doing", "Review", "Shipped"], &c);
+        assert!(select.status_rank("Shipped") > select.status_rank("Doing"));
+        assert_eq!(
+            select.status_rank("Review"),
+            None,
+            "not in the order: no guess"
+        );
+        c.status.order = vec![
+            "Todo".into(),
+            "Doing".into(),
+            "Review".into(),
+            "Shipped".into(),
+        ];
+        let select = binding("select", &["Todo", "Doing", "Review", "Shipped"], &c);
+        assert!(select.status_rank("Review") > select.status_rank("Doing"));
     }
 }

@@ -4,6 +4,7 @@
 mod errors;
 mod hook;
 mod install;
+mod lifecycle;
 mod onboarding;
 mod outbox;
 mod replay;

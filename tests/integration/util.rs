@@ -328,7 +328,11 @@ impl World {
             .header("Authorization", format!("Bearer {}", self.token))
             .header("Notion-Version", "2025-09-03")
             .header("Content-Type", "application/json")
-            .body(body.to_string().into_bytes())
+            .body(if body.is_null() {
+                vec![]
+            } else {
+                body.to_string().into_bytes()
+            })
             .unwrap();
         let mut resp = agent.run(req).expect("sandbox answers");
         let status = resp.status().as_u16();
