@@ -137,7 +137,7 @@ fn main() {
         bytes as f64 / 1e6
     );
     println!(
-        "  replay: walk + extract tickets    {:>8.1} ms  ratio {:.2}  ({tickets} tickets; target <= 1.0)",
+        "  replay: walk + read messages     {:>8.1} ms  ratio {:.2}  ({tickets} tickets; target <= 1.0)",
         best_ours.as_secs_f64() * 1e3,
         best_ours.as_secs_f64() / best_git.as_secs_f64()
     );

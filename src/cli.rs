@@ -946,16 +946,28 @@ fn entry_json(e: &plan::Entry) -> serde_json::Value {
         ),
         Outcome::Failed(_) => ("failed", None, vec![], vec![]),
     };
-    let error = match (&e.outcome, &e.applied) {
-        (Outcome::Failed(err), _) | (_, Some(Err(err))) => Some(err.to_string()),
+    let error = match (&e.outcome, &e.applied, &e.comment_error) {
+        (Outcome::Failed(err), _, _) | (_, Some(Err(err)), _) | (_, _, Some(err)) => {
+            Some(err.to_string())
+        }
         _ => None,
     };
+    let comments: Vec<serde_json::Value> = e
+        .comments
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            serde_json::json!({"commit": c.commit, "text": c.text, "posted": i < e.comments_posted})
+        })
+        .collect();
     serde_json::json!({
         "key": e.desired.key.to_string(),
         "commit": e.desired.commit.id,
         "outcome": outcome,
         "page": page,
         "changes": changes,
+        "comments": comments,
+        "notes": e.notes,
         "pages": pages,
         "error": error,
     })

@@ -100,16 +100,21 @@ impl Keywords {
             .strip_suffix(':')
             .or_else(|| t.strip_suffix('：'))
             .unwrap_or(t);
-        let t = t.trim_end().to_lowercase();
+        let t = t.trim_end();
         self.0.iter().any(|w| {
-            t.ends_with(w.as_str()) && {
-                let head = &t[..t.len() - w.len()];
-                let ascii_word = w.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
-                !ascii_word
-                    || !head
+            let Some(tail) = t.len().checked_sub(w.len()).and_then(|i| t.get(i..)) else {
+                return false;
+            };
+            let head = &t[..t.len() - w.len()];
+            if w.is_ascii() {
+                // A word: not the end of a longer one (`prefix #1` is not `fix`).
+                tail.eq_ignore_ascii_case(w)
+                    && !head
                         .chars()
                         .next_back()
                         .is_some_and(|c| c.is_alphanumeric() || c == '_')
+            } else {
+                tail.to_lowercase() == *w
             }
         })
     }
@@ -175,18 +180,32 @@ fn is_fix_type(before: &str) -> bool {
     matches!(rest, ":" | "!:")
 }
 
+/// `text` starts with the ASCII word `prefix`, in any case; the rest.
+fn strip_prefix_ci<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    text.get(..prefix.len())
+        .filter(|head| head.eq_ignore_ascii_case(prefix))
+        .map(|_| &text[prefix.len()..])
+}
+
+/// `needle` (ASCII, starting with `[`) occurs in `text`, in any case. No lower-cased copy of the message:
+/// this runs on every commit a replay reads.
+fn contains_tag_ci(text: &str, needle: &str) -> bool {
+    text.match_indices('[')
+        .any(|(i, _)| strip_prefix_ci(&text[i..], needle).is_some())
+}
+
 fn is_wip(subject: &str) -> bool {
-    let s = subject.trim_start().to_lowercase();
-    s.starts_with("[wip]")
-        || s.strip_prefix("wip")
+    let s = subject.trim_start();
+    strip_prefix_ci(s, "[wip]").is_some()
+        || strip_prefix_ci(s, "wip")
             .is_some_and(|r| r.is_empty() || r.starts_with([':', ' ', '!', '(', '-']))
 }
 
 pub fn revert_of(message: &str, subject: &str) -> Option<Option<String>> {
     let s = subject.trim_start();
     let is_revert = s.starts_with("Revert \"")
-        || s.to_lowercase().starts_with("revert:")
-        || s.to_lowercase().starts_with("revert(");
+        || strip_prefix_ci(s, "revert:").is_some()
+        || strip_prefix_ci(s, "revert(").is_some();
     if !is_revert {
         return None;
     }
@@ -201,9 +220,9 @@ pub fn revert_of(message: &str, subject: &str) -> Option<Option<String>> {
 /// Reads a message's intents.
 pub fn parse(message: &str, extractor: &Extractor, keywords: &Keywords) -> Intents {
     let subject = message.lines().next().unwrap_or("");
-    let lower = message.to_lowercase();
     let mut intents = Intents {
-        skip: lower.contains("[skip notion]") || lower.contains("[notion skip]"),
+        skip: contains_tag_ci(message, "[skip notion]")
+            || contains_tag_ci(message, "[notion skip]"),
         wip: is_wip(subject),
         revert: revert_of(message, subject),
         tickets: vec![],

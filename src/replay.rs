@@ -77,6 +77,7 @@ pub struct History {
 
 /// Reads history newest first, gathering per ticket its effects (see [`Track`]: memory grows with the
 /// number of tickets, the distinct statuses asked for and the comments, not with the number of commits).
+/// The walk and the reading of messages run on two threads, batches of commits passing between them.
 pub fn history(
     repo: &Repo,
     rules: &Rules,
@@ -84,45 +85,95 @@ pub fn history(
     decide: &Decide,
     released: &Released,
 ) -> Result<History, Error> {
-    let mut tracks: HashMap<TicketKey, (Track, Option<Commit>)> = HashMap::new();
-    let mut h = History::default();
-    repo.walk(spec, |c| {
-        h.commits += 1;
+    const BATCH: usize = 256;
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Commit>>(16);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut reading = Reading::default();
+            for batch in receive {
+                for c in batch {
+                    reading.read(rules, decide, released, c);
+                }
+            }
+            reading
+        });
+        let mut batch = Vec::with_capacity(BATCH);
+        let walked = repo.walk(spec, |c| {
+            batch.push(c);
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                // The reader stops only by panicking; the walk stops with it.
+                return send.send(full).is_ok();
+            }
+            true
+        });
+        if !batch.is_empty() {
+            let _ = send.send(batch);
+        }
+        drop(send);
+        let reading = reader.join().expect("the history reader panicked");
+        walked?;
+        Ok(reading.finish())
+    })
+}
+
+/// What [`history`] gathers as it reads commits, newest first.
+#[derive(Default)]
+struct Reading {
+    commits: usize,
+    commits_with_refs: usize,
+    /// Per ticket: its track, and the latest commit of a preferred type (`--prefer`).
+    tracks: HashMap<TicketKey, (Track, Option<Commit>)>,
+}
+
+impl Reading {
+    fn read(&mut self, rules: &Rules, decide: &Decide, released: &Released, c: Commit) {
+        self.commits += 1;
         let effects = rules.effects(&c, released.contains(&c.id));
         if effects.is_empty() {
-            return true;
+            return;
         }
-        h.commits_with_refs += 1;
+        self.commits_with_refs += 1;
         let preferred = match decide {
             Decide::Latest => false,
             Decide::Prefer(types) => desired::commit_type(c.subject())
                 .is_some_and(|t| types.iter().any(|p| p.eq_ignore_ascii_case(&t))),
         };
         // Newest first: positions count down.
-        let pos = -(h.commits as i64);
+        let pos = -(self.commits as i64);
         for (key, effect) in effects {
-            let (track, pref) = tracks
-                .entry(key.clone())
-                .or_insert_with(|| (Track::new(key), None));
+            let (track, pref) = match self.tracks.get_mut(&key) {
+                Some(t) => t,
+                None => self
+                    .tracks
+                    .entry(key.clone())
+                    .or_insert_with(|| (Track::new(key), None)),
+            };
             track.add(pos, &c, effect);
             if preferred && pref.is_none() {
                 *pref = Some(c.clone());
             }
         }
-        true
-    })?;
-    let mut tickets: Vec<Track> = tracks
-        .into_values()
-        .map(|(mut t, pref)| {
-            if let Some(c) = pref {
-                t.set_commit(c);
-            }
-            t
-        })
-        .collect();
-    tickets.sort_by(|a, b| a.key.cmp(&b.key));
-    h.tickets = tickets;
-    Ok(h)
+    }
+
+    fn finish(self) -> History {
+        let mut tickets: Vec<Track> = self
+            .tracks
+            .into_values()
+            .map(|(mut t, pref)| {
+                if let Some(c) = pref {
+                    t.set_commit(c);
+                }
+                t
+            })
+            .collect();
+        tickets.sort_by(|a, b| a.key.cmp(&b.key));
+        History {
+            commits: self.commits,
+            commits_with_refs: self.commits_with_refs,
+            tickets,
+        }
+    }
 }
 
 /// Notion stops one query at 10,000 rows; past that, a new query starts at the last `created_time` seen.
@@ -346,6 +397,9 @@ pub fn summary_json(r: &Replay) -> Value {
         "ambiguous": s.ambiguous,
         "errors": s.failed,
         "written": s.written,
+        "comments": s.comments,
+        "comments_posted": s.comments_posted,
+        "notes": s.notes,
         "rows_scanned": r.rows,
         "requests": r.requests,
         "journal": r.journal.as_ref().map(|p| p.display().to_string()),

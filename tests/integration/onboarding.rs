@@ -77,6 +77,15 @@ fn init_then_hooks_then_doctor_passes_and_a_commit_updates_the_page_zh() {
         assert!(text.contains(line), "missing {line}:\n{text}");
     }
     assert!(text.contains(r"'#([0-9]+(?:\.[0-9]+)?)'"), "{text}");
+    // A Chinese database gets the Chinese closing keywords beside the English ones.
+    let keywords = text
+        .lines()
+        .find(|l| l.starts_with("closing_keywords = "))
+        .unwrap_or_else(|| panic!("no closing_keywords:\n{text}"));
+    assert!(
+        keywords.contains("\"fixes\"") && keywords.contains("\"完成工单\""),
+        "{keywords}"
+    );
     // A second init does not clobber the file.
     let again = w.run(&["init", "--database", ZH_DB]);
     assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
