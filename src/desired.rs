@@ -438,19 +438,21 @@ mod tests {
 
     #[test]
     fn tracks_never_move_back_on_their_own() {
-        let r = rules(|_| {});
-        let rank = |s: &str| ["未开始", "进行中", "完成"].iter().position(|n| *n == s);
-        let status = |messages: &[&str]| {
+        /// A track of `messages`, the i-th at position `sign * i`.
+        fn track(r: &Rules, messages: &[&str], sign: i64) -> Track {
             let mut t = Track::new(TicketKey::Token("#1".into()));
             for (i, m) in messages.iter().enumerate() {
                 let mut c = commit("x");
                 c.message = m.to_string();
                 for (_, e) in r.effects(&c, true) {
-                    t.add(i as i64, &c, e);
+                    t.add(sign * i as i64, &c, e);
                 }
             }
-            t.status(&rank)
-        };
+            t
+        }
+        let r = rules(|_| {});
+        let rank = |s: &str| ["未开始", "进行中", "完成"].iter().position(|n| *n == s);
+        let status = |messages: &[&str]| track(&r, messages, 1).status(&rank);
         let s = |n: &str, exact: bool| Some((n.to_string(), exact));
         assert_eq!(status(&["fixes #1", "refs #1"]), s("完成", false));
         assert_eq!(status(&["refs #1", "fixes #1"]), s("完成", false));
@@ -468,30 +470,10 @@ mod tests {
             s("完成", false)
         );
         let reopen = rules(|c| c.status.on_revert = OnRevert::Reopen);
-        let mut t = Track::new(TicketKey::Token("#1".into()));
-        for (i, m) in ["fixes #1", "Revert \"fixes #1\"", "refs #1"]
-            .iter()
-            .enumerate()
-        {
-            let mut c = commit("x");
-            c.message = m.to_string();
-            for (_, e) in reopen.effects(&c, true) {
-                t.add(i as i64, &c, e);
-            }
-        }
+        let t = track(&reopen, &["fixes #1", "Revert \"fixes #1\"", "refs #1"], 1);
         assert_eq!(t.status(&rank), s("进行中", true));
         // Positions order effects whichever order they arrive in (replay walks newest first).
-        let mut t = Track::new(TicketKey::Token("#1".into()));
-        for (i, m) in ["refs #1", "#1 #status 未开始", "fixes #1"]
-            .iter()
-            .enumerate()
-        {
-            let mut c = commit("x");
-            c.message = m.to_string();
-            for (_, e) in r.effects(&c, true) {
-                t.add(-(i as i64), &c, e);
-            }
-        }
+        let t = track(&r, &["refs #1", "#1 #status 未开始", "fixes #1"], -1);
         assert_eq!(t.status(&rank), s("进行中", false));
         assert_eq!(t.commit().unwrap().message, "refs #1");
     }

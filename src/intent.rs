@@ -201,20 +201,19 @@ fn is_wip(subject: &str) -> bool {
             .is_some_and(|r| r.is_empty() || r.starts_with([':', ' ', '!', '(', '-']))
 }
 
+/// A revert: a `Revert "…"`, `revert:` or `revert(…)` subject, or git's `This reverts commit X` line under
+/// any subject; with the reverted id when the message names it.
 pub fn revert_of(message: &str, subject: &str) -> Option<Option<String>> {
     let s = subject.trim_start();
-    let is_revert = s.starts_with("Revert \"")
-        || strip_prefix_ci(s, "revert:").is_some()
-        || strip_prefix_ci(s, "revert(").is_some();
-    if !is_revert {
-        return None;
-    }
     let id = message.find("This reverts commit ").and_then(|i| {
         let rest = &message[i + "This reverts commit ".len()..];
         let hex: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
         (hex.len() >= 7).then_some(hex)
     });
-    Some(id)
+    let by_subject = s.starts_with("Revert \"")
+        || strip_prefix_ci(s, "revert:").is_some()
+        || strip_prefix_ci(s, "revert(").is_some();
+    (by_subject || id.is_some()).then_some(id)
 }
 
 /// Reads a message's intents.
@@ -397,6 +396,12 @@ mod tests {
                 "revert(0123456789abcdef0123456789abcdef01234567) #1:link".into(),
             ),
             ("revert: fixes #2 broke the build", &hash, &en, "revert #2:link".into()),
+            (
+                "Undo the login change (fixes #3)\n\nThis reverts commit 89abcdef.",
+                &hash,
+                &en,
+                "revert(89abcdef) #3:link".into(),
+            ),
             // Commands.
             ("#042 #comment deployed to staging", &hash, &en, "#042:link comment(deployed to staging)".into()),
             ("fix: #042 #status In progress", &hash, &en, "#042:link status(In progress)".into()),
