@@ -297,7 +297,7 @@ fn sync_cmd(
     let rules = crate::desired::Rules::new(&config)?;
     let commit = repo.resolve(rev)?;
     let released = rules.is_release(repo.branch().as_deref());
-    let tracks = sync::tracks(&rules, &[(commit.clone(), released)]);
+    let tracks = sync::tracks(&rules, &[(&commit, released)], |_, _| true);
     if tracks.is_empty() {
         out.print(&format!(
             "{}: {:?} names no ticket; nothing to do\n",

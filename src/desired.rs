@@ -97,7 +97,8 @@ impl Rules {
 
     /// The tickets a commit names (none with `[skip notion]`).
     pub fn keys(&self, commit: &Commit) -> Vec<TicketKey> {
-        self.effects(commit, false)
+        intent::parse(&commit.message, &self.extractor, &self.keywords)
+            .tickets
             .into_iter()
             .map(|(k, _)| k)
             .collect()

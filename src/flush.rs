@@ -36,8 +36,8 @@ pub fn retry_delay(attempts: u32) -> i64 {
 
 /// The tickets of `events`, each with the effects of its commits gathered (oldest first by commit time,
 /// then queue order; a commit on a release branch in any event counts as released: a post-merge event
-/// reports the commits a branch brought), in order of first appearance; and the `origin` of the latest
-/// event.
+/// reports the commits a branch brought), in order of first appearance in that order; and the `origin`
+/// of the latest event.
 fn merge(rules: &Rules, events: &[Event]) -> (Vec<Track>, Option<String>) {
     struct Seen<'a> {
         commit: &'a Commit,
@@ -61,24 +61,8 @@ fn merge(rules: &Rules, events: &[Event]) -> (Vec<Track>, Option<String>) {
             }),
         }
     }
-    let mut tracks: Vec<Track> = vec![];
-    for e in events {
-        for k in &e.keys {
-            if !tracks.iter().any(|t| t.key == *k) {
-                tracks.push(Track::new(k.clone()));
-            }
-        }
-    }
-    for (pos, c) in commits.iter().enumerate() {
-        for (key, effect) in rules.effects(c.commit, c.released) {
-            if !c.keys.contains(&&key) {
-                continue;
-            }
-            if let Some(t) = tracks.iter_mut().find(|t| t.key == key) {
-                t.add(pos as i64, c.commit, effect);
-            }
-        }
-    }
+    let list: Vec<(&Commit, bool)> = commits.iter().map(|c| (c.commit, c.released)).collect();
+    let tracks = crate::sync::tracks(rules, &list, |i, key| commits[i].keys.contains(&key));
     let origin = events
         .iter()
         .max_by_key(|e| e.queued_at)

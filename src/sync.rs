@@ -8,14 +8,23 @@ use crate::git::Commit;
 use crate::lookup;
 use crate::plan::{self, Entry};
 use crate::schema::{Binding, Schema};
+use crate::tickets::TicketKey;
 use crate::Error;
 
 /// The tickets named by `commits` (oldest first, each with whether it is on a release branch), each with
-/// its effects gathered, in order of first appearance.
-pub fn tracks(rules: &Rules, commits: &[(Commit, bool)]) -> Vec<Track> {
+/// its effects gathered, in order of first appearance. `keep(i, key)`: whether commit `i`'s effect on
+/// `key` counts (the flusher keeps only the keys still pending for that commit).
+pub fn tracks(
+    rules: &Rules,
+    commits: &[(&Commit, bool)],
+    keep: impl Fn(usize, &TicketKey) -> bool,
+) -> Vec<Track> {
     let mut out: Vec<Track> = vec![];
     for (pos, (c, released)) in commits.iter().enumerate() {
         for (key, effect) in rules.effects(c, *released) {
+            if !keep(pos, &key) {
+                continue;
+            }
             let i = match out.iter().position(|t| t.key == key) {
                 Some(i) => i,
                 None => {

@@ -163,6 +163,16 @@ fn a_comment_command_posts_exactly_one_comment_even_after_a_replay() {
         "{}",
         stdout(&out)
     );
+    let v: Value = serde_json::from_slice(&w.replay(&["--json"]).stdout).unwrap();
+    assert_eq!(v["summary"]["comments"], 1, "{v:#}");
+    let t005 = v["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "#005")
+        .unwrap();
+    assert_eq!(t005["comments"][0]["text"], "监控已上线", "{t005:#}");
+    assert_eq!(t005["comments"][0]["posted"], false);
     assert_eq!(comments(&w, P005).len(), 0, "a dry run posts nothing");
     w.replay(&["--apply"]);
     w.replay(&["--apply"]);
