@@ -79,7 +79,7 @@ fn ours(repo: &Path, rules: &Rules) -> (Duration, usize, usize) {
         ..Default::default()
     };
     let released = Released::of(&r, rules, &spec).unwrap();
-    let h = replay::history(&r, rules, &spec, &Decide::Latest, &released).unwrap();
+    let h = replay::history(&r, rules, &spec, &Decide::Latest, &released, None).unwrap();
     (t.elapsed(), h.commits, h.tickets.len())
 }
 

@@ -62,8 +62,11 @@ enum Command {
     },
     /// Move failed updates back to the queue (after fixing their cause), then flush.
     Retry,
-    /// Drop every pending and failed update.
+    /// Dismiss the updates of these tickets (`#011.3 TASK-9`), pending or not delivered; without keys, drop
+    /// every pending and undelivered update (asks first).
     Clear {
+        /// The tickets to dismiss (as `git notion status` shows them).
+        keys: Vec<String>,
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
@@ -111,9 +114,16 @@ enum Command {
 
 #[derive(Subcommand)]
 enum HooksAction {
-    /// Link git-notion as the hooks where none exists; chain after an existing hook (kept, run first).
-    /// Refuses where a hook manager (husky, pre-commit, lefthook) owns the hooks, and prints its snippet.
-    Install,
+    /// Install git-notion's hooks: reference-transaction with git 2.28 or later (it sees every branch
+    /// move), else the three post-* hooks (the binary linked where none exists). An existing hook is kept
+    /// and chained (it runs first). Refuses where a hook manager (husky, pre-commit, lefthook) owns the
+    /// hooks, and prints its snippet.
+    Install {
+        /// Install the three post-* hooks even where git has reference-transaction (as older gits get;
+        /// fast-forwards that no merge made then reach Notion through a replay).
+        #[arg(long)]
+        post: bool,
+    },
     /// Remove git-notion's hooks and restore the hooks they chained.
     Uninstall,
 }
@@ -203,6 +213,11 @@ pub fn main() -> std::process::ExitCode {
     // binary installed (linked) as the hook itself, `.git/hooks/post-commit [ARGS]`, which also saves the
     // shell a shim costs.
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // reference-transaction runs for every state of every ref transaction (six times for one commit):
+    // anything but `committed` leaves before any work.
+    if crate::hooks::skip_at_once(&argv) {
+        return std::process::ExitCode::SUCCESS;
+    }
     let lossy = |a: &[std::ffi::OsString]| -> Vec<String> {
         a.iter().map(|a| a.to_string_lossy().into_owned()).collect()
     };
@@ -237,13 +252,13 @@ pub fn main() -> std::process::ExitCode {
         Command::Retry => report(
             &out,
             (|| {
-                let (repo, _) = open_outbox()?;
-                let n = crate::flush::retry_failed(&repo)?;
+                let (ob, _) = open_outbox()?;
+                let n = crate::flush::retry_failed(&ob, None)?;
                 out.print(&format!("re-queued {n} failed update(s)\n"));
                 flush_cmd(false, &env, &out)
             })(),
         ),
-        Command::Clear { yes } => report(&out, clear_cmd(yes, &out)),
+        Command::Clear { keys, yes } => report(&out, clear_cmd(&keys, yes, &out)),
         Command::Doctor { json } => report(&out, doctor_cmd(json, &env, &out)),
         Command::Init {
             database,
@@ -296,9 +311,8 @@ fn sync_cmd(
     let config = load_config(&repo, flags)?;
     let rules = crate::desired::Rules::new(&config)?;
     let commit = repo.resolve(rev)?;
-    let released = rules.is_release(repo.branch().as_deref());
-    let tracks = sync::tracks(&rules, &[(&commit, released)], |_, _| true);
-    if tracks.is_empty() {
+    let keys: std::collections::HashSet<_> = rules.keys(&commit).into_iter().collect();
+    if keys.is_empty() {
         out.print(&format!(
             "{}: {:?} names no ticket; nothing to do\n",
             &commit.id[..12],
@@ -307,9 +321,24 @@ fn sync_cmd(
         return Ok(0);
     }
     let session = Session::connect(config, env)?;
-    let mut entries = session.plan(repo.origin_url().as_deref(), &tracks);
+    // What history says of these tickets, as the hooks and the replay deliver it; a commit no branch
+    // reaches (a dangling one named by its id) speaks for itself.
+    let ob = Outbox::new(repo.common_dir());
+    let _writer = if dry_run {
+        None
+    } else {
+        Some(ob.writer_lock()?)
+    };
+    let mut tracks = sync::history_tracks(&repo, &rules, &keys)?;
+    for t in sync::tracks(&rules, &[(&commit, false)], |_, _| true) {
+        if !tracks.iter().any(|h| h.key == t.key) {
+            tracks.push(t);
+        }
+    }
+    let mut entries = session.plan(&repo, repo.origin_url().as_deref(), &tracks);
     if !dry_run {
         session.apply(&mut entries);
+        forget_delivered(&ob, &entries, &session.binding.source_name);
     }
     out.print(&plan::render(
         &entries,
@@ -318,6 +347,16 @@ fn sync_cmd(
     ));
     let summary = Summary::of(&entries);
     Ok(if summary.has_problems() { 1 } else { 0 })
+}
+
+/// Drops the failed records of tickets a command has just delivered (a page created since, say).
+fn forget_delivered(ob: &Outbox, entries: &[plan::Entry], source_name: &str) {
+    let done: Vec<_> = entries
+        .iter()
+        .filter(|e| e.delivery(source_name) == plan::Delivery::Done)
+        .map(|e| e.desired.key.clone())
+        .collect();
+    let _ = crate::flush::forget_failed(ob, &done);
 }
 
 fn report(out: &Out, r: Result<u8, Error>) -> u8 {
@@ -395,24 +434,27 @@ fn hooks_cmd(action: Option<HooksAction>, out: &Out) -> Result<u8, Error> {
     let done = match action {
         None => {
             for (name, state) in hooks.states() {
-                text.push_str(&format!("  {name:<12}  {}\n", state.describe()));
+                text.push_str(&format!("  {name:<21}  {}\n", state.describe()));
             }
             out.print(&text);
             return Ok(0);
         }
-        Some(HooksAction::Install) => {
+        Some(HooksAction::Install { post }) => {
             let binary = std::env::current_exe()
                 .and_then(|p| p.canonicalize())
                 .map_err(|e| {
                     Error::Usage(format!("cannot tell where git-notion is installed: {e}"))
                 })?;
-            hooks.install(&binary)
+            hooks.install(
+                &binary,
+                !post && crate::install::git_has_reference_transaction(),
+            )
         }
         Some(HooksAction::Uninstall) => hooks.uninstall(),
     };
     let done = done?;
     for (name, action) in done {
-        text.push_str(&format!("  {name:<12}  {}\n", action.describe(name)));
+        text.push_str(&format!("  {name:<21}  {}\n", action.describe(name)));
     }
     out.print(&text);
     Ok(0)
@@ -425,11 +467,24 @@ fn open_outbox() -> Result<(Outbox, Repo), Error> {
 
 fn flush_cmd(background: bool, env: &[(String, String)], out: &Out) -> Result<u8, Error> {
     let (ob, repo) = open_outbox()?;
-    let config = load_config(&repo, &[])?;
-    let r = crate::flush::flush(&ob, &config, env, !background, None)?;
+    let config = load_config(&repo, &[]);
+    if !background && config.is_ok() {
+        // A person asking: tickets that had no page are looked up again (one may exist now).
+        crate::flush::retry_failed(&ob, Some(&[plan::Settled::NoPage]))?;
+    }
+    let r = crate::flush::flush(
+        &ob,
+        &repo,
+        config.as_ref().map_err(|e| e.to_string()),
+        env,
+        !background,
+        None,
+    )?;
     if background {
         return Ok(0);
     }
+    // Updates wait with the reason; the error itself is what the user must fix.
+    config?;
     if !r.entries.is_empty() {
         out.print(&plan::render(&r.entries, &r.source_name, false));
     }
@@ -497,15 +552,32 @@ fn status_cmd(json: bool, out: &Out) -> Result<u8, Error> {
         }
         text.push('\n');
     }
-    text.push_str(&format!("failed: {}\n", failed.len()));
-    for f in &failed {
-        text.push_str(&format!(
-            "  {}  {}  {:?}: {}\n",
-            f.key,
-            &f.event.commit.id[..12.min(f.event.commit.id.len())],
-            f.event.commit.subject(),
-            f.reason
-        ));
+    // Undelivered, by named state: what needs a change in Notion or history.
+    for state in [
+        plan::Settled::NoPage,
+        plan::Settled::Ambiguous,
+        plan::Settled::Rejected,
+    ] {
+        let group: Vec<_> = failed.iter().filter(|f| f.state == state).collect();
+        if group.is_empty() {
+            continue;
+        }
+        text.push_str(&format!("{}: {}\n", state.label(), group.len()));
+        for f in group {
+            text.push_str(&format!(
+                "  {}  {}  {:?}: {}\n",
+                f.key,
+                f.event.commit.id.get(..12).unwrap_or(&f.event.commit.id),
+                f.event.commit.subject(),
+                f.reason
+            ));
+        }
+    }
+    if !failed.is_empty() {
+        text.push_str(
+            "  (`git notion clear KEY…` dismisses; `git notion retry` tries again; `git notion flush` \
+             looks up tickets without a page again)\n",
+        );
     }
     match &pending.last_flush {
         Some(l) => text.push_str(&format!(
@@ -535,12 +607,54 @@ fn status_cmd(json: bool, out: &Out) -> Result<u8, Error> {
     Ok(0)
 }
 
-fn clear_cmd(yes: bool, out: &Out) -> Result<u8, Error> {
+fn clear_cmd(keys: &[String], yes: bool, out: &Out) -> Result<u8, Error> {
     use std::io::IsTerminal;
     let (ob, _) = open_outbox()?;
     let guard = ob.lock()?;
     let mut pending = guard.pending()?;
-    let failed = guard.failed()?;
+    let mut failed = guard.failed()?;
+    if !keys.is_empty() {
+        let named = |k: &crate::tickets::TicketKey| {
+            keys.iter().any(|a| {
+                *a == k.to_string()
+                    || matches!(k, crate::tickets::TicketKey::Page(id)
+                        if crate::notion_id::normalize(a).as_deref() == Some(id.as_str()))
+            })
+        };
+        let before = failed.len();
+        failed.retain(|f| !named(&f.key));
+        let mut dropped = before - failed.len();
+        for e in pending.events.iter_mut() {
+            let n = e.keys.len();
+            e.keys.retain(|k| !named(k));
+            dropped += n - e.keys.len();
+        }
+        // An event left without keys had only these (one whose keys are not known yet stays).
+        let had_keys: std::collections::HashSet<String> = guard
+            .pending()?
+            .events
+            .iter()
+            .filter(|e| !e.keys.is_empty())
+            .map(|e| e.id.clone())
+            .collect();
+        pending
+            .events
+            .retain(|e| !e.keys.is_empty() || !had_keys.contains(&e.id));
+        guard.set_pending(&pending)?;
+        guard.set_failed(&failed)?;
+        if dropped == 0 {
+            out.print(&format!(
+                "nothing pending or undelivered for {}\n",
+                keys.join(", ")
+            ));
+            return Ok(1);
+        }
+        out.print(&format!(
+            "dismissed {dropped} update(s) of {}\n",
+            keys.join(", ")
+        ));
+        return Ok(0);
+    }
     let (np, nf) = (pending.events.len(), failed.len());
     if np + nf == 0 {
         out.print("nothing to clear\n");
@@ -587,6 +701,11 @@ fn undo_cmd(
     let lines = journal::read(&path)?;
     let config = load_config(&repo, &[])?;
     let client = sync::connect_client(&config, env)?;
+    let _writer = if apply {
+        Some(Outbox::new(repo.common_dir()).writer_lock()?)
+    } else {
+        None
+    };
     let mut entries = journal::undo_plan(&client, &lines)?;
     if apply {
         journal::undo_apply(&client, &path, &mut entries)?;
@@ -800,7 +919,7 @@ fn replay_cmd(
         Decide::Prefer(cli.prefer.clone())
     };
     let released = replay::Released::of(&repo, &rules, &spec)?;
-    let history = replay::history(&repo, &rules, &spec, &decide, &released)?;
+    let history = replay::history(&repo, &rules, &spec, &decide, &released, None)?;
     if history.tickets.is_empty() {
         if cli.json {
             // The same shape as a run with tickets, so that CI parses one format.
@@ -830,6 +949,13 @@ fn replay_cmd(
         return Ok(0);
     }
     let session = Session::connect(config, env)?;
+    let ob = Outbox::new(repo.common_dir());
+    // One writer at a time per repository (the hooks' flusher waits meanwhile).
+    let _writer = if cli.apply {
+        Some(ob.writer_lock()?)
+    } else {
+        None
+    };
     let progress = |what: &str, n: usize, total: usize| {
         if tty {
             let line = match what {
@@ -850,6 +976,9 @@ fn replay_cmd(
     )?;
     if tty {
         let _ = write!(std::io::stderr(), "\r\x1b[K");
+    }
+    if cli.apply {
+        forget_delivered(&ob, &r.entries, &session.binding.source_name);
     }
     let summary = Summary::of(&r.entries);
     let failed = summary.failed + summary.ambiguous;

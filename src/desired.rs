@@ -66,6 +66,8 @@ pub enum Proposal {
 pub struct Effect {
     pub status: Option<Proposal>,
     pub comments: Vec<String>,
+    /// The commit's subject is about this ticket (its first key, not a revert): it may give the title.
+    pub titles: bool,
 }
 
 /// The `[status]` rules and ticket patterns, compiled.
@@ -115,6 +117,7 @@ impl Rules {
             .and_then(|t| s.types.get(&t))
             .or_else(|| s.types.get("*"));
         let type_closes = mapped.is_some() && mapped == s.on_merge.as_ref();
+        let first = self.extractor.extract(commit.subject()).into_iter().next();
         let closed = if released || s.close_on == CloseOn::Commit {
             s.on_merge.as_ref().or(s.on_commit.as_ref())
         } else {
@@ -127,6 +130,7 @@ impl Rules {
                 let mut effect = Effect {
                     status: None,
                     comments: t.comments,
+                    titles: intents.revert.is_none() && first.as_ref() == Some(&key),
                 };
                 if intents.revert.is_some() {
                     if s.on_revert != OnRevert::Ignore {
@@ -157,6 +161,8 @@ pub struct Track {
     /// How many commits name it.
     pub commits: usize,
     latest: Option<(i64, Commit)>,
+    /// The latest commit whose subject is about this ticket (it gives the title).
+    titled: Option<(i64, Commit)>,
     /// Each automatic status asked for, with the newest position that asked for it.
     autos: Vec<(String, i64)>,
     /// The newest exact status.
@@ -171,6 +177,7 @@ impl Track {
             key,
             commits: 0,
             latest: None,
+            titled: None,
             autos: vec![],
             exact: None,
             comments: vec![],
@@ -181,6 +188,9 @@ impl Track {
         self.commits += 1;
         if self.latest.as_ref().is_none_or(|(p, _)| pos > *p) {
             self.latest = Some((pos, commit.clone()));
+        }
+        if effect.titles && self.titled.as_ref().is_none_or(|(p, _)| pos > *p) {
+            self.titled = Some((pos, commit.clone()));
         }
         match effect.status {
             Some(Proposal::Auto(name)) => match self.autos.iter_mut().find(|(n, _)| *n == name) {
@@ -208,10 +218,16 @@ impl Track {
         self.latest.as_ref().map(|(_, c)| c)
     }
 
+    /// The commit that gives the title: the latest whose subject is about this ticket.
+    pub fn title_commit(&self) -> Option<&Commit> {
+        self.titled.as_ref().map(|(_, c)| c)
+    }
+
     /// Lets another commit give the title, date and link (`git notion-replay --prefer`).
     pub fn set_commit(&mut self, commit: Commit) {
         let pos = self.latest.as_ref().map_or(0, |(p, _)| *p);
-        self.latest = Some((pos, commit));
+        self.latest = Some((pos, commit.clone()));
+        self.titled = Some((pos, commit));
     }
 
     /// The status the commits ask for, and whether it is exact. `rank` orders statuses (None: unknown).
@@ -280,17 +296,21 @@ pub fn desired(
     rank: &dyn Fn(&str) -> Option<usize>,
 ) -> Option<Desired> {
     let commit = track.commit()?.clone();
-    let subject = commit.subject();
     let link = |id: &str| {
         origin_url.and_then(|remote| {
             crate::links::commit_url(remote, id, config.commit_url_template.as_deref())
         })
     };
-    let title = match extractor.extract(subject).first() {
-        _ if intent::revert_of(&commit.message, subject).is_some() => None,
-        Some(first) if *first != track.key => None,
-        _ => Some(subject.to_string()),
-    };
+    // The title comes from the latest commit about the ticket, even when a later commit only mentions it
+    // (so that gathering commits in one batch, after an outage, fills a placeholder as one by one would).
+    let title = track.title_commit().and_then(|c| {
+        let subject = c.subject();
+        match extractor.extract(subject).first() {
+            _ if intent::revert_of(&c.message, subject).is_some() => None,
+            Some(first) if *first != track.key => None,
+            _ => Some(subject.to_string()),
+        }
+    });
     let (status, status_exact) = match track.status(rank) {
         Some((s, exact)) => (Some(s), exact),
         None => (None, false),

@@ -450,13 +450,9 @@ fn key_check(r: &mut Report, client: &Client, config: &Config, binding: &Binding
 }
 
 fn hook_check(r: &mut Report, repo: &Repo) {
+    use crate::install::Coverage;
     let hooks = Hooks::of(repo);
     let states = hooks.states();
-    let missing: Vec<&str> = states
-        .iter()
-        .filter(|(_, s)| !s.runs_us())
-        .map(|(n, _)| *n)
-        .collect();
     let describe = |list: &[&(&str, State)]| -> String {
         let mut groups: Vec<(String, Vec<&str>)> = vec![];
         for (n, s) in list {
@@ -473,13 +469,33 @@ fn hook_check(r: &mut Report, repo: &Repo) {
             .join("; ")
     };
     let all: Vec<&(&str, State)> = states.iter().collect();
-    if missing.is_empty() {
-        r.ok(
-            "hooks",
-            format!("{} (in {})", describe(&all), hooks.dir.display()),
-        );
-        return;
-    }
+    let missing = match hooks.coverage() {
+        Coverage::Every => {
+            r.ok(
+                "hooks",
+                format!(
+                    "every branch move is seen ({} in {})",
+                    describe(&all),
+                    hooks.dir.display()
+                ),
+            );
+            return;
+        }
+        Coverage::PostHooks => {
+            r.ok(
+                "hooks",
+                format!(
+                    "commits, merges and rewrites made here are seen ({}; in {}); a fast-forward that no \
+                     merge made (`pull --rebase`, `reset`, a fetch) reaches Notion through the next \
+                     replay or the CI reconcile: git 2.28's reference-transaction hook sees those too",
+                    describe(&all),
+                    hooks.dir.display()
+                ),
+            );
+            return;
+        }
+        Coverage::Missing(m) => m,
+    };
     let managed = states.iter().find_map(|(_, s)| match s {
         State::Managed { manager, .. } => Some(*manager),
         _ => None,
@@ -506,6 +522,15 @@ fn hook_check(r: &mut Report, repo: &Repo) {
 
 fn outbox_check(r: &mut Report, repo: &Repo) {
     let ob = Outbox::new(repo.common_dir());
+    if let Err(e) = ob.writable() {
+        r.fail(
+            "outbox",
+            format!("the hooks cannot queue updates: {e}"),
+            "make the directory writable (or free disk space); then `git notion-replay --apply` brings \
+             the tickets of commits made meanwhile up to date",
+        );
+        return;
+    }
     let (pending, failed) = match ob.lock().and_then(|g| Ok((g.pending()?, g.failed()?))) {
         Ok(x) => x,
         Err(e) => {

@@ -1,15 +1,18 @@
-//! The flusher: drains the outbox through the core pipeline. One flusher at a time; events are merged per
-//! ticket (the latest commit wins), and removed only once Notion has them. Transient failures stay queued
-//! with their attempt count and next-try time; permanent ones move to `failed` with the reason.
+//! The flusher: drains the outbox through the core pipeline. One flusher at a time. The events say which
+//! tickets to bring up to date; what each page should say is computed from history exactly as
+//! `git notion-replay --all` computes it ([`crate::sync::history_tracks`]), so the order in which hooks saw
+//! commits, outages and retries never decide a page's final state. A ticket leaves the queue once Notion has
+//! it; whatever a person can fix later stays pending with its reason; only no page, several pages or a
+//! refused value (400) leave it undelivered, as named states in `failed`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Instant;
 
 use crate::config::Config;
-use crate::desired::{Rules, Track};
-use crate::git::Commit;
+use crate::desired::Rules;
+use crate::git::Repo;
 use crate::outbox::{now, Event, Failure, LastFlush, Outbox, OutboxError};
-use crate::plan::{Delivery, Entry};
+use crate::plan::{Delivery, Entry, Settled};
 use crate::sync::Session;
 use crate::tickets::TicketKey;
 
@@ -21,10 +24,8 @@ pub struct Report {
     pub failed: usize,
     /// The plan entries, for a human report.
     pub entries: Vec<Entry>,
-    /// Why nothing could be sent (token, schema, Notion down), if so.
+    /// Why nothing could be sent (token, configuration, schema, Notion down), if so.
     pub error: Option<String>,
-    /// Another flusher was running; this one did nothing.
-    pub busy: bool,
     /// The data source's name, once connected.
     pub source_name: String,
 }
@@ -34,57 +35,29 @@ pub fn retry_delay(attempts: u32) -> i64 {
     (30i64 << attempts.saturating_sub(1).min(7)).min(3600)
 }
 
-/// The tickets of `events`, each with the effects of its commits gathered (oldest first by commit time,
-/// then queue order; a commit on a release branch in any event counts as released: a post-merge event
-/// reports the commits a branch brought), in order of first appearance in that order; and the `origin`
-/// of the latest event.
-fn merge(rules: &Rules, events: &[Event]) -> (Vec<Track>, Option<String>) {
-    struct Seen<'a> {
-        commit: &'a Commit,
-        released: bool,
-        keys: Vec<&'a TicketKey>,
+/// The tickets an event asks to bring up to date: the keys its hook found, or, for a hook that could not
+/// read the configuration (or did not parse, as `reference-transaction`), the keys the current rules find.
+fn event_keys(rules: &Rules, e: &Event) -> Vec<TicketKey> {
+    if e.keys.is_empty() {
+        rules.keys(&e.commit)
+    } else {
+        e.keys.clone()
     }
-    let mut sorted: Vec<&Event> = events.iter().collect();
-    sorted.sort_by_key(|e| (e.commit.time, e.queued_at));
-    let mut commits: Vec<Seen> = vec![];
-    for e in sorted {
-        let released = rules.is_release(e.branch.as_deref());
-        match commits.iter_mut().find(|c| c.commit.id == e.commit.id) {
-            Some(c) => {
-                c.released |= released;
-                c.keys.extend(&e.keys);
-            }
-            None => commits.push(Seen {
-                commit: &e.commit,
-                released,
-                keys: e.keys.iter().collect(),
-            }),
-        }
-    }
-    let list: Vec<(&Commit, bool)> = commits.iter().map(|c| (c.commit, c.released)).collect();
-    let tracks = crate::sync::tracks(rules, &list, |i, key| commits[i].keys.contains(&key));
-    let origin = events
-        .iter()
-        .max_by_key(|e| e.queued_at)
-        .and_then(|e| e.origin_url.clone());
-    (tracks, origin)
 }
 
-/// Drains the outbox. `wait`: wait for a running flusher instead of leaving the work to it. `deadline`:
-/// stop starting new tickets after it (foreground hooks). Returns what it did; errors only for the
-/// outbox's own files.
+/// Drains the outbox. `config`: the configuration, or why it cannot be loaded (the events then stay
+/// pending with that reason). `wait`: wait for a running flusher instead of leaving the work to it.
+/// `deadline`: stop starting new tickets after it (foreground hooks). Errors only for the outbox's files.
 pub fn flush(
     outbox: &Outbox,
-    config: &Config,
+    repo: &Repo,
+    config: Result<&Config, String>,
     env: &[(String, String)],
     wait: bool,
     deadline: Option<Instant>,
 ) -> Result<Report, OutboxError> {
     let Some(mut flusher) = outbox.flusher_lock(wait)? else {
-        return Ok(Report {
-            busy: true,
-            ..Report::default()
-        });
+        return Ok(Report::default());
     };
     // Hooks may have left their fsync to the flusher (see `outbox`): make what they wrote durable first.
     outbox.sync_files();
@@ -92,24 +65,20 @@ pub fn flush(
     let mut session: Option<Session> = None;
     // Every pending event once: the first pass takes all (a new commit or a `flush` is the moment to try
     // again), later passes only events queued meanwhile.
-    let mut seen: std::collections::HashSet<String> = Default::default();
+    let mut seen: HashSet<String> = Default::default();
+    let pass = Pass {
+        outbox,
+        repo,
+        config,
+        env,
+        deadline,
+    };
     loop {
-        let mut run = |report: &mut Report| {
-            drain(
-                outbox,
-                config,
-                env,
-                deadline,
-                report,
-                &mut session,
-                &mut seen,
-            )
-        };
-        match run(&mut report) {
+        match pass.drain(&mut report, &mut session, &mut seen) {
             // The damaged file has been set aside: go on with a fresh one, and say so.
             Err(e @ OutboxError::Damaged { .. }) => {
                 report.error = Some(e.to_string());
-                run(&mut report)?;
+                pass.drain(&mut report, &mut session, &mut seen)?;
             }
             other => other?,
         }
@@ -132,133 +101,211 @@ pub fn flush(
     Ok(report)
 }
 
-/// Passes over the pending events until none is left that this flush has not tried.
-fn drain(
-    outbox: &Outbox,
-    config: &Config,
-    env: &[(String, String)],
+struct Pass<'a> {
+    outbox: &'a Outbox,
+    repo: &'a Repo,
+    config: Result<&'a Config, String>,
+    env: &'a [(String, String)],
     deadline: Option<Instant>,
-    report: &mut Report,
-    session: &mut Option<Session>,
-    seen: &mut std::collections::HashSet<String>,
-) -> Result<(), OutboxError> {
-    loop {
-        let pending = {
-            let guard = outbox.lock()?;
-            // Only what is written in outbox.json is delivered (see `outbox`): never twice after a crash.
-            guard.fold_queue()?;
-            guard.pending()?
-        };
-        let due: Vec<Event> = pending
-            .events
-            .into_iter()
-            .filter(|e| seen.insert(e.id.clone()))
-            .collect();
-        if due.is_empty() {
-            break;
-        }
-        if session.is_none() {
-            match Session::connect(config.clone(), env) {
-                Ok(s) => {
-                    report.source_name = s.binding.source_name.clone();
-                    *session = Some(s)
-                }
-                Err(e) => {
-                    let msg = e.to_string();
-                    let transient = crate::cli::exit_code(&e) == 1;
-                    settle(
-                        outbox,
-                        &due,
-                        &BTreeMap::new(),
-                        Some((&msg, transient)),
-                        report,
-                    )?;
-                    report.error = Some(msg);
-                    break;
-                }
-            }
-        }
-        let s = session.as_ref().expect("connected");
-        let mut outcomes: BTreeMap<TicketKey, Delivery> = BTreeMap::new();
-        let (tracks, origin) = merge(&s.rules, &due);
-        for track in tracks {
-            if deadline.is_some_and(|d| Instant::now() >= d) {
+}
+
+impl Pass<'_> {
+    /// Passes over the pending events until none is left that this flush has not tried.
+    fn drain(
+        &self,
+        report: &mut Report,
+        session: &mut Option<Session>,
+        seen: &mut HashSet<String>,
+    ) -> Result<(), OutboxError> {
+        let outbox = self.outbox;
+        loop {
+            let pending = {
+                let guard = outbox.lock()?;
+                // Only what is written in outbox.json is delivered (see `outbox`): never twice after a crash.
+                guard.fold_queue()?;
+                guard.pending()?
+            };
+            let due: Vec<Event> = pending
+                .events
+                .into_iter()
+                .filter(|e| seen.insert(e.id.clone()))
+                .collect();
+            if due.is_empty() {
                 break;
             }
-            let Some(mut entry) = s.plan_one(origin.as_deref(), &track) else {
-                // The commits ask nothing of it any more (say, `[skip notion]` under a newer config).
-                outcomes.insert(track.key.clone(), Delivery::Done);
+            let config = match &self.config {
+                Ok(c) => *c,
+                Err(msg) => {
+                    self.hold(&due, msg, report)?;
+                    break;
+                }
+            };
+            let rules = match Rules::new(config) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.hold(&due, &e.to_string(), report)?;
+                    break;
+                }
+            };
+            let keys: Vec<Vec<TicketKey>> = due.iter().map(|e| event_keys(&rules, e)).collect();
+            let wanted: BTreeSet<TicketKey> = keys.iter().flatten().cloned().collect();
+            if wanted.is_empty() {
+                settle(outbox, &due, &keys, &BTreeMap::new(), report)?;
+                continue;
+            }
+            if session.is_none() {
+                match Session::connect(config.clone(), self.env) {
+                    Ok(s) => {
+                        report.source_name = s.binding.source_name.clone();
+                        *session = Some(s)
+                    }
+                    Err(e) => {
+                        // No token, a token Notion refuses, a property that does not exist yet, Notion
+                        // down: all can be fixed later, so every update stays pending with the reason.
+                        self.hold(&due, &e.to_string(), report)?;
+                        break;
+                    }
+                }
+            }
+            let Some(s) = session.as_ref() else { break };
+            let outcomes = {
+                // One writer at a time per repository: `sync`, the replay and `undo` wait here too.
+                let _writer = outbox.writer_lock()?;
+                let only: HashSet<TicketKey> = wanted.iter().cloned().collect();
+                match crate::sync::history_tracks(self.repo, &s.rules, &only) {
+                    Ok(tracks) => self.deliver(s, &wanted, tracks, report),
+                    Err(e) => {
+                        drop(_writer);
+                        self.hold(&due, &e.to_string(), report)?;
+                        break;
+                    }
+                }
+            };
+            settle(outbox, &due, &keys, &outcomes, report)?;
+            if self.deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+        }
+        let guard = outbox.lock()?;
+        let mut p = guard.pending()?;
+        p.last_flush = Some(LastFlush {
+            at: now(),
+            delivered: report.delivered,
+            requeued: report.requeued,
+            failed: report.failed,
+            error: report.error.clone(),
+        });
+        guard.set_pending(&p)
+    }
+
+    /// Plans and applies each wanted ticket from its history track (a ticket history no longer names, say
+    /// after an amend removed it, asks nothing: done).
+    fn deliver(
+        &self,
+        s: &Session,
+        wanted: &BTreeSet<TicketKey>,
+        tracks: Vec<crate::desired::Track>,
+        report: &mut Report,
+    ) -> BTreeMap<TicketKey, Delivery> {
+        let origin = self.repo.origin_url();
+        let mut outcomes = BTreeMap::new();
+        let mut by_key: BTreeMap<TicketKey, crate::desired::Track> =
+            tracks.into_iter().map(|t| (t.key.clone(), t)).collect();
+        for key in wanted {
+            if self.deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+            let Some(track) = by_key.remove(key) else {
+                outcomes.insert(key.clone(), Delivery::Done);
+                continue;
+            };
+            let Some(mut entry) = s.plan_one(self.repo, origin.as_deref(), &track) else {
+                outcomes.insert(key.clone(), Delivery::Done);
                 continue;
             };
             s.apply(std::slice::from_mut(&mut entry));
-            outcomes.insert(track.key.clone(), entry.delivery(&s.binding.source_name));
+            outcomes.insert(key.clone(), entry.delivery(&s.binding.source_name));
             report.entries.push(entry);
         }
-        settle(outbox, &due, &outcomes, None, report)?;
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            break;
-        }
+        outcomes
     }
-    let guard = outbox.lock()?;
-    let mut p = guard.pending()?;
-    p.last_flush = Some(LastFlush {
-        at: now(),
-        delivered: report.delivered,
-        requeued: report.requeued,
-        failed: report.failed,
-        error: report.error.clone(),
-    });
-    guard.set_pending(&p)
+
+    /// Keeps every key of `due` pending with `reason` (nothing could be tried).
+    fn hold(&self, due: &[Event], reason: &str, report: &mut Report) -> Result<(), OutboxError> {
+        let keys: Vec<Vec<TicketKey>> = due.iter().map(|e| e.keys.clone()).collect();
+        let mut outcomes = BTreeMap::new();
+        for k in keys.iter().flatten() {
+            outcomes.insert(k.clone(), Delivery::Retry(reason.to_string()));
+        }
+        settle_with(self.outbox, due, &keys, &outcomes, Some(reason), report)?;
+        report.error = Some(reason.to_string());
+        Ok(())
+    }
 }
 
-/// Writes back what happened to `due`: delivered keys leave, transient ones stay with their attempt
-/// count and next try, permanent ones move to `failed`. `all` applies one outcome to every key.
 fn settle(
     outbox: &Outbox,
     due: &[Event],
+    keys: &[Vec<TicketKey>],
     outcomes: &BTreeMap<TicketKey, Delivery>,
-    all: Option<(&str, bool)>,
+    report: &mut Report,
+) -> Result<(), OutboxError> {
+    settle_with(outbox, due, keys, outcomes, None, report)
+}
+
+/// Writes back what happened to `due` (each with its keys): delivered keys leave, keys to retry stay with
+/// their attempt count, next try and reason, settled ones move to `failed` in their named state. `held`:
+/// nothing was tried; an event whose keys are not known yet stays as it is, with the reason.
+fn settle_with(
+    outbox: &Outbox,
+    due: &[Event],
+    keys: &[Vec<TicketKey>],
+    outcomes: &BTreeMap<TicketKey, Delivery>,
+    held: Option<&str>,
     report: &mut Report,
 ) -> Result<(), OutboxError> {
     let guard = outbox.lock()?;
     let mut pending = guard.pending()?;
     let mut failed = guard.failed()?;
+    let failed_before = failed.len();
     let t = now();
-    for d in due {
+    for (d, keys) in due.iter().zip(keys) {
         let Some(pos) = pending.events.iter().position(|e| e.id == d.id) else {
             continue;
         };
+        if let (Some(reason), true) = (held, keys.is_empty()) {
+            let e = &mut pending.events[pos];
+            e.attempts += 1;
+            e.next_try = t + retry_delay(e.attempts);
+            e.last_error = Some(reason.to_string());
+            report.requeued += 1;
+            continue;
+        }
         let mut keep = vec![];
         let mut last_error = None;
-        for key in &d.keys {
-            let outcome = match all {
-                Some((msg, true)) => Delivery::Retry(msg.to_string()),
-                Some((msg, false)) => Delivery::Permanent(msg.to_string()),
-                None => match outcomes.get(key) {
-                    Some(o) => o.clone(),
-                    // Not reached before the deadline.
-                    None => {
-                        keep.push(key.clone());
-                        continue;
-                    }
-                },
-            };
-            match outcome {
-                Delivery::Done => report.delivered += 1,
-                Delivery::Retry(msg) => {
+        for key in keys {
+            match outcomes.get(key).cloned() {
+                Some(Delivery::Done) => report.delivered += 1,
+                Some(Delivery::Retry(msg)) => {
                     report.requeued += 1;
                     keep.push(key.clone());
                     last_error = Some(msg);
                 }
-                Delivery::Permanent(reason) => {
+                Some(Delivery::Settled(state, reason)) => {
                     report.failed += 1;
+                    // One record per key: the newest says it.
+                    failed.retain(|f| f.key != *key);
                     failed.push(Failure {
                         event: d.clone(),
                         key: key.clone(),
+                        state,
                         reason,
                         failed_at: t,
+                        warned: false,
                     });
                 }
+                // Not reached before the deadline.
+                None => keep.push(key.clone()),
             }
         }
         if keep.is_empty() {
@@ -274,19 +321,25 @@ fn settle(
         }
     }
     guard.set_pending(&pending)?;
-    if !failed.is_empty() || all.is_some_and(|(_, transient)| !transient) {
+    if failed.len() != failed_before || report.failed > 0 {
         guard.set_failed(&failed)?;
     }
     Ok(())
 }
 
-/// Moves failed updates back to pending (`git notion retry`). Returns how many.
-pub fn retry_failed(outbox: &Outbox) -> Result<usize, OutboxError> {
+/// Moves failed updates back to pending (`git notion retry`; `only`: just these states). Returns how many.
+pub fn retry_failed(outbox: &Outbox, only: Option<&[Settled]>) -> Result<usize, OutboxError> {
     let guard = outbox.lock()?;
     let failed = guard.failed()?;
     let mut pending = guard.pending()?;
-    let n = failed.len();
-    for f in failed {
+    let (back, stay): (Vec<Failure>, Vec<Failure>) = failed
+        .into_iter()
+        .partition(|f| only.is_none_or(|states| states.contains(&f.state)));
+    let n = back.len();
+    if n == 0 {
+        return Ok(0);
+    }
+    for f in back {
         let mut e = f.event;
         e.keys = vec![f.key];
         e.attempts = 0;
@@ -295,13 +348,29 @@ pub fn retry_failed(outbox: &Outbox) -> Result<usize, OutboxError> {
         e.queued_at = now();
         pending.seq += 1;
         e.id = format!(
-            "{}-{}",
-            &e.commit.id[..12.min(e.commit.id.len())],
+            "{}-r{}",
+            e.commit.id.get(..12).unwrap_or(&e.commit.id),
             pending.seq
         );
         pending.events.push(e);
     }
     guard.set_pending(&pending)?;
-    guard.set_failed(&[])?;
+    guard.set_failed(&stay)?;
     Ok(n)
+}
+
+/// Drops the failed records of these keys (`git notion clear KEY…`, or a replay that delivered them).
+/// Returns how many were dropped.
+pub fn forget_failed(outbox: &Outbox, keys: &[TicketKey]) -> Result<usize, OutboxError> {
+    if !outbox.exists() {
+        return Ok(0);
+    }
+    let guard = outbox.lock()?;
+    let mut failed = guard.failed()?;
+    let before = failed.len();
+    failed.retain(|f| !keys.contains(&f.key));
+    if failed.len() != before {
+        guard.set_failed(&failed)?;
+    }
+    Ok(before - failed.len())
 }

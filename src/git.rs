@@ -177,19 +177,7 @@ impl Repo {
             tips.push(resolve(t)?);
         }
         if spec.all {
-            let refs = repo.references().map_err(|e| GitError::Read {
-                what: "references".into(),
-                detail: e.to_string(),
-            })?;
-            let all = refs.all().map_err(|e| GitError::Read {
-                what: "references".into(),
-                detail: e.to_string(),
-            })?;
-            for mut r in all.flatten() {
-                if let Ok(id) = r.peel_to_commit() {
-                    tips.push(id.id);
-                }
-            }
+            tips.extend(self.history_tips()?);
         }
         let mut hidden = vec![];
         for h in &spec.hidden {
@@ -231,6 +219,104 @@ impl Repo {
             }
         }
         Ok(())
+    }
+
+    /// The tips of "all history" (`--all`): HEAD, local branches, remote-tracking branches and tags. Not
+    /// the stash, notes or `refs/original`: their commits are not history (a stash's message repeats the
+    /// subject of the commit it was made on).
+    pub fn history_tips(&self) -> Result<Vec<gix::ObjectId>, GitError> {
+        let read = |e: &dyn std::fmt::Display| GitError::Read {
+            what: "references".into(),
+            detail: e.to_string(),
+        };
+        let mut tips = vec![];
+        if let Ok(Some(id)) = self.repo.head_id().map(|id| Some(id.detach())) {
+            tips.push(id);
+        }
+        let refs = self.repo.references().map_err(|e| read(&e))?;
+        for prefix in ["refs/heads/", "refs/remotes/", "refs/tags/"] {
+            let iter = refs.prefixed(prefix).map_err(|e| read(&e))?;
+            for mut r in iter.flatten() {
+                if let Ok(c) = r.peel_to_commit() {
+                    tips.push(c.id);
+                }
+            }
+        }
+        tips.sort();
+        tips.dedup();
+        Ok(tips)
+    }
+
+    /// The commits a reference update makes newly reachable from `reference` (`old..new`; for a new
+    /// reference, the commits of `new` that no other history tip reaches), oldest first, at most `cap`.
+    pub fn newly_reachable(
+        &self,
+        reference: &str,
+        old: &str,
+        new: &str,
+        cap: usize,
+    ) -> Result<Vec<Commit>, GitError> {
+        let parse = |rev: &str| {
+            gix::ObjectId::from_hex(rev.as_bytes()).map_err(|e| GitError::BadRevision {
+                rev: rev.into(),
+                detail: e.to_string(),
+            })
+        };
+        let new = parse(new)?;
+        let hidden: Vec<gix::ObjectId> = match parse(old) {
+            Ok(old) if !old.is_null() && self.repo.find_object(old).is_ok() => vec![old],
+            _ => {
+                // A new reference: what no other reference reached before.
+                let refs = self.repo.references().map_err(|e| GitError::Read {
+                    what: "references".into(),
+                    detail: e.to_string(),
+                })?;
+                let mut v = vec![];
+                for prefix in ["refs/heads/", "refs/remotes/", "refs/tags/"] {
+                    if let Ok(iter) = refs.prefixed(prefix) {
+                        for mut r in iter.flatten() {
+                            if r.name().as_bstr() == reference {
+                                continue;
+                            }
+                            if let Ok(c) = r.peel_to_commit() {
+                                if c.id != new {
+                                    v.push(c.id);
+                                }
+                            }
+                        }
+                    }
+                }
+                v
+            }
+        };
+        let read = |e: &dyn std::fmt::Display| GitError::Read {
+            what: format!("history of {reference}"),
+            detail: e.to_string(),
+        };
+        let walk = self
+            .repo
+            .rev_walk([new])
+            .with_hidden(hidden)
+            .all()
+            .map_err(|e| read(&e))?;
+        let mut ids = vec![];
+        for info in walk {
+            ids.push(info.map_err(|e| read(&e))?.id);
+            if ids.len() >= cap {
+                break;
+            }
+        }
+        ids.reverse();
+        ids.into_iter().map(|id| self.commit(id)).collect()
+    }
+
+    /// The committer time of a commit, if this repository has it.
+    pub fn commit_time(&self, id: &str) -> Option<i64> {
+        let id = gix::ObjectId::from_hex(id.as_bytes()).ok()?;
+        let object = self.repo.find_object(id).ok()?;
+        let commit = object.try_into_commit().ok()?;
+        let time = commit.time().ok()?;
+        Some(time.seconds)
     }
 
     /// The branches, local (`main`, `release/1.2`) and remote-tracking (`origin/main` as `main`): each as

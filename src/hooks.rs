@@ -7,13 +7,23 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, HookMode};
-use crate::desired::{Context, Rules};
+use crate::desired::Rules;
 use crate::git::{Commit, Repo};
 use crate::outbox::{self, Event, Outbox, OutboxError};
 use crate::{flush, plan};
 
-/// The hooks git-notion handles.
-pub const NAMES: [&str; 3] = ["post-commit", "post-merge", "post-rewrite"];
+/// The hooks git-notion handles. `reference-transaction` (git 2.28 and later) sees every move of a
+/// branch, whatever command made it (fast-forwards, `pull --rebase`, `reset`, `update-ref`, fetches of
+/// remote-tracking branches); the three `post-*` hooks are for older gits and the pre-commit framework.
+pub const NAMES: [&str; 4] = [
+    "post-commit",
+    "post-merge",
+    "post-rewrite",
+    REFERENCE_TRANSACTION,
+];
+
+/// The hook that sees every reference update.
+pub const REFERENCE_TRANSACTION: &str = "reference-transaction";
 
 /// The commits a hook reports, and commits they replace (rewrites).
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -114,7 +124,8 @@ pub fn commits_for(
             })
         }
         other => Err(format!(
-            "unknown hook {other:?}: git-notion handles post-commit, post-merge and post-rewrite"
+            "unknown hook {other:?}: git-notion handles post-commit, post-merge, post-rewrite and \
+             reference-transaction"
         )),
     }
 }
@@ -137,6 +148,76 @@ pub fn pre_commit_stage(env: &[(String, String)]) -> &'static str {
     }
 }
 
+/// The commits a `reference-transaction` hook reports (state `committed`, the updates on stdin as
+/// `<old> <new> <ref>`): those each update makes newly reachable from a local or remote-tracking branch,
+/// or from a detached HEAD outside a rebase (post-rewrite-free: a rebase's commits count once its branch
+/// moves). Each with the short name of the reference that moved. Symbolic updates, deletions and other
+/// references (tags, `AUTO_MERGE`, `ORIG_HEAD`, the stash) report nothing.
+pub fn commits_for_refs(
+    repo: &Repo,
+    stdin: &mut dyn Read,
+) -> Result<Vec<(Commit, String)>, String> {
+    let mut text = String::new();
+    let _ = stdin.read_to_string(&mut text);
+    let mut out: Vec<(Commit, String)> = vec![];
+    for line in text.lines() {
+        let mut it = line.split_whitespace();
+        let (Some(old), Some(new), Some(reference)) = (it.next(), it.next(), it.next()) else {
+            continue;
+        };
+        if new.starts_with("ref:") || new.bytes().all(|b| b == b'0') {
+            continue;
+        }
+        let short = if let Some(b) = reference.strip_prefix("refs/heads/") {
+            b.to_string()
+        } else if let Some(b) = reference.strip_prefix("refs/remotes/") {
+            if b.ends_with("/HEAD") {
+                continue;
+            }
+            b.to_string()
+        } else if reference == "HEAD" {
+            // On a branch, the branch's own line reports the same commits.
+            if repo.branch().is_some() || repo.rebase_in_progress() {
+                continue;
+            }
+            "HEAD".to_string()
+        } else {
+            continue;
+        };
+        let old = if old.starts_with("ref:") { "" } else { old };
+        for c in repo
+            .newly_reachable(reference, old, new, REF_UPDATE_CAP)
+            .map_err(|e| e.to_string())?
+        {
+            if !out.iter().any(|(x, _)| x.id == c.id) {
+                out.push((c, short.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// At most this many commits are read from one reference update (a first fetch of a large repository);
+/// `git notion-replay` covers the rest.
+const REF_UPDATE_CAP: usize = 10_000;
+
+/// Whether the process may exit before any work: a `reference-transaction` hook (linked as the binary, or
+/// `git-notion hook reference-transaction STATE`) in a state other than `committed`.
+pub fn skip_at_once(argv: &[std::ffi::OsString]) -> bool {
+    let name = |a: &std::ffi::OsString| {
+        Path::new(a)
+            .file_name()
+            .is_some_and(|n| n == REFERENCE_TRANSACTION)
+    };
+    match argv {
+        [first, state, ..] if name(first) => state != "committed",
+        [_, hook, rt, state, ..] if hook == "hook" && rt == REFERENCE_TRANSACTION => {
+            state != "committed"
+        }
+        _ => false,
+    }
+}
+
 /// Runs a hook (`auto`: the one the pre-commit framework runs); returns the warning line to print, if any.
 pub fn run(
     name: &str,
@@ -153,31 +234,56 @@ pub fn run(
     } else {
         name
     };
+    // git runs reference-transaction for every state of every transaction; only `committed` moved refs.
+    if name == REFERENCE_TRANSACTION && args.first().map(String::as_str) != Some("committed") {
+        return None;
+    }
     let result = (|| -> Result<Option<String>, String> {
         let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
         let repo = Repo::discover(&cwd).map_err(|e| e.to_string())?;
         if !configured(&repo, env) {
             return Ok(None);
         }
-        let config = Config::load(&repo.root(), user_config, &[]).map_err(|e| e.to_string())?;
-        let rules = Rules::new(&config).map_err(|e| e.to_string())?;
-        let commits = commits_for(&repo, name, args, env, stdin)?;
-        let ctx = Context {
-            branch: repo.branch(),
-            origin_url: repo.origin_url(),
-        };
+        // A configuration that cannot be read yet does not lose the commit: it is queued without its
+        // tickets, which the flusher finds once the configuration is fixed.
+        let config = Config::load(&repo.root(), user_config, &[]);
+        let rules = config
+            .as_ref()
+            .map_err(|e| e.to_string())
+            .and_then(|c| Rules::new(c).map_err(|e| e.to_string()));
+        let (commits, replaced): (Vec<(Commit, Option<String>)>, Vec<String>) =
+            if name == REFERENCE_TRANSACTION {
+                let c = commits_for_refs(&repo, stdin)?;
+                (c.into_iter().map(|(c, b)| (c, Some(b))).collect(), vec![])
+            } else {
+                let c = commits_for(&repo, name, args, env, stdin)?;
+                let branch = repo.branch();
+                (
+                    c.new.into_iter().map(|c| (c, branch.clone())).collect(),
+                    c.replaced,
+                )
+            };
+        let origin_url = repo.origin_url();
         let t = outbox::now();
         let events: Vec<Event> = commits
-            .new
             .into_iter()
-            .filter_map(|c| {
-                let keys = rules.keys(&c);
-                (!keys.is_empty()).then(|| Event {
+            .filter_map(|(c, branch)| {
+                let keys = match &rules {
+                    Ok(r) => {
+                        let k = r.keys(&c);
+                        if k.is_empty() {
+                            return None;
+                        }
+                        k
+                    }
+                    Err(_) => vec![],
+                };
+                Some(Event {
                     id: String::new(),
                     hook: name.to_string(),
                     keys,
-                    branch: ctx.branch.clone(),
-                    origin_url: ctx.origin_url.clone(),
+                    branch,
+                    origin_url: origin_url.clone(),
                     queued_at: t,
                     attempts: 0,
                     next_try: t,
@@ -187,43 +293,51 @@ pub fn run(
             })
             .collect();
         let ob = Outbox::new(repo.common_dir()).with_sync(repo.fsyncs_commits());
-        if events.is_empty() && commits.replaced.is_empty() {
+        let config_problem = rules.as_ref().err().map(|e| {
+            format!(
+                "{e}; the commit's Notion updates wait in the queue until it is fixed (`git notion doctor`)"
+            )
+        });
+        if events.is_empty() && replaced.is_empty() {
             // No ticket, no network; only say so if earlier updates need attention.
-            return Ok(failed_warning(&ob));
+            let mut parts: Vec<String> = config_problem.into_iter().collect();
+            parts.extend(attention(&ob));
+            return Ok((!parts.is_empty()).then(|| parts.join("; ")));
         }
-        let queue = || -> Result<usize, OutboxError> {
+        let queue = || -> Result<(), OutboxError> {
             let guard = ob.lock()?;
-            if !commits.replaced.is_empty() {
+            if !replaced.is_empty() {
                 // A rewritten commit's pending update is superseded by the new commit's: never sent twice.
                 let mut p = guard.pending()?;
                 let before = p.events.len();
-                p.events
-                    .retain(|e| !commits.replaced.contains(&e.commit.id));
+                p.events.retain(|e| !replaced.contains(&e.commit.id));
                 if p.events.len() != before {
                     guard.set_pending(&p)?;
                 }
             }
-            guard.append(events.clone())?;
-            Ok(guard.failed().map(|f| f.len()).unwrap_or(0))
+            guard.append(events.clone())
         };
         // A damaged outbox file has been set aside by then: queue into a fresh one.
-        let failed_before = match queue() {
-            Ok(n) => n,
-            Err(OutboxError::Damaged { .. }) => queue().map_err(|e| e.to_string())?,
-            Err(e) => return Err(e.to_string()),
+        let queued = match queue() {
+            Err(OutboxError::Damaged { .. }) => queue(),
+            other => other,
         };
-        match config.hooks.mode {
-            HookMode::Background => {
-                // A running flusher picks the new events up (it looks again before it exits).
-                if !matches!(ob.flusher_lock(false), Ok(None)) {
-                    spawn_flusher(&repo.root());
-                }
-                Ok(attention(&ob, failed_before))
-            }
-            HookMode::Foreground => {
+        if let Err(e) = queued {
+            return Err(format!(
+                "NOT QUEUED: {e}. The Notion update(s) of {} commit(s) could not be recorded; make the \
+                 directory writable (or free disk space), then run `git notion-replay --apply` to repair",
+                events.len().max(1)
+            ));
+        }
+        let mode = config
+            .as_ref()
+            .map(|c| c.hooks.mode)
+            .unwrap_or(HookMode::Background);
+        match (mode, config.as_ref()) {
+            (HookMode::Foreground, Ok(config)) => {
                 let deadline =
                     Instant::now() + Duration::from_secs_f64(config.hooks.budget_secs.max(0.0));
-                let report = flush::flush(&ob, &config, env, true, Some(deadline))
+                let report = flush::flush(&ob, &repo, Ok(config), env, true, Some(deadline))
                     .map_err(|e| e.to_string())?;
                 let mut problems = plan::problems(&report.entries, &report.source_name);
                 problems.extend(report.error.clone());
@@ -237,6 +351,15 @@ pub fn run(
                     )
                 }))
             }
+            _ => {
+                // A running flusher picks the new events up (it looks again before it exits).
+                if !matches!(ob.flusher_lock(false), Ok(None)) {
+                    spawn_flusher(&repo.root());
+                }
+                let mut parts: Vec<String> = config_problem.into_iter().collect();
+                parts.extend(attention(&ob));
+                Ok((!parts.is_empty()).then(|| parts.join("; ")))
+            }
         }
     })();
     match result {
@@ -245,27 +368,52 @@ pub fn run(
     }
 }
 
-fn failed_warning(ob: &Outbox) -> Option<String> {
+/// What a hook says about earlier updates, in one line, or nothing: updates waiting for a fix (each commit
+/// says so, with the first reason), updates that left the queue undelivered (once per key), damaged files.
+fn attention(ob: &Outbox) -> Option<String> {
     if !ob.exists() && ob.damaged().is_empty() {
         return None;
     }
-    let failed = ob.lock().ok()?.failed().map(|f| f.len()).unwrap_or(0);
-    attention(ob, failed)
-}
-
-/// The one line a hook prints when earlier updates need a person: failures, or damaged outbox files.
-fn attention(ob: &Outbox, failed: usize) -> Option<String> {
     let mut parts = vec![];
-    if failed > 0 {
-        parts.push(format!(
-            "{failed} Notion update(s) failed; `git notion status` shows why, `git notion retry` re-queues them"
-        ));
+    if let Ok(guard) = ob.lock() {
+        if let Ok(p) = guard.pending() {
+            let waiting: Vec<&Event> = p
+                .events
+                .iter()
+                .filter(|e| e.attempts > 0 && e.last_error.is_some())
+                .collect();
+            if let Some(first) = waiting.first() {
+                parts.push(format!(
+                    "{} Notion update(s) pending: {}; they are delivered once this is fixed (`git notion status`)",
+                    waiting.len(),
+                    first.last_error.as_deref().unwrap_or_default()
+                ));
+            }
+        }
+        if let Ok(mut failed) = guard.failed() {
+            let new: Vec<String> = failed
+                .iter()
+                .filter(|f| !f.warned)
+                .map(|f| format!("{} ({})", f.key, f.state.label()))
+                .collect();
+            if !new.is_empty() {
+                parts.push(format!(
+                    "not delivered: {}; `git notion status` shows why, `git notion clear KEY` dismisses, \
+                     `git notion retry` tries again",
+                    new.join(", ")
+                ));
+                for f in failed.iter_mut() {
+                    f.warned = true;
+                }
+                let _ = guard.set_failed(&failed);
+            }
+        }
     }
     let damaged = ob.damaged();
     if let Some(first) = damaged.first() {
         parts.push(format!(
             "git-notion's outbox file {} is damaged and was set aside ({} file(s)); the updates in it may need \
-             `git notion sync <commit>`; delete it once reviewed",
+             `git notion-replay --apply`; delete it once reviewed",
             first.display(),
             damaged.len()
         ));

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::git::Commit;
+use crate::plan::Settled;
 use crate::tickets::TicketKey;
 
 #[derive(Debug, thiserror::Error)]
@@ -54,13 +55,23 @@ pub struct Event {
     pub last_error: Option<String>,
 }
 
-/// A ticket update Notion refused for good (or that named no page), kept with its reason.
+/// A ticket update that left the queue undelivered, in a named state (no page, ambiguous, rejected),
+/// kept with its reason until a person dismisses it (`git notion clear KEY`) or it is retried.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
     pub event: Event,
     pub key: TicketKey,
+    #[serde(default = "rejected")]
+    pub state: Settled,
     pub reason: String,
     pub failed_at: i64,
+    /// A hook has said so once (hooks warn once per key, not on every commit).
+    #[serde(default)]
+    pub warned: bool,
+}
+
+fn rejected() -> Settled {
+    Settled::Rejected
 }
 
 /// The last flush, for `git notion status`.
@@ -155,6 +166,25 @@ impl Outbox {
             outbox: self,
             _file: file,
         })
+    }
+
+    /// Takes the writers' lock (waits for it): every writer of this repository's tickets (the hooks'
+    /// flusher, `sync`, `flush`, the replay, `undo`) holds it around plan and apply, so that two never read
+    /// the same page's comments and both post.
+    pub fn writer_lock(&self) -> Result<File, OutboxError> {
+        let file = self.open_lock_file("write.lock")?;
+        file.lock()
+            .map_err(|e| self.io(&self.dir.join("write.lock"), e))?;
+        Ok(file)
+    }
+
+    /// Whether a file can be created in the outbox directory (a read-only or full disk cannot queue).
+    pub fn writable(&self) -> Result<(), OutboxError> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| self.io(&self.dir, e))?;
+        let probe = self.dir.join(format!(".probe-{}", std::process::id()));
+        let r = std::fs::write(&probe, b"probe");
+        let _ = std::fs::remove_file(&probe);
+        r.map_err(|e| self.io(&self.dir, e))
     }
 
     /// Takes the flusher lock: Some when no other flusher runs (or, with `wait`, once it has finished).
@@ -255,11 +285,9 @@ impl Guard<'_> {
     pub fn pending(&self) -> Result<Pending, OutboxError> {
         let mut p: Pending = self.read("outbox.json")?;
         for e in self.queued()? {
-            // Already folded (a crash before the queue was emptied), or the same commit and tickets again.
-            let dup = p
-                .events
-                .iter()
-                .any(|x| x.id == e.id || (x.commit.id == e.commit.id && x.keys == e.keys));
+            // Already folded (a crash before the queue was emptied). A second sighting of the same commit
+            // is kept: what it changes (now on a release branch) is decided from history at delivery.
+            let dup = p.events.iter().any(|x| x.id == e.id);
             if !dup {
                 p.events.push(e);
             }

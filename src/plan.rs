@@ -139,12 +139,50 @@ fn new_title(desired: &Desired, binding: &Binding) -> Option<String> {
     })
 }
 
-/// The properties of `page` that differ from `desired`.
+/// The commit id a commit link ends with (`…/commit/<40 or 64 hex digits>`), if it does.
+pub fn linked_commit(url: &str) -> Option<&str> {
+    let last = url.trim_end_matches('/').rsplit('/').next()?;
+    let last = last.split(['?', '#']).next()?;
+    (matches!(last.len(), 40 | 64) && last.bytes().all(|b| b.is_ascii_hexdigit())).then_some(last)
+}
+
+/// Whether the page already shows a later commit than `desired`'s, so that writing its date, link or
+/// title would move the page backwards (a retried older update, or another clone that has not fetched the
+/// newer commit yet). The linked commit decides when this repository has it (`time_of` gives its
+/// committer time); otherwise the page's date: a later day, or the same day from a commit this
+/// repository does not know, is kept (nothing here can tell it is older).
+pub fn page_is_newer(
+    page: &PageState,
+    desired: &Desired,
+    time_of: &dyn Fn(&str) -> Option<i64>,
+) -> bool {
+    let linked = linked_commit(&page.commit_url);
+    if let Some(id) = linked {
+        if id.eq_ignore_ascii_case(&desired.commit.id) {
+            return false;
+        }
+        if let Some(t) = time_of(id) {
+            return t > desired.commit.time;
+        }
+    }
+    let page_day = page.date.get(..10).unwrap_or_default();
+    if page_day.is_empty() || desired.date.is_empty() {
+        return false;
+    }
+    page_day > desired.date.as_str() || (linked.is_some() && page_day == desired.date.as_str())
+}
+
+/// A commit's committer time, when the repository has the commit.
+pub type CommitTime<'a> = &'a dyn Fn(&str) -> Option<i64>;
+
+/// The properties of `page` that differ from `desired`. `keep_commit`: the page shows a later commit
+/// (see [`page_is_newer`]), so its title, date and link stay.
 pub fn changes(
     binding: &Binding,
     policy: TitlePolicy,
     desired: &Desired,
     page: &PageState,
+    keep_commit: bool,
 ) -> Vec<Change> {
     let mut out = vec![];
     let mut push = |prop: &crate::schema::Property, from: &str, to: String| {
@@ -157,7 +195,11 @@ pub fn changes(
             });
         }
     };
-    if let (true, Some(title)) = (binding.write_title, new_title(desired, binding)) {
+    if let (true, false, Some(title)) = (
+        binding.write_title,
+        keep_commit,
+        new_title(desired, binding),
+    ) {
         let title = values::stored_text(&title);
         let wanted = match policy {
             TitlePolicy::Never => false,
@@ -181,6 +223,9 @@ pub fn changes(
             push(p, &page.status, status.clone());
         }
     }
+    if keep_commit {
+        return out;
+    }
     if let Some(p) = &binding.date {
         if !desired.date.is_empty() && desired.date != page.date {
             push(p, &page.date, desired.date.clone());
@@ -196,12 +241,14 @@ pub fn changes(
 
 /// The plan entry of one ticket from its lookup. An exact status (`#status Name`) is checked against the
 /// status options here (any case; the schema's spelling is written); one that names no option is left out
-/// with a note.
+/// with a note. `time_of` gives a commit's time when this repository has it (None: the caller may move a
+/// page's commit backwards, as `git notion-replay --reset` does).
 pub fn entry(
     binding: &Binding,
     policy: TitlePolicy,
     mut desired: Desired,
     found: Result<Found, ApiError>,
+    time_of: Option<CommitTime<'_>>,
 ) -> Entry {
     let mut notes = vec![];
     if let (true, Some(name)) = (desired.status_exact, desired.status.clone()) {
@@ -227,7 +274,8 @@ pub fn entry(
     }
     let outcome = match found {
         Ok(Found::Page(page)) => {
-            let changes = changes(binding, policy, &desired, &page);
+            let keep = time_of.is_some_and(|t| page_is_newer(&page, &desired, t));
+            let changes = changes(binding, policy, &desired, &page, keep);
             if changes.is_empty() {
                 Outcome::UpToDate { page }
             } else {
@@ -507,26 +555,50 @@ mod tests {
     }
 }
 
-/// How one ticket of an applied plan ended, for the outbox.
+/// How one ticket of an applied plan ended, for the outbox. Only what cannot succeed without a change in
+/// Notion or in history leaves the queue, as a named state; everything a person can fix later (token,
+/// access, configuration, an unknown `#status`, Notion down) stays pending with its reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
     /// Notion has it (written now, or already up to date).
     Done,
-    /// Worth trying again later (network, 429, 5xx).
+    /// Stays queued with this reason; delivered once the cause is gone.
     Retry(String),
-    /// Will not work without a change by someone (no such page, several pages, a refused value).
-    Permanent(String),
+    /// Leaves the queue: no page, several pages, or a value Notion refused (400).
+    Settled(Settled, String),
+}
+
+/// The named states of updates that left the queue without being delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Settled {
+    /// No page carries the key (sub-tickets often have none); a page created later is picked up by the
+    /// next `git notion flush` or replay.
+    NoPage,
+    /// Several pages carry the key.
+    Ambiguous,
+    /// Notion refused the values (400).
+    Rejected,
+}
+
+impl Settled {
+    pub fn label(self) -> &'static str {
+        match self {
+            Settled::NoPage => "no page",
+            Settled::Ambiguous => "ambiguous",
+            Settled::Rejected => "rejected",
+        }
+    }
 }
 
 impl Entry {
     pub fn delivery(&self, source_name: &str) -> Delivery {
         let key = &self.desired.key;
-        let api = |e: &ApiError| {
-            if e.is_transient() {
-                Delivery::Retry(e.to_string())
-            } else {
-                Delivery::Permanent(e.to_string())
+        let api = |e: &ApiError| match e {
+            ApiError::Rejected { status: 400, .. } => {
+                Delivery::Settled(Settled::Rejected, e.to_string())
             }
+            _ => Delivery::Retry(e.to_string()),
         };
         if let Some(e) = &self.comment_error {
             return api(e);
@@ -536,18 +608,23 @@ impl Entry {
                 if self.notes.is_empty() {
                     Delivery::Done
                 } else {
-                    Delivery::Permanent(self.notes.join("; "))
+                    // An unknown `#status`: the rest is written; it waits for the option to exist.
+                    Delivery::Retry(self.notes.join("; "))
                 }
             }
             (Outcome::Update { .. }, Some(Err(e))) | (Outcome::Failed(e), _) => api(e),
             (Outcome::Update { .. }, None) => Delivery::Retry("not applied".into()),
-            (Outcome::NotFound, _) => Delivery::Permanent(format!(
-                "{key} not found: no page of {source_name} carries it as its key"
-            )),
-            (Outcome::Ambiguous(pages), _) => Delivery::Permanent(format!(
-                "{key} matches {} pages of {source_name}; make the key unique",
-                pages.len()
-            )),
+            (Outcome::NotFound, _) => Delivery::Settled(
+                Settled::NoPage,
+                format!("{key} not found: no page of {source_name} carries it as its key"),
+            ),
+            (Outcome::Ambiguous(pages), _) => Delivery::Settled(
+                Settled::Ambiguous,
+                format!(
+                    "{key} matches {} pages of {source_name}; make the key unique",
+                    pages.len()
+                ),
+            ),
         }
     }
 }

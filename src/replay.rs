@@ -84,6 +84,7 @@ pub fn history(
     spec: &WalkSpec,
     decide: &Decide,
     released: &Released,
+    only: Option<&HashSet<TicketKey>>,
 ) -> Result<History, Error> {
     const BATCH: usize = 256;
     let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Commit>>(16);
@@ -92,7 +93,7 @@ pub fn history(
             let mut reading = Reading::default();
             for batch in receive {
                 for c in batch {
-                    reading.read(rules, decide, released, c);
+                    reading.read(rules, decide, released, only, c);
                 }
             }
             reading
@@ -127,9 +128,19 @@ struct Reading {
 }
 
 impl Reading {
-    fn read(&mut self, rules: &Rules, decide: &Decide, released: &Released, c: Commit) {
+    fn read(
+        &mut self,
+        rules: &Rules,
+        decide: &Decide,
+        released: &Released,
+        only: Option<&HashSet<TicketKey>>,
+        c: Commit,
+    ) {
         self.commits += 1;
-        let effects = rules.effects(&c, released.contains(&c.id));
+        let mut effects = rules.effects(&c, released.contains(&c.id));
+        if let Some(only) = only {
+            effects.retain(|(k, _)| only.contains(k));
+        }
         if effects.is_empty() {
             return;
         }
@@ -288,11 +299,14 @@ pub fn run(
         .filter_map(|t| {
             let mut d = desired::desired(config, &session.rules.extractor, origin_url, t, &rank)?;
             d.status_exact |= reset && d.status.is_some();
+            let time_of = |id: &str| repo.commit_time(id);
             let mut e = plan::entry(
                 &session.binding,
                 config.title.policy,
                 d,
                 Ok(index.find(&t.key)),
+                // --reset repairs: it may move a page back to an older commit too.
+                (!reset).then_some(&time_of as plan::CommitTime),
             );
             e.check_comments(&session.client);
             Some(e)
@@ -368,10 +382,19 @@ pub fn run(
                 }
             }
         }
-        j.write(&Line::End {
-            at: jiff::Timestamp::now().as_second(),
-            written,
-        })?;
+        // An apply stopped by an outage (a transient failure, or pages not tried) stays open: the next
+        // apply resumes this journal, so that one `git notion undo` restores everything it changed.
+        let stopped = entries.iter().any(|e| match (&e.outcome, &e.applied) {
+            (Outcome::Update { .. }, None) => true,
+            (_, Some(Err(err))) => err.is_transient(),
+            _ => false,
+        });
+        if !stopped {
+            j.write(&Line::End {
+                at: jiff::Timestamp::now().as_second(),
+                written,
+            })?;
+        }
     }
     if apply {
         for e in entries.iter_mut() {

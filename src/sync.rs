@@ -4,7 +4,7 @@
 use crate::client::{self, Client};
 use crate::config::{self, Config, Token};
 use crate::desired::{self, Rules, Track};
-use crate::git::Commit;
+use crate::git::{Commit, Repo, WalkSpec};
 use crate::lookup;
 use crate::plan::{self, Entry};
 use crate::schema::{Binding, Schema};
@@ -36,6 +36,34 @@ pub fn tracks(
         }
     }
     out
+}
+
+/// The tracks of `keys` as the whole history says: HEAD, the local and remote-tracking branches and
+/// the tags (`git notion-replay --all`), a commit counting as released when a release branch reaches it.
+/// Hooks, `sync` and `flush` deliver exactly what the replay computes, whichever hook saw which commit
+/// first and in whatever order: this is what makes them agree. Sorted by key.
+pub fn history_tracks(
+    repo: &Repo,
+    rules: &Rules,
+    keys: &std::collections::HashSet<TicketKey>,
+) -> Result<Vec<Track>, Error> {
+    if keys.is_empty() {
+        return Ok(vec![]);
+    }
+    let spec = WalkSpec {
+        all: true,
+        ..WalkSpec::default()
+    };
+    let released = crate::replay::Released::of(repo, rules, &spec)?;
+    let history = crate::replay::history(
+        repo,
+        rules,
+        &spec,
+        &crate::replay::Decide::Latest,
+        &released,
+        Some(keys),
+    )?;
+    Ok(history.tickets)
 }
 
 /// The API client for this configuration: the token and API URL from the environment, the rate limits and
@@ -75,16 +103,17 @@ impl Session {
     }
 
     /// The plan for these tracked tickets: one lookup per ticket (and one comments read where comments
-    /// are asked for), then the differing properties.
-    pub fn plan(&self, origin_url: Option<&str>, tracks: &[Track]) -> Vec<Entry> {
+    /// are asked for), then the differing properties. `repo`: where commit links on pages are looked up,
+    /// so that no page is moved back to an older commit.
+    pub fn plan(&self, repo: &Repo, origin_url: Option<&str>, tracks: &[Track]) -> Vec<Entry> {
         tracks
             .iter()
-            .filter_map(|t| self.plan_one(origin_url, t))
+            .filter_map(|t| self.plan_one(repo, origin_url, t))
             .collect()
     }
 
     /// The plan entry of one tracked ticket.
-    pub fn plan_one(&self, origin_url: Option<&str>, track: &Track) -> Option<Entry> {
+    pub fn plan_one(&self, repo: &Repo, origin_url: Option<&str>, track: &Track) -> Option<Entry> {
         let rank = |s: &str| self.binding.status_rank(s);
         let desired = desired::desired(
             &self.config,
@@ -99,7 +128,14 @@ impl Session {
             &self.rules.extractor,
             &track.key,
         );
-        let mut entry = plan::entry(&self.binding, self.config.title.policy, desired, found);
+        let time_of = |id: &str| repo.commit_time(id);
+        let mut entry = plan::entry(
+            &self.binding,
+            self.config.title.policy,
+            desired,
+            found,
+            Some(&time_of),
+        );
         entry.check_comments(&self.client);
         Some(entry)
     }

@@ -16,9 +16,7 @@ const ZH_DS: &str = "2845c4eb-9526-81d7-a1f0-000b2e6a9c10";
 /// A repository without any hook and without a configuration.
 fn bare(seed: &str) -> World {
     let w = World::new(seed, "");
-    for h in ["post-commit", "post-merge", "post-rewrite"] {
-        std::fs::remove_file(w.repo.join(".git/hooks").join(h)).unwrap();
-    }
+    assert!(w.run(&["hooks", "uninstall"]).status.success());
     w
 }
 
@@ -325,7 +323,8 @@ fn install_chains_an_existing_hook_and_uninstall_restores_it_exactly() {
     std::os::unix::fs::symlink("/usr/share/their/shared-hook", hooks.join("post-merge")).unwrap();
     let before = snapshot(&hooks);
 
-    let out = w.run(&["hooks", "install"]);
+    // The post-* hooks, as older gits get them.
+    let out = w.run(&["hooks", "install", "--post"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert_eq!(
@@ -335,7 +334,7 @@ fn install_chains_an_existing_hook_and_uninstall_restores_it_exactly() {
     );
     let installed = snapshot(&hooks);
     // Idempotent: a second install changes nothing.
-    let out = w.run(&["hooks", "install"]);
+    let out = w.run(&["hooks", "install", "--post"]);
     assert!(out.status.success());
     assert_eq!(stdout(&out).matches("already installed").count(), 3);
     assert_eq!(snapshot(&hooks), installed);
@@ -411,11 +410,8 @@ fn install_honours_core_hooks_path_and_worktrees() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let common = w.repo.join(".git/hooks/post-commit");
-    assert!(std::fs::symlink_metadata(&common)
-        .unwrap()
-        .file_type()
-        .is_symlink());
+    let common = w.repo.join(".git/hooks/reference-transaction");
+    assert!(std::fs::symlink_metadata(&common).unwrap().is_file());
     assert!(!wt.join(".git").is_dir());
     w.git_in(
         &wt,
@@ -441,7 +437,7 @@ fn install_honours_core_hooks_path_and_worktrees() {
     let out = w.run(&["hooks", "install"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains(&w.repo.join(".githooks").display().to_string()));
-    assert!(w.repo.join(".githooks/post-merge").exists());
+    assert!(w.repo.join(".githooks/reference-transaction").exists());
     assert!(
         std::fs::symlink_metadata(&common).is_err(),
         "not in .git/hooks"
@@ -517,7 +513,7 @@ fn a_hook_of_their_own_that_already_runs_git_notion_is_left_alone() {
     let hooks = w.repo.join(".git/hooks");
     let theirs = "#!/bin/sh\nmake -s lint\ngit-notion hook post-commit \"$@\"\n";
     write_hook(&hooks.join("post-commit"), theirs);
-    let out = w.run(&["hooks", "install"]);
+    let out = w.run(&["hooks", "install", "--post"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("already runs `git-notion hook`"));
     assert_eq!(
@@ -533,8 +529,9 @@ fn a_hook_of_their_own_that_already_runs_git_notion_is_left_alone() {
 
 #[test]
 fn the_shims_from_hooks_are_recognised_as_git_notion() {
-    // World installs the sh shims copied from hooks/, as a user following the README did before install.
+    // The sh shims copied from hooks/, as a user following the README did before install.
     let w = World::new("zh", ZH_CONFIG);
+    w.use_post_hooks();
     let out = w.run(&["hooks"]);
     assert_eq!(
         stdout(&out).matches("git-notion (sh shim)").count(),
@@ -542,19 +539,36 @@ fn the_shims_from_hooks_are_recognised_as_git_notion() {
         "{}",
         stdout(&out)
     );
-    let out = w.run(&["hooks", "install"]);
+    let out = w.run(&["hooks", "install", "--post"]);
     assert_eq!(
         stdout(&out).matches("already installed").count(),
         3,
         "{}",
         stdout(&out)
     );
-    let out = w.run(&["hooks", "uninstall"]);
+    // Where git has reference-transaction, it takes over: our post-* shims would only repeat its work.
+    let out = w.run(&["hooks", "install"]);
     assert_eq!(
-        stdout(&out).matches("removed").count(),
+        stdout(&out)
+            .matches("removed: reference-transaction does its work")
+            .count(),
         3,
         "{}",
         stdout(&out)
     );
     assert!(!w.repo.join(".git/hooks/post-commit").exists());
+    let out = w.run(&["hooks"]);
+    assert!(
+        stdout(&out).contains("reference-transaction  git-notion (sh shim)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = w.run(&["hooks", "uninstall"]);
+    assert_eq!(
+        stdout(&out).matches("removed").count(),
+        1,
+        "{}",
+        stdout(&out)
+    );
+    assert!(!w.repo.join(".git/hooks/reference-transaction").exists());
 }

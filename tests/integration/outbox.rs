@@ -129,8 +129,12 @@ fn a_400_lands_in_failed_with_its_reason_and_retry_requeues_it() {
     let out = w.commit("chore: unrelated");
     assert_eq!(
         stderr(&out).trim(),
-        "git-notion: warning: 1 Notion update(s) failed; `git notion status` shows why, `git notion retry` re-queues them"
+        "git-notion: warning: not delivered: #005 (rejected); `git notion status` shows why, \
+         `git notion clear KEY` dismisses, `git notion retry` tries again"
     );
+    // Said once per key, not on every later commit.
+    let out = w.commit("chore: another");
+    assert_eq!(stderr(&out), "");
     w.sb.clear_faults();
     let out = w.run(&["retry"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
@@ -377,6 +381,7 @@ fn detached_head_bare_repos_and_a_damaged_outbox_never_crash() {
 #[test]
 fn the_binary_linked_as_the_hooks_works_like_the_shims() {
     let w = World::new("zh", &config());
+    w.use_post_hooks();
     for hook in ["post-commit", "post-merge", "post-rewrite"] {
         let dst = w.repo.join(".git/hooks").join(hook);
         std::fs::remove_file(&dst).unwrap();

@@ -105,15 +105,24 @@ impl World {
         if !config.is_empty() {
             std::fs::write(w.repo.join(".git-notion.toml"), config).unwrap();
         }
-        let hooks = w.repo.join(".git/hooks");
-        std::fs::create_dir_all(&hooks).unwrap();
+        // As users install them: `git notion hooks install` (reference-transaction on git >= 2.28).
+        let out = w.run(&["hooks", "install"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        w
+    }
+
+    /// Replaces the installed hooks by the three `post-*` sh shims of `hooks/` (what older gits and the
+    /// pre-commit framework run).
+    pub fn use_post_hooks(&self) {
+        let out = self.run(&["hooks", "uninstall"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let hooks = self.repo.join(".git/hooks");
         for hook in ["post-commit", "post-merge", "post-rewrite"] {
             let shim = Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("hooks")
                 .join(hook);
             std::fs::copy(&shim, hooks.join(hook)).unwrap();
         }
-        w
     }
 
     /// The outbox directory (under the common git dir).
@@ -280,7 +289,13 @@ impl World {
         }
         let mut child = self
             .command(Path::new("git"))
-            .args(["fast-import", "--quiet", "--force"])
+            .args([
+                "-c",
+                "core.hooksPath=/dev/null",
+                "fast-import",
+                "--quiet",
+                "--force",
+            ])
             .stdin(std::process::Stdio::piped())
             .spawn()
             .unwrap();
