@@ -203,6 +203,13 @@ fn hook(name: &str, args: &[String], env: &[(String, String)], out: &Out) -> u8 
     if let Some(line) =
         crate::hooks::run(name, args, env, &mut stdin, user_config_path().as_deref())
     {
+        // One line, whatever the messages inside it (a TOML error spans several).
+        let line = line
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
         out.error(&format!("git-notion: warning: {line}"));
     }
     0

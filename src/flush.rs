@@ -74,23 +74,39 @@ pub fn flush(
         deadline,
     };
     loop {
-        match pass.drain(&mut report, &mut session, &mut seen) {
-            // The damaged file has been set aside: go on with a fresh one, and say so.
-            Err(e @ OutboxError::Damaged { .. }) => {
-                report.error = Some(e.to_string());
-                pass.drain(&mut report, &mut session, &mut seen)?;
+        if report.error.is_none() {
+            match pass.drain(&mut report, &mut session, &mut seen) {
+                // The damaged file has been set aside: go on with a fresh one, and say so.
+                Err(e @ OutboxError::Damaged { .. }) => {
+                    report.error = Some(e.to_string());
+                    pass.drain(&mut report, &mut session, &mut seen)?;
+                }
+                other => other?,
             }
-            other => other?,
+        }
+        // A hook that saw this flusher running left its events to it: look once more.
+        let unseen: Vec<Event> = {
+            let guard = outbox.lock()?;
+            guard.fold_queue()?;
+            guard.pending()?
+        }
+        .events
+        .into_iter()
+        .filter(|e| !seen.contains(&e.id))
+        .collect();
+        if let (Some(reason), false) = (report.error.clone(), unseen.is_empty()) {
+            // Nothing could be sent a moment ago: they wait with the same reason, untried.
+            seen.extend(unseen.iter().map(|e| e.id.clone()));
+            pass.hold(&unseen, &reason, &mut report)?;
         }
         drop(flusher);
-        // A hook that saw this flusher running left its events to it: look once more after letting go.
         let unseen = outbox
             .lock()?
             .pending()?
             .events
             .iter()
             .any(|e| !seen.contains(&e.id));
-        if !unseen || report.error.is_some() || deadline.is_some_and(|d| Instant::now() >= d) {
+        if !unseen || deadline.is_some_and(|d| Instant::now() >= d) {
             break;
         }
         match outbox.flusher_lock(false)? {

@@ -299,7 +299,11 @@ pub fn run(
             )
         });
         if events.is_empty() && replaced.is_empty() {
-            // No ticket, no network; only say so if earlier updates need attention.
+            // No ticket, no network; only say so if earlier updates need attention, or if the next
+            // commit naming a ticket could not be queued.
+            if let Err(e) = ob.openable() {
+                return Err(not_queued(&e, 0));
+            }
             let mut parts: Vec<String> = config_problem.into_iter().collect();
             parts.extend(attention(&ob));
             return Ok((!parts.is_empty()).then(|| parts.join("; ")));
@@ -323,11 +327,7 @@ pub fn run(
             other => other,
         };
         if let Err(e) = queued {
-            return Err(format!(
-                "NOT QUEUED: {e}. The Notion update(s) of {} commit(s) could not be recorded; make the \
-                 directory writable (or free disk space), then run `git notion-replay --apply` to repair",
-                events.len().max(1)
-            ));
+            return Err(not_queued(&e, events.len()));
         }
         let mode = config
             .as_ref()
@@ -366,6 +366,19 @@ pub fn run(
         Ok(line) => line,
         Err(e) => Some(e),
     }
+}
+
+/// The warning of a hook that cannot write the outbox (said on every commit until it is fixed).
+fn not_queued(e: &OutboxError, commits: usize) -> String {
+    let what = if commits == 0 {
+        "commits naming tickets cannot be queued for Notion".to_string()
+    } else {
+        format!("the Notion updates of {commits} commit(s) could not be recorded")
+    };
+    format!(
+        "NOT QUEUED: {e}; {what}. Make the directory writable (or free disk space), then run \
+         `git notion-replay --apply` to repair"
+    )
 }
 
 /// What a hook says about earlier updates, in one line, or nothing: updates waiting for a fix (each commit

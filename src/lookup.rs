@@ -19,6 +19,8 @@ pub struct PageState {
     pub commit_url: String,
     /// The parent data source, when Notion reported it.
     pub data_source_id: Option<String>,
+    /// When the page was last edited (seconds), when Notion reported it.
+    pub edited: Option<i64>,
 }
 
 impl PageState {
@@ -37,6 +39,10 @@ impl PageState {
             date: read(&binding.date),
             commit_url: read(&binding.commit_url),
             data_source_id: page["parent"]["data_source_id"].as_str().map(String::from),
+            edited: page["last_edited_time"]
+                .as_str()
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .map(|t| t.as_second()),
         }
     }
 }

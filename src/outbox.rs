@@ -178,6 +178,12 @@ impl Outbox {
         Ok(file)
     }
 
+    /// Whether the outbox can be opened for writing (one open of its lock file: cheap enough for every
+    /// hook run).
+    pub fn openable(&self) -> Result<(), OutboxError> {
+        self.open_lock_file("lock").map(drop)
+    }
+
     /// Whether a file can be created in the outbox directory (a read-only or full disk cannot queue).
     pub fn writable(&self) -> Result<(), OutboxError> {
         std::fs::create_dir_all(&self.dir).map_err(|e| self.io(&self.dir, e))?;

@@ -149,8 +149,9 @@ pub fn linked_commit(url: &str) -> Option<&str> {
 /// Whether the page already shows a later commit than `desired`'s, so that writing its date, link or
 /// title would move the page backwards (a retried older update, or another clone that has not fetched the
 /// newer commit yet). The linked commit decides when this repository has it (`time_of` gives its
-/// committer time); otherwise the page's date: a later day, or the same day from a commit this
-/// repository does not know, is kept (nothing here can tell it is older).
+/// committer time); a commit made after the page's last edit is newer than anything it shows; otherwise
+/// the page's date decides: a later day, or the same day from a commit this repository does not know, is
+/// kept (nothing here can tell it is older; a replay after a fetch can).
 pub fn page_is_newer(
     page: &PageState,
     desired: &Desired,
@@ -164,6 +165,10 @@ pub fn page_is_newer(
         if let Some(t) = time_of(id) {
             return t > desired.commit.time;
         }
+    }
+    // Committed after the page was last edited: whatever the page shows is older.
+    if page.edited.is_some_and(|e| desired.commit.time > e) {
+        return false;
     }
     let page_day = page.date.get(..10).unwrap_or_default();
     if page_day.is_empty() || desired.date.is_empty() {

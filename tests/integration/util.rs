@@ -57,6 +57,9 @@ pub fn dashed(id: &str) -> String {
     )
 }
 
+/// No pacing: tests that count requests need not wait for the 3 requests/s limiter.
+pub const FAST: &str = "\n[api]\nrequests_per_second = 500\nburst = 50\n";
+
 /// A sandbox, a temporary HOME and a git repository with git-notion's hook installed.
 pub struct World {
     pub sb: Sandbox,
@@ -64,6 +67,8 @@ pub struct World {
     pub home: PathBuf,
     pub repo: PathBuf,
     pub token: String,
+    /// Seconds past 2025-10-02 00:00 UTC for the next [`World::git_timed`] command.
+    clock: std::cell::Cell<i64>,
 }
 
 impl World {
@@ -99,6 +104,7 @@ impl World {
             home,
             repo,
             token,
+            clock: std::cell::Cell::new(0),
         };
         w.git(&["init", "-q", "-b", "main"]);
         w.git(&["remote", "add", "origin", "git@github.com:acme/mt5.git"]);
@@ -109,6 +115,77 @@ impl World {
         let out = w.run(&["hooks", "install"]);
         assert!(out.status.success(), "{}", stderr(&out));
         w
+    }
+
+    /// `git` in `dir` with author and committer dates one minute later than the previous such command
+    /// (so that "the latest commit" is a fact, not a tie).
+    pub fn git_timed(&self, dir: &Path, args: &[&str]) -> String {
+        let t = self.clock.get() + 60;
+        self.clock.set(t);
+        let date = format!("{} +0800", 1_759_334_400 + t);
+        let out = self
+            .command(Path::new("git"))
+            .current_dir(dir)
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Lets the hooks' deliveries settle as a user would see them: the background flusher finishes, then
+    /// `git notion flush` tries once more whatever waits (a retry after a fault, say).
+    pub fn settle(&self) -> Output {
+        self.wait_for_flusher();
+        self.run(&["flush"])
+    }
+
+    /// The invariant: after the hooks settle, `git notion-replay --all` plans nothing (no property, no
+    /// comment).
+    pub fn assert_replay_plans_nothing(&self) {
+        let out = self.replay(&["--all", "--json"]);
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+        let s = &v["summary"];
+        assert_eq!(s["to_update"], 0, "the replay would still change: {v:#}");
+        assert_eq!(s["comments"], 0, "the replay would still comment: {v:#}");
+    }
+
+    /// A bare `origin` this repository pushes to and pulls from (its URL stays the GitHub one, rewritten
+    /// with `url.<path>.insteadOf`, so commit links keep their form), `main` pushed; and a teammate's
+    /// clone without git-notion. Returns the teammate's directory.
+    pub fn origin_and_teammate(&self) -> PathBuf {
+        let root = self.repo.parent().unwrap().to_path_buf();
+        let bare = root.join("origin.git");
+        let mate = root.join("teammate");
+        self.git_in(
+            &root,
+            &["init", "-q", "--bare", "-b", "main", bare.to_str().unwrap()],
+        );
+        let rewrite = format!("url.{}.insteadOf", bare.display());
+        self.git(&["config", &rewrite, "git@github.com:acme/mt5.git"]);
+        self.git(&["push", "-q", "-u", "origin", "main"]);
+        self.git_in(
+            &root,
+            &[
+                "clone",
+                "-q",
+                bare.to_str().unwrap(),
+                mate.to_str().unwrap(),
+            ],
+        );
+        self.git_in(
+            &mate,
+            &["remote", "set-url", "origin", "git@github.com:acme/mt5.git"],
+        );
+        self.git_in(&mate, &["config", &rewrite, "git@github.com:acme/mt5.git"]);
+        mate
     }
 
     /// Replaces the installed hooks by the three `post-*` sh shims of `hooks/` (what older gits and the
@@ -166,7 +243,8 @@ impl World {
             }
             assert!(
                 started.elapsed() < std::time::Duration::from_secs(20),
-                "the flusher did not finish"
+                "the flusher did not finish (idle {idle}, settled {settled}, queued {queued}): {}",
+                std::fs::read_to_string(self.outbox_dir().join("outbox.json")).unwrap_or_default()
             );
             std::thread::sleep(std::time::Duration::from_millis(20));
         }

@@ -1,0 +1,514 @@
+//! The model-based test of the invariant *after the hooks' deliveries settle, `git notion-replay --all`
+//! plans nothing*: random workflows over a real repository with the installed hooks in background mode and
+//! a teammate's clone behind a bare `origin`: commits naming tickets with and without closing keywords on
+//! feature branches and main, fast-forward and `--no-ff` merges, `pull --rebase` and `pull` of teammate
+//! commits, cherry-picks, amends, rebases, reverts, `#status`, `#comment`, offline windows, single
+//! transient faults, commits without a token, `kill -9` of the flusher, and a `sync` or replay started
+//! while the flusher runs. After each case: the flusher settles, `git notion flush`, then (a) the replay
+//! plans nothing, (b) nothing is left pending, (c) no comment was posted twice and no page was written
+//! twice in a row with the same values.
+//!
+//! CI runs 40 cases of 10–30 steps from a fixed seed. A longer run:
+//! `GIT_NOTION_MODEL_CASES=500 GIT_NOTION_MODEL_SEED=7 cargo test --test integration model -- --nocapture`.
+//! A failure prints the steps as a shell-like script (shrunk to a small one).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::process::Child;
+
+use notion_sandbox::Fault;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
+
+use crate::util::*;
+
+/// Tickets with a page, and one without (a sub-ticket).
+const TICKETS: [&str; 6] = ["#005", "#006", "#007", "#009", "#011", "#011.3"];
+const STATUSES: [&str; 3] = ["未开始", "进行中", "完成"];
+const FEATURES: [&str; 2] = ["feature-a", "feature-b"];
+
+#[derive(Clone)]
+enum Step {
+    Commit {
+        ticket: usize,
+        close: bool,
+        comment: bool,
+    },
+    Status {
+        ticket: usize,
+        status: usize,
+    },
+    Switch(Option<usize>),
+    Merge {
+        feature: usize,
+        no_ff: bool,
+    },
+    Teammate {
+        ticket: usize,
+        close: bool,
+    },
+    Pull {
+        rebase: bool,
+    },
+    CherryPick(usize),
+    Amend {
+        ticket: usize,
+        close: bool,
+    },
+    Rebase(usize),
+    Revert,
+    Offline(bool),
+    Transient,
+    NoToken {
+        ticket: usize,
+        close: bool,
+    },
+    KillFlusher,
+    SyncMeanwhile,
+    ReplayMeanwhile,
+}
+
+fn message(ticket: usize, close: bool, n: usize) -> String {
+    let t = TICKETS[ticket % TICKETS.len()];
+    if close {
+        format!("feat: step {n}, closes {t}")
+    } else {
+        format!("chore: step {n} on {t}")
+    }
+}
+
+impl fmt::Debug for Step {
+    /// The step as the commands it runs (the failure report is a script).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = |i: &usize| TICKETS[*i % TICKETS.len()];
+        match self {
+            Step::Commit {
+                ticket,
+                close,
+                comment,
+            } => write!(
+                f,
+                "git commit -m '{}{}'",
+                message(*ticket, *close, 0),
+                if *comment { " #comment note" } else { "" }
+            ),
+            Step::Status { ticket, status } => write!(
+                f,
+                "git commit -m 'chore: {} #status {}'",
+                t(ticket),
+                STATUSES[*status % 3]
+            ),
+            Step::Switch(None) => write!(f, "git switch main"),
+            Step::Switch(Some(b)) => write!(f, "git switch -C? {}", FEATURES[*b % 2]),
+            Step::Merge { feature, no_ff } => write!(
+                f,
+                "git switch main && git merge {}{}",
+                if *no_ff { "--no-ff " } else { "" },
+                FEATURES[*feature % 2]
+            ),
+            Step::Teammate { ticket, close } => write!(
+                f,
+                "(teammate) git commit -m '{}' && git push",
+                message(*ticket, *close, 0)
+            ),
+            Step::Pull { rebase } => write!(
+                f,
+                "git switch main && git pull{}",
+                if *rebase { " --rebase" } else { " --no-rebase" }
+            ),
+            Step::CherryPick(b) => {
+                write!(f, "git switch main && git cherry-pick {}", FEATURES[*b % 2])
+            }
+            Step::Amend { ticket, close } => {
+                write!(f, "git commit --amend -m '{}'", message(*ticket, *close, 0))
+            }
+            Step::Rebase(b) => write!(
+                f,
+                "git switch {0} && git rebase main && git switch main",
+                FEATURES[*b % 2]
+            ),
+            Step::Revert => write!(f, "git revert --no-edit HEAD"),
+            Step::Offline(true) => write!(f, "# Notion goes offline"),
+            Step::Offline(false) => write!(f, "# Notion is back"),
+            Step::Transient => write!(f, "# the next PATCH answers 503"),
+            Step::NoToken { ticket, close } => write!(
+                f,
+                "env -u NOTION_TOKEN git commit -m '{}'",
+                message(*ticket, *close, 0)
+            ),
+            Step::KillFlusher => write!(f, "kill -9 $(cat .git/git-notion/flush.lock)"),
+            Step::SyncMeanwhile => write!(f, "git notion sync &"),
+            Step::ReplayMeanwhile => write!(f, "git notion-replay --all --apply &"),
+        }
+    }
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let ticket = 0..TICKETS.len();
+    prop_oneof![
+        6 => (ticket.clone(), any::<bool>(), prop::bool::weighted(0.15)).prop_map(
+            |(ticket, close, comment)| Step::Commit { ticket, close, comment }
+        ),
+        1 => (ticket.clone(), 0..3usize).prop_map(|(ticket, status)| Step::Status { ticket, status }),
+        3 => prop::option::of(0..2usize).prop_map(Step::Switch),
+        3 => (0..2usize, any::<bool>()).prop_map(|(feature, no_ff)| Step::Merge { feature, no_ff }),
+        2 => (ticket.clone(), any::<bool>()).prop_map(|(ticket, close)| Step::Teammate { ticket, close }),
+        2 => any::<bool>().prop_map(|rebase| Step::Pull { rebase }),
+        1 => (0..2usize).prop_map(Step::CherryPick),
+        1 => (ticket.clone(), any::<bool>()).prop_map(|(ticket, close)| Step::Amend { ticket, close }),
+        1 => (0..2usize).prop_map(Step::Rebase),
+        1 => Just(Step::Revert),
+        1 => any::<bool>().prop_map(Step::Offline),
+        1 => Just(Step::Transient),
+        1 => (ticket, any::<bool>()).prop_map(|(ticket, close)| Step::NoToken { ticket, close }),
+        1 => Just(Step::KillFlusher),
+        1 => Just(Step::SyncMeanwhile),
+        1 => Just(Step::ReplayMeanwhile),
+    ]
+}
+
+/// One case, run for real.
+struct Case<'a> {
+    w: &'a World,
+    mate: std::path::PathBuf,
+    /// Commits made so far (each adds its own file, so merges, rebases and picks never conflict).
+    n: usize,
+    children: Vec<Child>,
+}
+
+impl Case<'_> {
+    fn git(&self, args: &[&str]) -> std::process::Output {
+        self.w.git_output(args)
+    }
+
+    fn branch_exists(&self, b: &str) -> bool {
+        self.git(&["rev-parse", "-q", "--verify", &format!("refs/heads/{b}")])
+            .status
+            .success()
+    }
+
+    fn commit_in(&mut self, dir: &Path, message: &str, token: bool) {
+        self.n += 1;
+        let file = format!("f{}-{}.txt", self.n, dir == self.mate);
+        std::fs::write(dir.join(&file), format!("{}\n", self.n)).unwrap();
+        self.w.git_in(dir, &["add", &file]);
+        let t = 1_759_334_400 + 60 * self.w_tick();
+        let date = format!("{t} +0800");
+        let mut c = self.w.command(Path::new("git"));
+        c.current_dir(dir)
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .args(["commit", "-q", "-m", message]);
+        if !token {
+            c.env_remove("NOTION_TOKEN");
+        }
+        let out = c.output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+
+    fn w_tick(&mut self) -> usize {
+        self.n
+    }
+
+    /// A git command that may refuse in this state (nothing to merge, a merge at HEAD to revert): then
+    /// the step does nothing.
+    fn try_timed(&mut self, args: &[&str]) {
+        self.n += 1;
+        let date = format!("{} +0800", 1_759_334_400 + 60 * self.n);
+        let out = self
+            .w
+            .command(Path::new("git"))
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .args(args)
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            // Leave no half-done operation behind.
+            for abort in [
+                &["cherry-pick", "--abort"][..],
+                &["revert", "--abort"],
+                &["rebase", "--abort"],
+                &["merge", "--abort"],
+            ] {
+                let _ = self.git(abort);
+            }
+        }
+    }
+
+    fn to_main(&self) {
+        self.w.git(&["switch", "-q", "main"]);
+    }
+
+    fn run(&mut self, step: &Step) {
+        let repo = self.w.repo.clone();
+        match step {
+            Step::Commit {
+                ticket,
+                close,
+                comment,
+            } => {
+                let mut m = message(*ticket, *close, self.n + 1);
+                if *comment {
+                    m.push_str(&format!(" #comment note {}", self.n + 1));
+                }
+                self.commit_in(&repo, &m, true);
+            }
+            Step::Status { ticket, status } => {
+                let m = format!(
+                    "chore: step {} {} #status {}",
+                    self.n + 1,
+                    TICKETS[*ticket],
+                    STATUSES[*status % 3]
+                );
+                self.commit_in(&repo, &m, true);
+            }
+            Step::Switch(None) => self.to_main(),
+            Step::Switch(Some(b)) => {
+                let b = FEATURES[*b % 2];
+                if self.branch_exists(b) {
+                    self.w.git(&["switch", "-q", b]);
+                } else {
+                    self.w.git(&["switch", "-q", "-c", b]);
+                }
+            }
+            Step::Merge { feature, no_ff } => {
+                let b = FEATURES[*feature % 2];
+                if self.branch_exists(b) {
+                    self.to_main();
+                    let mut args = vec!["merge", "-q", "--no-edit"];
+                    if *no_ff {
+                        args.push("--no-ff");
+                    }
+                    args.push(b);
+                    self.try_timed(&args);
+                }
+            }
+            Step::Teammate { ticket, close } => {
+                let mate = self.mate.clone();
+                let m = message(*ticket, *close, self.n + 1);
+                self.w.git_in(&mate, &["pull", "-q", "--rebase"]);
+                self.commit_in(&mate, &m, true);
+                self.w.git_in(&mate, &["push", "-q"]);
+            }
+            Step::Pull { rebase } => {
+                self.to_main();
+                self.try_timed(&[
+                    "pull",
+                    "-q",
+                    "--no-edit",
+                    if *rebase { "--rebase" } else { "--no-rebase" },
+                ]);
+                // What the teammate sees next includes ours.
+                let _ = self.git(&["push", "-q"]);
+            }
+            Step::CherryPick(b) => {
+                let b = FEATURES[*b % 2];
+                if self.branch_exists(b) {
+                    self.to_main();
+                    self.try_timed(&["cherry-pick", b]);
+                }
+            }
+            Step::Amend { ticket, close } => {
+                let m = message(*ticket, *close, self.n + 1);
+                self.try_timed(&["commit", "-q", "--amend", "-m", &m]);
+            }
+            Step::Rebase(b) => {
+                let b = FEATURES[*b % 2];
+                if self.branch_exists(b) {
+                    self.w.git(&["switch", "-q", b]);
+                    self.try_timed(&["rebase", "-q", "main"]);
+                    self.to_main();
+                }
+            }
+            Step::Revert => self.try_timed(&["revert", "--no-edit", "HEAD"]),
+            Step::Offline(true) => self.w.sb.inject(Fault::drop_connection()),
+            Step::Offline(false) => self.w.sb.clear_faults(),
+            Step::Transient => self
+                .w
+                .sb
+                .inject(Fault::status(503).method("PATCH").times(1)),
+            Step::NoToken { ticket, close } => {
+                let m = message(*ticket, *close, self.n + 1);
+                self.commit_in(&repo, &m, false);
+            }
+            Step::KillFlusher => {
+                let lock = self.w.outbox_dir().join("flush.lock");
+                if let Ok(f) = std::fs::File::open(&lock) {
+                    if f.try_lock().is_err() {
+                        if let Ok(pid) = std::fs::read_to_string(&lock) {
+                            let _ = std::process::Command::new("kill")
+                                .args(["-9", pid.trim()])
+                                .status();
+                        }
+                    }
+                }
+            }
+            Step::SyncMeanwhile => self.children.push(
+                self.w
+                    .command(&bin("git-notion"))
+                    .arg("sync")
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            ),
+            Step::ReplayMeanwhile => self.children.push(
+                self.w
+                    .command(&bin("git-notion-replay"))
+                    .args(["--all", "--apply"])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            ),
+        }
+    }
+}
+
+/// Runs the steps; Err with what went wrong.
+fn run_case(steps: &[Step]) -> Result<(), String> {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}\nmax_retries = 1\n"));
+    let mate = {
+        // A first commit to push.
+        std::fs::write(w.repo.join("README"), "demo\n").unwrap();
+        w.git(&["add", "README"]);
+        w.git_timed(&w.repo.clone(), &["commit", "-q", "-m", "chore: start"]);
+        w.origin_and_teammate()
+    };
+    let mut case = Case {
+        w: &w,
+        mate,
+        n: 1,
+        children: vec![],
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        for s in steps {
+            case.run(s);
+        }
+        for mut c in std::mem::take(&mut case.children) {
+            let _ = c.wait();
+        }
+        w.sb.clear_faults();
+        // A killed flusher leaves its events to the next hook or flush: only then is there nothing to
+        // wait for.
+        if !steps.iter().any(|s| matches!(s, Step::KillFlusher)) {
+            w.wait_for_flusher();
+        }
+        let out = w.run(&["flush"]);
+        let pending = w.outbox()["pending"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            pending.is_empty(),
+            "left pending: {pending:#?}\n{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        w.assert_replay_plans_nothing();
+    }));
+    let mut problems = vec![];
+    if let Err(panic) = result {
+        problems.push(
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "panicked".into()),
+        );
+    } else {
+        // (b) No comment twice on one page; no page written twice in a row with the same values.
+        let st = w.sb.state();
+        let mut texts: HashMap<(String, String), usize> = HashMap::new();
+        for c in &st.comments {
+            *texts
+                .entry((c.page_id.clone(), c.rich_text.to_string()))
+                .or_default() += 1;
+        }
+        drop(st);
+        problems.extend(repeated_writes(&w));
+        for ((page, text), n) in texts {
+            if n > 1 {
+                problems.push(format!("comment posted {n} times on {page}: {text}"));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("\n"))
+    }
+}
+
+/// Consecutive PATCHes of one page with identical bodies: a write that changed nothing.
+fn repeated_writes(w: &World) -> Vec<String> {
+    let mut last: HashMap<String, String> = HashMap::new();
+    let mut out = vec![];
+    for r in w.sb.writes() {
+        // A refused write (503) changed nothing: its retry is not a repeat.
+        if r.method != "PATCH" || r.status != 200 {
+            continue;
+        }
+        if last.get(&r.path) == Some(&r.body) {
+            out.push(format!("{} written twice with {}", r.path, r.body));
+        }
+        last.insert(r.path.clone(), r.body.clone());
+    }
+    out
+}
+
+#[test]
+fn hooks_and_replay_agree_on_random_workflows() {
+    let cases = std::env::var("GIT_NOTION_MODEL_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    let seed: u64 = std::env::var("GIT_NOTION_MODEL_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2026);
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let config = Config {
+        cases,
+        max_shrink_iters: 48,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let mut runner =
+        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
+    let started = std::time::Instant::now();
+    let result = runner.run(&prop::collection::vec(step(), 10..=30), |steps| {
+        run_case(&steps).map_err(|e| {
+            let script: Vec<String> = steps.iter().map(|s| format!("  {s:?}")).collect();
+            TestCaseError::fail(format!("{e}\nsteps:\n{}", script.join("\n")))
+        })
+    });
+    eprintln!(
+        "model: {cases} case(s) from seed {seed} in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn the_model_checks_can_fail() {
+    // A page written twice with the same values is caught (the check (c) uses this).
+    let w = World::new("zh", ZH_CONFIG);
+    let body = serde_json::json!({"状态": {"status": {"name": "完成"}}});
+    w.api(
+        "PATCH",
+        "/v1/pages/17853bd4-e437-4814-8006-01e7495de496",
+        serde_json::json!({ "properties": body }),
+    );
+    w.api(
+        "PATCH",
+        "/v1/pages/17853bd4-e437-4814-8006-01e7495de496",
+        serde_json::json!({ "properties": body }),
+    );
+    assert_eq!(repeated_writes(&w).len(), 1);
+}
