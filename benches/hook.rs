@@ -3,8 +3,11 @@
 //! 1. The post-commit hook's own wall time beside `git rev-parse HEAD` (one git process: the floor any
 //!    hook pays): HEAD names no ticket (no network), and, in `foreground` mode, one ticket already up to
 //!    date (schema + one query) or needing a write (schema + query + PATCH, paced at 3 requests/s).
-//! 2. `git commit` with git-notion's three hooks installed (default `background` mode) beside the same
-//!    commit with empty hooks, the sandbox adding 500 ms to every request: the commit must not wait.
+//! 2. `git commit` with git-notion's hooks (default `background` mode) beside the same commit with empty
+//!    hooks of the same kind, the sandbox adding 500 ms to every request: the commit must not wait. As
+//!    installed with git >= 2.28 (the reference-transaction filter) beside an empty reference-transaction
+//!    hook (and beside the three empty post-* hooks, the floor before it), and the post-* hooks as older
+//!    gits get them, linked and as sh shims, beside three empty post-* hooks.
 
 use std::path::Path;
 use std::process::Command;
@@ -168,8 +171,7 @@ fn main() {
         median(up_to_date),
         median(write),
     );
-    let [empty_link, empty_shim, empty_none, change_link, change_shim, change_none] =
-        commit_with_latency(hook);
+    let commits = commit_with_latency(hook);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!("post-commit hook wall time, median of {ROUNDS} (sandbox on loopback):");
     println!("  git rev-parse HEAD (floor)        {:>8.2} ms", ms(floor));
@@ -199,40 +201,84 @@ fn main() {
         ms(backlog) / ms(floor),
         ms(backlog) / ms(fresh)
     );
-    println!("git commit naming a ticket, sandbox adding 500 ms per request, median of {COMMIT_ROUNDS}, 2,000-file tree:");
-    let pair = |what: &str, link: Duration, shim: Duration, empty: Duration| {
-        println!(
-            "  {what}, empty hooks (sh: exit 0)         {:>8.2} ms",
-            ms(empty)
-        );
-        println!(
-            "  {what}, git-notion linked as the hooks   {:>8.2} ms  ratio {:.2}  (target <= 1.3)",
-            ms(link),
-            ms(link) / ms(empty)
-        );
-        println!(
-            "  {what}, git-notion sh shims (chaining)   {:>8.2} ms  ratio {:.2}",
-            ms(shim),
-            ms(shim) / ms(empty)
-        );
-    };
-    pair("--allow-empty   ", empty_link, empty_shim, empty_none);
-    pair("one changed file", change_link, change_shim, change_none);
+    println!("git commit naming a ticket, sandbox adding 500 ms per request, median of {COMMIT_ROUNDS} (interleaved), 2,000-file tree:");
+    for (change, what) in [(false, "--allow-empty   "), (true, "one changed file")] {
+        let t = |k: Hooks| commits[usize::from(change) * KINDS.len() + k as usize];
+        for k in KINDS {
+            let line = format!("  {what}, {:<44}{:>8.2} ms", k.label(), ms(t(k)));
+            match k.floor() {
+                None => println!("{line}"),
+                Some(floor) => println!(
+                    "{line}  ratio {:.2} to {}{}",
+                    ms(t(k)) / ms(t(floor)),
+                    floor.short(),
+                    if k == Hooks::Installed {
+                        format!(
+                            " ({:.2} to the three empty post-* hooks)",
+                            ms(t(k)) / ms(t(Hooks::Empty3))
+                        )
+                    } else {
+                        String::new()
+                    }
+                ),
+            }
+        }
+    }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Hooks {
-    /// `#!/bin/sh\nexit 0`: the cost of git running any hook at all.
-    Empty,
-    /// The binary itself as the hook (a symbolic link), as `install.sh` installs it where no hook exists.
-    Link,
-    /// The sh shims from `hooks/`, as used when an existing hook is chained.
-    Shim,
+    /// `#!/bin/sh\nexit 0` as the three post-* hooks: the cost of git running those hooks at all.
+    Empty3,
+    /// `exit 0` as reference-transaction alone: git runs it several times per commit.
+    EmptyRt,
+    /// What `git notion hooks install` installs with git >= 2.28: the reference-transaction sh filter.
+    Installed,
+    /// The binary itself as the three post-* hooks (a symbolic link), as older gits get it.
+    Link3,
+    /// The three post-* sh shims from `hooks/`, as used when an existing hook is chained.
+    Shim3,
 }
 
-/// Median `git commit` times with each kind of hook, interleaved, against a slow sandbox:
-/// `[empty commit: link, shim, empty hooks; one changed file: link, shim, empty hooks]`.
-fn commit_with_latency(hook: &str) -> [Duration; 6] {
+const KINDS: [Hooks; 5] = [
+    Hooks::Empty3,
+    Hooks::EmptyRt,
+    Hooks::Installed,
+    Hooks::Link3,
+    Hooks::Shim3,
+];
+
+impl Hooks {
+    fn label(self) -> &'static str {
+        match self {
+            Hooks::Empty3 => "empty post-* hooks (sh: exit 0)",
+            Hooks::EmptyRt => "empty reference-transaction (sh: exit 0)",
+            Hooks::Installed => "git-notion as installed (reference-transaction)",
+            Hooks::Link3 => "git-notion linked as the post-* hooks",
+            Hooks::Shim3 => "git-notion post-* sh shims",
+        }
+    }
+
+    fn short(self) -> &'static str {
+        match self {
+            Hooks::Empty3 => "empty post-*",
+            _ => "empty reference-transaction",
+        }
+    }
+
+    /// The empty hooks of the same kind: the physical floor of this way of hooking in.
+    fn floor(self) -> Option<Hooks> {
+        match self {
+            Hooks::Empty3 | Hooks::EmptyRt => None,
+            Hooks::Installed => Some(Hooks::EmptyRt),
+            Hooks::Link3 | Hooks::Shim3 => Some(Hooks::Empty3),
+        }
+    }
+}
+
+/// Median `git commit` times with each kind of hook ([`KINDS`] for an empty commit, then for a commit
+/// changing one file), interleaved, against a slow sandbox.
+fn commit_with_latency(hook: &str) -> Vec<Duration> {
     let sb = Sandbox::start_builtin("zh").unwrap();
     sb.inject(notion_sandbox::Fault::latency_ms(500));
     let tmp = tempfile::tempdir().unwrap();
@@ -244,8 +290,16 @@ fn commit_with_latency(hook: &str) -> [Duration; 6] {
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let make = |name: &str, kind: Hooks| {
-        let repo = tmp.path().join(name);
+    let executable = |dst: &Path, text: &str| {
+        std::fs::write(dst, text).unwrap();
+        let mut perm = std::fs::metadata(dst).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+        std::fs::set_permissions(dst, perm).unwrap();
+    };
+    let make = |kind: Hooks| {
+        let repo = tmp
+            .path()
+            .join(kind.label().replace([' ', '(', ')', ':', '*'], "_"));
         std::fs::create_dir_all(&repo).unwrap();
         let out = cmd("git", &repo, &sb, &home)
             .args(["init", "-q", "-b", "main"])
@@ -257,32 +311,39 @@ fn commit_with_latency(hook: &str) -> [Duration; 6] {
             "database = \"2845c4eb952681828ccf000b14d4c431\"\n[properties]\nstatus = \"状态\"\n[status]\non_merge = \"完成\"\n",
         )
         .unwrap();
-        for h in ["post-commit", "post-merge", "post-rewrite"] {
-            let dst = repo.join(".git/hooks").join(h);
-            match kind {
-                Hooks::Link => std::os::unix::fs::symlink(hook, &dst).unwrap(),
-                Hooks::Shim => {
-                    std::fs::copy(
-                        Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks").join(h),
-                        &dst,
-                    )
+        let hooks = repo.join(".git/hooks");
+        match kind {
+            Hooks::Installed => {
+                let out = cmd(hook, &repo, &sb, &home)
+                    .args(["hooks", "install"])
+                    .output()
                     .unwrap();
-                }
-                Hooks::Empty => {
-                    std::fs::write(&dst, "#!/bin/sh\nexit 0\n").unwrap();
-                    let mut perm = std::fs::metadata(&dst).unwrap().permissions();
-                    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
-                    std::fs::set_permissions(&dst, perm).unwrap();
+                assert!(out.status.success());
+                assert!(hooks.join("reference-transaction").exists());
+            }
+            Hooks::EmptyRt => {
+                executable(&hooks.join("reference-transaction"), "#!/bin/sh\nexit 0\n")
+            }
+            _ => {
+                for h in ["post-commit", "post-merge", "post-rewrite"] {
+                    let dst = hooks.join(h);
+                    match kind {
+                        Hooks::Link3 => std::os::unix::fs::symlink(hook, &dst).unwrap(),
+                        Hooks::Shim3 => {
+                            std::fs::copy(
+                                Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks").join(h),
+                                &dst,
+                            )
+                            .unwrap();
+                        }
+                        _ => executable(&dst, "#!/bin/sh\nexit 0\n"),
+                    }
                 }
             }
         }
         repo
     };
-    let repos = [
-        make("link", Hooks::Link),
-        make("shim", Hooks::Shim),
-        make("empty", Hooks::Empty),
-    ];
+    let repos: Vec<std::path::PathBuf> = KINDS.iter().map(|k| make(*k)).collect();
     // A working tree of 2,000 files, so that a commit does what real commits do (index, tree, objects).
     for repo in &repos {
         for i in 0..2000 {
@@ -312,19 +373,26 @@ fn commit_with_latency(hook: &str) -> [Duration; 6] {
         }
         run(&mut c)
     };
-    let mut t: [Vec<Duration>; 6] = Default::default();
+    let mut t: Vec<Vec<Duration>> = vec![vec![]; 2 * KINDS.len()];
     for i in 0..COMMIT_ROUNDS {
         for change in [false, true] {
             for (k, repo) in repos.iter().enumerate() {
-                t[usize::from(change) * 3 + k].push(commit(repo, i, change));
+                t[usize::from(change) * KINDS.len() + k].push(commit(repo, i, change));
             }
         }
     }
-    // Every hook queued its update: the link and the shim repos both have the page's events delivered or queued.
-    for repo in &repos[..2] {
-        assert!(repo.join(".git/git-notion/outbox.json").exists());
+    // Every git-notion hook queued its update.
+    for (k, repo) in KINDS.iter().zip(&repos) {
+        if k.floor().is_some() {
+            assert!(
+                repo.join(".git/git-notion/outbox.json").exists()
+                    || repo.join(".git/git-notion/queue.jsonl").exists(),
+                "{}",
+                k.label()
+            );
+        }
     }
     // Let the last flusher finish before the sandbox goes away.
     std::thread::sleep(Duration::from_secs(3));
-    t.map(median)
+    t.into_iter().map(median).collect()
 }

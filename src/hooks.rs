@@ -153,12 +153,7 @@ pub fn pre_commit_stage(env: &[(String, String)]) -> &'static str {
 /// or from a detached HEAD outside a rebase (post-rewrite-free: a rebase's commits count once its branch
 /// moves). Each with the short name of the reference that moved. Symbolic updates, deletions and other
 /// references (tags, `AUTO_MERGE`, `ORIG_HEAD`, the stash) report nothing.
-pub fn commits_for_refs(
-    repo: &Repo,
-    stdin: &mut dyn Read,
-) -> Result<Vec<(Commit, String)>, String> {
-    let mut text = String::new();
-    let _ = stdin.read_to_string(&mut text);
+pub fn commits_for_refs(repo: &Repo, text: &str) -> Result<Vec<(Commit, String)>, String> {
     let mut out: Vec<(Commit, String)> = vec![];
     for line in text.lines() {
         let mut it = line.split_whitespace();
@@ -253,7 +248,17 @@ pub fn run(
             .and_then(|c| Rules::new(c).map_err(|e| e.to_string()));
         let (commits, replaced): (Vec<(Commit, Option<String>)>, Vec<String>) =
             if name == REFERENCE_TRANSACTION {
-                let c = commits_for_refs(&repo, stdin)?;
+                // The installed filter passes the updates as an argument (`--refs TEXT`: no pipe to set up);
+                // run any other way, git's stdin has them.
+                let text = match args.get(1).map(String::as_str) {
+                    Some("--refs") => args.get(2).cloned().unwrap_or_default(),
+                    _ => {
+                        let mut t = String::new();
+                        let _ = stdin.read_to_string(&mut t);
+                        t
+                    }
+                };
+                let c = commits_for_refs(&repo, &text)?;
                 (c.into_iter().map(|(c, b)| (c, Some(b))).collect(), vec![])
             } else {
                 let c = commits_for(&repo, name, args, env, stdin)?;
@@ -389,19 +394,13 @@ fn attention(ob: &Outbox) -> Option<String> {
     }
     let mut parts = vec![];
     if let Ok(guard) = ob.lock() {
-        if let Ok(p) = guard.pending() {
-            let waiting: Vec<&Event> = p
-                .events
-                .iter()
-                .filter(|e| e.attempts > 0 && e.last_error.is_some())
-                .collect();
-            if let Some(first) = waiting.first() {
-                parts.push(format!(
-                    "{} Notion update(s) pending: {}; they are delivered once this is fixed (`git notion status`)",
-                    waiting.len(),
-                    first.last_error.as_deref().unwrap_or_default()
-                ));
-            }
+        let notice = guard.notice();
+        if notice.waiting > 0 {
+            parts.push(format!(
+                "{} Notion update(s) pending: {}; they are delivered once this is fixed (`git notion status`)",
+                notice.waiting,
+                notice.reason.as_deref().unwrap_or_default()
+            ));
         }
         if let Ok(mut failed) = guard.failed() {
             let new: Vec<String> = failed

@@ -84,6 +84,14 @@ pub struct LastFlush {
     pub error: Option<String>,
 }
 
+/// What a hook says about waiting updates, kept small beside `outbox.json` (`notice.json`) so that a hook
+/// never reads the whole queue: how many updates wait for a fix, and the first reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub waiting: usize,
+    pub reason: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
     pub events: Vec<Event>,
@@ -126,7 +134,7 @@ impl Outbox {
 
     /// fsyncs the outbox files and their directory (what a hook that deferred its fsync left to do).
     pub fn sync_files(&self) {
-        for name in ["outbox.json", QUEUE, "failed.json"] {
+        for name in ["outbox.json", QUEUE, "failed.json", "notice.json"] {
             if let Ok(f) = File::open(self.dir.join(name)) {
                 let _ = f.sync_all();
             }
@@ -305,6 +313,18 @@ impl Guard<'_> {
     /// is in them now, so it is emptied.
     pub fn set_pending(&self, p: &Pending) -> Result<(), OutboxError> {
         self.write("outbox.json", p)?;
+        let waiting: Vec<&Event> = p
+            .events
+            .iter()
+            .filter(|e| e.attempts > 0 && e.last_error.is_some())
+            .collect();
+        let notice = Notice {
+            waiting: waiting.len(),
+            reason: waiting.first().and_then(|e| e.last_error.clone()),
+        };
+        if notice != self.notice() {
+            self.write("notice.json", &notice)?;
+        }
         let queue = self.path(QUEUE);
         match std::fs::remove_file(&queue) {
             Ok(()) => Ok(()),
@@ -347,6 +367,14 @@ impl Guard<'_> {
             let _ = std::fs::write(kept, damaged);
         }
         Ok(events)
+    }
+
+    /// The updates waiting for a fix (see [`Notice`]); nothing when it cannot be read.
+    pub fn notice(&self) -> Notice {
+        std::fs::read(self.path("notice.json"))
+            .ok()
+            .and_then(|t| serde_json::from_slice(&t).ok())
+            .unwrap_or_default()
     }
 
     pub fn failed(&self) -> Result<Vec<Failure>, OutboxError> {
