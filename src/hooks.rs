@@ -449,3 +449,43 @@ fn spawn_flusher(root: &Path) {
     std::os::unix::process::CommandExt::process_group(&mut c, 0);
     let _ = c.spawn();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    fn argv(a: &[&str]) -> Vec<OsString> {
+        a.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn reference_transaction_leaves_at_once_unless_committed() {
+        for state in ["prepared", "aborted", "preparing"] {
+            assert!(skip_at_once(&argv(&[
+                "/r/.git/hooks/reference-transaction",
+                state
+            ])));
+            assert!(skip_at_once(&argv(&[
+                "git-notion",
+                "hook",
+                "reference-transaction",
+                state
+            ])));
+        }
+        assert!(!skip_at_once(&argv(&[
+            "/r/.git/hooks/reference-transaction",
+            "committed"
+        ])));
+        assert!(!skip_at_once(&argv(&[
+            "git-notion",
+            "hook",
+            "reference-transaction",
+            "committed",
+            "--refs",
+            "x"
+        ])));
+        assert!(!skip_at_once(&argv(&["/r/.git/hooks/post-commit"])));
+        assert!(!skip_at_once(&argv(&["git-notion", "sync"])));
+    }
+}

@@ -523,6 +523,124 @@ mod tests {
         TicketKey::Token(t.into())
     }
 
+    fn desired_at(id: &str, time: i64) -> Desired {
+        let commit = crate::git::Commit {
+            id: id.repeat(40),
+            message: "feat: #005 x\n".into(),
+            time,
+            offset: 0,
+            parents: 1,
+        };
+        Desired {
+            key: token("#005"),
+            date: commit.date(),
+            commit,
+            status: None,
+            status_exact: false,
+            title: None,
+            commit_url: None,
+            comments: vec![],
+        }
+    }
+
+    fn page_showing(id: &str, date: &str, edited: Option<i64>) -> PageState {
+        PageState {
+            id: "p".into(),
+            url: String::new(),
+            title: "#005".into(),
+            status: String::new(),
+            date: date.into(),
+            commit_url: if id.is_empty() {
+                String::new()
+            } else {
+                format!("https://github.com/acme/x/commit/{}", id.repeat(40))
+            },
+            data_source_id: None,
+            edited,
+        }
+    }
+
+    #[test]
+    fn linked_commits_are_read_from_urls() {
+        let id = "ab".repeat(20);
+        assert_eq!(
+            linked_commit(&format!("https://github.com/a/b/commit/{id}")),
+            Some(id.as_str())
+        );
+        assert_eq!(
+            linked_commit(&format!("https://gitlab.com/a/b/-/commit/{id}?x=1")),
+            Some(id.as_str())
+        );
+        assert_eq!(linked_commit("https://github.com/a/b/commit/abc"), None);
+        assert_eq!(linked_commit(""), None);
+    }
+
+    #[test]
+    fn a_page_showing_a_later_commit_keeps_it() {
+        let day = 86_400;
+        let t0 = 1_759_300_000;
+        let known = |id: &str| match &id[..1] {
+            "a" => Some(t0),
+            "b" => Some(t0 + 60),
+            _ => None,
+        };
+        let ours = desired_at("a", t0);
+        // The same commit: not newer.
+        assert!(!page_is_newer(
+            &page_showing("a", &ours.date, None),
+            &ours,
+            &known
+        ));
+        // A known later commit, the same day: newer.
+        assert!(page_is_newer(
+            &page_showing("b", &ours.date, None),
+            &ours,
+            &known
+        ));
+        // A known earlier commit: ours is newer.
+        assert!(!page_is_newer(
+            &page_showing("a", &ours.date, None),
+            &desired_at("b", t0 + 60),
+            &known
+        ));
+        // Unknown commits: by day; the same day is kept (cannot tell), an earlier day is not.
+        let later = desired_at("c", t0 + day);
+        assert!(page_is_newer(
+            &page_showing("d", &later.date, None),
+            &later,
+            &known
+        ));
+        assert!(!page_is_newer(
+            &page_showing("d", &ours.date, None),
+            &later,
+            &known
+        ));
+        assert!(page_is_newer(
+            &page_showing("d", &later.date, None),
+            &ours,
+            &known
+        ));
+        // Committed after the page's last edit: newer than whatever it shows.
+        let fresh = desired_at("c", t0 + day);
+        assert!(!page_is_newer(
+            &page_showing("d", &fresh.date, Some(t0)),
+            &fresh,
+            &known
+        ));
+        // No link: a later date alone keeps it, the same date does not.
+        assert!(page_is_newer(
+            &page_showing("", &later.date, None),
+            &ours,
+            &known
+        ));
+        assert!(!page_is_newer(
+            &page_showing("", &ours.date, None),
+            &ours,
+            &known
+        ));
+        assert!(!page_is_newer(&page_showing("", "", None), &ours, &known));
+    }
+
     #[test]
     fn placeholders() {
         for t in [

@@ -69,7 +69,7 @@ enum Step {
     ReplayMeanwhile,
 }
 
-fn message(ticket: usize, close: bool, n: usize) -> String {
+fn message(ticket: usize, close: bool, n: impl fmt::Display) -> String {
     let t = TICKETS[ticket % TICKETS.len()];
     if close {
         format!("feat: step {n}, closes {t}")
@@ -90,7 +90,7 @@ impl fmt::Debug for Step {
             } => write!(
                 f,
                 "git commit -m '{}{}'",
-                message(*ticket, *close, 0),
+                message(*ticket, *close, "N"),
                 if *comment { " #comment note" } else { "" }
             ),
             Step::Status { ticket, status } => write!(
@@ -110,7 +110,7 @@ impl fmt::Debug for Step {
             Step::Teammate { ticket, close } => write!(
                 f,
                 "(teammate) git commit -m '{}' && git push",
-                message(*ticket, *close, 0)
+                message(*ticket, *close, "N")
             ),
             Step::Pull { rebase } => write!(
                 f,
@@ -121,7 +121,11 @@ impl fmt::Debug for Step {
                 write!(f, "git switch main && git cherry-pick {}", FEATURES[*b % 2])
             }
             Step::Amend { ticket, close } => {
-                write!(f, "git commit --amend -m '{}'", message(*ticket, *close, 0))
+                write!(
+                    f,
+                    "git commit --amend -m '{}'",
+                    message(*ticket, *close, "N")
+                )
             }
             Step::Rebase(b) => write!(
                 f,
@@ -135,7 +139,7 @@ impl fmt::Debug for Step {
             Step::NoToken { ticket, close } => write!(
                 f,
                 "env -u NOTION_TOKEN git commit -m '{}'",
-                message(*ticket, *close, 0)
+                message(*ticket, *close, "N")
             ),
             Step::KillFlusher => write!(f, "kill -9 $(cat .git/git-notion/flush.lock)"),
             Step::SyncMeanwhile => write!(f, "git notion sync &"),
