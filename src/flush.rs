@@ -185,8 +185,23 @@ impl Pass<'_> {
             }
             let Some(s) = session.as_ref() else { break };
             let outcomes = {
-                // One writer at a time per repository: `sync`, the replay and `undo` wait here too.
-                let _writer = outbox.writer_lock()?;
+                // One writer at a time per repository: `sync`, the replay and `undo` wait here too. A
+                // foreground hook (a deadline) does not wait: its updates stay queued.
+                let _writer = if self.deadline.is_some() {
+                    match outbox.try_writer_lock()? {
+                        Some(l) => l,
+                        None => {
+                            self.hold(
+                                &due,
+                                "another git-notion command is writing to Notion; queued for later",
+                                report,
+                            )?;
+                            break;
+                        }
+                    }
+                } else {
+                    outbox.writer_lock()?
+                };
                 let only: HashSet<TicketKey> = wanted.iter().cloned().collect();
                 match crate::sync::history_tracks(self.repo, &s.rules, &only) {
                     Ok(tracks) => self.deliver(s, &wanted, tracks, report),

@@ -186,6 +186,16 @@ impl Outbox {
         Ok(file)
     }
 
+    /// The writers' lock if no other writer holds it (a foreground hook never waits for a long replay).
+    pub fn try_writer_lock(&self) -> Result<Option<File>, OutboxError> {
+        let file = self.open_lock_file("write.lock")?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(self.io(&self.dir.join("write.lock"), e)),
+        }
+    }
+
     /// Whether the outbox can be opened for writing (one open of its lock file: cheap enough for every
     /// hook run).
     pub fn openable(&self) -> Result<(), OutboxError> {
