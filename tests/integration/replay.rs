@@ -193,21 +193,7 @@ fn a_replay_killed_midway_resumes_without_writing_twice_and_undo_still_restores_
     let w = zh_world();
     let before = snapshot(&w);
     w.sb.inject(notion_sandbox::Fault::latency_ms(60));
-    let mut child = w
-        .command(&bin("git-notion-replay"))
-        .arg("--apply")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while w.write_count() < 10 {
-        assert!(
-            started.elapsed().as_secs() < 30,
-            "the apply did not start writing"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    let mut child = w.apply_until(10);
     child.kill().unwrap();
     child.wait().unwrap();
     // The PATCH in flight when the process died lands (or not) within its 60 ms; the resume comes after.

@@ -458,18 +458,7 @@ fn a_replay_stopped_by_an_outage_resumes_its_journal_and_undo_restores_every_pag
     let before = w.sb.dump()["pages"].clone();
     // Notion goes down after a few writes.
     w.sb.inject(Fault::latency_ms(30));
-    let mut child = w
-        .command(&bin("git-notion-replay"))
-        .arg("--apply")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while w.write_count() < 5 {
-        assert!(started.elapsed().as_secs() < 30, "no writes");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    let mut child = w.apply_until(5);
     w.sb.inject(Fault::status(503));
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1), "stopped by the outage");

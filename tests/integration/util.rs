@@ -123,11 +123,19 @@ impl World {
         let t = self.clock.get() + 60;
         self.clock.set(t);
         let date = format!("{} +0800", 1_759_334_400 + t);
+        self.git_with(
+            dir,
+            args,
+            &[("GIT_AUTHOR_DATE", &date), ("GIT_COMMITTER_DATE", &date)],
+        )
+    }
+
+    /// `git` in `dir` with extra environment variables; its stdout (it must succeed).
+    pub fn git_with(&self, dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> String {
         let out = self
             .command(Path::new("git"))
             .current_dir(dir)
-            .env("GIT_AUTHOR_DATE", &date)
-            .env("GIT_COMMITTER_DATE", &date)
+            .envs(envs.iter().copied())
             .args(args)
             .output()
             .expect("git runs");
@@ -137,6 +145,26 @@ impl World {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `git notion-replay --apply` started in the background, returned once it has written `writes` pages.
+    pub fn apply_until(&self, writes: usize) -> std::process::Child {
+        let child = self
+            .command(&bin("git-notion-replay"))
+            .arg("--apply")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while self.write_count() < writes {
+            assert!(
+                started.elapsed().as_secs() < 30,
+                "the apply did not start writing"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        child
     }
 
     /// Lets the hooks' deliveries settle as a user would see them: the background flusher finishes, then
@@ -282,18 +310,7 @@ impl World {
 
     /// `git` in another directory (a clone, a worktree), with the same environment.
     pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
-        let out = self
-            .command(Path::new("git"))
-            .current_dir(dir)
-            .args(args)
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.git_with(dir, args, &[])
     }
 
     /// `git commit --allow-empty -m message`: the hook runs as it would for a developer.
