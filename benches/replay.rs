@@ -10,9 +10,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use git_notion::config::Config;
-use git_notion::desired::Rules;
 use git_notion::git::{Repo, WalkSpec};
-use git_notion::replay::{self, Decide, Released};
+use git_notion::pipeline::history::{self, Decide, Released};
+use git_notion::rules::desired::Rules;
 use notion_sandbox::Sandbox;
 
 const COMMITS: usize = 100_000;
@@ -79,7 +79,7 @@ fn ours(repo: &Path, rules: &Rules) -> (Duration, usize, usize) {
         ..Default::default()
     };
     let released = Released::of(&r, rules, &spec).unwrap();
-    let h = replay::history(&r, rules, &spec, &Decide::Latest, &released, None).unwrap();
+    let h = history::history(&r, rules, &spec, &Decide::Latest, &released, None).unwrap();
     (t.elapsed(), h.commits, h.tickets.len())
 }
 
@@ -117,7 +117,7 @@ fn main() {
     config
         .status
         .closing_keywords
-        .extend(git_notion::intent::CHINESE_CLOSING_KEYWORDS.map(String::from));
+        .extend(git_notion::rules::intent::CHINESE_CLOSING_KEYWORDS.map(String::from));
     let rules = Rules::new(&config).unwrap();
     let (mut best_git, mut best_ours) = (Duration::MAX, Duration::MAX);
     let (mut bytes, mut seen, mut tickets) = (0, 0, 0);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::tickets::{Extractor, DEFAULT_PATTERN};
+use crate::rules::tickets::{Extractor, DEFAULT_PATTERN};
 
 /// The file name of the repository config.
 pub const FILE_NAME: &str = ".git-notion.toml";
@@ -118,7 +118,7 @@ impl Default for Status {
             on_merge: None,
             release_branches: vec!["main".into(), "master".into()],
             types: BTreeMap::new(),
-            closing_keywords: crate::intent::DEFAULT_CLOSING_KEYWORDS
+            closing_keywords: crate::rules::intent::DEFAULT_CLOSING_KEYWORDS
                 .iter()
                 .map(|w| w.to_string())
                 .collect(),
@@ -434,7 +434,7 @@ pub fn database_id(value: &str) -> Option<String> {
         .next()
         .unwrap_or(path);
     let hex: String = last.chars().filter(|c| *c != '-').collect();
-    crate::notion_id::normalize(hex.get(hex.len().saturating_sub(32)..)?)
+    crate::notion::id::normalize(hex.get(hex.len().saturating_sub(32)..)?)
 }
 
 /// The integration token. Its Debug and Display never show it.

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use crate::client::{ApiError, Client};
 use crate::config::Config;
+use crate::notion::client::{ApiError, Client};
 
 /// One option of a status or select property.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,7 +181,7 @@ impl Schema {
             .unwrap_or_default();
         let chosen = match &config.data_source {
             Some(wanted) => {
-                let wanted_id = crate::notion_id::normalize(wanted);
+                let wanted_id = crate::notion::id::normalize(wanted);
                 sources
                     .iter()
                     .find(|(sid, name)| {

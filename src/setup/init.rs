@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use crate::config::{self, Config};
-use crate::schema::{Property, Schema};
-use crate::tickets::DEFAULT_PATTERN;
-use crate::values;
+use crate::notion::schema::{Property, Schema};
+use crate::notion::values;
+use crate::rules::tickets::DEFAULT_PATTERN;
 use crate::Error;
 
 /// Notion's status groups, in order.
@@ -80,7 +80,7 @@ fn status_options(p: &Property) -> (Option<String>, Option<String>) {
 /// The ticket key pattern the titles use: `#042` (the default), or the most common `ABC-12` prefix.
 /// Returns the pattern (None: titles carry no keys), how many titles carry it and some examples.
 fn guess_pattern(titles: &[String]) -> (Option<String>, usize, Vec<String>) {
-    let hash = crate::tickets::Extractor::default_patterns();
+    let hash = crate::rules::tickets::Extractor::default_patterns();
     let prefixed = regex::Regex::new(r"\b([A-Z][A-Z0-9]{1,9})-[0-9]+\b").expect("regex");
     let mut hash_hits = vec![];
     let mut prefixes: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -126,11 +126,11 @@ pub fn generate(
     let mut config = Config::default();
     config.database = Some(database.to_string());
     config.data_source = data_source.map(String::from);
-    let client = crate::sync::connect_client(&config, env)?;
+    let client = crate::pipeline::session::connect_client(&config, env)?;
     let schema = Schema::resolve(&client, &config)?;
     let rows = client.post_read(
         "read the latest rows",
-        &crate::lookup::query_path(&schema.data_source_id, &[]),
+        &crate::pipeline::lookup::query_path(&schema.data_source_id, &[]),
         &json!({"page_size": 100, "sorts": [{"timestamp": "created_time", "direction": "descending"}]}),
     )?;
     let rows: Vec<Value> = rows["results"].as_array().cloned().unwrap_or_default();
@@ -317,8 +317,8 @@ pub fn render(
         .any(|p| cjk(&p.name) || p.choices.iter().any(|c| cjk(&c.name)));
     let quoted = |words: &[&str]| words.iter().map(|w| q(w)).collect::<Vec<_>>().join(", ");
     if chinese {
-        let mut words: Vec<&str> = crate::intent::DEFAULT_CLOSING_KEYWORDS.to_vec();
-        words.extend(crate::intent::CHINESE_CLOSING_KEYWORDS);
+        let mut words: Vec<&str> = crate::rules::intent::DEFAULT_CLOSING_KEYWORDS.to_vec();
+        words.extend(crate::rules::intent::CHINESE_CLOSING_KEYWORDS);
         t.push_str(&format!(
             "# Words that close the ticket right after them (`Fixes #12`, `完成工单 #003`); a mention only links.\nclosing_keywords = [{}]\n",
             quoted(&words)
@@ -326,7 +326,7 @@ pub fn render(
     } else {
         t.push_str(&format!(
             "# Words that close the ticket right after them (`Fixes #12`); a mention only links. Default:\n# closing_keywords = [{}]\n",
-            quoted(&crate::intent::DEFAULT_CLOSING_KEYWORDS)
+            quoted(&crate::rules::intent::DEFAULT_CLOSING_KEYWORDS)
         ));
     }
     t.push_str("# close_on = \"merge\"    # or \"commit\": close at once, on any branch\n");

@@ -9,10 +9,10 @@ use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Token};
 use crate::git::Repo;
-use crate::outbox::Outbox;
-use crate::plan::{self, Summary};
-use crate::schema::SchemaError;
-use crate::sync::{self, Session};
+use crate::hooks::outbox::Outbox;
+use crate::notion::schema::SchemaError;
+use crate::pipeline::plan::{self, Summary};
+use crate::pipeline::session::{self, Session};
 use crate::Error;
 
 /// Keep a Notion ticket database true from git.
@@ -260,7 +260,7 @@ pub fn main() -> std::process::ExitCode {
             &out,
             (|| {
                 let (ob, _) = open_outbox()?;
-                let n = crate::flush::retry_failed(&ob, None)?;
+                let n = crate::hooks::flush::retry_failed(&ob, None)?;
                 out.print(&format!("re-queued {n} failed update(s)\n"));
                 flush_cmd(false, &env, &out)
             })(),
@@ -316,7 +316,7 @@ fn sync_cmd(
 ) -> Result<u8, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
     let config = load_config(&repo, flags)?;
-    let rules = crate::desired::Rules::new(&config)?;
+    let rules = crate::rules::desired::Rules::new(&config)?;
     let commit = repo.resolve(rev)?;
     let keys: std::collections::HashSet<_> = rules.keys(&commit).into_iter().collect();
     if keys.is_empty() {
@@ -336,8 +336,8 @@ fn sync_cmd(
     } else {
         Some(ob.writer_lock()?)
     };
-    let mut tracks = sync::history_tracks(&repo, &rules, &keys)?;
-    for t in sync::tracks(&rules, &[(&commit, false)], |_, _| true) {
+    let mut tracks = session::history_tracks(&repo, &rules, &keys)?;
+    for t in session::tracks(&rules, &[(&commit, false)], |_, _| true) {
         if !tracks.iter().any(|h| h.key == t.key) {
             tracks.push(t);
         }
@@ -363,7 +363,7 @@ fn forget_delivered(ob: &Outbox, entries: &[plan::Entry], source_name: &str) {
         .filter(|e| e.delivery(source_name) == plan::Delivery::Done)
         .map(|e| e.desired.key.clone())
         .collect();
-    let _ = crate::flush::forget_failed(ob, &done);
+    let _ = crate::hooks::flush::forget_failed(ob, &done);
 }
 
 fn report(out: &Out, r: Result<u8, Error>) -> u8 {
@@ -381,7 +381,7 @@ fn doctor_cmd(json: bool, env: &[(String, String)], out: &Out) -> Result<u8, Err
     let repo = Repo::discover(&cwd).ok();
     let root = repo.as_ref().map_or(cwd, Repo::root);
     let config = Config::load(&root, user_config_path().as_deref(), &[]);
-    let report = crate::doctor::run(repo.as_ref(), config, env);
+    let report = crate::setup::doctor::run(repo.as_ref(), config, env);
     if json {
         out.print(&format!(
             "{}\n",
@@ -420,7 +420,7 @@ fn init_cmd(
             )
         })?;
     let data_source = data_source.or_else(|| existing.as_ref().and_then(|c| c.data_source.clone()));
-    let text = crate::init::generate(&database, data_source.as_deref(), env)?;
+    let text = crate::setup::init::generate(&database, data_source.as_deref(), env)?;
     if stdout {
         out.print(&text);
         return Ok(0);
@@ -436,7 +436,7 @@ fn init_cmd(
 
 fn hooks_cmd(action: Option<HooksAction>, out: &Out) -> Result<u8, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
-    let hooks = crate::install::Hooks::of(&repo);
+    let hooks = crate::hooks::install::Hooks::of(&repo);
     let mut text = format!("hooks directory: {}\n", hooks.dir.display());
     let done = match action {
         None => {
@@ -454,7 +454,7 @@ fn hooks_cmd(action: Option<HooksAction>, out: &Out) -> Result<u8, Error> {
                 })?;
             hooks.install(
                 &binary,
-                !post && crate::install::git_has_reference_transaction(),
+                !post && crate::hooks::install::git_has_reference_transaction(),
             )
         }
         Some(HooksAction::Uninstall) => hooks.uninstall(),
@@ -477,9 +477,9 @@ fn flush_cmd(background: bool, env: &[(String, String)], out: &Out) -> Result<u8
     let config = load_config(&repo, &[]);
     if !background && config.is_ok() {
         // A person asking: tickets that had no page are looked up again (one may exist now).
-        crate::flush::retry_failed(&ob, Some(&[plan::Settled::NoPage]))?;
+        crate::hooks::flush::retry_failed(&ob, Some(&[plan::Settled::NoPage]))?;
     }
-    let r = crate::flush::flush(
+    let r = crate::hooks::flush::flush(
         &ob,
         &repo,
         config.as_ref().map_err(|e| e.to_string()),
@@ -621,11 +621,11 @@ fn clear_cmd(keys: &[String], yes: bool, out: &Out) -> Result<u8, Error> {
     let mut pending = guard.pending()?;
     let mut failed = guard.failed()?;
     if !keys.is_empty() {
-        let named = |k: &crate::tickets::TicketKey| {
+        let named = |k: &crate::rules::tickets::TicketKey| {
             keys.iter().any(|a| {
                 *a == k.to_string()
-                    || matches!(k, crate::tickets::TicketKey::Page(id)
-                        if crate::notion_id::normalize(a).as_deref() == Some(id.as_str()))
+                    || matches!(k, crate::rules::tickets::TicketKey::Page(id)
+                        if crate::notion::id::normalize(a).as_deref() == Some(id.as_str()))
             })
         };
         let before = failed.len();
@@ -696,7 +696,7 @@ fn undo_cmd(
     env: &[(String, String)],
     out: &Out,
 ) -> Result<u8, Error> {
-    use crate::journal::{self, Line};
+    use crate::replay::journal::{self, Line};
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
     let dir = journal::dir(repo.common_dir());
     let path = match journal {
@@ -707,7 +707,7 @@ fn undo_cmd(
     };
     let lines = journal::read(&path)?;
     let config = load_config(&repo, &[])?;
-    let client = sync::connect_client(&config, env)?;
+    let client = session::connect_client(&config, env)?;
     let _writer = if apply {
         Some(Outbox::new(repo.common_dir()).writer_lock()?)
     } else {
@@ -907,7 +907,8 @@ fn replay_cmd(
     out: &Out,
     tty: bool,
 ) -> Result<u8, Error> {
-    use crate::replay::{self, Decide};
+    use crate::pipeline::history::{self, Decide};
+    use crate::replay;
     use std::io::IsTerminal;
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
     let mut flags = vec![];
@@ -918,15 +919,15 @@ fn replay_cmd(
         flags.push(("GIT_NOTION_TITLE_POLICY".to_string(), t.clone()));
     }
     let config = load_config(&repo, &flags)?;
-    let rules = crate::desired::Rules::new(&config)?;
+    let rules = crate::rules::desired::Rules::new(&config)?;
     let spec = walk_spec(&repo, cli)?;
     let decide = if cli.prefer.is_empty() {
         Decide::Latest
     } else {
         Decide::Prefer(cli.prefer.clone())
     };
-    let released = replay::Released::of(&repo, &rules, &spec)?;
-    let history = replay::history(&repo, &rules, &spec, &decide, &released, None)?;
+    let released = history::Released::of(&repo, &rules, &spec)?;
+    let history = history::history(&repo, &rules, &spec, &decide, &released, None)?;
     if history.tickets.is_empty() {
         if cli.json {
             // The same shape as a run with tickets, so that CI parses one format.
@@ -1057,7 +1058,7 @@ fn replay_cmd(
 }
 
 fn entry_json(e: &plan::Entry) -> serde_json::Value {
-    use crate::plan::Outcome;
+    use crate::pipeline::plan::Outcome;
     let (outcome, page, changes, pages) = match &e.outcome {
         Outcome::Update { page, changes } => (
             match &e.applied {

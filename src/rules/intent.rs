@@ -10,7 +10,7 @@
 //! - A revert (`Revert "…"` subject, or `revert:`) and a WIP commit (`WIP`, `wip:`, `[WIP]`) close nothing.
 //! - `[skip notion]` (or `[notion skip]`) anywhere: the commit asks for nothing at all.
 
-use crate::tickets::{Extractor, TicketKey};
+use crate::rules::tickets::{Extractor, TicketKey};
 
 /// The default closing keywords (GitHub's and GitLab's, plus `complete(s|d)` and `implement(s|ed)`).
 pub const DEFAULT_CLOSING_KEYWORDS: [&str; 15] = [
@@ -305,7 +305,7 @@ mod tests {
         let hash = Extractor::default_patterns();
         let task = Extractor::new(&[], &["TASK".to_string()]).unwrap();
         let both = Extractor::new(
-            &[crate::tickets::DEFAULT_PATTERN.to_string()],
+            &[crate::rules::tickets::DEFAULT_PATTERN.to_string()],
             &["TASK".to_string()],
         )
         .unwrap();
@@ -319,7 +319,7 @@ mod tests {
         );
         let page_key = format!(
             "page {}",
-            crate::notion_id::normalize("0f3c2b1a9d8e4f7a8b6c5d4e3f2a1b0c").unwrap()
+            crate::notion::id::normalize("0f3c2b1a9d8e4f7a8b6c5d4e3f2a1b0c").unwrap()
         );
         let notion_trailer = format!("feat: login\n\nNotion: {PAGE}");
         let fixes_page = format!("fix: login\n\nFixes {PAGE}");

@@ -16,8 +16,8 @@
 
 use crate::config::{CloseOn, Config, ConfigError, OnRevert, Status};
 use crate::git::Commit;
-use crate::intent::{self, Keywords};
-use crate::tickets::{Extractor, TicketKey};
+use crate::rules::intent::{self, Keywords};
+use crate::rules::tickets::{Extractor, TicketKey};
 
 /// What one ticket's page should become.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -298,7 +298,7 @@ pub fn desired(
     let commit = track.commit()?.clone();
     let link = |id: &str| {
         origin_url.and_then(|remote| {
-            crate::links::commit_url(remote, id, config.commit_url_template.as_deref())
+            crate::git::links::commit_url(remote, id, config.commit_url_template.as_deref())
         })
     };
     // The title comes from the latest commit about the ticket, even when a later commit only mentions it

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::schema::Property;
+use crate::notion::schema::Property;
 
 /// Notion's limits for one rich-text item and one property.
 pub const MAX_TEXT_UNITS: usize = 2000;

@@ -1,9 +1,10 @@
 //! The commit source: the repository opened with gix, honouring the environment git sets for hooks
 //! (`GIT_DIR`, `GIT_WORK_TREE`, …), and commits read as bytes and decoded per their encoding header.
 
-use std::path::{Path, PathBuf};
+pub mod links;
+pub mod message;
 
-use crate::message;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {

@@ -2,15 +2,19 @@
 //! (or inside the hook within a time budget in `foreground` mode). A hook never fails or slows git: every
 //! problem becomes one warning line, and the exit code is always 0.
 
+pub mod flush;
+pub mod install;
+pub mod outbox;
+
 use std::io::Read;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, HookMode};
-use crate::desired::Rules;
 use crate::git::{Commit, Repo};
-use crate::outbox::{self, Event, Outbox, OutboxError};
-use crate::{flush, plan};
+use crate::pipeline::plan;
+use crate::rules::desired::Rules;
+use outbox::{Event, Outbox, OutboxError};
 
 /// The hooks git-notion handles. `reference-transaction` (git 2.28 and later) sees every move of a
 /// branch, whatever command made it (fast-forwards, `pull --rebase`, `reset`, `update-ref`, fetches of

@@ -4,13 +4,13 @@
 use serde::Serialize;
 use serde_json::json;
 
-use crate::client::{ApiError, Client};
 use crate::config::{self, Config, Token};
 use crate::git::Repo;
-use crate::install::{Hooks, State};
-use crate::outbox::Outbox;
-use crate::schema::{self, Binding, Schema, SchemaError};
-use crate::values;
+use crate::hooks::install::{Hooks, State};
+use crate::hooks::outbox::Outbox;
+use crate::notion::client::{ApiError, Client};
+use crate::notion::schema::{self, Binding, Schema, SchemaError};
+use crate::notion::values;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -210,7 +210,7 @@ fn api_checks(r: &mut Report, config: Option<&Config>, env: &[(String, String)])
         return None;
     };
     let mut options = config
-        .map(|c| crate::client::Options::from_config(&c.api))
+        .map(|c| crate::notion::client::Options::from_config(&c.api))
         .unwrap_or_default();
     // A diagnosis should answer quickly rather than retry for a minute.
     options.max_retries = options.max_retries.min(1);
@@ -362,7 +362,7 @@ fn key_check(r: &mut Report, client: &Client, config: &Config, binding: &Binding
     if let Some(u) = &binding.unique_id {
         ids.push(u.id.as_str());
     }
-    let path = crate::lookup::query_path(&binding.data_source_id, &ids);
+    let path = crate::pipeline::lookup::query_path(&binding.data_source_id, &ids);
     let rows = match client.post_read(
         "read some rows",
         &path,
@@ -398,7 +398,7 @@ fn key_check(r: &mut Report, client: &Client, config: &Config, binding: &Binding
             "rich_text" => extractor
                 .extract(&text)
                 .into_iter()
-                .find(|k| matches!(k, crate::tickets::TicketKey::Token(_)))
+                .find(|k| matches!(k, crate::rules::tickets::TicketKey::Token(_)))
                 .map(|k| k.to_string()),
             _ => None,
         };
@@ -450,7 +450,7 @@ fn key_check(r: &mut Report, client: &Client, config: &Config, binding: &Binding
 }
 
 fn hook_check(r: &mut Report, repo: &Repo) {
-    use crate::install::Coverage;
+    use crate::hooks::install::Coverage;
     let hooks = Hooks::of(repo);
     let states = hooks.states();
     let describe = |list: &[&(&str, State)]| -> String {

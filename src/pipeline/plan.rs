@@ -3,14 +3,14 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::client::{ApiError, Client};
-use crate::comments;
 use crate::config::TitlePolicy;
-use crate::desired::{Comment, Desired};
-use crate::lookup::{Found, PageState};
-use crate::schema::Binding;
-use crate::tickets::{title_has_token, TicketKey};
-use crate::values;
+use crate::notion::client::{ApiError, Client};
+use crate::notion::comments;
+use crate::notion::schema::Binding;
+use crate::notion::values;
+use crate::pipeline::lookup::{Found, PageState};
+use crate::rules::desired::{Comment, Desired};
+use crate::rules::tickets::{title_has_token, TicketKey};
 
 /// One property to change.
 #[derive(Debug, Clone, PartialEq)]
@@ -190,7 +190,7 @@ pub fn changes(
     keep_commit: bool,
 ) -> Vec<Change> {
     let mut out = vec![];
-    let mut push = |prop: &crate::schema::Property, from: &str, to: String| {
+    let mut push = |prop: &crate::notion::schema::Property, from: &str, to: String| {
         if let Some(value) = values::write(prop, &to) {
             out.push(Change {
                 property: prop.name.clone(),

@@ -485,10 +485,10 @@ fn link_or_shim(binary: &Path, path: &Path, name: &str) -> Result<(), InstallErr
 /// The sh shim `hooks/NAME` (used where a link cannot be made).
 fn plain_shim(name: &str) -> &'static str {
     match name {
-        "post-commit" => include_str!("../hooks/post-commit"),
-        "post-merge" => include_str!("../hooks/post-merge"),
-        "reference-transaction" => include_str!("../hooks/reference-transaction"),
-        _ => include_str!("../hooks/post-rewrite"),
+        "post-commit" => include_str!("../../hooks/post-commit"),
+        "post-merge" => include_str!("../../hooks/post-merge"),
+        "reference-transaction" => include_str!("../../hooks/reference-transaction"),
+        _ => include_str!("../../hooks/post-rewrite"),
     }
 }
 

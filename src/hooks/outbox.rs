@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::git::Commit;
-use crate::plan::Settled;
-use crate::tickets::TicketKey;
+use crate::pipeline::plan::Settled;
+use crate::rules::tickets::TicketKey;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {

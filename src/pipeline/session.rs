@@ -1,14 +1,14 @@
 //! The pipeline, assembled: commits → ticket refs → desired state → plan → apply. Hooks and commands
 //! differ only in where their commits come from.
 
-use crate::client::{self, Client};
 use crate::config::{self, Config, Token};
-use crate::desired::{self, Rules, Track};
 use crate::git::{Commit, Repo, WalkSpec};
-use crate::lookup;
-use crate::plan::{self, Entry};
-use crate::schema::{Binding, Schema};
-use crate::tickets::TicketKey;
+use crate::notion::client::{self, Client};
+use crate::notion::schema::{Binding, Schema};
+use crate::pipeline::lookup;
+use crate::pipeline::plan::{self, Entry};
+use crate::rules::desired::{self, Rules, Track};
+use crate::rules::tickets::TicketKey;
 use crate::Error;
 
 /// The tickets named by `commits` (oldest first, each with whether it is on a release branch), each with
@@ -54,12 +54,12 @@ pub fn history_tracks(
         all: true,
         ..WalkSpec::default()
     };
-    let released = crate::replay::Released::of(repo, rules, &spec)?;
-    let history = crate::replay::history(
+    let released = crate::pipeline::history::Released::of(repo, rules, &spec)?;
+    let history = crate::pipeline::history::history(
         repo,
         rules,
         &spec,
-        &crate::replay::Decide::Latest,
+        &crate::pipeline::history::Decide::Latest,
         &released,
         Some(keys),
     )?;

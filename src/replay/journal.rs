@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::client::{ApiError, Client};
+use crate::notion::client::{ApiError, Client};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -266,7 +266,7 @@ pub fn undo_plan(client: &Client, lines: &[Line]) -> Result<Vec<UndoEntry>, ApiE
         return Ok(vec![]);
     };
     let current: std::collections::HashMap<String, Value> =
-        crate::replay::scan(client, data_source_id, &[], |_| {})?
+        crate::pipeline::scan::scan(client, data_source_id, &[], |_| {})?
             .into_iter()
             .filter_map(|p| Some((p["id"].as_str()?.to_string(), p)))
             .collect();
@@ -359,7 +359,7 @@ pub fn undo_apply(
 fn text_of(prop: &Value) -> String {
     prop["type"]
         .as_str()
-        .map(|kind| crate::values::text(prop, kind))
+        .map(|kind| crate::notion::values::text(prop, kind))
         .unwrap_or_default()
 }
 

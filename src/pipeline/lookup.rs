@@ -3,10 +3,10 @@
 
 use serde_json::{json, Value};
 
-use crate::client::{ApiError, Client};
-use crate::schema::Binding;
-use crate::tickets::{title_has_token, Extractor, TicketKey};
-use crate::values;
+use crate::notion::client::{ApiError, Client};
+use crate::notion::schema::Binding;
+use crate::notion::values;
+use crate::rules::tickets::{title_has_token, Extractor, TicketKey};
 
 /// A page as the plan needs it: its id and the current values of the bound properties.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub struct PageState {
 impl PageState {
     pub fn from_json(page: &Value, binding: &Binding) -> PageState {
         let props = &page["properties"];
-        let read = |p: &Option<crate::schema::Property>| {
+        let read = |p: &Option<crate::notion::schema::Property>| {
             p.as_ref()
                 .map(|p| values::read(props, p))
                 .unwrap_or_default()
@@ -237,7 +237,7 @@ impl Index {
             }
             let i = ix.pages.len();
             let state = PageState::from_json(pg, binding);
-            if let Some(id) = crate::notion_id::normalize(&state.id) {
+            if let Some(id) = crate::notion::id::normalize(&state.id) {
                 ix.by_key.entry(TicketKey::Page(id)).or_default().push(i);
             }
             let text = values::read(&pg["properties"], &binding.lookup);
@@ -318,7 +318,7 @@ impl Index {
     }
 }
 
-fn unique_number(page: &Value, p: &crate::schema::Property) -> Option<u64> {
+fn unique_number(page: &Value, p: &crate::notion::schema::Property) -> Option<u64> {
     let props = page["properties"].as_object()?;
     let v = props
         .get(&p.name)

@@ -5,9 +5,9 @@
 
 use serde_json::{json, Value};
 
-use crate::client::{ApiError, Client};
-use crate::desired::Comment;
-use crate::values;
+use crate::notion::client::{ApiError, Client};
+use crate::notion::values;
+use crate::rules::desired::Comment;
 
 /// What stands between a comment's text and its commit id.
 const FOOTER: &str = "\n— git-notion · commit ";

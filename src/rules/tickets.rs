@@ -188,7 +188,7 @@ impl Extractor {
             if !is_whole_token(text, start, end) {
                 continue;
             }
-            if let Some(id) = crate::notion_id::normalize(&text[start..end]) {
+            if let Some(id) = crate::notion::id::normalize(&text[start..end]) {
                 found.push((start..end, TicketKey::Page(id)));
             }
         }
@@ -316,7 +316,7 @@ mod tests {
             page(&format!("deadbeef {other}")),
             vec![format!(
                 "page {}",
-                crate::notion_id::normalize(other).unwrap()
+                crate::notion::id::normalize(other).unwrap()
             )]
         );
         assert!(page("").is_empty());

@@ -1,6 +1,6 @@
 //! The flusher: drains the outbox through the core pipeline. One flusher at a time. The events say which
 //! tickets to bring up to date; what each page should say is computed from history exactly as
-//! `git notion-replay --all` computes it ([`crate::sync::history_tracks`]), so the order in which hooks saw
+//! `git notion-replay --all` computes it ([`crate::pipeline::session::history_tracks`]), so the order in which hooks saw
 //! commits, outages and retries never decide a page's final state. A ticket leaves the queue once Notion has
 //! it; whatever a person can fix later stays pending with its reason; only no page, several pages or a
 //! refused value (400) leave it undelivered, as named states in `failed`.
@@ -9,12 +9,12 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Instant;
 
 use crate::config::Config;
-use crate::desired::Rules;
 use crate::git::Repo;
-use crate::outbox::{now, Event, Failure, LastFlush, Outbox, OutboxError};
-use crate::plan::{Delivery, Entry, Settled};
-use crate::sync::Session;
-use crate::tickets::TicketKey;
+use crate::hooks::outbox::{now, Event, Failure, LastFlush, Outbox, OutboxError};
+use crate::pipeline::plan::{Delivery, Entry, Settled};
+use crate::pipeline::session::Session;
+use crate::rules::desired::Rules;
+use crate::rules::tickets::TicketKey;
 
 /// What one flush did.
 #[derive(Debug, Default)]
@@ -203,7 +203,7 @@ impl Pass<'_> {
                     outbox.writer_lock()?
                 };
                 let only: HashSet<TicketKey> = wanted.iter().cloned().collect();
-                match crate::sync::history_tracks(self.repo, &s.rules, &only) {
+                match crate::pipeline::session::history_tracks(self.repo, &s.rules, &only) {
                     Ok(tracks) => self.deliver(s, &wanted, tracks, report),
                     Err(e) => {
                         drop(_writer);
@@ -235,12 +235,12 @@ impl Pass<'_> {
         &self,
         s: &Session,
         wanted: &BTreeSet<TicketKey>,
-        tracks: Vec<crate::desired::Track>,
+        tracks: Vec<crate::rules::desired::Track>,
         report: &mut Report,
     ) -> BTreeMap<TicketKey, Delivery> {
         let origin = self.repo.origin_url();
         let mut outcomes = BTreeMap::new();
-        let mut by_key: BTreeMap<TicketKey, crate::desired::Track> =
+        let mut by_key: BTreeMap<TicketKey, crate::rules::desired::Track> =
             tracks.into_iter().map(|t| (t.key.clone(), t)).collect();
         for key in wanted {
             if self.deadline.is_some_and(|d| Instant::now() >= d) {

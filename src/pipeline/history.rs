@@ -1,0 +1,179 @@
+//! History read into per-ticket tracks: streamed newest first, each ticket's effects gathered in a
+//! [`Track`] (memory grows with tickets, not commits), with which commits a release branch reaches. The
+//! replay reads all of it; the hooks' flusher and `sync` read it for the tickets they deliver
+//! ([`crate::pipeline::session::history_tracks`]), which is what makes them agree.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::git::{Commit, Repo, WalkSpec};
+use crate::rules::desired::{self, Rules, Track};
+use crate::rules::tickets::TicketKey;
+use crate::Error;
+
+/// Which commit gives a ticket its title, date and link.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Decide {
+    /// The latest commit that names the ticket.
+    #[default]
+    Latest,
+    /// The latest commit of one of these conventional-commit types (`feat`, `docs`), else the latest.
+    Prefer(Vec<String>),
+}
+
+/// Which commits are on a release branch (closing keywords close only there).
+#[derive(Debug, Clone)]
+pub enum Released {
+    All,
+    Ids(HashSet<String>),
+}
+
+impl Released {
+    /// Every commit reachable from a release branch, local or remote-tracking (`origin/main`), within the
+    /// walk's bounds; `All` without a second walk when only the current branch is replayed and it is one.
+    pub fn of(repo: &Repo, rules: &Rules, spec: &WalkSpec) -> Result<Released, Error> {
+        if !spec.all && spec.tips == ["HEAD"] && rules.is_release(repo.branch().as_deref()) {
+            return Ok(Released::All);
+        }
+        let tips: Vec<String> = repo
+            .branches()
+            .into_iter()
+            .filter(|(short, _)| rules.is_release(Some(short)))
+            .map(|(_, full)| full)
+            .collect();
+        if tips.is_empty() {
+            return Ok(Released::Ids(HashSet::new()));
+        }
+        Ok(Released::Ids(repo.reachable(
+            &tips,
+            &spec.hidden,
+            spec.since,
+        )?))
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        match self {
+            Released::All => true,
+            Released::Ids(ids) => ids.contains(id),
+        }
+    }
+}
+
+/// What history says: how many commits were read, and the tickets (sorted by key).
+#[derive(Debug, Default)]
+pub struct History {
+    pub commits: usize,
+    pub commits_with_refs: usize,
+    pub tickets: Vec<Track>,
+}
+
+/// Reads history newest first, gathering per ticket its effects (see [`Track`]: memory grows with the
+/// number of tickets, the distinct statuses asked for and the comments, not with the number of commits).
+/// The walk and the reading of messages run on two threads, batches of commits passing between them.
+pub fn history(
+    repo: &Repo,
+    rules: &Rules,
+    spec: &WalkSpec,
+    decide: &Decide,
+    released: &Released,
+    only: Option<&HashSet<TicketKey>>,
+) -> Result<History, Error> {
+    const BATCH: usize = 256;
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Commit>>(16);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut reading = Reading::default();
+            for batch in receive {
+                for c in batch {
+                    reading.read(rules, decide, released, only, c);
+                }
+            }
+            reading
+        });
+        let mut batch = Vec::with_capacity(BATCH);
+        let walked = repo.walk(spec, |c| {
+            batch.push(c);
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                // The reader stops only by panicking; the walk stops with it.
+                return send.send(full).is_ok();
+            }
+            true
+        });
+        if !batch.is_empty() {
+            let _ = send.send(batch);
+        }
+        drop(send);
+        let reading = reader.join().expect("the history reader panicked");
+        walked?;
+        Ok(reading.finish())
+    })
+}
+
+/// What [`history`] gathers as it reads commits, newest first.
+#[derive(Default)]
+struct Reading {
+    commits: usize,
+    commits_with_refs: usize,
+    /// Per ticket: its track, and the latest commit of a preferred type (`--prefer`).
+    tracks: HashMap<TicketKey, (Track, Option<Commit>)>,
+}
+
+impl Reading {
+    fn read(
+        &mut self,
+        rules: &Rules,
+        decide: &Decide,
+        released: &Released,
+        only: Option<&HashSet<TicketKey>>,
+        c: Commit,
+    ) {
+        self.commits += 1;
+        let mut effects = rules.effects(&c, released.contains(&c.id));
+        if let Some(only) = only {
+            effects.retain(|(k, _)| only.contains(k));
+        }
+        if effects.is_empty() {
+            return;
+        }
+        self.commits_with_refs += 1;
+        let preferred = match decide {
+            Decide::Latest => false,
+            Decide::Prefer(types) => desired::commit_type(c.subject())
+                .is_some_and(|t| types.iter().any(|p| p.eq_ignore_ascii_case(&t))),
+        };
+        // Newest first: positions count down.
+        let pos = -(self.commits as i64);
+        for (key, effect) in effects {
+            let (track, pref) = match self.tracks.get_mut(&key) {
+                Some(t) => t,
+                None => self
+                    .tracks
+                    .entry(key.clone())
+                    .or_insert_with(|| (Track::new(key), None)),
+            };
+            track.add(pos, &c, effect);
+            if preferred && pref.is_none() {
+                *pref = Some(c.clone());
+            }
+        }
+    }
+
+    fn finish(self) -> History {
+        let mut tickets: Vec<Track> = self
+            .tracks
+            .into_values()
+            .map(|(mut t, pref)| {
+                if let Some(c) = pref {
+                    t.set_commit(c);
+                }
+                t
+            })
+            .collect();
+        tickets.sort_by(|a, b| a.key.cmp(&b.key));
+        History {
+            commits: self.commits,
+            commits_with_refs: self.commits_with_refs,
+            tickets,
+        }
+    }
+}

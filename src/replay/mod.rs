@@ -1,0 +1,192 @@
+//! `git notion-replay`: repair a drifted database from history. The same pipeline as the hooks, in bulk:
+//! history (streamed, one decisive commit kept per ticket) → one paginated scan of the data source, matched
+//! locally → the plan → apply, journalled for undo and resumable.
+//!
+//! Requests: the schema reads, ⌈rows/100⌉ scan requests, one PATCH per page that changes.
+
+pub mod journal;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serde_json::{json, Map, Value};
+
+use crate::git::Repo;
+use crate::notion::client::ApiError;
+use crate::pipeline::history::History;
+use crate::pipeline::lookup::Index;
+use crate::pipeline::plan::{self, Entry, Outcome};
+use crate::pipeline::scan::scan;
+use crate::pipeline::session::Session;
+use crate::rules::desired;
+use crate::Error;
+use journal::{Journal, Line};
+
+/// A replay's result.
+pub struct Replay {
+    pub history: History,
+    pub entries: Vec<Entry>,
+    pub rows: usize,
+    pub requests: u64,
+    pub journal: Option<PathBuf>,
+    pub resumed: bool,
+}
+
+/// The plan, and with `apply` the writes (journalled first), then the comments. `reset`: the status
+/// history asks for is set exactly, even where that moves a page backwards (repairs).
+pub fn run(
+    repo: &Repo,
+    session: &Session,
+    history: History,
+    origin_url: Option<&str>,
+    reset: bool,
+    apply: bool,
+    mut progress: impl FnMut(&str, usize, usize),
+) -> Result<Replay, Error> {
+    let config = &session.config;
+    let b = &session.binding;
+    let pages = scan(&session.client, &b.data_source_id, &b.read_ids(), |n| {
+        progress("scan", n, 0)
+    })?;
+    let index = Index::new(&pages, &session.binding, &session.rules.extractor);
+    let rank = |s: &str| b.status_rank(s);
+    let raw: HashMap<&str, &Value> = pages
+        .iter()
+        .filter_map(|p| Some((p["id"].as_str()?, &p["properties"])))
+        .collect();
+    let mut entries: Vec<Entry> = history
+        .tickets
+        .iter()
+        .filter_map(|t| {
+            let mut d = desired::desired(config, &session.rules.extractor, origin_url, t, &rank)?;
+            d.status_exact |= reset && d.status.is_some();
+            let time_of = |id: &str| repo.commit_time(id);
+            let mut e = plan::entry(
+                &session.binding,
+                config.title.policy,
+                d,
+                Ok(index.find(&t.key)),
+                // --reset repairs: it may move a page back to an older commit too.
+                (!reset).then_some(&time_of as plan::CommitTime),
+            );
+            e.check_comments(&session.client);
+            Some(e)
+        })
+        .collect();
+    let mut replay = Replay {
+        rows: pages.len(),
+        history,
+        entries: vec![],
+        requests: 0,
+        journal: None,
+        resumed: false,
+    };
+    let updates = entries
+        .iter()
+        .filter(|e| matches!(e.outcome, Outcome::Update { .. }))
+        .count();
+    if apply && updates > 0 {
+        let mut j = Journal::open(
+            &journal::dir(repo.common_dir()),
+            &session.binding.data_source_id,
+            &session.binding.source_name,
+        )?;
+        replay.journal = Some(j.path.clone());
+        replay.resumed = j.resumed;
+        // Every page's previous values, on disk before the first write (a resumed journal keeps the first).
+        for e in &entries {
+            if let Outcome::Update { page, changes } = &e.outcome {
+                if j.recorded.contains(&page.id) {
+                    continue;
+                }
+                let mut before = Map::new();
+                if let Some(props) = raw.get(page.id.as_str()) {
+                    for c in changes {
+                        if let Some(v) = props.get(&c.property) {
+                            before.insert(c.property.clone(), v.clone());
+                        }
+                    }
+                }
+                j.write(&Line::Before {
+                    page: page.id.clone(),
+                    key: e.desired.key.to_string(),
+                    title: page.title.clone(),
+                    properties: before,
+                })?;
+            }
+        }
+        let mut done = 0;
+        let mut written = 0;
+        for e in entries.iter_mut() {
+            if let Outcome::Update { page, changes } = &e.outcome {
+                let op = format!("update the page of {}", e.desired.key);
+                let r = session
+                    .client
+                    .patch(
+                        &op,
+                        &format!("/v1/pages/{}", page.id),
+                        &plan::patch_body(changes),
+                    )
+                    .map(|_| ());
+                if r.is_ok() {
+                    j.write(&Line::Done {
+                        page: page.id.clone(),
+                    })?;
+                    written += 1;
+                }
+                let circuit_open = matches!(r, Err(ApiError::CircuitOpen { .. }));
+                e.applied = Some(r);
+                done += 1;
+                progress("apply", done, updates);
+                if circuit_open {
+                    break;
+                }
+            }
+        }
+        // An apply stopped by an outage (a transient failure, or pages not tried) stays open: the next
+        // apply resumes this journal, so that one `git notion undo` restores everything it changed.
+        let stopped = entries.iter().any(|e| match (&e.outcome, &e.applied) {
+            (Outcome::Update { .. }, None) => true,
+            (_, Some(Err(err))) => err.is_transient(),
+            _ => false,
+        });
+        if !stopped {
+            j.write(&Line::End {
+                at: jiff::Timestamp::now().as_second(),
+                written,
+            })?;
+        }
+    }
+    if apply {
+        for e in entries.iter_mut() {
+            e.post_comments(&session.client);
+        }
+    }
+    replay.entries = entries;
+    replay.requests = session.client.request_count();
+    Ok(replay)
+}
+
+/// The summary counts, as the seed's report had them, and more.
+pub fn summary_json(r: &Replay) -> Value {
+    let s = plan::Summary::of(&r.entries);
+    json!({
+        "commits_read": r.history.commits,
+        "commits_naming_tickets": r.history.commits_with_refs,
+        "tickets": r.history.tickets.len(),
+        "to_update": s.to_update,
+        "properties": s.properties,
+        "already_correct": s.up_to_date,
+        "not_found": s.not_found,
+        "ambiguous": s.ambiguous,
+        "errors": s.failed,
+        "written": s.written,
+        "comments": s.comments,
+        "comments_posted": s.comments_posted,
+        "notes": s.notes,
+        "rows_scanned": r.rows,
+        "requests": r.requests,
+        "journal": r.journal.as_ref().map(|p| p.display().to_string()),
+        "resumed": r.resumed,
+    })
+}

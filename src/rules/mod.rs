@@ -1,0 +1,8 @@
+//! The rules: what commit messages mean for tickets. Pure functions of text and configuration (no I/O):
+//! ticket keys ([`tickets`]), what a message asks of each ticket ([`intent`]: link, close, `#comment`,
+//! `#status`, WIP, skip, revert), and the desired state of a ticket gathered over its commits
+//! ([`desired`]). Uses `git` (the commit type) and `config`.
+
+pub mod desired;
+pub mod intent;
+pub mod tickets;
