@@ -7,8 +7,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::rules::tickets::{Extractor, DEFAULT_PATTERN};
-
 /// The file name of the repository config.
 pub const FILE_NAME: &str = ".git-notion.toml";
 
@@ -118,7 +116,7 @@ impl Default for Status {
             on_merge: None,
             release_branches: vec!["main".into(), "master".into()],
             types: BTreeMap::new(),
-            closing_keywords: crate::rules::intent::DEFAULT_CLOSING_KEYWORDS
+            closing_keywords: DEFAULT_CLOSING_KEYWORDS
                 .iter()
                 .map(|w| w.to_string())
                 .collect(),
@@ -231,9 +229,78 @@ pub struct Config {
     compiled: Compiled,
 }
 
-/// A compiled extractor carried by the config (equal to any other: it follows from the patterns).
+/// The default ticket pattern (the seed team's): `#042`, `#011.3`.
+pub const DEFAULT_PATTERN: &str = r"#([0-9]+(?:\.[0-9]+)?)";
+
+/// The default closing keywords (GitHub's and GitLab's, plus `complete(s|d)` and `implement(s|ed)`).
+pub const DEFAULT_CLOSING_KEYWORDS: [&str; 15] = [
+    "fix",
+    "fixes",
+    "fixed",
+    "close",
+    "closes",
+    "closed",
+    "resolve",
+    "resolves",
+    "resolved",
+    "complete",
+    "completes",
+    "completed",
+    "implement",
+    "implements",
+    "implemented",
+];
+
+/// The ticket patterns, compiled: the configured regexes, and one for `PREFIX-N` unique ids.
+#[derive(Debug, Clone)]
+pub struct Patterns {
+    pub patterns: Vec<regex::Regex>,
+    pub unique_id: Option<regex::Regex>,
+}
+
+/// A ticket pattern that does not compile.
+#[derive(Debug)]
+pub struct PatternError {
+    pub pattern: String,
+    pub error: regex::Error,
+}
+
+impl Patterns {
+    /// Compiles `patterns` (regexes whose whole match is the key as written) and, with
+    /// `unique_id_prefixes`, the `PREFIX-N` pattern. A bad pattern is reported with its text.
+    pub fn compile(
+        patterns: &[String],
+        unique_id_prefixes: &[String],
+    ) -> Result<Self, PatternError> {
+        let patterns = patterns
+            .iter()
+            .map(|p| {
+                regex::Regex::new(p).map_err(|error| PatternError {
+                    pattern: p.clone(),
+                    error,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let unique_id = if unique_id_prefixes.is_empty() {
+            None
+        } else {
+            let alts: Vec<String> = unique_id_prefixes
+                .iter()
+                .map(|p| regex::escape(p))
+                .collect();
+            let pattern = format!(r"(?i-u)\b({})-([0-9]+)\b", alts.join("|"));
+            Some(regex::Regex::new(&pattern).map_err(|error| PatternError { pattern, error })?)
+        };
+        Ok(Patterns {
+            patterns,
+            unique_id,
+        })
+    }
+}
+
+/// The compiled patterns carried by the config (equal to any other: they follow from the patterns).
 #[derive(Clone, Default)]
-struct Compiled(Option<Extractor>);
+struct Compiled(Option<Patterns>);
 
 impl PartialEq for Compiled {
     fn eq(&self, _: &Self) -> bool {
@@ -380,7 +447,7 @@ impl Config {
                 });
             }
         };
-        config.compiled = Compiled(Some(config.extractor("configuration")?));
+        config.compiled = Compiled(Some(config.patterns("configuration")?));
         if let Some(db) = &config.database {
             database_id(db).ok_or_else(|| ConfigError::BadDatabase {
                 origin: "configuration".into(),
@@ -410,12 +477,12 @@ impl Config {
         Self::from_layers(&layers, &env)
     }
 
-    /// The compiled ticket patterns.
-    pub fn extractor(&self, origin: &str) -> Result<Extractor, ConfigError> {
+    /// The compiled ticket patterns (compiled on load; compiled here for a config built by hand).
+    pub fn patterns(&self, origin: &str) -> Result<Patterns, ConfigError> {
         if let Compiled(Some(x)) = &self.compiled {
             return Ok(x.clone());
         }
-        Extractor::new(&self.tickets.patterns, &self.tickets.id_prefixes).map_err(|e| {
+        Patterns::compile(&self.tickets.patterns, &self.tickets.id_prefixes).map_err(|e| {
             ConfigError::BadPattern {
                 origin: origin.into(),
                 pattern: e.pattern,
@@ -434,7 +501,7 @@ pub fn database_id(value: &str) -> Option<String> {
         .next()
         .unwrap_or(path);
     let hex: String = last.chars().filter(|c| *c != '-').collect();
-    crate::notion::id::normalize(hex.get(hex.len().saturating_sub(32)..)?)
+    crate::id::normalize(hex.get(hex.len().saturating_sub(32)..)?)
 }
 
 /// The integration token. Its Debug and Display never show it.

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod git;
 pub mod hooks;
+pub mod id;
 pub mod notion;
 pub mod pipeline;
 pub mod replay;
@@ -46,5 +47,86 @@ pub enum Error {
 impl From<notion::schema::SchemaError> for Error {
     fn from(e: notion::schema::SchemaError) -> Self {
         Error::Schema(Box::new(e))
+    }
+}
+
+#[cfg(test)]
+mod layering {
+    //! The folders' dependencies point one way (see the crate documentation): checked on the sources.
+
+    /// Each folder (or top-level module) and what it may use besides itself.
+    const ALLOWED: [(&str, &[&str]); 10] = [
+        ("id", &[]),
+        ("config", &["id"]),
+        ("git", &["config", "id"]),
+        ("rules", &["config", "git", "id"]),
+        ("notion", &["config", "id"]),
+        ("pipeline", &["config", "git", "id", "notion", "rules"]),
+        (
+            "hooks",
+            &["config", "git", "id", "notion", "pipeline", "rules"],
+        ),
+        (
+            "replay",
+            &["config", "git", "id", "notion", "pipeline", "rules"],
+        ),
+        (
+            "setup",
+            &[
+                "config", "git", "hooks", "id", "notion", "pipeline", "rules",
+            ],
+        ),
+        (
+            "cli",
+            &[
+                "config", "git", "hooks", "id", "notion", "pipeline", "replay", "rules", "setup",
+            ],
+        ),
+    ];
+
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                sources(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn folders_depend_one_way() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![];
+        sources(&src, &mut files);
+        let mut problems = vec![];
+        for f in files {
+            let rel = f.strip_prefix(&src).unwrap();
+            let mut parts = rel.iter().map(|p| p.to_string_lossy().into_owned());
+            let first = parts.next().unwrap();
+            if first == "bin" || first == "lib.rs" {
+                continue;
+            }
+            let folder = first.trim_end_matches(".rs").to_string();
+            let allowed = ALLOWED
+                .iter()
+                .find(|(f, _)| *f == folder)
+                .map(|(_, a)| *a)
+                .unwrap_or_else(|| panic!("{folder} is not in the layering table"));
+            let text = std::fs::read_to_string(&f).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (i, _) in code.match_indices("crate::") {
+                let name: String = code[i + 7..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect();
+                if name.is_empty() || name == folder || allowed.contains(&name.as_str()) {
+                    continue;
+                }
+                problems.push(format!("{} uses crate::{name}", rel.display()));
+            }
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
     }
 }

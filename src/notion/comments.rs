@@ -7,7 +7,14 @@ use serde_json::{json, Value};
 
 use crate::notion::client::{ApiError, Client};
 use crate::notion::values;
-use crate::rules::desired::Comment;
+
+/// A comment git-notion posts: its text, and the commit it comes from (full id, and its link if known).
+#[derive(Debug, Clone, Copy)]
+pub struct Marked<'a> {
+    pub text: &'a str,
+    pub commit: &'a str,
+    pub commit_url: Option<&'a str>,
+}
 
 /// What stands between a comment's text and its commit id.
 const FOOTER: &str = "\n— git-notion · commit ";
@@ -15,8 +22,9 @@ const FOOTER: &str = "\n— git-notion · commit ";
 /// The text a comment may carry: Notion caps one comment's rich text, and the footer needs room.
 const MAX_TEXT_CHARS: usize = 1800;
 
-fn body_text(c: &Comment) -> String {
-    let text = c.text.trim();
+/// The text a comment is posted with (trimmed, capped), which is also how a posted one is recognised.
+pub fn body_text(text: &str) -> String {
+    let text = text.trim();
     if text.chars().count() > MAX_TEXT_CHARS {
         let cut: String = text.chars().take(MAX_TEXT_CHARS).collect();
         format!("{cut}…")
@@ -26,9 +34,9 @@ fn body_text(c: &Comment) -> String {
 }
 
 /// The `rich_text` of a comment: its text, then the footer with the commit id (a link when known).
-pub fn rich_text(c: &Comment) -> Vec<Value> {
-    let mut items = values::rich_text(&format!("{}{FOOTER}", body_text(c)));
-    let id = match &c.commit_url {
+pub fn rich_text(c: Marked) -> Vec<Value> {
+    let mut items = values::rich_text(&format!("{}{FOOTER}", body_text(c.text)));
+    let id = match c.commit_url {
         Some(url) => json!({"type": "text", "text": {"content": c.commit, "link": {"url": url}}}),
         None => json!({"type": "text", "text": {"content": c.commit}}),
     };
@@ -72,20 +80,8 @@ pub fn posted(client: &Client, page_id: &str) -> Result<Vec<String>, ApiError> {
     Ok(out)
 }
 
-/// The comments of `wanted` that are not on the page yet (by text), each once.
-pub fn unposted(wanted: &[Comment], posted: &[String]) -> Vec<Comment> {
-    let mut out: Vec<Comment> = vec![];
-    for c in wanted {
-        let text = body_text(c);
-        if !posted.contains(&text) && !out.iter().any(|o| body_text(o) == text) {
-            out.push(c.clone());
-        }
-    }
-    out
-}
-
 /// Posts one comment on a page.
-pub fn post(client: &Client, page_id: &str, c: &Comment) -> Result<(), ApiError> {
+pub fn post(client: &Client, page_id: &str, c: Marked) -> Result<(), ApiError> {
     let body = json!({"parent": {"page_id": page_id}, "rich_text": rich_text(c)});
     client
         .post_create("comment on the page", "/v1/comments", &body)
@@ -96,42 +92,30 @@ pub fn post(client: &Client, page_id: &str, c: &Comment) -> Result<(), ApiError>
 mod tests {
     use super::*;
 
-    fn comment(text: &str) -> Comment {
-        Comment {
-            commit: "0123456789abcdef0123456789abcdef01234567".into(),
-            text: text.into(),
-            commit_url: Some("https://github.com/acme/app/commit/0123456".into()),
+    const ID: &str = "0123456789abcdef0123456789abcdef01234567";
+    const URL: &str = "https://github.com/acme/app/commit/0123456";
+
+    fn comment(text: &str) -> Marked<'_> {
+        Marked {
+            commit: ID,
+            text,
+            commit_url: Some(URL),
         }
     }
 
     #[test]
     fn footer_round_trip() {
         let c = comment("等待评审 ✅");
-        let plain: String = rich_text(&c)
+        let plain: String = rich_text(c)
             .iter()
             .filter_map(|t| t["text"]["content"].as_str())
             .collect();
         assert_eq!(posted_text(&plain), Some("等待评审 ✅"));
         assert_eq!(
-            rich_text(&c).last().unwrap()["text"]["link"]["url"],
-            json!(c.commit_url.unwrap())
+            rich_text(c).last().unwrap()["text"]["link"]["url"],
+            json!(URL)
         );
         assert_eq!(posted_text("a comment by a person"), None);
         assert_eq!(posted_text("x\n— git-notion · commit not-hex"), None);
-    }
-
-    #[test]
-    fn only_new_texts_once() {
-        let wanted = [comment("a"), comment("b"), comment("a")];
-        let left = unposted(&wanted, &["b".to_string()]);
-        assert_eq!(
-            left.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(),
-            ["a"]
-        );
-        let long = comment(&"长".repeat(5000));
-        assert_eq!(
-            unposted(std::slice::from_ref(&long), &[body_text(&long)]),
-            vec![]
-        );
     }
 }

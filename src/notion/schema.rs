@@ -181,7 +181,7 @@ impl Schema {
             .unwrap_or_default();
         let chosen = match &config.data_source {
             Some(wanted) => {
-                let wanted_id = crate::notion::id::normalize(wanted);
+                let wanted_id = crate::id::normalize(wanted);
                 sources
                     .iter()
                     .find(|(sid, name)| {

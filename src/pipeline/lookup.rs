@@ -237,7 +237,7 @@ impl Index {
             }
             let i = ix.pages.len();
             let state = PageState::from_json(pg, binding);
-            if let Some(id) = crate::notion::id::normalize(&state.id) {
+            if let Some(id) = crate::id::normalize(&state.id) {
                 ix.by_key.entry(TicketKey::Page(id)).or_default().push(i);
             }
             let text = values::read(&pg["properties"], &binding.lookup);

@@ -71,7 +71,7 @@ impl Entry {
         }
         let Some(page) = self.page() else { return };
         match comments::posted(client, &page.id) {
-            Ok(posted) => self.comments = comments::unposted(&self.desired.comments, &posted),
+            Ok(posted) => self.comments = unposted(&self.desired.comments, &posted),
             Err(e) => self.comment_error = Some(e),
         }
     }
@@ -85,7 +85,7 @@ impl Entry {
             return;
         };
         for c in &self.comments {
-            match comments::post(client, &page_id, c) {
+            match comments::post(client, &page_id, marked(c)) {
                 Ok(()) => self.comments_posted += 1,
                 Err(e) => {
                     self.comment_error = Some(e);
@@ -94,6 +94,27 @@ impl Entry {
             }
         }
     }
+}
+
+/// A desired comment as the Notion side posts it.
+fn marked(c: &Comment) -> comments::Marked<'_> {
+    comments::Marked {
+        text: &c.text,
+        commit: &c.commit,
+        commit_url: c.commit_url.as_deref(),
+    }
+}
+
+/// The comments of `wanted` that are not on the page yet (by text), each once.
+pub fn unposted(wanted: &[Comment], posted: &[String]) -> Vec<Comment> {
+    let mut out: Vec<Comment> = vec![];
+    for c in wanted {
+        let text = comments::body_text(&c.text);
+        if !posted.contains(&text) && !out.iter().any(|o| comments::body_text(&o.text) == text) {
+            out.push(c.clone());
+        }
+    }
+    out
 }
 
 /// Titles that only hold a place: empty, "Untitled", or the key plus a placeholder word.
@@ -558,6 +579,30 @@ mod tests {
             data_source_id: None,
             edited,
         }
+    }
+
+    fn comment(text: &str) -> Comment {
+        Comment {
+            commit: "0123456789abcdef0123456789abcdef01234567".into(),
+            text: text.into(),
+            commit_url: None,
+        }
+    }
+
+    #[test]
+    fn only_comments_not_on_the_page_are_posted_once() {
+        let wanted = [comment("a"), comment("b"), comment("a")];
+        let left = unposted(&wanted, &["b".to_string()]);
+        assert_eq!(
+            left.iter().map(|c| c.text.as_str()).collect::<Vec<_>>(),
+            ["a"]
+        );
+        let long = comment(&"长".repeat(5000));
+        assert!(unposted(
+            std::slice::from_ref(&long),
+            &[comments::body_text(&long.text)]
+        )
+        .is_empty());
     }
 
     #[test]

@@ -81,7 +81,7 @@ pub struct Rules {
 impl Rules {
     pub fn new(config: &Config) -> Result<Rules, ConfigError> {
         Ok(Rules {
-            extractor: config.extractor("configuration")?,
+            extractor: Extractor::of(config)?,
             keywords: Keywords::new(&config.status.closing_keywords),
             status: config.status.clone(),
         })

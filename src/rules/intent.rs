@@ -12,24 +12,7 @@
 
 use crate::rules::tickets::{Extractor, TicketKey};
 
-/// The default closing keywords (GitHub's and GitLab's, plus `complete(s|d)` and `implement(s|ed)`).
-pub const DEFAULT_CLOSING_KEYWORDS: [&str; 15] = [
-    "fix",
-    "fixes",
-    "fixed",
-    "close",
-    "closes",
-    "closed",
-    "resolve",
-    "resolves",
-    "resolved",
-    "complete",
-    "completes",
-    "completed",
-    "implement",
-    "implements",
-    "implemented",
-];
+pub use crate::config::DEFAULT_CLOSING_KEYWORDS;
 
 /// Chinese closing words (`完成工单 #003`, `修复了 #12`), for teams that write their messages in Chinese:
 /// `git notion init` adds them to the English ones for a database with Chinese names.
@@ -319,7 +302,7 @@ mod tests {
         );
         let page_key = format!(
             "page {}",
-            crate::notion::id::normalize("0f3c2b1a9d8e4f7a8b6c5d4e3f2a1b0c").unwrap()
+            crate::id::normalize("0f3c2b1a9d8e4f7a8b6c5d4e3f2a1b0c").unwrap()
         );
         let notion_trailer = format!("feat: login\n\nNotion: {PAGE}");
         let fixes_page = format!("fix: login\n\nFixes {PAGE}");

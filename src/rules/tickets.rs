@@ -30,22 +30,14 @@ impl std::fmt::Display for TicketKey {
     }
 }
 
-/// Finds ticket keys in text with the configured patterns.
+/// Finds ticket keys in text with the configured patterns (compiled when the configuration was loaded).
 #[derive(Debug, Clone)]
 pub struct Extractor {
     patterns: Vec<Regex>,
     unique_id: Option<Regex>,
 }
 
-/// A ticket pattern that does not compile.
-#[derive(Debug)]
-pub struct PatternError {
-    pub pattern: String,
-    pub error: regex::Error,
-}
-
-/// The default ticket pattern (the seed team's): `#042`, `#011.3`.
-pub const DEFAULT_PATTERN: &str = r"#([0-9]+(?:\.[0-9]+)?)";
+pub use crate::config::{PatternError, DEFAULT_PATTERN};
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
@@ -111,29 +103,20 @@ impl Extractor {
     /// Builds an extractor. `patterns` are regexes whose whole match is the key as written;
     /// `unique_id_prefixes` enables `PREFIX-N` keys. Bad patterns are reported with their text.
     pub fn new(patterns: &[String], unique_id_prefixes: &[String]) -> Result<Self, PatternError> {
-        let patterns = patterns
-            .iter()
-            .map(|p| {
-                Regex::new(p).map_err(|error| PatternError {
-                    pattern: p.clone(),
-                    error,
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let unique_id = if unique_id_prefixes.is_empty() {
-            None
-        } else {
-            let alts: Vec<String> = unique_id_prefixes
-                .iter()
-                .map(|p| regex::escape(p))
-                .collect();
-            let pattern = format!(r"(?i-u)\b({})-([0-9]+)\b", alts.join("|"));
-            Some(Regex::new(&pattern).map_err(|error| PatternError { pattern, error })?)
-        };
-        Ok(Extractor {
-            patterns,
-            unique_id,
-        })
+        crate::config::Patterns::compile(patterns, unique_id_prefixes).map(Self::from_patterns)
+    }
+
+    /// The extractor of patterns the configuration compiled.
+    pub fn from_patterns(p: crate::config::Patterns) -> Self {
+        Extractor {
+            patterns: p.patterns,
+            unique_id: p.unique_id,
+        }
+    }
+
+    /// The extractor of a loaded configuration (its patterns were compiled, and checked, on load).
+    pub fn of(config: &crate::config::Config) -> Result<Self, crate::config::ConfigError> {
+        config.patterns("configuration").map(Self::from_patterns)
     }
 
     pub fn default_patterns() -> Self {
@@ -188,7 +171,7 @@ impl Extractor {
             if !is_whole_token(text, start, end) {
                 continue;
             }
-            if let Some(id) = crate::notion::id::normalize(&text[start..end]) {
+            if let Some(id) = crate::id::normalize(&text[start..end]) {
                 found.push((start..end, TicketKey::Page(id)));
             }
         }
@@ -314,10 +297,7 @@ mod tests {
         assert_eq!(page(&format!("{id} {other}")).len(), 2);
         assert_eq!(
             page(&format!("deadbeef {other}")),
-            vec![format!(
-                "page {}",
-                crate::notion::id::normalize(other).unwrap()
-            )]
+            vec![format!("page {}", crate::id::normalize(other).unwrap())]
         );
         assert!(page("").is_empty());
         assert!(page("é393abc1eedcd81e9afcae7cba9d39cff").len() == 1);

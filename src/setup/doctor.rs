@@ -355,7 +355,7 @@ fn schema_checks(r: &mut Report, client: &Client, config: &Config) -> Option<Bin
 /// The ticket patterns match keys in existing rows (the first 100): otherwise no commit will ever find
 /// its page.
 fn key_check(r: &mut Report, client: &Client, config: &Config, binding: &Binding) {
-    let Ok(extractor) = config.extractor("configuration") else {
+    let Ok(extractor) = crate::rules::tickets::Extractor::of(config) else {
         return;
     };
     let mut ids = vec![binding.lookup.id.as_str()];

@@ -1,0 +1,228 @@
+//! The queue as people see it: `git notion flush`, `status`, `clear` (and `retry`, which is flush).
+
+use crate::git::Repo;
+use crate::hooks::outbox::Outbox;
+use crate::pipeline::plan;
+use crate::Error;
+
+use super::*;
+
+pub(super) fn open_outbox() -> Result<(Outbox, Repo), Error> {
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    Ok((Outbox::new(repo.common_dir()), repo))
+}
+
+pub(super) fn flush_cmd(
+    background: bool,
+    env: &[(String, String)],
+    out: &Out,
+) -> Result<u8, Error> {
+    let (ob, repo) = open_outbox()?;
+    let config = load_config(&repo, &[]);
+    if !background && config.is_ok() {
+        // A person asking: tickets that had no page are looked up again (one may exist now).
+        crate::hooks::flush::retry_failed(&ob, Some(&[plan::Settled::NoPage]))?;
+    }
+    let r = crate::hooks::flush::flush(
+        &ob,
+        &repo,
+        config.as_ref().map_err(|e| e.to_string()),
+        env,
+        !background,
+        None,
+    )?;
+    if background {
+        return Ok(0);
+    }
+    // Updates wait with the reason; the error itself is what the user must fix.
+    config?;
+    if !r.entries.is_empty() {
+        out.print(&plan::render(&r.entries, &r.source_name, false));
+    }
+    out.print(&format!(
+        "flush: {} delivered, {} still queued, {} failed\n",
+        r.delivered, r.requeued, r.failed
+    ));
+    if let Some(e) = &r.error {
+        out.error(&format!("git-notion: error: {e}"));
+    }
+    Ok(if r.error.is_some() || r.failed + r.requeued > 0 {
+        1
+    } else {
+        0
+    })
+}
+
+pub(super) fn status_cmd(json: bool, out: &Out) -> Result<u8, Error> {
+    let (ob, _) = open_outbox()?;
+    let guard = ob.lock()?;
+    let pending = guard.pending()?;
+    let failed = guard.failed()?;
+    drop(guard);
+    let damaged: Vec<String> = ob
+        .damaged()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    if json {
+        let v = serde_json::json!({
+            "pending": pending.events,
+            "failed": failed,
+            "damaged": damaged,
+            "last_flush": pending.last_flush,
+        });
+        out.print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        ));
+        return Ok(0);
+    }
+    let mut text = format!("pending: {}\n", pending.events.len());
+    for e in &pending.events {
+        let keys: Vec<String> = e.keys.iter().map(ToString::to_string).collect();
+        text.push_str(&format!(
+            "  {}  {}  {:?}  queued {}",
+            &e.commit.id[..12.min(e.commit.id.len())],
+            keys.join(" "),
+            e.commit.subject(),
+            when(e.queued_at)
+        ));
+        if e.attempts > 0 {
+            text.push_str(&format!(
+                ", {} attempt(s), next try after {}: {}",
+                e.attempts,
+                when(e.next_try),
+                e.last_error.as_deref().unwrap_or("")
+            ));
+        }
+        text.push('\n');
+    }
+    // Undelivered, by named state: what needs a change in Notion or history.
+    for state in [
+        plan::Settled::NoPage,
+        plan::Settled::Ambiguous,
+        plan::Settled::Rejected,
+    ] {
+        let group: Vec<_> = failed.iter().filter(|f| f.state == state).collect();
+        if group.is_empty() {
+            continue;
+        }
+        text.push_str(&format!("{}: {}\n", state.label(), group.len()));
+        for f in group {
+            text.push_str(&format!(
+                "  {}  {}  {:?}: {}\n",
+                f.key,
+                f.event.commit.id.get(..12).unwrap_or(&f.event.commit.id),
+                f.event.commit.subject(),
+                f.reason
+            ));
+        }
+    }
+    if !failed.is_empty() {
+        text.push_str(
+            "  (`git notion clear KEY…` dismisses; `git notion retry` tries again; `git notion flush` \
+             looks up tickets without a page again)\n",
+        );
+    }
+    match &pending.last_flush {
+        Some(l) => text.push_str(&format!(
+            "last flush: {} ({} delivered, {} queued again, {} failed{})\n",
+            when(l.at),
+            l.delivered,
+            l.requeued,
+            l.failed,
+            l.error
+                .as_deref()
+                .map(|e| format!("; {e}"))
+                .unwrap_or_default()
+        )),
+        None => text.push_str("last flush: never\n"),
+    }
+    if !damaged.is_empty() {
+        text.push_str(&format!(
+            "damaged: {} file(s) set aside because they could not be read; review (`git notion sync <commit>` \
+             re-sends a commit's updates), then delete them\n",
+            damaged.len()
+        ));
+        for d in &damaged {
+            text.push_str(&format!("  {d}\n"));
+        }
+    }
+    out.print(&text);
+    Ok(0)
+}
+
+pub(super) fn clear_cmd(keys: &[String], yes: bool, out: &Out) -> Result<u8, Error> {
+    use std::io::IsTerminal;
+    let (ob, _) = open_outbox()?;
+    let guard = ob.lock()?;
+    let mut pending = guard.pending()?;
+    let mut failed = guard.failed()?;
+    if !keys.is_empty() {
+        let named = |k: &crate::rules::tickets::TicketKey| {
+            keys.iter().any(|a| {
+                *a == k.to_string()
+                    || matches!(k, crate::rules::tickets::TicketKey::Page(id)
+                        if crate::id::normalize(a).as_deref() == Some(id.as_str()))
+            })
+        };
+        let before = failed.len();
+        failed.retain(|f| !named(&f.key));
+        let mut dropped = before - failed.len();
+        for e in pending.events.iter_mut() {
+            let n = e.keys.len();
+            e.keys.retain(|k| !named(k));
+            dropped += n - e.keys.len();
+        }
+        // An event left without keys had only these (one whose keys are not known yet stays).
+        let had_keys: std::collections::HashSet<String> = guard
+            .pending()?
+            .events
+            .iter()
+            .filter(|e| !e.keys.is_empty())
+            .map(|e| e.id.clone())
+            .collect();
+        pending
+            .events
+            .retain(|e| !e.keys.is_empty() || !had_keys.contains(&e.id));
+        guard.set_pending(&pending)?;
+        guard.set_failed(&failed)?;
+        if dropped == 0 {
+            out.print(&format!(
+                "nothing pending or undelivered for {}\n",
+                keys.join(", ")
+            ));
+            return Ok(1);
+        }
+        out.print(&format!(
+            "dismissed {dropped} update(s) of {}\n",
+            keys.join(", ")
+        ));
+        return Ok(0);
+    }
+    let (np, nf) = (pending.events.len(), failed.len());
+    if np + nf == 0 {
+        out.print("nothing to clear\n");
+        return Ok(0);
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            out.error(&format!(
+                "git-notion: error: this drops {np} pending and {nf} failed update(s); run `git notion clear --yes` to confirm"
+            ));
+            return Ok(2);
+        }
+        eprint!("Drop {np} pending and {nf} failed update(s)? [y/N] ");
+        let mut answer = String::new();
+        let _ = std::io::stdin().read_line(&mut answer);
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            out.print("kept everything\n");
+            return Ok(1);
+        }
+    }
+    pending.events.clear();
+    guard.set_pending(&pending)?;
+    guard.set_failed(&[])?;
+    out.print(&format!("dropped {np} pending and {nf} failed update(s)\n"));
+    Ok(0)
+}

@@ -1,0 +1,335 @@
+//! The `git-notion-replay` binary: repair a drifted database from history.
+
+use std::io::Write;
+
+use clap::Parser;
+
+use crate::git::Repo;
+use crate::hooks::outbox::Outbox;
+use crate::pipeline::plan::{self, Summary};
+use crate::pipeline::session::Session;
+use crate::Error;
+
+use super::*;
+
+/// `git notion-replay`: repair a drifted database from history.
+#[derive(Parser)]
+#[command(name = "git-notion-replay", version, long_about = None)]
+#[command(
+    about = "Repair a drifted Notion database from git history: a dry-run plan first, then --apply \
+(journalled: `git notion undo` restores)."
+)]
+struct ReplayCli {
+    /// Revisions: a range (`v1.0..HEAD`), revisions, or `^REV` to exclude (default HEAD).
+    revs: Vec<String>,
+    /// Every reference (branches, tags, remotes), not only HEAD.
+    #[arg(long)]
+    all: bool,
+    /// Only commits since a date (`2025-10-01`, RFC 3339) or after a revision.
+    #[arg(long, value_name = "DATE|REV")]
+    since: Option<String>,
+    /// Follow only the first parent of merges.
+    #[arg(long)]
+    first_parent: bool,
+    /// Take the title, date and link from the latest commit of these types (`feat,docs`), else the latest.
+    #[arg(long, value_name = "TYPES", value_delimiter = ',')]
+    prefer: Vec<String>,
+    /// Set each status exactly as history says, even where that moves a page backwards (a repair; the
+    /// journal keeps what was there).
+    #[arg(long)]
+    reset: bool,
+    /// Write the plan (a journal is kept first; `git notion undo` restores).
+    #[arg(long, visible_alias = "force")]
+    apply: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    json: bool,
+    /// Override `database` (a Notion URL, database id or data source id).
+    #[arg(long, value_name = "URL_OR_ID")]
+    database: Option<String>,
+    /// Override `[title] policy`.
+    #[arg(long, value_name = "never|fill-placeholder|always")]
+    title_policy: Option<String>,
+}
+
+/// The `git-notion-replay` binary. Exit codes: 0 done or nothing to do (tickets without a page are
+/// reported, not failures: sub-tickets often have none); 1 some pages could not be written, read, or
+/// matched one-to-one (ambiguous); 2 usage or configuration error.
+pub fn replay_main() -> std::process::ExitCode {
+    use std::io::IsTerminal;
+    let cli = match ReplayCli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return std::process::ExitCode::from(code);
+        }
+    };
+    let env = env();
+    let out = Out::new(&env);
+    let tty = std::io::stderr().is_terminal() && !cli.json;
+    let code = match replay_cmd(&cli, &env, &out, tty) {
+        Ok(code) => code,
+        Err(e) => {
+            out.error(&format!("git-notion-replay: error: {e}"));
+            exit_code(&e)
+        }
+    };
+    std::process::ExitCode::from(code)
+}
+
+fn walk_spec(repo: &Repo, cli: &ReplayCli) -> Result<crate::git::WalkSpec, Error> {
+    let mut spec = crate::git::WalkSpec {
+        all: cli.all,
+        first_parent: cli.first_parent,
+        ..Default::default()
+    };
+    for r in &cli.revs {
+        if r.contains("...") {
+            return Err(Error::Usage(format!(
+                "{r:?}: symmetric ranges (A...B) are not supported; use A..B"
+            )));
+        }
+        if let Some((from, to)) = r.split_once("..") {
+            spec.hidden
+                .push(if from.is_empty() { "HEAD" } else { from }.to_string());
+            spec.tips
+                .push(if to.is_empty() { "HEAD" } else { to }.to_string());
+        } else if let Some(h) = r.strip_prefix('^') {
+            spec.hidden.push(h.to_string());
+        } else {
+            spec.tips.push(r.clone());
+        }
+    }
+    if spec.tips.is_empty() && !spec.all {
+        spec.tips.push("HEAD".into());
+    }
+    if let Some(since) = &cli.since {
+        if repo.resolve(since).is_ok() {
+            spec.hidden.push(since.clone());
+        } else if let Ok(d) = since.parse::<jiff::civil::Date>() {
+            spec.since = Some(
+                d.to_zoned(jiff::tz::TimeZone::UTC)
+                    .map_err(|e| Error::Usage(e.to_string()))?
+                    .timestamp()
+                    .as_second(),
+            );
+        } else if let Ok(t) = since.parse::<jiff::Timestamp>() {
+            spec.since = Some(t.as_second());
+        } else {
+            return Err(Error::Usage(format!(
+                "--since {since:?} is neither a revision nor a date (2025-10-01, or RFC 3339 like 2025-10-01T12:00:00Z)"
+            )));
+        }
+    }
+    Ok(spec)
+}
+
+fn replay_cmd(
+    cli: &ReplayCli,
+    env: &[(String, String)],
+    out: &Out,
+    tty: bool,
+) -> Result<u8, Error> {
+    use crate::pipeline::history::{self, Decide};
+    use crate::replay;
+    use std::io::IsTerminal;
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let mut flags = vec![];
+    if let Some(d) = &cli.database {
+        flags.push(("GIT_NOTION_DATABASE".to_string(), d.clone()));
+    }
+    if let Some(t) = &cli.title_policy {
+        flags.push(("GIT_NOTION_TITLE_POLICY".to_string(), t.clone()));
+    }
+    let config = load_config(&repo, &flags)?;
+    let rules = crate::rules::desired::Rules::new(&config)?;
+    let spec = walk_spec(&repo, cli)?;
+    let decide = if cli.prefer.is_empty() {
+        Decide::Latest
+    } else {
+        Decide::Prefer(cli.prefer.clone())
+    };
+    let released = history::Released::of(&repo, &rules, &spec)?;
+    let history = history::history(&repo, &rules, &spec, &decide, &released, None)?;
+    if history.tickets.is_empty() {
+        if cli.json {
+            // The same shape as a run with tickets, so that CI parses one format.
+            let empty = replay::Replay {
+                history,
+                entries: vec![],
+                rows: 0,
+                requests: 0,
+                journal: None,
+                resumed: false,
+            };
+            let v = serde_json::json!({
+                "applied": cli.apply,
+                "summary": replay::summary_json(&empty),
+                "tickets": [],
+            });
+            out.print(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            ));
+        } else {
+            out.print(&format!(
+                "{} commit(s) read; none names a ticket: nothing to do\n",
+                history.commits
+            ));
+        }
+        return Ok(0);
+    }
+    let session = Session::connect(config, env)?;
+    let ob = Outbox::new(repo.common_dir());
+    // One writer at a time per repository (the hooks' flusher waits meanwhile).
+    let _writer = if cli.apply {
+        Some(ob.writer_lock()?)
+    } else {
+        None
+    };
+    let progress = |what: &str, n: usize, total: usize| {
+        if tty {
+            let line = match what {
+                "scan" => format!("\rscanning {}: {n} rows", session.binding.source_name),
+                _ => format!("\rapplying: {n}/{total} pages"),
+            };
+            let _ = write!(std::io::stderr(), "{line}\x1b[K");
+        }
+    };
+    let r = replay::run(
+        &repo,
+        &session,
+        history,
+        repo.origin_url().as_deref(),
+        cli.reset,
+        cli.apply,
+        progress,
+    )?;
+    if tty {
+        let _ = write!(std::io::stderr(), "\r\x1b[K");
+    }
+    if cli.apply {
+        forget_delivered(&ob, &r.entries, &session.binding.source_name);
+    }
+    let summary = Summary::of(&r.entries);
+    let failed = summary.failed + summary.ambiguous;
+    if cli.json {
+        let entries: Vec<serde_json::Value> = r.entries.iter().map(entry_json).collect();
+        let v = serde_json::json!({
+            "applied": cli.apply,
+            "summary": replay::summary_json(&r),
+            "tickets": entries,
+        });
+        out.print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        ));
+        return Ok(if failed > 0 { 1 } else { 0 });
+    }
+    let mut text = plan::render(&r.entries, &session.binding.source_name, !cli.apply);
+    let bold = |s: &str| {
+        if std::io::stdout().is_terminal() {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    };
+    text.push_str(&format!(
+        "\n{}\n",
+        bold(&format!(
+            "replay: {} commit(s) read, {} name tickets; {} ticket(s)",
+            r.history.commits,
+            r.history.commits_with_refs,
+            r.history.tickets.len()
+        ))
+    ));
+    let verb = if cli.apply { "updated" } else { "to update" };
+    let rows = [
+        (
+            verb,
+            if cli.apply {
+                summary.written
+            } else {
+                summary.to_update
+            },
+        ),
+        ("already correct", summary.up_to_date),
+        ("not found", summary.not_found),
+        ("ambiguous", summary.ambiguous),
+        ("errors", summary.failed),
+    ];
+    for (name, n) in rows {
+        text.push_str(&format!("  {name:<16}{n:>6}\n"));
+    }
+    text.push_str(&format!(
+        "  {:<16}{:>6}  ({} row(s) scanned of {})\n",
+        "requests", r.requests, r.rows, session.binding.source_name
+    ));
+    match (&r.journal, cli.apply) {
+        (Some(j), true) => text.push_str(&format!(
+            "journal: {}{} (`git notion undo` restores)\n",
+            j.display(),
+            if r.resumed { ", resumed from an interrupted apply" } else { "" }
+        )),
+        (_, false) if summary.to_update > 0 => text.push_str(
+            "dry run: nothing written; run again with --apply to write (journalled: `git notion undo` restores)\n",
+        ),
+        _ => {}
+    }
+    out.print(&text);
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+fn entry_json(e: &plan::Entry) -> serde_json::Value {
+    use crate::pipeline::plan::Outcome;
+    let (outcome, page, changes, pages) = match &e.outcome {
+        Outcome::Update { page, changes } => (
+            match &e.applied {
+                Some(Ok(())) => "updated",
+                Some(Err(_)) => "failed",
+                None => "to_update",
+            },
+            Some(page.id.clone()),
+            changes
+                .iter()
+                .map(|c| serde_json::json!({"property": c.property, "from": c.from, "to": c.to}))
+                .collect(),
+            vec![],
+        ),
+        Outcome::UpToDate { page } => ("already_correct", Some(page.id.clone()), vec![], vec![]),
+        Outcome::NotFound => ("not_found", None, vec![], vec![]),
+        Outcome::Ambiguous(pages) => (
+            "ambiguous",
+            None,
+            vec![],
+            pages.iter().map(|p| p.id.clone()).collect(),
+        ),
+        Outcome::Failed(_) => ("failed", None, vec![], vec![]),
+    };
+    let error = match (&e.outcome, &e.applied, &e.comment_error) {
+        (Outcome::Failed(err), _, _) | (_, Some(Err(err)), _) | (_, _, Some(err)) => {
+            Some(err.to_string())
+        }
+        _ => None,
+    };
+    let comments: Vec<serde_json::Value> = e
+        .comments
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            serde_json::json!({"commit": c.commit, "text": c.text, "posted": i < e.comments_posted})
+        })
+        .collect();
+    serde_json::json!({
+        "key": e.desired.key.to_string(),
+        "commit": e.desired.commit.id,
+        "outcome": outcome,
+        "page": page,
+        "changes": changes,
+        "comments": comments,
+        "notes": e.notes,
+        "pages": pages,
+        "error": error,
+    })
+}

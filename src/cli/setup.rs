@@ -1,0 +1,98 @@
+//! `git notion doctor`, `init` and `hooks`.
+
+use crate::config::Config;
+use crate::git::Repo;
+use crate::Error;
+
+use super::*;
+
+pub(super) fn doctor_cmd(json: bool, env: &[(String, String)], out: &Out) -> Result<u8, Error> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let repo = Repo::discover(&cwd).ok();
+    let root = repo.as_ref().map_or(cwd, Repo::root);
+    let config = Config::load(&root, user_config_path().as_deref(), &[]);
+    let report = crate::setup::doctor::run(repo.as_ref(), config, env);
+    if json {
+        out.print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&report.json()).unwrap_or_default()
+        ));
+    } else {
+        out.print(&report.render());
+    }
+    Ok(if report.ok { 0 } else { 1 })
+}
+
+pub(super) fn init_cmd(
+    database: Option<String>,
+    data_source: Option<String>,
+    force: bool,
+    stdout: bool,
+    env: &[(String, String)],
+    out: &Out,
+) -> Result<u8, Error> {
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let path = repo.root().join(crate::config::FILE_NAME);
+    if path.exists() && !force && !stdout {
+        return Err(Error::Usage(format!(
+            "{} exists; `git notion init --force` replaces it, `--stdout` prints a new one",
+            path.display()
+        )));
+    }
+    // The database from the flag, else the environment or the existing configuration.
+    let existing = Config::load(&repo.root(), user_config_path().as_deref(), &[]).ok();
+    let database = database
+        .or_else(|| existing.as_ref().and_then(|c| c.database.clone()))
+        .ok_or_else(|| {
+            Error::Usage(
+                "which database? `git notion init --database <Notion database URL or id>` (open the database in Notion, ••• → Copy link)"
+                    .into(),
+            )
+        })?;
+    let data_source = data_source.or_else(|| existing.as_ref().and_then(|c| c.data_source.clone()));
+    let text = crate::setup::init::generate(&database, data_source.as_deref(), env)?;
+    if stdout {
+        out.print(&text);
+        return Ok(0);
+    }
+    std::fs::write(&path, &text)
+        .map_err(|e| Error::Usage(format!("cannot write {}: {e}", path.display())))?;
+    out.print(&format!(
+        "wrote {} (review it, then commit it: it holds no secret)\nnext: `git notion doctor`\n",
+        path.display()
+    ));
+    Ok(0)
+}
+
+pub(super) fn hooks_cmd(action: Option<HooksAction>, out: &Out) -> Result<u8, Error> {
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let hooks = crate::hooks::install::Hooks::of(&repo);
+    let mut text = format!("hooks directory: {}\n", hooks.dir.display());
+    let done = match action {
+        None => {
+            for (name, state) in hooks.states() {
+                text.push_str(&format!("  {name:<21}  {}\n", state.describe()));
+            }
+            out.print(&text);
+            return Ok(0);
+        }
+        Some(HooksAction::Install { post }) => {
+            let binary = std::env::current_exe()
+                .and_then(|p| p.canonicalize())
+                .map_err(|e| {
+                    Error::Usage(format!("cannot tell where git-notion is installed: {e}"))
+                })?;
+            hooks.install(
+                &binary,
+                !post && crate::hooks::install::git_has_reference_transaction(),
+            )
+        }
+        Some(HooksAction::Uninstall) => hooks.uninstall(),
+    };
+    let done = done?;
+    for (name, action) in done {
+        text.push_str(&format!("  {name:<21}  {}\n", action.describe(name)));
+    }
+    out.print(&text);
+    Ok(0)
+}

@@ -1,0 +1,68 @@
+//! `git notion sync`: bring the tickets a commit names to what history says of them.
+
+use crate::git::Repo;
+use crate::hooks::outbox::Outbox;
+use crate::pipeline::plan::{self, Summary};
+use crate::pipeline::session::{self, Session};
+use crate::Error;
+
+use super::*;
+
+pub(super) fn sync_cmd(
+    rev: &str,
+    dry_run: bool,
+    flags: &[(String, String)],
+    env: &[(String, String)],
+    out: &Out,
+) -> Result<u8, Error> {
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let config = load_config(&repo, flags)?;
+    let rules = crate::rules::desired::Rules::new(&config)?;
+    let commit = repo.resolve(rev)?;
+    let keys: std::collections::HashSet<_> = rules.keys(&commit).into_iter().collect();
+    if keys.is_empty() {
+        out.print(&format!(
+            "{}: {:?} names no ticket; nothing to do\n",
+            &commit.id[..12],
+            commit.subject()
+        ));
+        return Ok(0);
+    }
+    let session = Session::connect(config, env)?;
+    // What history says of these tickets, as the hooks and the replay deliver it; a commit no branch
+    // reaches (a dangling one named by its id) speaks for itself.
+    let ob = Outbox::new(repo.common_dir());
+    let _writer = if dry_run {
+        None
+    } else {
+        Some(ob.writer_lock()?)
+    };
+    let mut tracks = session::history_tracks(&repo, &rules, &keys)?;
+    for t in session::tracks(&rules, &[(&commit, false)], |_, _| true) {
+        if !tracks.iter().any(|h| h.key == t.key) {
+            tracks.push(t);
+        }
+    }
+    let mut entries = session.plan(&repo, repo.origin_url().as_deref(), &tracks);
+    if !dry_run {
+        session.apply(&mut entries);
+        forget_delivered(&ob, &entries, &session.binding.source_name);
+    }
+    out.print(&plan::render(
+        &entries,
+        &session.binding.source_name,
+        dry_run,
+    ));
+    let summary = Summary::of(&entries);
+    Ok(if summary.has_problems() { 1 } else { 0 })
+}
+
+/// Drops the failed records of tickets a command has just delivered (a page created since, say).
+pub(super) fn forget_delivered(ob: &Outbox, entries: &[plan::Entry], source_name: &str) {
+    let done: Vec<_> = entries
+        .iter()
+        .filter(|e| e.delivery(source_name) == plan::Delivery::Done)
+        .map(|e| e.desired.key.clone())
+        .collect();
+    let _ = crate::hooks::flush::forget_failed(ob, &done);
+}
