@@ -560,29 +560,47 @@ pub fn api_url(env: &[(String, String)]) -> Result<String, ConfigError> {
         return Ok("https://api.notion.com".to_string());
     };
     let url = url.trim_end_matches('/').to_string();
-    if url.starts_with("https://") {
-        return Ok(url);
-    }
-    if let Some(rest) = url.strip_prefix("http://") {
-        let host = rest.split('/').next().unwrap_or("");
-        let host = if host.starts_with('[') {
-            host.split(']')
-                .next()
-                .map(|h| format!("{h}]"))
-                .unwrap_or_default()
-        } else {
-            host.split(':').next().unwrap_or("").to_string()
-        };
-        let loopback = host == "localhost"
-            || host == "[::1]"
-            || host
-                .parse::<std::net::Ipv4Addr>()
-                .is_ok_and(|ip| ip.is_loopback());
-        if loopback {
-            return Ok(url);
+    match url_host(&url) {
+        Some((scheme, host))
+            if scheme == "https" || (scheme == "http" && is_loopback_host(&host)) =>
+        {
+            Ok(url)
         }
+        _ => Err(ConfigError::InsecureApiUrl { url }),
     }
-    Err(ConfigError::InsecureApiUrl { url })
+}
+
+/// The scheme and host of an absolute URL, parsed as a URI (`http::Uri`); None for a URL that does not
+/// parse, has no host, or carries user info (`http://127.0.0.1:1@example.com` names example.com).
+fn url_host(url: &str) -> Option<(String, String)> {
+    let uri: ureq::http::Uri = url.parse().ok()?;
+    let authority = uri.authority()?;
+    if authority.as_str().contains('@') {
+        return None;
+    }
+    Some((
+        uri.scheme_str()?.to_ascii_lowercase(),
+        authority.host().to_ascii_lowercase(),
+    ))
+}
+
+/// Whether a host is this machine: `localhost`, an IPv4 address in 127.0.0.0/8 written in full
+/// (`127.1`, `2130706433` and `0x7f.1` are not addresses to the standard parser, so they are not), or
+/// `::1`. Names that only start like one (`localhost.evil.com`, `127.0.0.1.nip.io`) are not.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+        || host
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether an API URL points at this machine (its traffic then bypasses any proxy).
+pub fn is_loopback_url(url: &str) -> bool {
+    url_host(url).is_some_and(|(_, host)| is_loopback_host(&host))
 }
 
 #[cfg(test)]
@@ -772,5 +790,48 @@ policy = "always"
             api_url(&env("http://localhost.evil.com")),
             Err(ConfigError::InsecureApiUrl { .. })
         ));
+        for refused in [
+            "http://127.0.0.1.nip.io",
+            "http://127.1",
+            "http://2130706433",
+            "http://0x7f.1",
+            "http://127.0.0.1:1@example.invalid",
+            "http://localhost:1@example.invalid",
+            "http://[::1]@example.invalid",
+            "https://user:pw@api.notion.com",
+            "ftp://127.0.0.1",
+            "127.0.0.1:8787",
+        ] {
+            assert!(
+                matches!(
+                    api_url(&env(refused)),
+                    Err(ConfigError::InsecureApiUrl { .. })
+                ),
+                "{refused}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_loopback_rule_for_urls_and_the_proxy_bypass() {
+        for yes in [
+            "http://127.0.0.1:8787",
+            "http://127.5.6.7",
+            "http://localhost:1",
+            "http://[::1]:8787",
+            "https://LOCALHOST",
+        ] {
+            assert!(is_loopback_url(yes), "{yes}");
+        }
+        for no in [
+            "https://localhost.evil.com",
+            "http://127.0.0.1.nip.io",
+            "http://127.1",
+            "https://api.notion.com",
+            "http://127.0.0.1:1@example.invalid",
+            "not a url",
+        ] {
+            assert!(!is_loopback_url(no), "{no}");
+        }
     }
 }

@@ -263,13 +263,6 @@ impl std::fmt::Debug for Client {
     }
 }
 
-fn is_loopback(base: &str) -> bool {
-    let rest = base
-        .trim_start_matches("http://")
-        .trim_start_matches("https://");
-    rest.starts_with("127.") || rest.starts_with("localhost") || rest.starts_with("[::1]")
-}
-
 impl Client {
     /// A client for `base` (e.g. `https://api.notion.com`, or the sandbox's URL).
     pub fn new(base: &str, token: Token, options: Options) -> Client {
@@ -278,7 +271,7 @@ impl Client {
             .timeout_connect(Some(options.connect_timeout))
             .timeout_global(Some(options.timeout))
             .user_agent(concat!("git-notion/", env!("CARGO_PKG_VERSION")));
-        if is_loopback(base) {
+        if crate::config::is_loopback_url(base) {
             builder = builder.proxy(None);
         }
         Client {

@@ -187,7 +187,15 @@ fn git_notion_skip_skips_the_hook() {
         .output()
         .unwrap();
     assert!(out.status.success());
+    // Nothing queued (the hook appends before it returns), so no flusher has anything to send.
+    assert!(!w.outbox_dir().join("queue.jsonl").exists());
+    assert!(!w.outbox_dir().join("outbox.json").exists());
+    w.wait_for_flusher();
     assert!(w.sb.requests().is_empty());
+    // Without the variable the same commit is queued and delivered.
+    w.commit("feat: #005 again");
+    w.wait_for_flusher();
+    assert!(!w.sb.requests().is_empty());
 }
 
 #[test]
@@ -195,7 +203,15 @@ fn an_unconfigured_repository_is_left_alone() {
     let w = World::new("zh", "");
     let out = w.commit("feat: #005");
     assert_eq!(stderr(&out), "");
+    assert!(!w.outbox_dir().exists(), "nothing queued, no outbox made");
+    w.wait_for_flusher();
     assert!(w.sb.requests().is_empty());
+    // Configured, the same commit is queued and delivered.
+    w.write_config(ZH_CONFIG);
+    w.commit("feat: #005 configured");
+    w.wait_for_flusher();
+    assert!(w.outbox_dir().exists());
+    assert!(!w.sb.requests().is_empty());
 }
 
 #[test]

@@ -301,6 +301,26 @@ fn post_merge_syncs_the_merged_commits_and_a_squash_records_nothing() {
     w.git(&["merge", "-q", "--squash", "topic2"]);
     w.wait_for_flusher();
     assert!(w.sb.requests().is_empty(), "a squash merge records nothing");
+    // Its own commit does, on main: it closes what the squashed commits close.
+    w.git(&["commit", "-q", "--allow-empty", "--no-edit"]);
+    w.wait_for_flusher();
+    assert_eq!(w.prop(P006, "状态"), "完成");
+
+    // The post-merge hook (older gits, pre-commit) records nothing for a squash (argument 1), and the
+    // merged range otherwise: run by hand over a range that names a ticket.
+    w.use_post_hooks();
+    w.commit_without_hook("feat: 完成 #007 merged");
+    w.git(&["update-ref", "ORIG_HEAD", "HEAD~1"]);
+    let queued = || w.outbox_dir().join("queue.jsonl").exists();
+    let out = w.run(&["hook", "post-merge", "1"]);
+    assert!(out.status.success());
+    assert!(!queued(), "squash: nothing queued");
+    let flusher = std::fs::File::open(w.outbox_dir().join("flush.lock")).unwrap();
+    flusher.lock().unwrap();
+    let out = w.run(&["hook", "post-merge", "0"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(queued(), "a merge: the range is queued");
+    drop(flusher);
 }
 
 #[test]

@@ -27,6 +27,53 @@ fn dry_run_prints_current_to_new_and_writes_nothing_then_apply_sends_exactly_tha
         "#012, #026 and #042 change; #04 has no page"
     );
     insta::assert_snapshot!("apply", redacted(&stdout(&out)));
+    // Exactly what the dry run showed: the PATCH bodies carry those properties, and the pages say it.
+    let sha = w.head();
+    let link = format!("https://github.com/acme/mt5/commit/{sha}");
+    let pages = [
+        (
+            "6a07cf55b195491b8778ea3cfe2fcdec",
+            vec!["Commit", "日期", "标题", "状态"],
+            "完成",
+        ),
+        (
+            "2d49bfa858914f578c36e0ca3bc8c6c0",
+            vec!["Commit", "日期", "状态"],
+            "进行中",
+        ),
+        (
+            "c3a8dad9d1eb4aa3894f1f4745f78740",
+            vec!["Commit", "日期", "状态"],
+            "进行中",
+        ),
+    ];
+    for (page, props, status) in pages {
+        let write =
+            w.sb.writes()
+                .into_iter()
+                .find(|r| r.path.ends_with(&dashed(page)))
+                .unwrap_or_else(|| panic!("no write to {page}"));
+        let body: serde_json::Value = serde_json::from_str(&write.body).unwrap();
+        let mut keys: Vec<&str> = body["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort();
+        assert_eq!(keys, props, "{page}");
+        assert_eq!(w.prop(page, "状态"), status);
+        assert_eq!(w.prop(page, "日期"), "2025-10-01");
+        assert_eq!(w.prop(page, "Commit"), link);
+    }
+    assert_eq!(
+        w.prop("6a07cf55b195491b8778ea3cfe2fcdec", "标题"),
+        "feat: 完成工单 #012 统一工作目录 (#026, #04, #042)"
+    );
+    assert_eq!(
+        w.prop("2d49bfa858914f578c36e0ca3bc8c6c0", "标题"),
+        "#026 - TBD"
+    );
     // A second run finds everything up to date and writes nothing.
     w.sb.clear_log();
     let out = w.run(&["sync"]);
