@@ -263,6 +263,47 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// Notion's cap on the rows one paginated list returns (a query stops there with
+/// `request_status: incomplete`); every paginated read here stops at it too.
+pub const LIST_CAP: usize = 10_000;
+
+/// How a paginated list ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listed {
+    /// Every result was read.
+    Complete,
+    /// Notion said the list is incomplete, or [`LIST_CAP`] results were read: more may exist.
+    Capped,
+}
+
+/// Reads every page of a paginated list: `fetch(cursor)` makes one request (the first with no cursor),
+/// each result goes to `each`, until Notion has no more or the list is capped ([`LIST_CAP`], or Notion's
+/// `request_status: incomplete`). The one pagination loop of git-notion: page lookups, data-source scans
+/// and comment reads all stop by the same rule.
+pub fn paginate(
+    mut fetch: impl FnMut(Option<&str>) -> Result<Value, ApiError>,
+    mut each: impl FnMut(Value),
+) -> Result<Listed, ApiError> {
+    let mut cursor: Option<String> = None;
+    let mut read = 0;
+    loop {
+        let v = fetch(cursor.as_deref())?;
+        if let Some(results) = v["results"].as_array() {
+            read += results.len();
+            for r in results {
+                each(r.clone());
+            }
+        }
+        if v["request_status"]["type"] == "incomplete" || read >= LIST_CAP {
+            return Ok(Listed::Capped);
+        }
+        match (v["has_more"].as_bool(), v["next_cursor"].as_str()) {
+            (Some(true), Some(next)) => cursor = Some(next.to_string()),
+            _ => return Ok(Listed::Complete),
+        }
+    }
+}
+
 impl Client {
     /// A client for `base` (e.g. `https://api.notion.com`, or the sandbox's URL).
     pub fn new(base: &str, token: Token, options: Options) -> Client {

@@ -54,14 +54,15 @@ fn posted_text(plain: &str) -> Option<&str> {
 /// The texts of the git-notion comments on a page (every page of results).
 pub fn posted(client: &Client, page_id: &str) -> Result<Vec<String>, ApiError> {
     let mut out = vec![];
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = format!("/v1/comments?block_id={page_id}&page_size=100");
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&start_cursor={c}"));
-        }
-        let v = client.get("read the page's comments", &path)?;
-        for c in v["results"].as_array().into_iter().flatten() {
+    crate::notion::client::paginate(
+        |cursor| {
+            let mut path = format!("/v1/comments?block_id={page_id}&page_size=100");
+            if let Some(c) = cursor {
+                path.push_str(&format!("&start_cursor={c}"));
+            }
+            client.get("read the page's comments", &path)
+        },
+        |c| {
             let plain: String = c["rich_text"]
                 .as_array()
                 .into_iter()
@@ -71,12 +72,8 @@ pub fn posted(client: &Client, page_id: &str) -> Result<Vec<String>, ApiError> {
             if let Some(text) = posted_text(&plain) {
                 out.push(text.to_string());
             }
-        }
-        match (v["has_more"].as_bool(), v["next_cursor"].as_str()) {
-            (Some(true), Some(next)) => cursor = Some(next.to_string()),
-            _ => break,
-        }
-    }
+        },
+    )?;
     Ok(out)
 }
 

@@ -77,19 +77,16 @@ fn query_all(
 ) -> Result<Vec<Value>, ApiError> {
     let path = query_path(&binding.data_source_id, &binding.read_ids());
     let mut pages = vec![];
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut body = json!({"filter": filter, "page_size": 100});
-        if let Some(c) = &cursor {
-            body["start_cursor"] = json!(c);
-        }
-        let v = client.post_read(op, &path, &body)?;
-        pages.extend(v["results"].as_array().cloned().unwrap_or_default());
-        match (v["has_more"].as_bool(), v["next_cursor"].as_str()) {
-            (Some(true), Some(next)) if pages.len() < 10_000 => cursor = Some(next.to_string()),
-            _ => break,
-        }
-    }
+    crate::notion::client::paginate(
+        |cursor| {
+            let mut body = json!({"filter": filter, "page_size": 100});
+            if let Some(c) = cursor {
+                body["start_cursor"] = json!(c);
+            }
+            client.post_read(op, &path, &body)
+        },
+        |page| pages.push(page),
+    )?;
     Ok(pages)
 }
 

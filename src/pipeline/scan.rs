@@ -4,10 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::notion::client::{ApiError, Client};
-
-/// Notion stops one query at 10,000 rows; past that, a new query starts at the last `created_time` seen.
-const QUERY_ROW_CAP: usize = 10_000;
+use crate::notion::client::{paginate, ApiError, Client, Listed, LIST_CAP as QUERY_ROW_CAP};
 
 /// Every page of the data source, in `created_time` order: 100 rows a request, only the bound properties.
 /// `properties` trims each row to those property ids (all when empty).
@@ -22,41 +19,33 @@ pub fn scan(
     let mut seen: std::collections::HashSet<String> = Default::default();
     let mut window_start: Option<String> = None;
     loop {
-        let mut cursor: Option<String> = None;
-        let mut in_window = 0;
-        let mut capped = false;
-        loop {
-            let mut body = json!({
-                "page_size": 100,
-                "sorts": [{"timestamp": "created_time", "direction": "ascending"}],
-            });
-            if let Some(t) = &window_start {
-                body["filter"] =
-                    json!({"timestamp": "created_time", "created_time": {"on_or_after": t}});
-            }
-            if let Some(c) = &cursor {
-                body["start_cursor"] = json!(c);
-            }
-            let v = client.post_read("scan the data source", &path, &body)?;
-            let results = v["results"].as_array().cloned().unwrap_or_default();
-            in_window += results.len();
-            for pg in results {
+        let listed = paginate(
+            |cursor| {
+                let mut body = json!({
+                    "page_size": 100,
+                    "sorts": [{"timestamp": "created_time", "direction": "ascending"}],
+                });
+                if let Some(t) = &window_start {
+                    body["filter"] =
+                        json!({"timestamp": "created_time", "created_time": {"on_or_after": t}});
+                }
+                if let Some(c) = cursor {
+                    body["start_cursor"] = json!(c);
+                }
+                client.post_read("scan the data source", &path, &body)
+            },
+            |pg| {
                 let id = pg["id"].as_str().unwrap_or_default().to_string();
                 if seen.insert(id) {
                     pages.push(pg);
+                    if pages.len().is_multiple_of(100) {
+                        progress(pages.len());
+                    }
                 }
-            }
-            progress(pages.len());
-            if v["request_status"]["type"] == "incomplete" || in_window >= QUERY_ROW_CAP {
-                capped = true;
-                break;
-            }
-            match (v["has_more"].as_bool(), v["next_cursor"].as_str()) {
-                (Some(true), Some(next)) => cursor = Some(next.to_string()),
-                _ => break,
-            }
-        }
-        if !capped {
+            },
+        )?;
+        progress(pages.len());
+        if listed == Listed::Complete {
             break;
         }
         // The next window starts at the newest row seen; rows sharing that instant are skipped by id.
