@@ -144,10 +144,6 @@ impl Outbox {
         }
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     fn io(&self, path: &Path, e: impl std::fmt::Display) -> OutboxError {
         OutboxError::Io {
             path: path.to_path_buf(),

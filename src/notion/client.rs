@@ -72,20 +72,6 @@ impl ApiError {
                 | ApiError::BadResponse { .. }
         )
     }
-
-    /// The HTTP status behind the error, if there was one.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            ApiError::Unauthorized { .. } => Some(401),
-            ApiError::NotFound { .. } => Some(404),
-            ApiError::Forbidden { .. } => Some(403),
-            ApiError::Rejected { status, .. } | ApiError::Unavailable { status, .. } => {
-                Some(*status)
-            }
-            ApiError::RateLimited { .. } => Some(429),
-            _ => None,
-        }
-    }
 }
 
 /// Tuning of the client; defaults suit Notion's documented limits.
@@ -331,11 +317,6 @@ impl Client {
     /// Requests sent so far (attempts, including retries).
     pub fn request_count(&self) -> u64 {
         self.health.lock().expect("health").requests
-    }
-
-    /// The base URL this client talks to.
-    pub fn base(&self) -> &str {
-        &self.base
     }
 
     pub fn get(&self, op: &str, path: &str) -> Result<Value, ApiError> {

@@ -91,6 +91,21 @@ fn query_all(
 }
 
 /// The query endpoint of a data source, rows trimmed to these property ids (all properties when none).
+/// The latest 100 rows of a data source (newest created first), trimmed to `properties` (all when empty):
+/// what `init` guesses the ticket pattern from and `doctor` checks the patterns against.
+pub fn recent_rows(
+    client: &Client,
+    data_source_id: &str,
+    properties: &[&str],
+) -> Result<Vec<Value>, ApiError> {
+    let v = client.post_read(
+        "read the latest rows",
+        &query_path(data_source_id, properties),
+        &json!({"page_size": 100, "sorts": [{"timestamp": "created_time", "direction": "descending"}]}),
+    )?;
+    Ok(v["results"].as_array().cloned().unwrap_or_default())
+}
+
 pub fn query_path(data_source_id: &str, properties: &[&str]) -> String {
     let ids: Vec<String> = properties
         .iter()
@@ -276,14 +291,6 @@ impl Index {
             ix.pages.push(state);
         }
         ix
-    }
-
-    pub fn len(&self) -> usize {
-        self.pages.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.pages.is_empty()
     }
 
     /// The page(s) of one key.

@@ -54,12 +54,6 @@ pub struct Intents {
     pub tickets: Vec<(TicketKey, TicketIntent)>,
 }
 
-impl Intents {
-    pub fn get(&self, key: &TicketKey) -> Option<&TicketIntent> {
-        self.tickets.iter().find(|(k, _)| k == key).map(|(_, i)| i)
-    }
-}
-
 /// The closing keywords, lower-cased, longest first (so `fixes` wins over `fix`).
 #[derive(Debug, Clone)]
 pub struct Keywords(Vec<String>);

@@ -362,13 +362,8 @@ fn key_check(r: &mut Report, client: &Client, config: &Config, binding: &Binding
     if let Some(u) = &binding.unique_id {
         ids.push(u.id.as_str());
     }
-    let path = crate::pipeline::lookup::query_path(&binding.data_source_id, &ids);
-    let rows = match client.post_read(
-        "read some rows",
-        &path,
-        &json!({"page_size": 100, "sorts": [{"timestamp": "created_time", "direction": "descending"}]}),
-    ) {
-        Ok(v) => v["results"].as_array().cloned().unwrap_or_default(),
+    let rows = match crate::pipeline::lookup::recent_rows(client, &binding.data_source_id, &ids) {
+        Ok(rows) => rows,
         Err(e) => {
             r.fail(
                 "ticket keys",

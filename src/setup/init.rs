@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::config::{self, Config};
 use crate::notion::schema::{Property, Schema};
@@ -128,12 +128,7 @@ pub fn generate(
     config.data_source = data_source.map(String::from);
     let client = crate::pipeline::session::connect_client(&config, env)?;
     let schema = Schema::resolve(&client, &config)?;
-    let rows = client.post_read(
-        "read the latest rows",
-        &crate::pipeline::lookup::query_path(&schema.data_source_id, &[]),
-        &json!({"page_size": 100, "sorts": [{"timestamp": "created_time", "direction": "descending"}]}),
-    )?;
-    let rows: Vec<Value> = rows["results"].as_array().cloned().unwrap_or_default();
+    let rows = crate::pipeline::lookup::recent_rows(&client, &schema.data_source_id, &[])?;
     Ok(render(database, data_source, &schema, &rows))
 }
 
@@ -344,6 +339,7 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn pattern_guess_prefers_the_commonest_form() {
