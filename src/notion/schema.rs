@@ -14,13 +14,64 @@ pub struct Choice {
     pub rank: Option<usize>,
 }
 
+/// A property's type, as Notion names it (`title`, `status`, …); the ones git-notion reads or writes
+/// have a variant, the others keep their name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    Title,
+    RichText,
+    Status,
+    Select,
+    Date,
+    Url,
+    Number,
+    UniqueId,
+    Other(String),
+}
+
+impl Kind {
+    /// Notion's name of the type (the key its values are under).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Kind::Title => "title",
+            Kind::RichText => "rich_text",
+            Kind::Status => "status",
+            Kind::Select => "select",
+            Kind::Date => "date",
+            Kind::Url => "url",
+            Kind::Number => "number",
+            Kind::UniqueId => "unique_id",
+            Kind::Other(name) => name,
+        }
+    }
+
+    pub fn from_name(name: &str) -> Kind {
+        match name {
+            "title" => Kind::Title,
+            "rich_text" => Kind::RichText,
+            "status" => Kind::Status,
+            "select" => Kind::Select,
+            "date" => Kind::Date,
+            "url" => Kind::Url,
+            "number" => Kind::Number,
+            "unique_id" => Kind::UniqueId,
+            other => Kind::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One property of the data source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Property {
     pub name: String,
     pub id: String,
-    /// Notion's type name: `title`, `status`, `select`, `rich_text`, `date`, `url`, `unique_id`, `number`, …
-    pub kind: String,
+    pub kind: Kind,
     pub choices: Vec<Choice>,
     /// The prefix of a `unique_id` property (`TASK`).
     pub prefix: Option<String>,
@@ -244,7 +295,7 @@ impl Schema {
                 properties.push(Property {
                     name: name.clone(),
                     id: p["id"].as_str().unwrap_or_default().to_string(),
-                    kind,
+                    kind: Kind::from_name(&kind),
                     choices,
                     prefix: spec["prefix"].as_str().map(String::from),
                 });
@@ -262,7 +313,7 @@ impl Schema {
     }
 
     pub fn title_property(&self) -> Option<&Property> {
-        self.properties.iter().find(|p| p.kind == "title")
+        self.properties.iter().find(|p| p.kind == Kind::Title)
     }
 
     pub fn describe(&self) -> String {
@@ -277,7 +328,7 @@ impl Schema {
         &self,
         key: &str,
         name: &str,
-        kinds: &[&str],
+        kinds: &[Kind],
         wanted: &str,
     ) -> Result<Property, SchemaError> {
         let p = self
@@ -288,13 +339,17 @@ impl Schema {
                 source_name: self.name.clone(),
                 available: self.describe(),
             })?;
-        if !kinds.contains(&p.kind.as_str()) {
+        if !kinds.contains(&p.kind) {
             return Err(SchemaError::WrongType {
                 key: key.into(),
                 name: name.into(),
-                kind: p.kind.clone(),
+                kind: p.kind.to_string(),
                 wanted: wanted.into(),
-                expected: kinds.join(" or "),
+                expected: kinds
+                    .iter()
+                    .map(Kind::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" or "),
             });
         }
         Ok(p.clone())
@@ -340,7 +395,7 @@ impl Binding {
         let title =
             match &props.title {
                 Some(name) => {
-                    keep(schema.require("properties.title", name, &["title"], "a page title"))
+                    keep(schema.require("properties.title", name, &[Kind::Title], "a page title"))
                 }
                 None => keep(schema.title_property().cloned().ok_or_else(|| {
                     SchemaError::UnknownProperty {
@@ -352,17 +407,21 @@ impl Binding {
                 })),
             };
         let status = props.status.as_deref().and_then(|n| {
-            keep(schema.require("properties.status", n, &["status", "select"], "a status"))
+            keep(schema.require(
+                "properties.status",
+                n,
+                &[Kind::Status, Kind::Select],
+                "a status",
+            ))
         });
-        let date = props
-            .date
-            .as_deref()
-            .and_then(|n| keep(schema.require("properties.date", n, &["date"], "the commit date")));
+        let date = props.date.as_deref().and_then(|n| {
+            keep(schema.require("properties.date", n, &[Kind::Date], "the commit date"))
+        });
         let commit_url = props.commit_url.as_deref().and_then(|n| {
             keep(schema.require(
                 "properties.commit_url",
                 n,
-                &["url", "rich_text"],
+                &[Kind::Url, Kind::RichText],
                 "the commit link",
             ))
         });
@@ -370,17 +429,17 @@ impl Binding {
             Some(l) => keep(schema.require(
                 "tickets.lookup.property",
                 &l.property,
-                &["title", "rich_text", "number", "unique_id"],
+                &[Kind::Title, Kind::RichText, Kind::Number, Kind::UniqueId],
                 "a ticket key",
             )),
             None => title.clone(),
         };
         let unique_id = match &lookup {
-            Some(l) if l.kind == "unique_id" => Some(l.clone()),
+            Some(l) if l.kind == Kind::UniqueId => Some(l.clone()),
             _ => schema
                 .properties
                 .iter()
-                .find(|p| p.kind == "unique_id")
+                .find(|p| p.kind == Kind::UniqueId)
                 .cloned(),
         };
         if !config.tickets.id_prefixes.is_empty() && unique_id.is_none() {
@@ -398,7 +457,7 @@ impl Binding {
                             key,
                             value,
                             property: p.name.clone(),
-                            kind: p.kind.clone(),
+                            kind: p.kind.to_string(),
                             options: p
                                 .choices
                                 .iter()
@@ -446,7 +505,7 @@ impl Binding {
     /// The rank of a status option (its group), for "never move backwards".
     pub fn status_rank(&self, name: &str) -> Option<usize> {
         let p = self.status.as_ref()?;
-        if p.kind == "select" {
+        if p.kind == Kind::Select {
             return self.status_order.iter().position(|s| s == name);
         }
         p.choices.iter().find(|c| c.name == name)?.rank

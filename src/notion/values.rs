@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::notion::schema::Property;
+use crate::notion::schema::{Kind, Property};
 
 /// Notion's limits for one rich-text item and one property.
 pub const MAX_TEXT_UNITS: usize = 2000;
@@ -22,10 +22,10 @@ pub fn read(properties: &Value, prop: &Property) -> String {
 }
 
 /// A property value (`{"type": kind, kind: …}`) of type `kind` as plain text ("" when empty).
-pub fn text(v: &Value, kind: &str) -> String {
-    let inner = &v[kind];
+pub fn text(v: &Value, kind: &Kind) -> String {
+    let inner = &v[kind.as_str()];
     match kind {
-        "title" | "rich_text" => inner
+        Kind::Title | Kind::RichText => inner
             .as_array()
             .map(|items| {
                 items
@@ -34,11 +34,11 @@ pub fn text(v: &Value, kind: &str) -> String {
                     .collect()
             })
             .unwrap_or_default(),
-        "status" | "select" => inner["name"].as_str().unwrap_or_default().to_string(),
-        "date" => inner["start"].as_str().unwrap_or_default().to_string(),
-        "url" => inner.as_str().unwrap_or_default().to_string(),
-        "number" => inner.as_f64().map(|n| n.to_string()).unwrap_or_default(),
-        "unique_id" => match (inner["prefix"].as_str(), inner["number"].as_u64()) {
+        Kind::Status | Kind::Select => inner["name"].as_str().unwrap_or_default().to_string(),
+        Kind::Date => inner["start"].as_str().unwrap_or_default().to_string(),
+        Kind::Url => inner.as_str().unwrap_or_default().to_string(),
+        Kind::Number => inner.as_f64().map(|n| n.to_string()).unwrap_or_default(),
+        Kind::UniqueId => match (inner["prefix"].as_str(), inner["number"].as_u64()) {
             (Some(p), Some(n)) => format!("{p}-{n}"),
             (None, Some(n)) => n.to_string(),
             _ => String::new(),
@@ -84,13 +84,13 @@ pub fn stored_text(text: &str) -> String {
 
 /// The JSON to write `text` into `prop`, shaped by its type; None when the type cannot take it.
 pub fn write(prop: &Property, text: &str) -> Option<Value> {
-    Some(match prop.kind.as_str() {
-        "title" => json!({ "title": rich_text(text) }),
-        "rich_text" => json!({ "rich_text": rich_text(text) }),
-        "status" => json!({ "status": { "name": text } }),
-        "select" => json!({ "select": { "name": text } }),
-        "date" => json!({ "date": { "start": text } }),
-        "url" if text.len() <= MAX_URL_LEN => json!({ "url": text }),
+    Some(match prop.kind {
+        Kind::Title => json!({ "title": rich_text(text) }),
+        Kind::RichText => json!({ "rich_text": rich_text(text) }),
+        Kind::Status => json!({ "status": { "name": text } }),
+        Kind::Select => json!({ "select": { "name": text } }),
+        Kind::Date => json!({ "date": { "start": text } }),
+        Kind::Url if text.len() <= MAX_URL_LEN => json!({ "url": text }),
         _ => return None,
     })
 }
@@ -122,7 +122,7 @@ mod tests {
         let p = |kind: &str, name: &str| Property {
             name: name.into(),
             id: "x".into(),
-            kind: kind.into(),
+            kind: Kind::from_name(kind),
             choices: vec![],
             prefix: None,
         };

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::notion::client::{ApiError, Client};
-use crate::notion::schema::Binding;
+use crate::notion::schema::{Binding, Kind};
 use crate::notion::values;
 use crate::rules::tickets::{title_has_token, Extractor, TicketKey};
 
@@ -191,12 +191,12 @@ pub fn find(
         }
         TicketKey::Token(token) => {
             let p = &binding.lookup;
-            let filter = match p.kind.as_str() {
-                "title" | "rich_text" => {
-                    json!({"property": p.id, p.kind.clone(): {"contains": token}})
+            let filter = match p.kind {
+                Kind::Title | Kind::RichText => {
+                    json!({"property": p.id, p.kind.as_str(): {"contains": token}})
                 }
-                "number" | "unique_id" => match key_number(token) {
-                    Some(n) => json!({"property": p.id, p.kind.clone(): {"equals": n}}),
+                Kind::Number | Kind::UniqueId => match key_number(token) {
+                    Some(n) => json!({"property": p.id, p.kind.as_str(): {"equals": n}}),
                     None => return Ok(Found::NotFound),
                 },
                 _ => return Ok(Found::NotFound),
@@ -206,10 +206,10 @@ pub fn find(
                 .iter()
                 .filter(|pg| {
                     let text = values::read(&pg["properties"], p);
-                    match p.kind.as_str() {
+                    match p.kind {
                         // A title belongs to its first key: `#012 … (#026)` is #012's page only.
-                        "title" => extractor.extract(&text).first() == Some(key),
-                        "rich_text" => title_has_token(&text, token),
+                        Kind::Title => extractor.extract(&text).first() == Some(key),
+                        Kind::RichText => title_has_token(&text, token),
                         _ => true,
                     }
                 })
@@ -227,7 +227,7 @@ pub struct Index {
     by_key: std::collections::HashMap<TicketKey, Vec<usize>>,
     by_number: std::collections::HashMap<u64, Vec<usize>>,
     by_unique_id: std::collections::HashMap<u64, Vec<usize>>,
-    lookup_kind: String,
+    lookup_kind: Kind,
     unique_prefix: Option<String>,
     has_unique_id: bool,
 }
@@ -253,23 +253,23 @@ impl Index {
                 ix.by_key.entry(TicketKey::Page(id)).or_default().push(i);
             }
             let text = values::read(&pg["properties"], &binding.lookup);
-            match binding.lookup.kind.as_str() {
+            match binding.lookup.kind {
                 // A title belongs to its first key: `#012 … (#026)` is #012's page only.
-                "title" => {
+                Kind::Title => {
                     if let Some(k) = extractor.title_key(&text) {
                         ix.by_key.entry(k).or_default().push(i);
                     }
                 }
-                "rich_text" => {
+                Kind::RichText => {
                     for k in extractor.extract(&text) {
                         if matches!(k, TicketKey::Token(_)) {
                             ix.by_key.entry(k).or_default().push(i);
                         }
                     }
                 }
-                "number" | "unique_id" => {
-                    let n = match binding.lookup.kind.as_str() {
-                        "number" => pg["properties"]
+                Kind::Number | Kind::UniqueId => {
+                    let n = match binding.lookup.kind {
+                        Kind::Number => pg["properties"]
                             .as_object()
                             .and_then(|m| m.get(&binding.lookup.name))
                             .and_then(|v| v["number"].as_f64())
@@ -309,9 +309,11 @@ impl Index {
                     self.by_unique_id.get(number)
                 }
             }
-            TicketKey::Token(token) => match self.lookup_kind.as_str() {
-                "title" | "rich_text" => self.by_key.get(key),
-                "number" | "unique_id" => key_number(token).and_then(|n| self.by_number.get(&n)),
+            TicketKey::Token(token) => match self.lookup_kind {
+                Kind::Title | Kind::RichText => self.by_key.get(key),
+                Kind::Number | Kind::UniqueId => {
+                    key_number(token).and_then(|n| self.by_number.get(&n))
+                }
                 _ => None,
             },
         };

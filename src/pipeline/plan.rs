@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use crate::config::TitlePolicy;
 use crate::notion::client::{ApiError, Client};
 use crate::notion::comments;
-use crate::notion::schema::Binding;
+use crate::notion::schema::{Binding, Kind};
 use crate::notion::values;
 use crate::pipeline::lookup::{Found, PageState};
 use crate::rules::desired::{Comment, Desired};
@@ -152,7 +152,7 @@ fn new_title(desired: &Desired, binding: &Binding) -> Option<String> {
     let subject = desired.title.as_deref()?.trim();
     Some(match &desired.key {
         TicketKey::Token(token)
-            if binding.lookup.kind == "title" && !title_has_token(subject, token) =>
+            if binding.lookup.kind == Kind::Title && !title_has_token(subject, token) =>
         {
             format!("{token} {subject}")
         }

@@ -359,7 +359,9 @@ pub fn undo_apply(
 fn text_of(prop: &Value) -> String {
     prop["type"]
         .as_str()
-        .map(|kind| crate::notion::values::text(prop, kind))
+        .map(|kind| {
+            crate::notion::values::text(prop, &crate::notion::schema::Kind::from_name(kind))
+        })
         .unwrap_or_default()
 }
 

@@ -9,7 +9,7 @@ use crate::git::Repo;
 use crate::hooks::install::{Hooks, State};
 use crate::hooks::outbox::Outbox;
 use crate::notion::client::{ApiError, Client};
-use crate::notion::schema::{self, Binding, Schema, SchemaError};
+use crate::notion::schema::{self, Binding, Kind, Schema, SchemaError};
 use crate::notion::values;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -299,12 +299,12 @@ fn schema_checks(r: &mut Report, client: &Client, config: &Config) -> Option<Bin
         ),
     ] {
         if let Some(v) = value {
-            let kind = schema.property(&v).map(|p| p.kind.clone());
+            let kind = schema.property(&v).map(|p| p.kind.to_string());
             items.push((key.to_string(), v, kind));
         }
     }
     if !config.tickets.id_prefixes.is_empty() {
-        let uid = schema.properties.iter().find(|p| p.kind == "unique_id");
+        let uid = schema.properties.iter().find(|p| p.kind == Kind::UniqueId);
         items.push((
             "tickets.id_prefixes".into(),
             config.tickets.id_prefixes.join(", "),
@@ -382,15 +382,16 @@ fn key_check(r: &mut Report, client: &Client, config: &Config, binding: &Binding
         );
         return;
     }
-    let uses_unique = !config.tickets.id_prefixes.is_empty() || binding.lookup.kind == "unique_id";
+    let uses_unique =
+        !config.tickets.id_prefixes.is_empty() || binding.lookup.kind == Kind::UniqueId;
     let mut examples = vec![];
     let mut matched = 0;
     for row in &rows {
         // The same rules as the lookups: a title belongs to its first key, a text property to any.
         let text = values::read(&row["properties"], &binding.lookup);
-        let key = match binding.lookup.kind.as_str() {
-            "title" => extractor.title_key(&text).map(|k| k.to_string()),
-            "rich_text" => extractor
+        let key = match binding.lookup.kind {
+            Kind::Title => extractor.title_key(&text).map(|k| k.to_string()),
+            Kind::RichText => extractor
                 .extract(&text)
                 .into_iter()
                 .find(|k| matches!(k, crate::rules::tickets::TicketKey::Token(_)))
@@ -416,7 +417,11 @@ fn key_check(r: &mut Report, client: &Client, config: &Config, binding: &Binding
     let what = if uses_unique {
         format!("{} rows", rows.len())
     } else {
-        format!("{} {}s", rows.len(), binding.lookup.kind.replace('_', " "))
+        format!(
+            "{} {}s",
+            rows.len(),
+            binding.lookup.kind.as_str().replace('_', " ")
+        )
     };
     if matched == 0 {
         let titles: Vec<String> = rows

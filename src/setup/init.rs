@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::config::{self, Config};
-use crate::notion::schema::{Property, Schema};
+use crate::notion::schema::{Kind, Property, Schema};
 use crate::notion::values;
 use crate::rules::tickets::DEFAULT_PATTERN;
 use crate::Error;
@@ -25,13 +25,8 @@ fn matches_any(name: &str, words: &[&str]) -> bool {
 }
 
 /// The property of one of `kinds` whose name looks like one of `words`, else the first of those kinds.
-fn pick<'a>(schema: &'a Schema, kinds: &[&str], words: &[&str]) -> Option<&'a Property> {
-    let of_kind = || {
-        schema
-            .properties
-            .iter()
-            .filter(|p| kinds.contains(&p.kind.as_str()))
-    };
+fn pick<'a>(schema: &'a Schema, kinds: &[Kind], words: &[&str]) -> Option<&'a Property> {
+    let of_kind = || schema.properties.iter().filter(|p| kinds.contains(&p.kind));
     of_kind()
         .find(|p| matches_any(&p.name, words))
         .or_else(|| of_kind().next())
@@ -40,7 +35,7 @@ fn pick<'a>(schema: &'a Schema, kinds: &[&str], words: &[&str]) -> Option<&'a Pr
 /// The status property: a `status` property, else a select named like a status.
 fn status_property(schema: &Schema) -> Option<&Property> {
     let words = ["status", "state", "stage", "状态", "阶段"];
-    let status = || schema.properties.iter().filter(|p| p.kind == "status");
+    let status = || schema.properties.iter().filter(|p| p.kind == Kind::Status);
     status()
         .find(|p| matches_any(&p.name, &words))
         .or_else(|| status().next())
@@ -48,7 +43,7 @@ fn status_property(schema: &Schema) -> Option<&Property> {
             schema
                 .properties
                 .iter()
-                .find(|p| p.kind == "select" && matches_any(&p.name, &words))
+                .find(|p| p.kind == Kind::Select && matches_any(&p.name, &words))
         })
 }
 
@@ -60,7 +55,7 @@ fn status_options(p: &Property) -> (Option<String>, Option<String>) {
             .find(|c| c.rank == Some(rank))
             .map(|c| c.name.clone())
     };
-    if p.kind == "status" {
+    if p.kind == Kind::Status {
         return (in_group(1), in_group(2));
     }
     let find = |words: &[&str]| {
@@ -148,14 +143,14 @@ pub fn render(
         None => vec![],
     };
     let (pattern, hits, examples) = guess_pattern(&titles);
-    let unique = schema.properties.iter().find(|p| p.kind == "unique_id");
+    let unique = schema.properties.iter().find(|p| p.kind == Kind::UniqueId);
     let status = status_property(schema);
-    let date = pick(schema, &["date"], &["date", "日期", "day", "when"]);
-    let commit_url = pick(schema, &["url"], &["commit", "link", "提交", "url"]).or_else(|| {
+    let date = pick(schema, &[Kind::Date], &["date", "日期", "day", "when"]);
+    let commit_url = pick(schema, &[Kind::Url], &["commit", "link", "提交", "url"]).or_else(|| {
         schema
             .properties
             .iter()
-            .find(|p| p.kind == "rich_text" && matches_any(&p.name, &["commit", "提交"]))
+            .find(|p| p.kind == Kind::RichText && matches_any(&p.name, &["commit", "提交"]))
     });
 
     let mut t = String::new();
@@ -235,7 +230,9 @@ pub fn render(
                 .choices
                 .iter()
                 .map(|c| match c.rank {
-                    Some(r) if p.kind == "status" => format!("{} ({})", c.name, GROUPS[r.min(2)]),
+                    Some(r) if p.kind == Kind::Status => {
+                        format!("{} ({})", c.name, GROUPS[r.min(2)])
+                    }
                     _ => c.name.clone(),
                 })
                 .collect();
