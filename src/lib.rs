@@ -42,6 +42,12 @@ pub enum Error {
     /// A command line that cannot work (a bad date, conflicting options).
     #[error("{0}")]
     Usage(String),
+    /// A file or the system refused (the source is kept).
+    #[error("cannot {what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
 }
 
 impl From<notion::schema::SchemaError> for Error {

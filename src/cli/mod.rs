@@ -138,9 +138,43 @@ pub(super) enum HooksAction {
     Uninstall,
 }
 
+/// What a command came to, when it ran to its end (errors are [`Error`]s). [`code`] maps both to exit
+/// codes: the one place they are decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Done, or nothing to do.
+    Done,
+    /// Some tickets were not brought up to date (not found, ambiguous, failed, still queued).
+    Partial,
+    /// The user declined, or must act before anything can happen.
+    Declined,
+}
+
+impl Exit {
+    /// `Partial` when `problems`, else `Done`.
+    pub fn partial_if(problems: bool) -> Exit {
+        if problems {
+            Exit::Partial
+        } else {
+            Exit::Done
+        }
+    }
+}
+
+/// The exit code of a command's result: 0 done; 1 some tickets not brought up to date, or trying again
+/// later may succeed (Notion unreachable); 2 usage, configuration, token, access or schema, or declined.
+pub fn code(r: &Result<Exit, Error>) -> u8 {
+    match r {
+        Ok(Exit::Done) => 0,
+        Ok(Exit::Partial) => 1,
+        Ok(Exit::Declined) => 2,
+        Err(e) => exit_code(e),
+    }
+}
+
 /// Exit code of an error: 2 when the user must fix something (config, token, access, schema), 1 when
 /// trying again later may succeed.
-pub fn exit_code(e: &Error) -> u8 {
+fn exit_code(e: &Error) -> u8 {
     let api = match e {
         Error::Api(a) => a,
         Error::Schema(s) => match s.as_ref() {
@@ -277,24 +311,16 @@ pub fn main() -> std::process::ExitCode {
             if let Some(t) = title_policy {
                 flags.push(("GIT_NOTION_TITLE_POLICY".to_string(), t));
             }
-            match sync_cmd(&rev, dry_run, &flags, &env, &out) {
-                Ok(code) => code,
-                Err(e) => {
-                    out.error(&format!("git-notion: error: {e}"));
-                    exit_code(&e)
-                }
-            }
+            report(&out, sync_cmd(&rev, dry_run, &flags, &env, &out))
         }
     };
     std::process::ExitCode::from(code)
 }
 
-fn report(out: &Out, r: Result<u8, Error>) -> u8 {
-    match r {
-        Ok(code) => code,
-        Err(e) => {
-            out.error(&format!("git-notion: error: {e}"));
-            exit_code(&e)
-        }
+/// Says what went wrong, if anything, and gives the exit code.
+fn report(out: &Out, r: Result<Exit, Error>) -> u8 {
+    if let Err(e) = &r {
+        out.error(&format!("git-notion: error: {e}"));
     }
+    code(&r)
 }

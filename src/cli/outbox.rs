@@ -16,7 +16,7 @@ pub(super) fn flush_cmd(
     background: bool,
     env: &[(String, String)],
     out: &Out,
-) -> Result<u8, Error> {
+) -> Result<Exit, Error> {
     let (ob, repo) = open_outbox()?;
     let config = load_config(&repo, &[]);
     if !background && config.is_ok() {
@@ -32,7 +32,7 @@ pub(super) fn flush_cmd(
         None,
     )?;
     if background {
-        return Ok(0);
+        return Ok(Exit::Done);
     }
     // Updates wait with the reason; the error itself is what the user must fix.
     config?;
@@ -46,14 +46,12 @@ pub(super) fn flush_cmd(
     if let Some(e) = &r.error {
         out.error(&format!("git-notion: error: {e}"));
     }
-    Ok(if r.error.is_some() || r.failed + r.requeued > 0 {
-        1
-    } else {
-        0
-    })
+    Ok(Exit::partial_if(
+        r.error.is_some() || r.failed + r.requeued > 0,
+    ))
 }
 
-pub(super) fn status_cmd(json: bool, out: &Out) -> Result<u8, Error> {
+pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
     let (ob, _) = open_outbox()?;
     let guard = ob.lock()?;
     let pending = guard.pending()?;
@@ -75,7 +73,7 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<u8, Error> {
             "{}\n",
             serde_json::to_string_pretty(&v).unwrap_or_default()
         ));
-        return Ok(0);
+        return Ok(Exit::Done);
     }
     let mut text = format!("pending: {}\n", pending.events.len());
     for e in &pending.events {
@@ -149,10 +147,10 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<u8, Error> {
         }
     }
     out.print(&text);
-    Ok(0)
+    Ok(Exit::Done)
 }
 
-pub(super) fn clear_cmd(keys: &[String], yes: bool, out: &Out) -> Result<u8, Error> {
+pub(super) fn clear_cmd(keys: &[String], yes: bool, out: &Out) -> Result<Exit, Error> {
     use std::io::IsTerminal;
     let (ob, _) = open_outbox()?;
     let guard = ob.lock()?;
@@ -192,37 +190,37 @@ pub(super) fn clear_cmd(keys: &[String], yes: bool, out: &Out) -> Result<u8, Err
                 "nothing pending or undelivered for {}\n",
                 keys.join(", ")
             ));
-            return Ok(1);
+            return Ok(Exit::Partial);
         }
         out.print(&format!(
             "dismissed {dropped} update(s) of {}\n",
             keys.join(", ")
         ));
-        return Ok(0);
+        return Ok(Exit::Done);
     }
     let (np, nf) = (pending.events.len(), failed.len());
     if np + nf == 0 {
         out.print("nothing to clear\n");
-        return Ok(0);
+        return Ok(Exit::Done);
     }
     if !yes {
         if !std::io::stdin().is_terminal() {
             out.error(&format!(
                 "git-notion: error: this drops {np} pending and {nf} failed update(s); run `git notion clear --yes` to confirm"
             ));
-            return Ok(2);
+            return Ok(Exit::Declined);
         }
         eprint!("Drop {np} pending and {nf} failed update(s)? [y/N] ");
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
             out.print("kept everything\n");
-            return Ok(1);
+            return Ok(Exit::Partial);
         }
     }
     pending.events.clear();
     guard.set_pending(&pending)?;
     guard.set_failed(&[])?;
     out.print(&format!("dropped {np} pending and {nf} failed update(s)\n"));
-    Ok(0)
+    Ok(Exit::Done)
 }

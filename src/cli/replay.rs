@@ -68,14 +68,11 @@ pub fn replay_main() -> std::process::ExitCode {
     let env = env();
     let out = Out::new(&env);
     let tty = std::io::stderr().is_terminal() && !cli.json;
-    let code = match replay_cmd(&cli, &env, &out, tty) {
-        Ok(code) => code,
-        Err(e) => {
-            out.error(&format!("git-notion-replay: error: {e}"));
-            exit_code(&e)
-        }
-    };
-    std::process::ExitCode::from(code)
+    let r = replay_cmd(&cli, &env, &out, tty);
+    if let Err(e) = &r {
+        out.error(&format!("git-notion-replay: error: {e}"));
+    }
+    std::process::ExitCode::from(code(&r))
 }
 
 fn walk_spec(repo: &Repo, cli: &ReplayCli) -> Result<crate::git::WalkSpec, Error> {
@@ -130,7 +127,7 @@ fn replay_cmd(
     env: &[(String, String)],
     out: &Out,
     tty: bool,
-) -> Result<u8, Error> {
+) -> Result<Exit, Error> {
     use crate::pipeline::history::{self, Decide};
     use crate::replay;
     use std::io::IsTerminal;
@@ -178,7 +175,7 @@ fn replay_cmd(
                 history.commits
             ));
         }
-        return Ok(0);
+        return Ok(Exit::Done);
     }
     let session = Session::connect(config, env)?;
     let ob = Outbox::new(repo.common_dir());
@@ -225,7 +222,7 @@ fn replay_cmd(
             "{}\n",
             serde_json::to_string_pretty(&v).unwrap_or_default()
         ));
-        return Ok(if failed > 0 { 1 } else { 0 });
+        return Ok(Exit::partial_if(failed > 0));
     }
     let mut text = plan::render(&r.entries, &session.binding.source_name, !cli.apply);
     let bold = |s: &str| {
@@ -278,7 +275,7 @@ fn replay_cmd(
         _ => {}
     }
     out.print(&text);
-    Ok(if failed > 0 { 1 } else { 0 })
+    Ok(Exit::partial_if(failed > 0))
 }
 
 fn entry_json(e: &plan::Entry) -> serde_json::Value {

@@ -6,7 +6,7 @@ use crate::Error;
 
 use super::*;
 
-pub(super) fn doctor_cmd(json: bool, env: &[(String, String)], out: &Out) -> Result<u8, Error> {
+pub(super) fn doctor_cmd(json: bool, env: &[(String, String)], out: &Out) -> Result<Exit, Error> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let repo = Repo::discover(&cwd).ok();
     let root = repo.as_ref().map_or(cwd, Repo::root);
@@ -20,7 +20,7 @@ pub(super) fn doctor_cmd(json: bool, env: &[(String, String)], out: &Out) -> Res
     } else {
         out.print(&report.render());
     }
-    Ok(if report.ok { 0 } else { 1 })
+    Ok(Exit::partial_if(!report.ok))
 }
 
 pub(super) fn init_cmd(
@@ -30,7 +30,7 @@ pub(super) fn init_cmd(
     stdout: bool,
     env: &[(String, String)],
     out: &Out,
-) -> Result<u8, Error> {
+) -> Result<Exit, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
     let path = repo.root().join(crate::config::FILE_NAME);
     if path.exists() && !force && !stdout {
@@ -53,18 +53,20 @@ pub(super) fn init_cmd(
     let text = crate::setup::init::generate(&database, data_source.as_deref(), env)?;
     if stdout {
         out.print(&text);
-        return Ok(0);
+        return Ok(Exit::Done);
     }
-    std::fs::write(&path, &text)
-        .map_err(|e| Error::Usage(format!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(&path, &text).map_err(|source| Error::Io {
+        what: format!("write {}", path.display()),
+        source,
+    })?;
     out.print(&format!(
         "wrote {} (review it, then commit it: it holds no secret)\nnext: `git notion doctor`\n",
         path.display()
     ));
-    Ok(0)
+    Ok(Exit::Done)
 }
 
-pub(super) fn hooks_cmd(action: Option<HooksAction>, out: &Out) -> Result<u8, Error> {
+pub(super) fn hooks_cmd(action: Option<HooksAction>, out: &Out) -> Result<Exit, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
     let hooks = crate::hooks::install::Hooks::of(&repo);
     let mut text = format!("hooks directory: {}\n", hooks.dir.display());
@@ -74,13 +76,14 @@ pub(super) fn hooks_cmd(action: Option<HooksAction>, out: &Out) -> Result<u8, Er
                 text.push_str(&format!("  {name:<21}  {}\n", state.describe()));
             }
             out.print(&text);
-            return Ok(0);
+            return Ok(Exit::Done);
         }
         Some(HooksAction::Install { post }) => {
             let binary = std::env::current_exe()
                 .and_then(|p| p.canonicalize())
-                .map_err(|e| {
-                    Error::Usage(format!("cannot tell where git-notion is installed: {e}"))
+                .map_err(|source| Error::Io {
+                    what: "tell where git-notion is installed".into(),
+                    source,
                 })?;
             hooks.install(
                 &binary,
@@ -94,5 +97,5 @@ pub(super) fn hooks_cmd(action: Option<HooksAction>, out: &Out) -> Result<u8, Er
         text.push_str(&format!("  {name:<21}  {}\n", action.describe(name)));
     }
     out.print(&text);
-    Ok(0)
+    Ok(Exit::Done)
 }

@@ -14,7 +14,7 @@ pub(super) fn sync_cmd(
     flags: &[(String, String)],
     env: &[(String, String)],
     out: &Out,
-) -> Result<u8, Error> {
+) -> Result<Exit, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
     let config = load_config(&repo, flags)?;
     let rules = crate::rules::desired::Rules::new(&config)?;
@@ -26,7 +26,7 @@ pub(super) fn sync_cmd(
             &commit.id[..12],
             commit.subject()
         ));
-        return Ok(0);
+        return Ok(Exit::Done);
     }
     let session = Session::connect(config, env)?;
     // What history says of these tickets, as the hooks and the replay deliver it; a commit no branch
@@ -54,7 +54,7 @@ pub(super) fn sync_cmd(
         dry_run,
     ));
     let summary = Summary::of(&entries);
-    Ok(if summary.has_problems() { 1 } else { 0 })
+    Ok(Exit::partial_if(summary.has_problems()))
 }
 
 /// Drops the failed records of tickets a command has just delivered (a page created since, say).

@@ -15,7 +15,7 @@ pub(super) fn undo_cmd(
     json: bool,
     env: &[(String, String)],
     out: &Out,
-) -> Result<u8, Error> {
+) -> Result<Exit, Error> {
     use crate::replay::journal::{self, Line};
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
     let dir = journal::dir(repo.common_dir());
@@ -105,5 +105,5 @@ pub(super) fn undo_cmd(
         }
         out.print(&text);
     }
-    Ok(if errors.is_empty() { 0 } else { 1 })
+    Ok(Exit::partial_if(!errors.is_empty()))
 }

@@ -14,6 +14,7 @@ use crate::config::{Config, HookMode};
 use crate::git::{Commit, Repo};
 use crate::pipeline::plan;
 use crate::rules::desired::Rules;
+use crate::Error;
 use outbox::{Event, Outbox, OutboxError};
 
 /// The hooks git-notion handles. `reference-transaction` (git 2.28 and later) sees every move of a
@@ -55,14 +56,10 @@ pub fn commits_for(
     args: &[String],
     env: &[(String, String)],
     stdin: &mut dyn Read,
-) -> Result<Commits, String> {
-    let head_only = || -> Result<Commits, String> {
+) -> Result<Commits, Error> {
+    let head_only = || -> Result<Commits, Error> {
         Ok(Commits {
-            new: repo
-                .head()
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .collect(),
+            new: repo.head()?.into_iter().collect(),
             replaced: vec![],
         })
     };
@@ -119,7 +116,7 @@ pub fn commits_for(
             let mut new = vec![];
             for (_, n) in &pairs {
                 if !new.iter().any(|c: &Commit| &c.id == n) {
-                    new.push(repo.resolve(n).map_err(|e| e.to_string())?);
+                    new.push(repo.resolve(n)?);
                 }
             }
             Ok(Commits {
@@ -127,10 +124,10 @@ pub fn commits_for(
                 replaced: pairs.into_iter().map(|(o, _)| o).collect(),
             })
         }
-        other => Err(format!(
+        other => Err(Error::Usage(format!(
             "unknown hook {other:?}: git-notion handles post-commit, post-merge, post-rewrite and \
              reference-transaction"
-        )),
+        ))),
     }
 }
 
@@ -157,7 +154,7 @@ pub fn pre_commit_stage(env: &[(String, String)]) -> &'static str {
 /// or from a detached HEAD outside a rebase (post-rewrite-free: a rebase's commits count once its branch
 /// moves). Each with the short name of the reference that moved. Symbolic updates, deletions and other
 /// references (tags, `AUTO_MERGE`, `ORIG_HEAD`, the stash) report nothing.
-pub fn commits_for_refs(repo: &Repo, text: &str) -> Result<Vec<(Commit, String)>, String> {
+pub fn commits_for_refs(repo: &Repo, text: &str) -> Result<Vec<(Commit, String)>, Error> {
     let mut out: Vec<(Commit, String)> = vec![];
     for line in text.lines() {
         let mut it = line.split_whitespace();
@@ -184,10 +181,7 @@ pub fn commits_for_refs(repo: &Repo, text: &str) -> Result<Vec<(Commit, String)>
             continue;
         };
         let old = if old.starts_with("ref:") { "" } else { old };
-        for c in repo
-            .newly_reachable(reference, old, new, REF_UPDATE_CAP)
-            .map_err(|e| e.to_string())?
-        {
+        for c in repo.newly_reachable(reference, old, new, REF_UPDATE_CAP)? {
             if !out.iter().any(|(x, _)| x.id == c.id) {
                 out.push((c, short.clone()));
             }
@@ -237,9 +231,12 @@ pub fn run(
     if name == REFERENCE_TRANSACTION && args.first().map(String::as_str) != Some("committed") {
         return None;
     }
-    let result = (|| -> Result<Option<String>, String> {
-        let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
-        let repo = Repo::discover(&cwd).map_err(|e| e.to_string())?;
+    let result = (|| -> Result<Option<String>, Error> {
+        let cwd = std::env::current_dir().map_err(|source| Error::Io {
+            what: "read the current directory".into(),
+            source,
+        })?;
+        let repo = Repo::discover(&cwd)?;
         if !configured(&repo, env) {
             return Ok(None);
         }
@@ -311,7 +308,7 @@ pub fn run(
             // No ticket, no network; only say so if earlier updates need attention, or if the next
             // commit naming a ticket could not be queued.
             if let Err(e) = ob.openable() {
-                return Err(not_queued(&e, 0));
+                return Ok(Some(not_queued(&e, 0)));
             }
             let mut parts: Vec<String> = config_problem.into_iter().collect();
             parts.extend(attention(&ob));
@@ -336,7 +333,7 @@ pub fn run(
             other => other,
         };
         if let Err(e) = queued {
-            return Err(not_queued(&e, events.len()));
+            return Ok(Some(not_queued(&e, events.len())));
         }
         let mode = config
             .as_ref()
@@ -346,8 +343,7 @@ pub fn run(
             (HookMode::Foreground, Ok(config)) => {
                 let deadline =
                     Instant::now() + Duration::from_secs_f64(config.hooks.budget_secs.max(0.0));
-                let report = flush::flush(&ob, &repo, Ok(config), env, true, Some(deadline))
-                    .map_err(|e| e.to_string())?;
+                let report = flush::flush(&ob, &repo, Ok(config), env, true, Some(deadline))?;
                 let mut problems = plan::problems(&report.entries, &report.source_name);
                 problems.extend(report.error.clone());
                 if report.requeued > 0 && problems.is_empty() {
@@ -373,7 +369,7 @@ pub fn run(
     })();
     match result {
         Ok(line) => line,
-        Err(e) => Some(e),
+        Err(e) => Some(e.to_string()),
     }
 }
 
