@@ -369,6 +369,10 @@ fn check_secrets(origin: &str, table: &toml::Table, prefix: &str) -> Result<(), 
 }
 
 /// Hides anything shaped like a Notion token in a message that quotes config text.
+#[allow(
+    clippy::expect_used,
+    reason = "a literal pattern, run by the unit tests"
+)]
 fn scrub(message: &str) -> String {
     let re = regex::Regex::new(r"(ntn_|secret_)[A-Za-z0-9_]+").expect("regex");
     re.replace_all(message, "<redacted>").into_owned()

@@ -8,6 +8,11 @@
 //! Dependencies point one way: `cli` → everything; `hooks`, `replay`, `setup` → `pipeline` → `notion`,
 //! `rules` → `git`; `config` is read by all. Nothing imports `cli`.
 
+// No unwrap or expect outside tests: a hook must never panic. The few literal regexes that cannot fail say
+// so where they are (`#[allow]` with a reason). Indexing is left to review: serde_json's `value["key"]`
+// never panics and is everywhere.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 /// The Notion API version git-notion speaks (data sources).
 pub const NOTION_VERSION: &str = "2025-09-03";
 

@@ -249,6 +249,12 @@ impl std::fmt::Debug for Client {
     }
 }
 
+/// A lock that survives a panic elsewhere: what it guards (request counters, the failure streak) stays
+/// meaningful whatever was interrupted.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Notion's cap on the rows one paginated list returns (a query stops there with
 /// `request_status: incomplete`); every paginated read here stops at it too.
 pub const LIST_CAP: usize = 10_000;
@@ -316,7 +322,7 @@ impl Client {
 
     /// Requests sent so far (attempts, including retries).
     pub fn request_count(&self) -> u64 {
-        self.health.lock().expect("health").requests
+        lock(&self.health).requests
     }
 
     pub fn get(&self, op: &str, path: &str) -> Result<Value, ApiError> {
@@ -342,7 +348,7 @@ impl Client {
         let wait = self
             .limiter
             .lock()
-            .expect("limiter")
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .reserve(Instant::now());
         if !wait.is_zero() {
             std::thread::sleep(wait);
@@ -351,7 +357,7 @@ impl Client {
 
     /// Takes a retry from the budget; false when it is spent.
     fn take_retry(&self) -> bool {
-        let mut h = self.health.lock().expect("health");
+        let mut h = lock(&self.health);
         if h.retries_used >= self.options.retry_budget {
             return false;
         }
@@ -360,7 +366,7 @@ impl Client {
     }
 
     fn record(&self, ok: bool) {
-        let mut h = self.health.lock().expect("health");
+        let mut h = lock(&self.health);
         if ok {
             h.consecutive_failures = 0;
             h.open_until = None;
@@ -373,7 +379,7 @@ impl Client {
     }
 
     fn circuit_open(&self) -> Option<u32> {
-        let h = self.health.lock().expect("health");
+        let h = lock(&self.health);
         match h.open_until {
             Some(until) if Instant::now() < until => Some(h.consecutive_failures),
             _ => None,
@@ -399,7 +405,7 @@ impl Client {
             }
             self.wait_for_slot();
             attempts += 1;
-            self.health.lock().expect("health").requests += 1;
+            lock(&self.health).requests += 1;
             let outcome = self.attempt(method, &url, body.map(|_| payload.as_bytes()));
             let (err, retry_after, may_retry) = match outcome {
                 Ok((status, text, _)) if (200..300).contains(&status) => {

@@ -103,7 +103,12 @@ pub fn history(
             let _ = send.send(batch);
         }
         drop(send);
-        let reading = reader.join().expect("the history reader panicked");
+        let reading = reader.join().map_err(|_| {
+            Error::Usage(
+                "reading history failed: a commit could not be read (a bug: please report it)"
+                    .into(),
+            )
+        })?;
         walked?;
         Ok(reading.finish())
     })

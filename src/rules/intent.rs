@@ -225,12 +225,15 @@ pub fn parse(message: &str, extractor: &Extractor, keywords: &Keywords) -> Inten
         });
         let close = may_close && (keyword || chained);
         let command = command_after(&message[range.end..]);
-        let entry = match intents.tickets.iter_mut().position(|(k, _)| *k == key) {
-            Some(i) => &mut intents.tickets[i].1,
+        let i = match intents.tickets.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
             None => {
                 intents.tickets.push((key, TicketIntent::default()));
-                &mut intents.tickets.last_mut().expect("pushed").1
+                intents.tickets.len() - 1
             }
+        };
+        let Some((_, entry)) = intents.tickets.get_mut(i) else {
+            continue;
         };
         entry.close |= close;
         match command {

@@ -119,6 +119,10 @@ impl Extractor {
         config.patterns("configuration").map(Self::from_patterns)
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "a literal pattern, compiled by a unit test"
+    )]
     pub fn default_patterns() -> Self {
         Self::new(&[DEFAULT_PATTERN.to_string()], &[]).expect("default pattern compiles")
     }
@@ -155,7 +159,7 @@ impl Extractor {
         }
         if let Some(re) = &self.unique_id {
             for c in re.captures_iter(text) {
-                let m = c.get(0).expect("match");
+                let Some(m) = c.get(0) else { continue };
                 if let Ok(number) = c[2].parse() {
                     found.push((
                         m.range(),

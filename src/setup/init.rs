@@ -74,6 +74,10 @@ fn status_options(p: &Property) -> (Option<String>, Option<String>) {
 
 /// The ticket key pattern the titles use: `#042` (the default), or the most common `ABC-12` prefix.
 /// Returns the pattern (None: titles carry no keys), how many titles carry it and some examples.
+#[allow(
+    clippy::expect_used,
+    reason = "a literal pattern, run by the unit tests"
+)]
 fn guess_pattern(titles: &[String]) -> (Option<String>, usize, Vec<String>) {
     let hash = crate::rules::tickets::Extractor::default_patterns();
     let prefixed = regex::Regex::new(r"\b([A-Z][A-Z0-9]{1,9})-[0-9]+\b").expect("regex");
