@@ -31,6 +31,13 @@ pub enum ConfigError {
     BadDatabase { origin: String, value: String },
     #[error("no Notion token: set NOTION_TOKEN to your integration's secret (https://www.notion.so/my-integrations), e.g. `export NOTION_TOKEN=ntn_…`")]
     MissingToken,
+    #[error("configuration: {key} = {value} is out of range: use a number from {min} to {max}")]
+    OutOfRange {
+        key: &'static str,
+        value: String,
+        min: f64,
+        max: f64,
+    },
     #[error("GIT_NOTION_API_URL={url:?} is refused: plain http is allowed only to loopback (127.0.0.1, localhost, [::1]); use https")]
     InsecureApiUrl { url: String },
 }
@@ -452,6 +459,7 @@ impl Config {
             }
         };
         config.compiled = Compiled(Some(config.patterns("configuration")?));
+        config.check_numbers()?;
         if let Some(db) = &config.database {
             database_id(db).ok_or_else(|| ConfigError::BadDatabase {
                 origin: "configuration".into(),
@@ -459,6 +467,39 @@ impl Config {
             })?;
         }
         Ok(config)
+    }
+
+    /// Every number is finite and in its range (a `Duration` built from `-1`, `nan`, `inf` or `1e300`
+    /// would panic later, in a hook).
+    fn check_numbers(&self) -> Result<(), ConfigError> {
+        let checks: [(&'static str, f64, f64, f64); 5] = [
+            (
+                "api.requests_per_second",
+                self.api.requests_per_second,
+                0.01,
+                1000.0,
+            ),
+            ("api.burst", f64::from(self.api.burst), 1.0, 1000.0),
+            (
+                "api.max_retries",
+                f64::from(self.api.max_retries),
+                0.0,
+                100.0,
+            ),
+            ("api.timeout_secs", self.api.timeout_secs, 0.1, 3600.0),
+            ("hooks.budget_secs", self.hooks.budget_secs, 0.0, 600.0),
+        ];
+        for (key, value, min, max) in checks {
+            if !(value.is_finite() && value >= min && value <= max) {
+                return Err(ConfigError::OutOfRange {
+                    key,
+                    value: value.to_string(),
+                    min,
+                    max,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Loads the user config (platform config dir), the repository's `.git-notion.toml` and the environment.
@@ -533,8 +574,11 @@ impl Token {
     }
 
     /// Replaces every occurrence of the token in a text (for errors and logs).
+    /// `text` with the token replaced. A "token" of a few characters that is not shaped like Notion's (a
+    /// placeholder such as `x`) is left alone: replacing every `x` in a message protects nothing.
     pub fn redact(&self, text: &str) -> String {
-        if self.0.is_empty() {
+        let shaped = self.0.starts_with("ntn_") || self.0.starts_with("secret_");
+        if self.0.is_empty() || (!shaped && self.0.chars().count() < 8) {
             text.to_string()
         } else {
             text.replace(&self.0, "<redacted>")
@@ -814,6 +858,32 @@ policy = "always"
                 "{refused}"
             );
         }
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_refused_on_load() {
+        for (section, key, value) in [
+            ("api", "timeout_secs", "-1"),
+            ("api", "timeout_secs", "nan"),
+            ("api", "timeout_secs", "inf"),
+            ("api", "timeout_secs", "1e300"),
+            ("api", "requests_per_second", "1e-300"),
+            ("api", "requests_per_second", "0"),
+            ("api", "burst", "0"),
+            ("hooks", "budget_secs", "inf"),
+            ("hooks", "budget_secs", "-0.5"),
+        ] {
+            let text = format!(
+                "database = \"2845c4eb952681828ccf000b14d4c431\"\n[{section}]\n{key} = {value}\n"
+            );
+            let e = Config::from_layers(&[layer(&text)], &[]).unwrap_err();
+            assert!(
+                e.to_string().contains(&format!("{section}.{key}")),
+                "{section}.{key} = {value}: {e}"
+            );
+        }
+        let ok = "database = \"2845c4eb952681828ccf000b14d4c431\"\n[api]\ntimeout_secs = 60\n";
+        assert!(Config::from_layers(&[layer(ok)], &[]).is_ok());
     }
 
     #[test]

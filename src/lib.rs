@@ -18,6 +18,7 @@ pub const NOTION_VERSION: &str = "2025-09-03";
 
 pub mod cli;
 pub mod config;
+pub mod files;
 pub mod git;
 pub mod hooks;
 pub mod id;
@@ -66,8 +67,9 @@ mod layering {
     //! The folders' dependencies point one way (see the crate documentation): checked on the sources.
 
     /// Each folder (or top-level module) and what it may use besides itself.
-    const ALLOWED: [(&str, &[&str]); 10] = [
+    const ALLOWED: [(&str, &[&str]); 11] = [
         ("id", &[]),
+        ("files", &[]),
         ("config", &["id"]),
         ("git", &["config", "id"]),
         ("rules", &["config", "git", "id"]),
@@ -75,11 +77,15 @@ mod layering {
         ("pipeline", &["config", "git", "id", "notion", "rules"]),
         (
             "hooks",
-            &["config", "git", "id", "notion", "pipeline", "rules"],
+            &[
+                "config", "files", "git", "id", "notion", "pipeline", "rules",
+            ],
         ),
         (
             "replay",
-            &["config", "git", "id", "notion", "pipeline", "rules"],
+            &[
+                "config", "files", "git", "id", "notion", "pipeline", "rules",
+            ],
         ),
         (
             "setup",

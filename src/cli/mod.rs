@@ -215,10 +215,24 @@ pub(super) fn load_config(repo: &Repo, flags: &[(String, String)]) -> Result<Con
 }
 
 fn hook(name: &str, args: &[String], env: &[(String, String)], out: &Out) -> u8 {
-    let mut stdin = std::io::stdin();
-    if let Some(line) =
+    // A hook never fails git: a panic (a bug) becomes the same one warning line, without Rust's report.
+    std::panic::set_hook(Box::new(|_| {}));
+    let run = std::panic::catch_unwind(|| {
+        let mut stdin = std::io::stdin();
         crate::hooks::run(name, args, env, &mut stdin, user_config_path().as_deref())
-    {
+    });
+    let line = run.unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Some(format!(
+            "git-notion failed inside the {name} hook ({what}); the commit is kept; \
+             `git notion-replay --apply` brings its tickets up to date; please report this"
+        ))
+    });
+    if let Some(line) = line {
         // One line, whatever the messages inside it (a TOML error spans several).
         let line = line
             .lines()

@@ -152,7 +152,7 @@ impl Outbox {
     }
 
     fn open_lock_file(&self, name: &str) -> Result<File, OutboxError> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| self.io(&self.dir, e))?;
+        crate::files::private_dir(&self.dir).map_err(|e| self.io(&self.dir, e))?;
         let path = self.dir.join(name);
         let mut o = OpenOptions::new();
         o.create(true).truncate(false).write(true);
@@ -370,7 +370,7 @@ impl Guard<'_> {
         }
         if !damaged.is_empty() {
             let kept = self.path(&format!("{QUEUE}.damaged-{}", now()));
-            let _ = std::fs::write(kept, damaged);
+            let _ = crate::files::write_private(&kept, &damaged);
         }
         Ok(events)
     }

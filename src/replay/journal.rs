@@ -125,7 +125,7 @@ impl Journal {
         data_source_id: &str,
         source_name: &str,
     ) -> Result<Journal, JournalError> {
-        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        crate::files::private_dir(dir).map_err(|e| io(dir, e))?;
         if let Some(last) = list(dir).pop() {
             if let Ok(lines) = read(&last) {
                 let same = matches!(lines.first(), Some(Line::Start { data_source_id: d, .. }) if d == data_source_id);

@@ -213,9 +213,12 @@ pub fn parse(message: &str, extractor: &Extractor, keywords: &Keywords) -> Inten
         let line_start = message[..range.start].rfind('\n').map_or(0, |i| i + 1);
         // A page id ends a URL: what stands before the URL counts.
         let start = match key {
+            // Any white space, a non-breaking or ideographic one (several bytes) included.
             TicketKey::Page(_) => message[line_start..range.start]
-                .rfind(char::is_whitespace)
-                .map_or(line_start, |i| line_start + i + 1),
+                .char_indices()
+                .rev()
+                .find(|(_, c)| c.is_whitespace())
+                .map_or(line_start, |(i, c)| line_start + i + c.len_utf8()),
             _ => range.start,
         };
         let before = &message[line_start..start];
@@ -279,6 +282,24 @@ mod tests {
     }
 
     const PAGE: &str = "https://www.notion.so/acme/Fix-login-0f3c2b1a9d8e4f7a8b6c5d4e3f2a1b0c";
+
+    #[test]
+    fn wide_white_space_before_a_page_url_is_white_space() {
+        let x = Extractor::default_patterns();
+        let kw = Keywords::default();
+        for space in ['\u{a0}', '\u{3000}', '\u{2003}', ' '] {
+            let m = format!("feat: closes{space}{PAGE} and more");
+            let i = parse(&m, &x, &kw);
+            assert_eq!(i.tickets.len(), 1, "{space:?}");
+            assert!(
+                i.tickets[0].1.close,
+                "{space:?}: the keyword before the URL closes"
+            );
+        }
+        // Nothing but multi-byte text before the URL.
+        let m = format!("修复\u{3000}{PAGE}");
+        assert_eq!(parse(&m, &x, &kw).tickets.len(), 1);
+    }
 
     #[test]
     fn intents_table() {

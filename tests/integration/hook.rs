@@ -233,3 +233,19 @@ fn a_linked_worktree_commit_runs_the_shared_hook() {
     // On branch `topic` (read from the worktree's own HEAD): on_commit.
     assert_eq!(w.prop("94d9697d90f945358de0843f5f971d3c", "状态"), "进行中");
 }
+
+#[test]
+fn wide_white_space_before_a_page_url_never_panics() {
+    // A non-breaking or ideographic space (several bytes) before a Notion page URL once panicked the
+    // message reader: the hook printed a panic during `git commit` and the replay of any history holding
+    // such a commit exited 101.
+    let w = World::new("zh", ZH_CONFIG);
+    let url = "https://www.notion.so/acme/Monitoring-17853bd4e4374814800601e7495de496";
+    let out = w.commit(&format!("feat: closes\u{a0}{url}\n\n完成\u{3000}{url}"));
+    assert_eq!(stderr(&out), "", "no panic, no warning");
+    w.wait_for_flusher();
+    assert_eq!(w.prop("17853bd4e4374814800601e7495de496", "状态"), "完成");
+    let out = w.replay(&["--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"));
+}

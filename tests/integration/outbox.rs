@@ -422,3 +422,55 @@ fn the_binary_linked_as_the_hooks_works_like_the_shims() {
     w.wait_for_flusher();
     assert_eq!(w.prop(P006, "状态"), "完成");
 }
+
+#[test]
+fn every_file_under_the_outbox_and_journal_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::new("zh", &config());
+    w.commit("feat: 完成 #005");
+    w.wait_for_flusher();
+    // A torn line, set aside when read.
+    std::fs::write(w.outbox_dir().join("queue.jsonl"), b"{\"torn").unwrap();
+    std::fs::set_permissions(
+        w.outbox_dir().join("queue.jsonl"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    w.commit("feat: 完成 #006");
+    w.wait_for_flusher();
+    w.commit_without_hook("feat: 完成 #007");
+    let out = w.replay(&["--apply"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut seen = (0, 0);
+    let mut stack = vec![w.outbox_dir()];
+    while let Some(dir) = stack.pop() {
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+        seen.0 += 1;
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let mode = e.metadata().unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{}", p.display());
+                seen.1 += 1;
+            }
+        }
+    }
+    assert!(w
+        .outbox_dir()
+        .join("journal")
+        .read_dir()
+        .unwrap()
+        .next()
+        .is_some());
+    assert!(
+        std::fs::read_dir(w.outbox_dir())
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().contains(".damaged-")),
+        "the torn line was set aside"
+    );
+    assert!(seen.0 >= 2 && seen.1 >= 5, "{seen:?}");
+}
