@@ -56,6 +56,12 @@ pub enum ApiError {
     },
     #[error("{op}: not sent: Notion failed {failures} times in a row, so git-notion stopped calling it for now. Try again later")]
     CircuitOpen { op: String, failures: u32 },
+    #[error("{op}: the API answered with a redirect ({status}) to {location}; Notion's API does not redirect, so it was not followed (the token stays here). Check GIT_NOTION_API_URL and any proxy")]
+    Redirected {
+        op: String,
+        status: u16,
+        location: String,
+    },
     #[error("{op}: Notion sent a response git-notion cannot read ({detail})")]
     BadResponse { op: String, detail: String },
 }
@@ -301,6 +307,9 @@ impl Client {
     pub fn new(base: &str, token: Token, options: Options) -> Client {
         let mut builder = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // Notion's API never redirects: a redirect (a captive portal, a misconfigured proxy) is
+            // reported, never followed with the token.
+            .max_redirects(0)
             .timeout_connect(Some(options.connect_timeout))
             .timeout_global(Some(options.timeout))
             .user_agent(concat!("git-notion/", env!("CARGO_PKG_VERSION")));
@@ -424,6 +433,15 @@ impl Client {
                         ),
                     }
                 }
+                Ok((status, location, _)) if (300..400).contains(&status) => (
+                    ApiError::Redirected {
+                        op: op.clone(),
+                        status,
+                        location,
+                    },
+                    None,
+                    false,
+                ),
                 Ok((status, text, retry_after)) => {
                     let (code, message) = error_body(&text);
                     let err = classify(&op, status, code, message, attempts);
@@ -481,6 +499,15 @@ impl Client {
             .map_err(|e| e.to_string())?;
         let mut resp = self.agent.run(req).map_err(|e| e.to_string())?;
         let status = resp.status().as_u16();
+        if (300..400).contains(&status) {
+            let location = resp
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("(no location)")
+                .to_string();
+            return Ok((status, location, None));
+        }
         let retry_after = resp
             .headers()
             .get("retry-after")

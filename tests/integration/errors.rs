@@ -246,3 +246,41 @@ fn plain_http_off_loopback_is_refused() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_redirect_is_reported_and_never_followed_with_the_token() {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    let w = World::new("zh", ZH_CONFIG);
+    w.commit_without_hook("feat: 完成 #005");
+    // Where a redirect would lead: nothing may connect here.
+    let target = TcpListener::bind("127.0.0.1:0").unwrap();
+    target.set_nonblocking(true).unwrap();
+    let target_port = target.local_addr().unwrap().port();
+    let redirector = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = redirector.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        // Bounded: a few connections, then the thread ends with the listener.
+        for stream in redirector.incoming().take(8) {
+            let Ok(mut s) = stream else { break };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = write!(
+                s,
+                "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{target_port}/v1/x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+        }
+    });
+    let out = w
+        .command(&bin("git-notion"))
+        .env("GIT_NOTION_API_URL", format!("http://127.0.0.1:{port}"))
+        .args(["sync", "--dry-run"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("redirect (307)"), "{err}");
+    assert!(err.contains(&format!("127.0.0.1:{target_port}")), "{err}");
+    assert!(target.accept().is_err(), "the redirect was not followed");
+    assert_no_token(&out, &w.token);
+}
