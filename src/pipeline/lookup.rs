@@ -155,13 +155,14 @@ pub fn find(
             match client.get(&format!("read page {id}"), &format!("/v1/pages/{id}")) {
                 Ok(page) => {
                     let state = PageState::from_json(&page, binding);
-                    // A page of another database is not a ticket of this one.
-                    if page["in_trash"].as_bool() == Some(true)
-                        || state
-                            .data_source_id
-                            .as_deref()
-                            .is_some_and(|d| d != binding.data_source_id)
-                    {
+                    // Only a page of the configured data source is a ticket: not one of another
+                    // database, nor a standalone page (its parent is a page or the workspace).
+                    let ours = state
+                        .data_source_id
+                        .as_deref()
+                        .and_then(crate::id::normalize)
+                        .is_some_and(|d| Some(d) == crate::id::normalize(&binding.data_source_id));
+                    if page["in_trash"].as_bool() == Some(true) || !ours {
                         return Ok(Found::NotFound);
                     }
                     Ok(Found::Page(Box::new(state)))

@@ -221,3 +221,21 @@ fn flags_override_the_files() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_page_outside_the_data_source_is_never_written() {
+    // The database's parent page (a standalone page, shared with the integration) named by a trailer.
+    let w = World::new("zh", ZH_CONFIG);
+    let (status, _) = w.api(
+        "GET",
+        "/v1/pages/393abc1e-edcd-80f3-813b-e205934558c6",
+        json!(null),
+    );
+    assert_eq!(status, 200, "the page exists and is shared");
+    w.commit_without_hook(
+        "docs: notes\n\nNotion: https://www.notion.so/acme/Parent-393abc1eedcd80f3813be205934558c6",
+    );
+    let out = w.run(&["sync"]);
+    assert!(stdout(&out).contains("not found"), "{}", stdout(&out));
+    assert_eq!(w.write_count(), 0);
+}
