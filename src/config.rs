@@ -351,8 +351,33 @@ fn secret_key(key: &str) -> bool {
         .any(|s| k.contains(s))
 }
 
+/// A value that is, or contains, something shaped like a Notion token: the whole value starting with
+/// `ntn_` or `secret_`, or such a prefix (not inside a word) followed by 16 or more letters and digits
+/// anywhere in it (`commit_url_template = "…?k=ntn_…"`).
 fn secret_value(v: &str) -> bool {
-    v.starts_with("ntn_") || v.starts_with("secret_")
+    if v.starts_with("ntn_") || v.starts_with("secret_") {
+        return true;
+    }
+    ["ntn_", "secret_"].iter().any(|prefix| {
+        v.match_indices(prefix).any(|(i, _)| {
+            let before = v[..i].chars().next_back();
+            let word = before.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            let run = v[i + prefix.len()..]
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .count();
+            !word && run >= 16
+        })
+    })
+}
+
+/// Whether a value, or any string inside it (arrays, tables), looks like a secret.
+fn holds_secret(v: &toml::Value) -> bool {
+    match v {
+        toml::Value::String(s) => secret_value(s),
+        toml::Value::Array(items) => items.iter().any(holds_secret),
+        _ => false,
+    }
 }
 
 fn check_secrets(origin: &str, table: &toml::Table, prefix: &str) -> Result<(), ConfigError> {
@@ -362,7 +387,7 @@ fn check_secrets(origin: &str, table: &toml::Table, prefix: &str) -> Result<(), 
         } else {
             format!("{prefix}.{k}")
         };
-        if secret_key(k) || v.as_str().is_some_and(secret_value) {
+        if secret_key(k) || holds_secret(v) {
             return Err(ConfigError::SecretInFile {
                 origin: origin.to_string(),
                 key,
@@ -438,7 +463,11 @@ impl Config {
             check_secrets(&layer.origin, &table, "")?;
             merge(&mut merged, table);
         }
-        merge(&mut merged, env_layer(env));
+        // The environment and command-line flags too: a token pasted into GIT_NOTION_DATABASE or
+        // --database is refused without being echoed.
+        let env_table = env_layer(env);
+        check_secrets("environment (GIT_NOTION_*) or command line", &env_table, "")?;
+        merge(&mut merged, env_table);
         let mut config: Config = match merged.try_into() {
             Ok(c) => c,
             Err(e) => {
@@ -545,8 +574,23 @@ pub fn database_id(value: &str) -> Option<String> {
         .rsplit('/')
         .next()
         .unwrap_or(path);
-    let hex: String = last.chars().filter(|c| *c != '-').collect();
-    crate::id::normalize(hex.get(hex.len().saturating_sub(32)..)?)
+    // Exactly one id ends the segment: 32 hex digits after the last dash (`Title-<id>`, or the id
+    // alone), or the dashed form 8-4-4-4-12. A 33rd digit makes it no id at all (never a guess).
+    let groups: Vec<&str> = last.split('-').collect();
+    let hex = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_hexdigit());
+    let n = groups.len();
+    if n >= 5
+        && [8, 4, 4, 4, 12]
+            .iter()
+            .zip(&groups[n - 5..])
+            .all(|(len, g)| hex(g, *len))
+    {
+        return crate::id::normalize(&groups[n - 5..].concat());
+    }
+    groups
+        .last()
+        .filter(|g| hex(g, 32))
+        .and_then(|g| crate::id::normalize(g))
 }
 
 /// The integration token. Its Debug and Display never show it.
@@ -857,6 +901,62 @@ policy = "always"
                 ),
                 "{refused}"
             );
+        }
+    }
+
+    #[test]
+    fn secrets_are_found_in_arrays_substrings_and_the_environment() {
+        let token = "ntn_4f1c2b8e9d7a6035c1e2f3a4b5c6d7e8f9a0b1c2";
+        let secret = "secret_Ab12Cd34Ef56Gh78Ij90Kl12Mn34Op56Qr78St90Uv1";
+        for text in [
+            format!("[status]\nrelease_branches = [\"main\", \"{token}\"]\n"),
+            format!("[tickets]\npatterns = [\"{secret}\"]\n"),
+            format!("[status]\nclosing_keywords = [\"fixes\", \"{secret}\"]\n"),
+            format!("commit_url_template = \"https://git.example.com/c/{{sha}}?k={token}\"\n"),
+        ] {
+            let e = Config::from_layers(&[layer(&text)], &[])
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("looks like a secret"), "{text}: {e}");
+            assert!(
+                !e.contains(&token[4..]) && !e.contains(&secret[7..]),
+                "echoed: {e}"
+            );
+        }
+        for (var, value) in [
+            ("GIT_NOTION_DATABASE", token),
+            ("GIT_NOTION_DATABASE", secret),
+        ] {
+            let env = vec![(var.to_string(), value.to_string())];
+            let e = Config::from_layers(&[], &env).unwrap_err().to_string();
+            assert!(e.contains("looks like a secret"), "{e}");
+            assert!(!e.contains(&value[4..]), "echoed: {e}");
+        }
+        // Words that only contain the prefix are fine.
+        let ok = "database = \"2845c4eb952681828ccf000b14d4c431\"\n[status]\nrelease_branches = [\"my_secret_branch\", \"release/secret_santa_2025_edition\"]\n";
+        assert!(Config::from_layers(&[layer(ok)], &[]).is_ok());
+    }
+
+    #[test]
+    fn database_ids_are_exactly_32_hex_digits() {
+        let id = "2845c4eb-9526-8182-8ccf-000b14d4c431";
+        for ok in [
+            "2845c4eb952681828ccf000b14d4c431",
+            "2845c4eb-9526-8182-8ccf-000b14d4c431",
+            "https://www.notion.so/acme/2845c4eb952681828ccf000b14d4c431",
+            "https://www.notion.so/acme/Tickets-2845c4eb952681828ccf000b14d4c431?v=abc",
+            "https://www.notion.so/acme/Cafe-2845c4eb952681828ccf000b14d4c431",
+            "https://www.notion.so/2845c4eb-9526-8182-8ccf-000b14d4c431",
+        ] {
+            assert_eq!(database_id(ok).as_deref(), Some(id), "{ok}");
+        }
+        for bad in [
+            "02845c4eb952681828ccf000b14d4c431",
+            "2845c4eb952681828ccf000b14d4c4310",
+            "https://www.notion.so/acme/Tickets-2845c4eb952681828ccf000b14d4c43",
+            "ntn_whatever",
+        ] {
+            assert_eq!(database_id(bad), None, "{bad}");
         }
     }
 
