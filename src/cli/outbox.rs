@@ -90,7 +90,7 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
                 ", {} attempt(s), next try after {}: {}",
                 e.attempts,
                 when(e.next_try),
-                e.last_error.as_deref().unwrap_or("")
+                printable(e.last_error.as_deref().unwrap_or(""))
             ));
         }
         text.push('\n');
@@ -112,7 +112,7 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
                 f.key,
                 f.event.commit.id.get(..12).unwrap_or(&f.event.commit.id),
                 f.event.commit.subject(),
-                f.reason
+                printable(&f.reason)
             ));
         }
     }

@@ -27,9 +27,25 @@ impl Out {
         let _ = std::io::stdout().write_all(self.clean(text).as_bytes());
     }
 
+    /// An error or warning line: nothing in it comes from git-notion's own terminal codes, so every
+    /// control character (from a commit message, a page title, Notion's text) is shown escaped.
     pub(super) fn error(&self, text: &str) {
-        let _ = writeln!(std::io::stderr(), "{}", self.clean(text));
+        let _ = writeln!(std::io::stderr(), "{}", printable(&self.clean(text)));
     }
+}
+
+/// `text` with control characters other than newlines and tabs escaped (`\u{1b}`), so that text from
+/// commits or Notion can never drive the terminal.
+pub(super) fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 pub(super) fn when(t: i64) -> String {

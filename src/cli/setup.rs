@@ -18,7 +18,7 @@ pub(super) fn doctor_cmd(json: bool, env: &[(String, String)], out: &Out) -> Res
             serde_json::to_string_pretty(&report.json()).unwrap_or_default()
         ));
     } else {
-        out.print(&report.render());
+        out.print(&printable(&report.render()));
     }
     Ok(Exit::partial_if(!report.ok))
 }

@@ -282,8 +282,9 @@ pub fn entry(
             (Some(_), Some(option)) => desired.status = Some(option.to_string()),
             (Some(p), None) => {
                 notes.push(format!(
-                    "{}: `#status {name}` names no option of {:?} (options: {}); the status was left as it is",
+                    "{}: `#status {}` names no option of {:?} (options: {}); the status was left as it is",
                     desired.key,
+                    name.escape_debug(),
                     p.name,
                     binding.status_options()
                 ));
@@ -291,8 +292,9 @@ pub fn entry(
             }
             (None, _) => {
                 notes.push(format!(
-                    "{}: `#status {name}` needs `[properties] status` in the configuration",
-                    desired.key
+                    "{}: `#status {}` needs `[properties] status` in the configuration",
+                    desired.key,
+                    name.escape_debug()
                 ));
                 desired.status = None;
             }

@@ -284,3 +284,32 @@ fn a_redirect_is_reported_and_never_followed_with_the_token() {
     assert!(target.accept().is_err(), "the redirect was not followed");
     assert_no_token(&out, &w.token);
 }
+
+#[test]
+fn terminal_control_characters_from_commits_are_shown_escaped() {
+    let w = World::new("zh", ZH_CONFIG);
+    let evil = "feat: #005 #status \u{1b}[31mEvil\u{7}";
+    // The hook's warning (foreground mode shows the note at once).
+    let out = w
+        .command(std::path::Path::new("git"))
+        .env("GIT_NOTION_MODE", "foreground")
+        .args(["commit", "-q", "--allow-empty", "-m", evil])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(err.contains("#status"), "{err}");
+    let sync = w.run(&["sync", "--dry-run"]);
+    let status = w.run(&["status"]);
+    let doctor = w.run(&["doctor"]);
+    for (what, text) in [
+        ("hook", err),
+        ("sync", format!("{}{}", stdout(&sync), stderr(&sync))),
+        ("status", stdout(&status)),
+        ("doctor", stdout(&doctor)),
+    ] {
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{what} printed a raw control character: {text:?}"
+        );
+    }
+}
