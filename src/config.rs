@@ -893,6 +893,11 @@ policy = "always"
             "https://user:pw@api.notion.com",
             "ftp://127.0.0.1",
             "127.0.0.1:8787",
+            "http://localhost.",
+            "http://127.0.0.1.",
+            "http://xn--nxasmq6b.example",
+            "http://例え.テスト",
+            "http://[::ffff:7f00:1]@evil.example",
         ] {
             assert!(
                 matches!(
