@@ -19,6 +19,8 @@ pub const NOTION_VERSION: &str = "2025-09-03";
 pub mod cli;
 pub mod config;
 pub mod files;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod git;
 pub mod hooks;
 pub mod id;
@@ -67,7 +69,7 @@ mod layering {
     //! The folders' dependencies point one way (see the crate documentation): checked on the sources.
 
     /// Each folder (or top-level module) and what it may use besides itself.
-    const ALLOWED: [(&str, &[&str]); 11] = [
+    const ALLOWED: [(&str, &[&str]); 12] = [
         ("id", &[]),
         ("files", &[]),
         ("config", &["id"]),
@@ -91,6 +93,12 @@ mod layering {
             "setup",
             &[
                 "config", "git", "hooks", "id", "notion", "pipeline", "rules",
+            ],
+        ),
+        (
+            "fuzz",
+            &[
+                "config", "files", "git", "hooks", "id", "pipeline", "replay", "rules",
             ],
         ),
         (
