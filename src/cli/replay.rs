@@ -149,6 +149,14 @@ fn replay_cmd(
     };
     let released = history::Released::of(&repo, &rules, &spec)?;
     let history = history::history(&repo, &rules, &spec, &decide, &released, None)?;
+    let unreadable = history.unreadable.clone();
+    if let Some(first) = unreadable.first() {
+        out.error(&format!(
+            "git-notion-replay: warning: {} commit(s) could not be read and were skipped (first: {first}); \
+             the rest of history was read. Please report this",
+            unreadable.len()
+        ));
+    }
     if history.tickets.is_empty() {
         if cli.json {
             // The same shape as a run with tickets, so that CI parses one format.
@@ -175,7 +183,7 @@ fn replay_cmd(
                 history.commits
             ));
         }
-        return Ok(Exit::Done);
+        return Ok(Exit::partial_if(!unreadable.is_empty()));
     }
     let session = Session::connect(config, env)?;
     let ob = Outbox::new(repo.common_dir());
@@ -222,7 +230,7 @@ fn replay_cmd(
             "{}\n",
             serde_json::to_string_pretty(&v).unwrap_or_default()
         ));
-        return Ok(Exit::partial_if(failed > 0));
+        return Ok(Exit::partial_if(failed > 0 || !unreadable.is_empty()));
     }
     let mut text = plan::render(&r.entries, &session.binding.source_name, !cli.apply);
     let bold = |s: &str| {
@@ -275,7 +283,7 @@ fn replay_cmd(
         _ => {}
     }
     out.print(&text);
-    Ok(Exit::partial_if(failed > 0))
+    Ok(Exit::partial_if(failed > 0 || !unreadable.is_empty()))
 }
 
 fn entry_json(e: &plan::Entry) -> serde_json::Value {

@@ -64,6 +64,8 @@ pub struct History {
     pub commits: usize,
     pub commits_with_refs: usize,
     pub tickets: Vec<Track>,
+    /// Commits whose message could not be judged (a bug in git-notion, reported): skipped, the rest read.
+    pub unreadable: Vec<String>,
 }
 
 /// Reads history newest first, gathering per ticket its effects (see [`Track`]: memory grows with the
@@ -121,7 +123,11 @@ struct Reading {
     commits_with_refs: usize,
     /// Per ticket: its track, and the latest commit of a preferred type (`--prefer`).
     tracks: HashMap<TicketKey, (Track, Option<Commit>)>,
+    unreadable: Vec<String>,
 }
+
+/// What a commit asks of each ticket, given whether it is released.
+type Judge<'a> = &'a dyn Fn(&Commit, bool) -> Vec<(TicketKey, desired::Effect)>;
 
 impl Reading {
     fn read(
@@ -132,8 +138,27 @@ impl Reading {
         only: Option<&HashSet<TicketKey>>,
         c: Commit,
     ) {
+        self.read_with(&|c, r| rules.effects(c, r), decide, released, only, c);
+    }
+
+    /// Reads one commit with `judge`. A panic while judging one message (a bug) skips that commit and
+    /// records it: one commit never stops a whole replay.
+    fn read_with(
+        &mut self,
+        judge: Judge,
+        decide: &Decide,
+        released: &Released,
+        only: Option<&HashSet<TicketKey>>,
+        c: Commit,
+    ) {
         self.commits += 1;
-        let mut effects = rules.effects(&c, released.contains(&c.id));
+        let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            judge(&c, released.contains(&c.id))
+        }));
+        let Ok(mut effects) = judged else {
+            self.unreadable.push(c.id.clone());
+            return;
+        };
         if let Some(only) = only {
             effects.retain(|(k, _)| only.contains(k));
         }
@@ -179,6 +204,44 @@ impl Reading {
             commits: self.commits,
             commits_with_refs: self.commits_with_refs,
             tickets,
+            unreadable: self.unreadable,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commit(id: &str, message: &str) -> Commit {
+        Commit {
+            id: id.into(),
+            message: message.into(),
+            time: 0,
+            offset: 0,
+            parents: 1,
+        }
+    }
+
+    #[test]
+    fn a_commit_that_cannot_be_judged_is_skipped_and_reported() {
+        let judge = |c: &Commit, _released: bool| {
+            assert!(c.id != "bad", "a bug while judging this message");
+            vec![(TicketKey::Token("#1".into()), desired::Effect::default())]
+        };
+        let mut reading = Reading::default();
+        for c in [
+            commit("new", "#1 b"),
+            commit("bad", "#1 x"),
+            commit("old", "#1 a"),
+        ] {
+            reading.read_with(&judge, &Decide::Latest, &Released::All, None, c);
+        }
+        let h = reading.finish();
+        assert_eq!(h.unreadable, ["bad"]);
+        assert_eq!(h.commits, 3);
+        assert_eq!(h.commits_with_refs, 2);
+        assert_eq!(h.tickets.len(), 1);
+        assert_eq!(h.tickets[0].commit().map(|c| c.id.as_str()), Some("new"));
     }
 }

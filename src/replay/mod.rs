@@ -173,6 +173,7 @@ pub fn summary_json(r: &Replay) -> Value {
     json!({
         "commits_read": r.history.commits,
         "commits_naming_tickets": r.history.commits_with_refs,
+        "unreadable_commits": r.history.unreadable,
         "tickets": r.history.tickets.len(),
         "to_update": s.to_update,
         "properties": s.properties,
