@@ -211,7 +211,12 @@ fn backoff(options: &Options, retry: u32) -> Duration {
 pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        // Any header value, however large (`18446744073709551615`), gives a Duration or nothing: never a
+        // panic. Longer waits than a day are a day (the caller caps them much lower anyway).
+        if !(secs.is_finite() && secs >= 0.0) {
+            return None;
+        }
+        return Some(Duration::try_from_secs_f64(secs.min(86_400.0)).unwrap_or(Duration::ZERO));
     }
     let at = jiff::fmt::rfc2822::parse(v).ok()?.timestamp();
     let d = at.duration_since(now);
@@ -586,6 +591,26 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-3", now), None);
+    }
+    #[test]
+    fn no_retry_after_value_panics() {
+        let now: jiff::Timestamp = "2026-11-21T10:00:00Z".parse().unwrap();
+        for v in [
+            "18446744073709551615",
+            "1e300",
+            "inf",
+            "-1",
+            "nan",
+            "1e-300",
+            "",
+            "soon",
+        ] {
+            let _ = parse_retry_after(v, now);
+        }
+        assert_eq!(
+            parse_retry_after("18446744073709551615", now),
+            Some(Duration::from_secs(86_400))
+        );
     }
 
     #[test]
