@@ -211,7 +211,8 @@ impl Default for Api {
             requests_per_second: 3.0,
             burst: 3,
             max_retries: 4,
-            timeout_secs: 30.0,
+            // Notion lets a request run up to 60 s before it gives up itself.
+            timeout_secs: 65.0,
         }
     }
 }

@@ -453,7 +453,9 @@ impl Client {
                     // 429 and 529 mean Notion did not process the request: always safe to retry.
                     let retryable = match status {
                         429 | 529 => true,
-                        500 | 502 | 503 | 504 => idempotent,
+                        // 409 conflict_error: someone edited the page at the same moment; Notion
+                        // documents it as safe to retry (a PATCH of the same values is idempotent).
+                        409 | 500 | 502 | 503 | 504 => idempotent,
                         _ => false,
                     };
                     (err, retry_after, retryable)

@@ -313,3 +313,27 @@ fn terminal_control_characters_from_commits_are_shown_escaped() {
         );
     }
 }
+
+#[test]
+fn a_409_conflict_is_retried_like_a_5xx_for_a_write_of_absolute_values() {
+    // Notion answers 409 conflict_error when someone edits the page at the same moment; a PATCH that sets
+    // absolute values is safe to send again.
+    let w = World::new("zh", ZH_CONFIG);
+    w.commit_without_hook("feat: 完成 #005");
+    w.sb.inject(Fault::status(409).method("PATCH").times(1));
+    let out = w.run(&["sync"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert_eq!(w.prop("17853bd4e4374814800601e7495de496", "状态"), "完成");
+    let patches =
+        w.sb.requests()
+            .iter()
+            .filter(|r| r.method == "PATCH")
+            .count();
+    assert_eq!(patches, 2, "refused once, then written");
+}
