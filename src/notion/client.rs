@@ -533,10 +533,15 @@ impl Client {
 /// `code` and `message` of a Notion error body, or a description of a body that is not one.
 fn error_body(text: &str) -> (String, String) {
     match serde_json::from_str::<Value>(text) {
-        Ok(v) if v.get("object").and_then(Value::as_str) == Some("error") => (
-            v["code"].as_str().unwrap_or("unknown").to_string(),
-            v["message"].as_str().unwrap_or("").to_string(),
-        ),
+        Ok(v) if v.get("object").and_then(Value::as_str) == Some("error") => {
+            let message = v["message"].as_str().unwrap_or("").to_string();
+            // Notion's support asks for the request id: every error that has one shows it.
+            let message = match v["request_id"].as_str() {
+                Some(id) if !id.is_empty() => format!("{message} [request_id {id}]"),
+                _ => message,
+            };
+            (v["code"].as_str().unwrap_or("unknown").to_string(), message)
+        }
         _ => {
             let snippet: String = text.chars().take(80).collect();
             let kind = if text.trim_start().starts_with('<') {

@@ -83,6 +83,8 @@ fn unauthorized_says_the_token_is_invalid() {
         err.contains("https://www.notion.so/my-integrations"),
         "{err}"
     );
+    // Notion's support asks for the request id: the error carries it.
+    assert!(err.contains("[request_id "), "{err}");
     assert!(!err.contains(bad));
 }
 
