@@ -25,7 +25,7 @@ pub enum ApiError {
         code: String,
         message: String,
     },
-    #[error("{op}: the integration lacks a capability (403 {code}: {message}). Give it read and update content capabilities at https://www.notion.so/my-integrations")]
+    #[error("{op}: the integration lacks a capability (403 {code}: {message}). {}", forbidden_fix(.op))]
     Forbidden {
         op: String,
         code: String,
@@ -551,6 +551,17 @@ fn error_body(text: &str) -> (String, String) {
             };
             ("unknown".into(), format!("{kind}: {:?}", snippet.trim()))
         }
+    }
+}
+
+/// What to grant for a 403, by operation: comments need their own capabilities.
+fn forbidden_fix(op: &str) -> &'static str {
+    if op.contains("comment") {
+        "Give it the Read comments and Insert comments capabilities at https://www.notion.so/my-integrations (Capabilities), then `git notion flush`"
+    } else if op.starts_with("update") {
+        "Give it the Update content capability at https://www.notion.so/my-integrations (Capabilities)"
+    } else {
+        "Give it the Read content capability at https://www.notion.so/my-integrations (Capabilities), and share the database with it (••• → Connections)"
     }
 }
 

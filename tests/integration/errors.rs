@@ -339,3 +339,22 @@ fn a_409_conflict_is_retried_like_a_5xx_for_a_write_of_absolute_values() {
             .count();
     assert_eq!(patches, 2, "refused once, then written");
 }
+
+#[test]
+fn a_403_says_which_capability_the_operation_needs() {
+    let w = World::new("zh", ZH_CONFIG);
+    w.commit_without_hook("feat: #005 #comment 部署完成");
+    w.sb.inject(Fault::status(403).path("/v1/comments"));
+    let out = w.run(&["sync"]);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        text.contains("Read comments and Insert comments"),
+        "comments: {text}"
+    );
+    w.sb.clear_faults();
+    w.commit_without_hook("feat: 完成 #006");
+    w.sb.inject(Fault::status(403).method("PATCH"));
+    let out = w.run(&["sync"]);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.contains("Update content capability"), "update: {text}");
+}
