@@ -368,6 +368,149 @@ mod tests {
         assert!(!glob_match("main", "mainline"));
     }
 
+    #[test]
+    fn more_types_and_globs() {
+        assert_eq!(commit_type(": x"), None, "an empty type");
+        assert_eq!(commit_type("a b: x"), None, "a type has no space");
+        assert_eq!(
+            commit_type("chore-deps_x: y").as_deref(),
+            Some("chore-deps_x")
+        );
+        // A star that must give back characters more than once.
+        assert!(glob_match("*-rc*", "1.0-beta-rc2"));
+        assert!(glob_match("a*b*c", "aXbYbZc"));
+        assert!(!glob_match("a*b*c", "aXbYbZ"));
+        assert!(glob_match("**", ""));
+        assert!(!glob_match("?", ""));
+    }
+
+    #[test]
+    fn release_branches_and_keys() {
+        let r = rules(|c| c.status.release_branches = vec!["main".into(), "release/*".into()]);
+        assert!(r.is_release(Some("main")));
+        assert!(r.is_release(Some("release/2.0")));
+        assert!(!r.is_release(Some("feature/main")));
+        assert!(!r.is_release(None));
+        assert_eq!(
+            r.keys(&commit("feat: #005 and #006")),
+            vec![
+                TicketKey::Token("#005".into()),
+                TicketKey::Token("#006".into())
+            ]
+        );
+        assert!(r.keys(&commit("feat: #005 [skip notion]")).is_empty());
+        // Only the ticket the subject is about (its first key) may take the title; never from a revert.
+        let titles = |m: &str| -> Vec<(String, bool)> {
+            r.effects(&commit(m), false)
+                .into_iter()
+                .map(|(k, e)| (k.to_string(), e.titles))
+                .collect()
+        };
+        assert_eq!(
+            titles("feat: #005 x, refs #006"),
+            [("#005".to_string(), true), ("#006".to_string(), false)]
+        );
+        assert_eq!(
+            titles("Revert \"feat: #005 x\""),
+            [("#005".to_string(), false)]
+        );
+    }
+
+    fn at(id: &str, subject: &str) -> Commit {
+        Commit {
+            id: id.repeat(40),
+            ..commit(subject)
+        }
+    }
+
+    #[test]
+    fn a_track_keeps_the_newest_commit_title_and_exact_status_in_any_order() {
+        let key = TicketKey::Token("#5".into());
+        let auto = |s: &str| Effect {
+            status: Some(Proposal::Auto(s.into())),
+            comments: vec![],
+            titles: true,
+        };
+        let exact = |s: &str| Effect {
+            status: Some(Proposal::Exact(s.into())),
+            comments: vec![],
+            titles: true,
+        };
+        let rank = |s: &str| ["Todo", "Doing", "Done"].iter().position(|x| *x == s);
+        for order in [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]] {
+            let mut t = Track::new(key.clone());
+            let steps = [
+                (1, at("a", "#5 first"), auto("Doing")),
+                (2, at("b", "#5 second"), exact("Todo")),
+                (
+                    3,
+                    at("c", "#6 third, refs #5"),
+                    Effect {
+                        titles: false,
+                        ..auto("Doing")
+                    },
+                ),
+                (4, at("d", "#5 fourth"), exact("Doing")),
+            ];
+            for i in order {
+                let (pos, c, e) = steps[i].clone();
+                t.add(pos, &c, e);
+            }
+            assert_eq!(t.commits, 4);
+            assert_eq!(
+                t.commit().map(|c| c.id.clone()),
+                Some("d".repeat(40)),
+                "{order:?}"
+            );
+            assert_eq!(t.title_commit().map(|c| c.id.clone()), Some("d".repeat(40)));
+            // The newest exact status (pos 4) wins over the older automatic ones.
+            assert_eq!(
+                t.status(&rank),
+                Some(("Doing".to_string(), true)),
+                "{order:?}"
+            );
+        }
+        // Without the last commit, the title comes from the latest commit about the ticket (pos 1).
+        let mut t = Track::new(key.clone());
+        t.add(
+            3,
+            &at("c", "#6 third, refs #5"),
+            Effect {
+                titles: false,
+                ..auto("Doing")
+            },
+        );
+        t.add(1, &at("a", "#5 first"), auto("Doing"));
+        assert_eq!(t.title_commit().map(|c| c.id.clone()), Some("a".repeat(40)));
+        assert_eq!(t.commit().map(|c| c.id.clone()), Some("c".repeat(40)));
+        // A later automatic status beats an older exact one only when it is further along.
+        let mut t = Track::new(key.clone());
+        t.add(1, &at("a", "#5"), exact("Doing"));
+        t.add(2, &at("b", "#5"), auto("Todo"));
+        assert_eq!(t.status(&rank), Some(("Doing".to_string(), true)));
+        t.add(3, &at("c", "#5"), auto("Done"));
+        assert_eq!(t.status(&rank), Some(("Done".to_string(), false)));
+        // --prefer: another commit gives the title, date and link.
+        t.set_commit(at("e", "#5 preferred"));
+        assert_eq!(t.commit().map(|c| c.id.clone()), Some("e".repeat(40)));
+        assert_eq!(t.title_commit().map(|c| c.id.clone()), Some("e".repeat(40)));
+    }
+
+    #[test]
+    fn a_track_keeps_each_comment_of_each_commit_once() {
+        let mut t = Track::new(TicketKey::Token("#5".into()));
+        let said = |text: &str| Effect {
+            status: None,
+            comments: vec![text.into()],
+            titles: false,
+        };
+        t.add(1, &at("a", "#5"), said("hello"));
+        t.add(1, &at("a", "#5"), said("hello"));
+        t.add(2, &at("b", "#5"), said("hello"));
+        t.add(2, &at("b", "#5"), said("other"));
+        assert_eq!(t.comments.len(), 3);
+    }
+
     fn rules(edit: impl FnOnce(&mut Config)) -> Rules {
         let mut c = Config::default();
         c.status.on_commit = Some("进行中".into());
