@@ -488,6 +488,12 @@ mod tests {
         t.add(1, &at("a", "#5"), exact("Doing"));
         t.add(2, &at("b", "#5"), auto("Todo"));
         assert_eq!(t.status(&rank), Some(("Doing".to_string(), true)));
+        t.add(2, &at("b", "#5"), auto("Doing"));
+        assert_eq!(
+            t.status(&rank),
+            Some(("Doing".to_string(), true)),
+            "as far, not further"
+        );
         t.add(3, &at("c", "#5"), auto("Done"));
         assert_eq!(t.status(&rank), Some(("Done".to_string(), false)));
         // --prefer: another commit gives the title, date and link.
@@ -508,7 +514,12 @@ mod tests {
         t.add(1, &at("a", "#5"), said("hello"));
         t.add(2, &at("b", "#5"), said("hello"));
         t.add(2, &at("b", "#5"), said("other"));
-        assert_eq!(t.comments.len(), 3);
+        let kept: Vec<(i64, String, String)> = vec![
+            (1, "a".repeat(40), "hello".into()),
+            (2, "b".repeat(40), "hello".into()),
+            (2, "b".repeat(40), "other".into()),
+        ];
+        assert_eq!(t.comments, kept);
     }
 
     fn rules(edit: impl FnOnce(&mut Config)) -> Rules {
