@@ -463,6 +463,16 @@ impl World {
     }
 }
 
+/// The property names a PATCH body sets, sorted.
+pub fn patched_properties(body: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = body["properties"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    keys.sort();
+    keys
+}
+
 /// A cleared environment with a private HOME, no system git config, pinned identities and dates.
 pub fn pinned_env(c: &mut Command, home: &Path, path: &str) {
     c.env_clear()
