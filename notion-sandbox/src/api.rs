@@ -441,6 +441,7 @@ fn create_comment(state: &mut State, body: &Value) -> Result<Value, ApiError> {
         discussion_id,
         created_time: now,
         rich_text: rich,
+        resolved: false,
     };
     let v = state.comment_json(&c);
     state.comments.push(c);
@@ -460,7 +461,13 @@ fn list_comments(state: &State, call: &Call) -> Result<Value, ApiError> {
         .and_then(|s| s.parse::<usize>().ok())
         .unwrap_or(100)
         .clamp(1, 100);
-    let all: Vec<&Comment> = state.comments.iter().filter(|c| c.page_id == id).collect();
+    // Notion lists un-resolved comments only (notion-openapi.json, GET /v1/comments: "Retrieves a list of
+    // un-resolved Comment objects from a page or block").
+    let all: Vec<&Comment> = state
+        .comments
+        .iter()
+        .filter(|c| c.page_id == id && !c.resolved)
+        .collect();
     let start = match call.query_all("start_cursor").first() {
         Some(cur) => all
             .iter()

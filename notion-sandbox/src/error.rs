@@ -61,6 +61,13 @@ impl ApiError {
         e
     }
 
+    /// A 429 from a window limit, with the reason Notion gives in `additional_data`.
+    pub fn rate_limited_because(retry_after: u64, reason: &str) -> Self {
+        let mut e = Self::rate_limited(retry_after);
+        e.additional_data = Some(Box::new(json!({ "rate_limit_reason": reason })));
+        e
+    }
+
     /// The error a given HTTP status carries in Notion (used by fault injection).
     pub fn for_status(status: u16) -> Self {
         match status {

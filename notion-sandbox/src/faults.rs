@@ -185,6 +185,63 @@ impl TokenBucket {
     }
 }
 
+/// A budget of `requests` per fixed window of `secs` seconds, as Notion's request limits describe them: a
+/// per-connection budget per 60-second window, and a per-workspace limit shared by every connection whose
+/// `Retry-After` "can be longer than a minute" (developers.notion.com/reference/request-limits, summarised
+/// in ../shared/notion-reference/README.md). Past the budget: 429 with `Retry-After` = the rest of the window
+/// (or `retry_after` when given) and `additional_data.rate_limit_reason` = `reason`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Window {
+    pub requests: u32,
+    pub secs: f64,
+    #[serde(default)]
+    pub retry_after: Option<u64>,
+    #[serde(default = "Window::default_reason")]
+    pub reason: String,
+    #[serde(skip)]
+    state: Option<(Instant, u32)>,
+}
+
+impl Window {
+    fn default_reason() -> String {
+        "connection_window_limit".into()
+    }
+
+    pub fn new(requests: u32, secs: f64, reason: &str) -> Self {
+        Window {
+            requests,
+            secs,
+            retry_after: None,
+            reason: reason.into(),
+            state: None,
+        }
+    }
+
+    /// The `Retry-After` to announce instead of the rest of the window.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    /// Counts a request, or says how many seconds to wait.
+    pub fn take(&mut self) -> Result<(), u64> {
+        let now = Instant::now();
+        let (start, used) = match self.state {
+            Some((start, used)) if now.duration_since(start).as_secs_f64() < self.secs => {
+                (start, used)
+            }
+            _ => (now, 0),
+        };
+        if used < self.requests {
+            self.state = Some((start, used + 1));
+            return Ok(());
+        }
+        self.state = Some((start, used));
+        let rest = self.secs - now.duration_since(start).as_secs_f64();
+        Err(self.retry_after.unwrap_or(rest.ceil().max(1.0) as u64))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,6 +290,18 @@ mod tests {
         assert!(b.take().is_ok());
         let wait = b.take().unwrap_err();
         assert!(wait > 0.0 && wait <= 1.0 / 3.0 + 0.01, "{wait}");
+    }
+
+    #[test]
+    fn a_window_refuses_past_its_budget_until_it_ends() {
+        let mut w = Window::new(2, 0.2, "workspace_limit");
+        assert!(w.take().is_ok());
+        assert!(w.take().is_ok());
+        assert_eq!(w.take(), Err(1));
+        let mut long = Window::new(0, 60.0, "workspace_limit").retry_after(180);
+        assert_eq!(long.take(), Err(180));
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        assert!(w.take().is_ok(), "a new window");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::Parser;
-use notion_sandbox::{Sandbox, SandboxConfig};
+use notion_sandbox::{Sandbox, SandboxConfig, Window};
 
 /// A faithful local stand-in for the Notion API (Notion-Version 2025-09-03).
 #[derive(Parser)]
@@ -24,6 +24,24 @@ struct Args {
     /// Burst allowed above the average rate.
     #[arg(long, default_value_t = 5)]
     burst: u32,
+    /// A budget of N requests per SECS-second window (Notion's per-connection limit), as N/SECS; past it,
+    /// 429 with `Retry-After` = the rest of the window and a `rate_limit_reason`.
+    #[arg(long, value_name = "N/SECS", value_parser = parse_window)]
+    window: Option<Window>,
+}
+
+fn parse_window(s: &str) -> Result<Window, String> {
+    let (n, secs) = s
+        .split_once('/')
+        .ok_or_else(|| format!("{s:?}: expected N/SECS, e.g. 2700/60"))?;
+    let n: u32 = n.trim().parse().map_err(|e| format!("{n:?}: {e}"))?;
+    let secs: f64 = secs.trim().parse().map_err(|e| format!("{secs:?}: {e}"))?;
+    if !(secs.is_finite() && secs > 0.0) {
+        return Err(format!(
+            "{secs}: the window must be a positive number of seconds"
+        ));
+    }
+    Ok(Window::new(n, secs, "connection_window_limit"))
 }
 
 fn main() {
@@ -40,6 +58,7 @@ fn main() {
         rps: args.rps,
         burst: args.burst,
         threads: 4,
+        windows: args.window.clone().into_iter().collect(),
     };
     let sb = match Sandbox::start(&seed, config) {
         Ok(sb) => sb,
@@ -68,6 +87,9 @@ fn main() {
     match args.rps {
         Some(r) => println!("  rate limit: {r} requests/s, burst {}", args.burst),
         None => println!("  rate limit: off"),
+    }
+    if let Some(w) = &args.window {
+        println!("  window limit: {} requests per {} s", w.requests, w.secs);
     }
     println!();
     println!(

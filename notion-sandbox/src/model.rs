@@ -252,6 +252,9 @@ pub struct Comment {
     pub discussion_id: String,
     pub created_time: Timestamp,
     pub rich_text: Value,
+    /// A person resolved its discussion: Notion's comment list no longer shows it ("Retrieve comments …
+    /// returns un-resolved comments", developers.notion.com/reference/retrieve-a-comment).
+    pub resolved: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -12,7 +12,7 @@ use tiny_http::{Server, StatusCode};
 
 use crate::api::{self, Call};
 use crate::error::ApiError;
-use crate::faults::{Decision, Fault, FaultKind, FaultSet, TokenBucket};
+use crate::faults::{Decision, Fault, FaultKind, FaultSet, TokenBucket, Window};
 use crate::ids::IdGen;
 use crate::model::{ApiVersion, State};
 use crate::seed;
@@ -30,6 +30,8 @@ pub struct SandboxConfig {
     pub burst: u32,
     /// Worker threads (requests with injected latency do not block the others).
     pub threads: usize,
+    /// Budgets per fixed window (Notion's per-connection and per-workspace limits); none by default.
+    pub windows: Vec<Window>,
 }
 
 impl Default for SandboxConfig {
@@ -39,6 +41,7 @@ impl Default for SandboxConfig {
             rps: None,
             burst: 5,
             threads: 4,
+            windows: vec![],
         }
     }
 }
@@ -80,6 +83,7 @@ struct Shared {
     log: Mutex<Vec<LoggedRequest>>,
     faults: Mutex<FaultSet>,
     limiter: Mutex<Option<TokenBucket>>,
+    windows: Mutex<Vec<Window>>,
     rng: Mutex<IdGen>,
     started: Instant,
 }
@@ -129,6 +133,7 @@ impl Sandbox {
             log: Mutex::new(Vec::new()),
             faults: Mutex::new(FaultSet::default()),
             limiter: Mutex::new(config.rps.map(|r| TokenBucket::new(r, config.burst))),
+            windows: Mutex::new(config.windows.clone()),
             rng: Mutex::new(IdGen::new(0x5eed)),
             started: Instant::now(),
         });
@@ -197,8 +202,20 @@ impl Sandbox {
     }
 
     /// Turns rate limiting on (`Some(rps)`) or off.
+    /// Resolves every discussion on a page, as a person clicking "Resolve" would (see `POST
+    /// /__sandbox/resolve`); returns how many comments it hid.
+    pub fn resolve_comments(&self, page_id: &str) -> u64 {
+        let (_, v) = resolve(&mut self.state(), &json!({ "page_id": page_id }));
+        v["resolved"].as_u64().unwrap_or(0)
+    }
+
     pub fn set_rate_limit(&self, rps: Option<f64>, burst: u32) {
         *lock(&self.shared.limiter) = rps.map(|r| TokenBucket::new(r, burst));
+    }
+
+    /// Replaces the window budgets (an empty list turns them off).
+    pub fn set_windows(&self, windows: Vec<Window>) {
+        *lock(&self.shared.windows) = windows;
     }
 
     /// The whole state as JSON (databases, data sources with schemas, pages as Notion renders them).
@@ -242,7 +259,11 @@ pub fn dump_state(state: &State) -> Value {
     let comments: Vec<Value> = state
         .comments
         .iter()
-        .map(|c| state.comment_json(c))
+        .map(|c| {
+            let mut v = state.comment_json(c);
+            v["resolved"] = json!(c.resolved);
+            v
+        })
         .collect();
     json!({"databases": databases, "pages": pages, "comments": comments})
 }
@@ -456,6 +477,11 @@ fn api_call(
             return Err(ApiError::rate_limited(wait.ceil().max(1.0) as u64));
         }
     }
+    for w in lock(&shared.windows).iter_mut() {
+        if let Err(wait) = w.take() {
+            return Err(ApiError::rate_limited_because(wait, &w.reason));
+        }
+    }
     if body.len() > MAX_BODY {
         return Err(ApiError::new(
             413,
@@ -485,6 +511,47 @@ fn api_call(
     api::dispatch(&mut state, &call)
 }
 
+/// What a person does by clicking "Resolve" in Notion: the comment's whole discussion leaves the API's
+/// comment list. Body: `{"discussion_id": …}`, `{"comment_id": …}` or `{"page_id": …}` (every discussion
+/// of the page). Answers how many comments were resolved.
+pub fn resolve(state: &mut crate::model::State, v: &Value) -> (u16, Value) {
+    let norm = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .and_then(crate::ids::normalize)
+    };
+    let discussions: Vec<String> = if let Some(d) = norm("discussion_id") {
+        vec![d]
+    } else if let Some(c) = norm("comment_id") {
+        state
+            .comments
+            .iter()
+            .filter(|x| x.id == c)
+            .map(|x| x.discussion_id.clone())
+            .collect()
+    } else if let Some(p) = norm("page_id") {
+        state
+            .comments
+            .iter()
+            .filter(|x| x.page_id == p)
+            .map(|x| x.discussion_id.clone())
+            .collect()
+    } else {
+        return (
+            400,
+            json!({"error": "resolve needs discussion_id, comment_id or page_id"}),
+        );
+    };
+    let mut resolved = 0;
+    for c in state.comments.iter_mut() {
+        if discussions.contains(&c.discussion_id) && !c.resolved {
+            c.resolved = true;
+            resolved += 1;
+        }
+    }
+    (200, json!({"resolved": resolved}))
+}
+
 fn admin_call(shared: &Shared, method: &str, what: &str, body: &[u8]) -> (u16, Value) {
     match (method, what) {
         ("GET", "state") => (200, dump_state(&lock(&shared.state))),
@@ -508,12 +575,28 @@ fn admin_call(shared: &Shared, method: &str, what: &str, body: &[u8]) -> (u16, V
             let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
             let rps = v.get("rps").and_then(Value::as_f64);
             let burst = v.get("burst").and_then(Value::as_u64).unwrap_or(5) as u32;
+            let windows = match v
+                .get("windows")
+                .cloned()
+                .map(serde_json::from_value::<Vec<Window>>)
+            {
+                None => vec![],
+                Some(Ok(w)) => w,
+                Some(Err(e)) => {
+                    return (400, json!({"error": format!("not a list of windows: {e}")}))
+                }
+            };
             *lock(&shared.limiter) = rps.map(|r| TokenBucket::new(r, burst));
+            *lock(&shared.windows) = windows;
             (200, json!({"ok": true}))
         }
+        ("POST", "resolve") => resolve(
+            &mut lock(&shared.state),
+            &serde_json::from_slice(body).unwrap_or(Value::Null),
+        ),
         _ => (
             404,
-            json!({"error": "admin endpoints: GET state, GET|DELETE log, POST|DELETE faults, POST rate_limit"}),
+            json!({"error": "admin endpoints: GET state, GET|DELETE log, POST|DELETE faults, POST rate_limit, POST resolve"}),
         ),
     }
 }

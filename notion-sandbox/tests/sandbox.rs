@@ -910,6 +910,58 @@ fn comments_are_created_and_listed() {
     assert_error(&c.get("/v1/comments"), 400, "validation_error");
 }
 
+/// Notion's comment list shows un-resolved comments only: "Retrieves a list of un-resolved Comment objects
+/// from a page or block" (notion-openapi.json, `GET /v1/comments`). A person resolves a discussion in the
+/// app; the sandbox's admin `POST /__sandbox/resolve` does the same.
+#[test]
+fn resolved_discussions_leave_the_comment_list() {
+    let sb = zh();
+    let c = Client::new(&sb);
+    let pid = page_id_by_title(&sb, "#010");
+    let first = c.post(
+        "/v1/comments",
+        json!({"parent": {"page_id": pid}, "rich_text": [{"text": {"content": "one"}}]}),
+    );
+    let reply = c.post("/v1/comments", json!({"discussion_id": first.body["discussion_id"], "rich_text": [{"text": {"content": "reply"}}]}));
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    c.post(
+        "/v1/comments",
+        json!({"parent": {"page_id": pid}, "rich_text": [{"text": {"content": "two"}}]}),
+    );
+    let listed = |c: &Client| -> Vec<String> {
+        c.get(&format!("/v1/comments?block_id={pid}")).body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                x["rich_text"][0]["plain_text"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    assert_eq!(listed(&c), ["one", "reply", "two"]);
+    let r = c.post(
+        "/__sandbox/resolve",
+        json!({"comment_id": first.body["id"]}),
+    );
+    assert_eq!(r.body["resolved"], 2, "the whole discussion: {}", r.body);
+    assert_eq!(listed(&c), ["two"]);
+    // The admin state still holds them, marked resolved.
+    let state = sb.dump();
+    let resolved: Vec<bool> = state["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["resolved"].as_bool().unwrap())
+        .collect();
+    assert_eq!(resolved, [true, true, false]);
+    assert_eq!(sb.resolve_comments(&pid), 1);
+    assert!(listed(&c).is_empty());
+    assert_eq!(c.post("/__sandbox/resolve", json!({})).status, 400);
+}
+
 #[test]
 fn users_me_is_the_bot() {
     let sb = zh();
@@ -971,6 +1023,53 @@ fn sustained_rate_is_about_three_per_second() {
     }
     // burst 3 + 2 s × 3/s = 9, give or take a token.
     assert!((8..=10).contains(&ok), "{ok}");
+}
+
+/// Notion's request limits go beyond 3 requests/s: a per-connection budget per 60-second window and a
+/// per-workspace limit whose `Retry-After` "can be longer than a minute", with a `rate_limit_reason`
+/// (developers.notion.com/reference/request-limits; ../shared/notion-reference/README.md, *Rate limits are
+/// more than 3 req/s*). Set through the admin endpoint as a client of the sandbox would.
+#[test]
+fn window_limits_answer_429_with_the_rest_of_the_window_and_a_reason() {
+    let sb = zh();
+    let c = Client::new(&sb);
+    let r = c.post(
+        "/__sandbox/rate_limit",
+        json!({"windows": [{"requests": 3, "secs": 30}]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    for _ in 0..3 {
+        assert_eq!(c.get("/v1/users/me").status, 200);
+    }
+    let r = c.get("/v1/users/me");
+    assert_error(&r, 429, "rate_limited");
+    let wait: u64 = r.headers["retry-after"].parse().unwrap();
+    assert!((29..=30).contains(&wait), "{wait}");
+    assert_eq!(
+        r.body["additional_data"]["rate_limit_reason"],
+        "connection_window_limit"
+    );
+    // A workspace limit announces a wait longer than a minute.
+    let r = c.post(
+        "/__sandbox/rate_limit",
+        json!({"windows": [{"requests": 0, "secs": 60, "retry_after": 180, "reason": "workspace_limit"}]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = c.get("/v1/users/me");
+    assert_error(&r, 429, "rate_limited");
+    assert_eq!(r.headers["retry-after"], "180");
+    assert_eq!(
+        r.body["additional_data"]["rate_limit_reason"],
+        "workspace_limit"
+    );
+    // Off again.
+    assert_eq!(c.post("/__sandbox/rate_limit", json!({})).status, 200);
+    assert_eq!(c.get("/v1/users/me").status, 200);
+    assert_eq!(
+        c.post("/__sandbox/rate_limit", json!({"windows": "many"}))
+            .status,
+        400
+    );
 }
 
 #[test]

@@ -282,6 +282,14 @@ pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse_from(argv);
     let env = env();
     let out = Out::new(&env);
+    let foreground = match &cli.command {
+        Command::Flush { background } => !background,
+        Command::Sync { .. } | Command::Retry | Command::Undo { .. } | Command::Init { .. } => true,
+        _ => false,
+    };
+    if foreground {
+        wait_out_long_limits();
+    }
     let code = match cli.command {
         Command::Hook { name, args } => hook(&name, &args, &env, &out),
         Command::Flush { background } => report(&out, flush_cmd(background, &env, &out)),

@@ -34,6 +34,25 @@ impl Out {
     }
 }
 
+/// Lets a foreground command wait out Notion's long rate limits (up to 15 minutes), saying so on stderr.
+/// Hooks and the background flusher never call it: their updates stay queued instead.
+pub(super) fn wait_out_long_limits() {
+    use crate::notion::client::{self, LongWaits};
+    fn announce(op: &str, wait: std::time::Duration, reason: &str) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "git-notion: {}: rate limited by Notion ({}); waiting {} before trying again. Ctrl-C stops here and loses nothing: run the same command again later",
+            printable(op),
+            printable(reason),
+            client::human_wait(wait)
+        );
+    }
+    client::wait_out_long_limits(LongWaits {
+        max: std::time::Duration::from_secs(15 * 60),
+        announce,
+    });
+}
+
 /// `text` with control characters other than newlines and tabs escaped (`\u{1b}`), so that text from
 /// commits or Notion can never drive the terminal.
 pub(super) fn printable(text: &str) -> String {

@@ -67,6 +67,7 @@ pub fn replay_main() -> std::process::ExitCode {
     };
     let env = env();
     let out = Out::new(&env);
+    wait_out_long_limits();
     let tty = std::io::stderr().is_terminal() && !cli.json;
     let r = replay_cmd(&cli, &env, &out, tty);
     if let Err(e) = &r {

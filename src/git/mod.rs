@@ -320,6 +320,21 @@ impl Repo {
         Some(time.seconds)
     }
 
+    /// Whether commit `ancestor` is `descendant` or one of its ancestors (false when either is not in this
+    /// repository).
+    pub fn is_ancestor(&self, ancestor: &str, descendant: &str) -> bool {
+        let (Ok(a), Ok(d)) = (
+            gix::ObjectId::from_hex(ancestor.as_bytes()),
+            gix::ObjectId::from_hex(descendant.as_bytes()),
+        ) else {
+            return false;
+        };
+        if a == d {
+            return true;
+        }
+        matches!(self.repo.merge_base(a, d), Ok(Some(base)) if base.detach() == a)
+    }
+
     /// The branches, local (`main`, `release/1.2`) and remote-tracking (`origin/main` as `main`): each as
     /// (branch name, full reference name).
     pub fn branches(&self) -> Vec<(String, String)> {

@@ -38,8 +38,15 @@ pub enum ApiError {
         code: String,
         message: String,
     },
-    #[error("{op}: rate limited by Notion (429 rate_limited) after {attempts} attempts. Notion allows about 3 requests/s per integration; wait a minute and run it again, or lower [api] requests_per_second")]
-    RateLimited { op: String, attempts: u32 },
+    #[error("{op}: rate limited by Notion (429 rate_limited{}) after {attempts} attempts{}. Everyone using this integration's token shares its budget (about 3 requests/s, a per-minute and a per-workspace limit); nothing was lost: run it again later, or lower [api] requests_per_second", detail_suffix(.message), wait_suffix(*.retry_after_secs))]
+    RateLimited {
+        op: String,
+        attempts: u32,
+        /// Notion's message, with `rate_limit_reason` and `request_id` when given.
+        message: String,
+        /// The `Retry-After` Notion asked for, when it was too long to wait here.
+        retry_after_secs: Option<u64>,
+    },
     #[error("{op}: Notion is unavailable ({status} {code}) after {attempts} attempts. Try again later (https://status.notion.so); nothing was lost")]
     Unavailable {
         op: String,
@@ -64,6 +71,50 @@ pub enum ApiError {
     },
     #[error("{op}: Notion sent a response git-notion cannot read ({detail})")]
     BadResponse { op: String, detail: String },
+}
+
+fn detail_suffix(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    }
+}
+
+fn wait_suffix(secs: Option<u64>) -> String {
+    match secs {
+        Some(s) => format!(
+            "; Notion asked to wait {}",
+            human_wait(Duration::from_secs(s))
+        ),
+        None => String::new(),
+    }
+}
+
+/// A wait as people say it: `45 s`, `3 min`, `2 h 5 min`.
+pub fn human_wait(d: Duration) -> String {
+    let s = d.as_secs_f64().ceil() as u64;
+    match s {
+        0..=119 => format!("{s} s"),
+        120..=7199 => format!("{} min", s.div_ceil(60)),
+        _ => format!("{} h {} min", s / 3600, (s % 3600).div_ceil(60)),
+    }
+}
+
+/// How a foreground command waits out a `Retry-After` longer than [`Options::max_retry_after`]: up to
+/// `max`, saying so through `announce` (the operation, the wait, Notion's reason). Hooks and the background
+/// flusher never set it: their updates stay queued instead, and the next hook or command delivers them.
+#[derive(Debug, Clone, Copy)]
+pub struct LongWaits {
+    pub max: Duration,
+    pub announce: fn(op: &str, wait: Duration, reason: &str),
+}
+
+static LONG_WAITS: std::sync::OnceLock<LongWaits> = std::sync::OnceLock::new();
+
+/// Lets this process wait out long rate limits (called once by a foreground command).
+pub fn wait_out_long_limits(waits: LongWaits) {
+    let _ = LONG_WAITS.set(waits);
 }
 
 impl ApiError {
@@ -94,7 +145,8 @@ pub struct Options {
     /// First backoff; doubled per retry, with full jitter, capped at `max_backoff`.
     pub base_backoff: Duration,
     pub max_backoff: Duration,
-    /// A `Retry-After` longer than this is not waited out.
+    /// A `Retry-After` longer than this is not waited out (unless a foreground command set
+    /// [`LongWaits`]): the error says how long Notion asked to wait.
     pub max_retry_after: Duration,
     pub connect_timeout: Duration,
     pub timeout: Duration,
@@ -112,7 +164,7 @@ impl Default for Options {
             retry_budget: 30,
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(8),
-            max_retry_after: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(20),
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
             circuit_threshold: 8,
@@ -476,10 +528,30 @@ impl Client {
             if !may_retry || attempts > self.options.max_retries || !self.take_retry() {
                 return Err(err);
             }
-            let wait = match retry_after {
-                Some(d) if d > self.options.max_retry_after => return Err(err),
-                Some(d) => d,
-                None => backoff(&self.options, attempts),
+            let wait = match (retry_after, &err) {
+                (Some(d), ApiError::RateLimited { message, .. })
+                    if d > self.options.max_retry_after =>
+                {
+                    match LONG_WAITS.get() {
+                        Some(l) if d <= l.max => {
+                            (l.announce)(&op, d, message);
+                            d
+                        }
+                        _ => {
+                            let mut err = err;
+                            if let ApiError::RateLimited {
+                                retry_after_secs, ..
+                            } = &mut err
+                            {
+                                *retry_after_secs = Some(d.as_secs_f64().ceil() as u64);
+                            }
+                            return Err(err);
+                        }
+                    }
+                }
+                (Some(d), _) if d > self.options.max_retry_after => return Err(err),
+                (Some(d), _) => d,
+                (None, _) => backoff(&self.options, attempts),
             };
             std::thread::sleep(wait);
         }
@@ -534,7 +606,14 @@ impl Client {
 fn error_body(text: &str) -> (String, String) {
     match serde_json::from_str::<Value>(text) {
         Ok(v) if v.get("object").and_then(Value::as_str) == Some("error") => {
-            let message = v["message"].as_str().unwrap_or("").to_string();
+            let mut message = v["message"].as_str().unwrap_or("").to_string();
+            // A 429's reason (per-connection window, per-workspace limit) says which budget ran out.
+            if let Some(reason) = v["additional_data"]["rate_limit_reason"]
+                .as_str()
+                .or(v["rate_limit_reason"].as_str())
+            {
+                message = format!("{message} (rate_limit_reason: {reason})");
+            }
             // Notion's support asks for the request id: every error that has one shows it.
             let message = match v["request_id"].as_str() {
                 Some(id) if !id.is_empty() => format!("{message} [request_id {id}]"),
@@ -571,7 +650,12 @@ fn classify(op: &str, status: u16, code: String, message: String, attempts: u32)
         401 => ApiError::Unauthorized { op, code, message },
         403 => ApiError::Forbidden { op, code, message },
         404 => ApiError::NotFound { op, code, message },
-        429 => ApiError::RateLimited { op, attempts },
+        429 => ApiError::RateLimited {
+            op,
+            attempts,
+            message,
+            retry_after_secs: None,
+        },
         500..=599 => ApiError::Unavailable {
             op,
             status,

@@ -19,6 +19,9 @@ pub struct Change {
     pub from: String,
     pub to: String,
     pub value: Value,
+    /// This change writes the commit link: the evidence that the linked commit's comments, and those of
+    /// its ancestors, are posted (see [`Entry::check_comments`]). It is held back while a comment fails.
+    pub links_commit: bool,
 }
 
 /// What the plan says of one ticket.
@@ -63,38 +66,74 @@ impl Entry {
         }
     }
 
-    /// Reads the page's comments to leave out those already posted (one request, only when the commits
-    /// ask for comments).
-    pub fn check_comments(&mut self, client: &Client) {
-        if self.desired.comments.is_empty() {
+    /// Works out which of the commits' comments are still to post. Two kinds of evidence say a comment
+    /// is posted, both outside any local file, so a fresh clone or CI agrees:
+    /// - **Notion's page links a commit that has it in its history** (`is_ancestor(comment's commit,
+    ///   linked commit)`): comments are posted before the link is written, and the link is held back while
+    ///   a comment fails, so a page linking commit L has the comments of L and its ancestors. This holds
+    ///   after a person resolves them, which hides them from Notion's comment list.
+    /// - **The page lists a git-notion comment with the same text** (one request, only when a comment is
+    ///   left): covers rebased and cherry-picked commits, whose ids changed.
+    pub fn check_comments(&mut self, client: &Client, is_ancestor: Ancestry<'_>) {
+        let Some(page) = self.page() else { return };
+        let linked = linked_commit(&page.commit_url).map(str::to_owned);
+        let wanted: Vec<Comment> = self
+            .desired
+            .comments
+            .iter()
+            .filter(|c| !linked.as_deref().is_some_and(|l| is_ancestor(&c.commit, l)))
+            .cloned()
+            .collect();
+        if wanted.is_empty() {
             return;
         }
-        let Some(page) = self.page() else { return };
-        match comments::posted(client, &page.id) {
-            Ok(posted) => self.comments = unposted(&self.desired.comments, &posted),
+        let page_id = page.id.clone();
+        match comments::posted(client, &page_id) {
+            Ok(posted) => self.comments = unposted(&wanted, &posted),
             Err(e) => self.comment_error = Some(e),
         }
     }
 
-    /// Posts the planned comments (after the properties, if they were written).
-    pub fn post_comments(&mut self, client: &Client) {
-        if matches!(self.applied, Some(Err(_))) {
-            return;
-        }
+    /// Writes this entry: its comments first, then its PATCH. While a comment fails, the commit link is
+    /// left out of the PATCH (the status, title and date still go), so the link never claims a comment
+    /// that is not on the page; the comment error keeps the update pending.
+    pub fn write(&mut self, client: &Client) {
         let Some(page_id) = self.page().map(|p| p.id.clone()) else {
             return;
         };
-        for c in &self.comments {
-            match comments::post(client, &page_id, marked(c)) {
-                Ok(()) => self.comments_posted += 1,
-                Err(e) => {
-                    self.comment_error = Some(e);
-                    break;
+        if self.comment_error.is_none() {
+            for c in &self.comments {
+                match comments::post(client, &page_id, marked(c)) {
+                    Ok(()) => self.comments_posted += 1,
+                    Err(e) => {
+                        self.comment_error = Some(e);
+                        break;
+                    }
                 }
             }
         }
+        let held = self.comment_error.is_some();
+        let Outcome::Update { changes, .. } = &self.outcome else {
+            return;
+        };
+        let sent: Vec<Change> = changes
+            .iter()
+            .filter(|c| !(held && c.links_commit))
+            .cloned()
+            .collect();
+        if sent.is_empty() {
+            return;
+        }
+        let op = format!("update the page of {}", self.desired.key);
+        let result = client
+            .patch(&op, &format!("/v1/pages/{page_id}"), &patch_body(&sent))
+            .map(|_| ());
+        self.applied = Some(result);
     }
 }
+
+/// Whether a commit is another one or one of its ancestors, in this repository.
+pub type Ancestry<'a> = &'a dyn Fn(&str, &str) -> bool;
 
 /// A desired comment as the Notion side posts it.
 fn marked(c: &Comment) -> comments::Marked<'_> {
@@ -213,11 +252,13 @@ pub fn changes(
     let mut out = vec![];
     let mut push = |prop: &crate::notion::schema::Property, from: &str, to: String| {
         if let Some(value) = values::write(prop, &to) {
+            let links_commit = binding.commit_url.as_ref() == Some(prop);
             out.push(Change {
                 property: prop.name.clone(),
                 from: from.to_string(),
                 to,
                 value,
+                links_commit,
             });
         }
     };
@@ -334,18 +375,11 @@ pub fn patch_body(changes: &[Change]) -> Value {
     json!({ "properties": props })
 }
 
-/// Sends the plan's PATCHes, one per page that changes, then its comments. Refusals are recorded per
-/// entry (an open circuit fails the rest at once, without a request).
+/// Writes the plan: per page, its comments, then one PATCH if it changes ([`Entry::write`]). Refusals
+/// are recorded per entry (an open circuit fails the rest at once, without a request).
 pub fn apply(client: &Client, entries: &mut [Entry]) {
     for e in entries.iter_mut() {
-        if let Outcome::Update { page, changes } = &e.outcome {
-            let op = format!("update the page of {}", e.desired.key);
-            let result = client
-                .patch(&op, &format!("/v1/pages/{}", page.id), &patch_body(changes))
-                .map(|_| ());
-            e.applied = Some(result);
-        }
-        e.post_comments(client);
+        e.write(client);
     }
 }
 

@@ -136,7 +136,7 @@ impl Session {
             found,
             Some(&time_of),
         );
-        entry.check_comments(&self.client);
+        entry.check_comments(&self.client, &|a, d| repo.is_ancestor(a, d));
         Some(entry)
     }
 

@@ -69,7 +69,7 @@ pub fn run(
                 // --reset repairs: it may move a page back to an older commit too.
                 (!reset).then_some(&time_of as plan::CommitTime),
             );
-            e.check_comments(&session.client);
+            e.check_comments(&session.client, &|a, d| repo.is_ancestor(a, d));
             Some(e)
         })
         .collect();
@@ -118,29 +118,19 @@ pub fn run(
         let mut done = 0;
         let mut written = 0;
         for e in entries.iter_mut() {
-            if let Outcome::Update { page, changes } = &e.outcome {
-                let op = format!("update the page of {}", e.desired.key);
-                let r = session
-                    .client
-                    .patch(
-                        &op,
-                        &format!("/v1/pages/{}", page.id),
-                        &plan::patch_body(changes),
-                    )
-                    .map(|_| ());
-                if r.is_ok() {
-                    j.write(&Line::Done {
-                        page: page.id.clone(),
-                    })?;
-                    written += 1;
-                }
-                let circuit_open = matches!(r, Err(ApiError::CircuitOpen { .. }));
-                e.applied = Some(r);
-                done += 1;
-                progress("apply", done, updates);
-                if circuit_open {
-                    break;
-                }
+            let Outcome::Update { page, .. } = &e.outcome else {
+                continue;
+            };
+            let page_id = page.id.clone();
+            e.write(&session.client);
+            if matches!(e.applied, Some(Ok(()))) {
+                j.write(&Line::Done { page: page_id })?;
+                written += 1;
+            }
+            done += 1;
+            progress("apply", done, updates);
+            if matches!(e.applied, Some(Err(ApiError::CircuitOpen { .. }))) {
+                break;
             }
         }
         // An apply stopped by an outage (a transient failure, or pages not tried) stays open: the next
@@ -158,8 +148,11 @@ pub fn run(
         }
     }
     if apply {
+        // Pages that change were written above, comments first; the others may still owe comments.
         for e in entries.iter_mut() {
-            e.post_comments(&session.client);
+            if matches!(e.outcome, Outcome::UpToDate { .. }) {
+                e.write(&session.client);
+            }
         }
     }
     replay.entries = entries;

@@ -1,8 +1,8 @@
 //! Every failure gives the documented message, the right exit code, zero writes, and never the token.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use notion_sandbox::Fault;
+use notion_sandbox::{Fault, Window};
 
 use crate::util::*;
 
@@ -141,9 +141,80 @@ fn rate_limited_after_retries_says_so() {
     w.sb.inject(Fault::rate_limited(0).method("PATCH"));
     let err = sync_fails(&w, 1);
     assert!(
-        err.contains("rate limited by Notion (429 rate_limited) after 2 attempts"),
+        err.contains("rate limited by Notion (429 rate_limited: You have been rate limited"),
         "{err}"
     );
+    assert!(err.contains(") after 2 attempts"), "{err}");
+}
+
+/// Notion's per-workspace limit answers `Retry-After` "longer than a minute" with a `rate_limit_reason`
+/// (developers.notion.com/reference/request-limits; ../shared/notion-reference/README.md). A hook's
+/// flusher does not sleep through it: the update stays queued with the reason and the wait, and is
+/// delivered by the next flush once the limit is gone.
+#[test]
+fn a_long_rate_limit_leaves_the_hooks_updates_queued() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    w.sb.set_windows(vec![
+        Window::new(0, 60.0, "workspace_limit").retry_after(180)
+    ]);
+    let started = Instant::now();
+    w.commit("feat: #006 secrets");
+    w.wait_for_flusher();
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "the flusher waited: {:?}",
+        started.elapsed()
+    );
+    let v = w.outbox();
+    let text = v.to_string();
+    assert!(text.contains("rate_limit_reason: workspace_limit"), "{v:#}");
+    assert!(text.contains("Notion asked to wait 3 min"), "{v:#}");
+    assert_eq!(w.prop("94d9697d90f945358de0843f5f971d3c", "状态"), "未开始");
+    w.sb.set_windows(vec![]);
+    let out = w.run(&["flush"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(w.prop("94d9697d90f945358de0843f5f971d3c", "状态"), "进行中");
+}
+
+/// A foreground command shows a long wait and can be interrupted; running it again loses nothing.
+#[test]
+fn a_foreground_command_shows_a_long_wait_and_ctrl_c_loses_nothing() {
+    use std::io::{BufRead, BufReader};
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    w.commit_without_hook("feat: #006 secrets");
+    w.sb.set_windows(vec![
+        Window::new(0, 60.0, "workspace_limit").retry_after(120)
+    ]);
+    let mut child = w
+        .command(&bin("git-notion"))
+        .arg("sync")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("rate limited by Notion"), "{line}");
+    assert!(
+        line.contains("rate_limit_reason: workspace_limit"),
+        "{line}"
+    );
+    assert!(line.contains("waiting 2 min before trying again"), "{line}");
+    assert!(line.contains("Ctrl-C"), "{line}");
+    // Ctrl-C.
+    let pid = child.id().to_string();
+    std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    w.sb.set_windows(vec![]);
+    let out = w.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(w.prop("94d9697d90f945358de0843f5f971d3c", "状态"), "进行中");
 }
 
 #[test]
