@@ -135,9 +135,31 @@ fn not_found(state: &State, kind: &str, id: &str) -> ApiError {
 fn database_id(state: &State, raw: &str) -> Result<String, ApiError> {
     let id = valid_uuid(raw, "database")?;
     if !state.databases.contains_key(&id) || !state.is_shared(&id) {
+        if page_id(state, &id).is_ok() {
+            return Err(wrong_kind(&id, "page", "database"));
+        }
         return Err(not_found(state, "database", &id));
     }
+    if state.databases[&id].linked {
+        // Quoted by public clients (dust-tt/dust#18188); Notion's docs: "Linked databases are not
+        // supported" (developers.notion.com/reference/retrieve-a-database).
+        return Err(ApiError::validation(format!(
+            "Database with ID {id} is a linked database. Database retrievals do not support linked databases."
+        )));
+    }
     Ok(id)
+}
+
+/// Notion's answer to an id of the wrong kind of object at an endpoint: a 400, not a 404 ("Provided ID
+/// … is a database, not a page", quoted by several public clients; ../shared/notion-reference/README.md).
+fn wrong_kind(id: &str, is: &str, wanted: &str) -> ApiError {
+    let reference = match is {
+        "page" => "https://developers.notion.com/reference/retrieve-a-page",
+        _ => "https://developers.notion.com/reference/retrieve-a-database",
+    };
+    ApiError::validation(format!(
+        "Provided ID {id} is a {is}, not a {wanted}. Use the retrieve {is} API instead, found at {reference}."
+    ))
 }
 
 fn data_source_id(state: &State, raw: &str) -> Result<String, ApiError> {
@@ -151,6 +173,9 @@ fn data_source_id(state: &State, raw: &str) -> Result<String, ApiError> {
 fn page_id(state: &State, raw: &str) -> Result<String, ApiError> {
     let id = valid_uuid(raw, "page")?;
     let Some(page) = state.page(&id) else {
+        if state.databases.contains_key(&id) && state.is_shared(&id) {
+            return Err(wrong_kind(&id, "database", "page"));
+        }
         return Err(not_found(state, "page", &id));
     };
     let visible = state.is_shared(&id)
@@ -535,6 +560,7 @@ fn create_database(
             created_time: now,
             last_edited_time: now,
             in_trash: false,
+            linked: false,
         },
     );
     seed::add_data_source(

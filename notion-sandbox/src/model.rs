@@ -223,6 +223,8 @@ pub struct Database {
     pub created_time: Timestamp,
     pub last_edited_time: Timestamp,
     pub in_trash: bool,
+    /// A linked database (a view of another database placed on a page), which the API cannot read.
+    pub linked: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -7,6 +7,7 @@
 //!   "pages": [{"id": "…", "title": "Team space"}],           // optional workspace pages
 //!   "databases": [{
 //!     "id": "…", "title": "工单", "parent_page": "…", "shared": true,
+//!     "linked": false,                     // true: a linked database (a view), unreadable by the API
 //!     "data_sources": [{
 //!       "id": "…", "name": "工单",
 //!       "properties": {
@@ -150,6 +151,7 @@ fn add_database(state: &mut State, db: &Value) -> Result<(), SeedError> {
             created_time: now,
             last_edited_time: now,
             in_trash: false,
+            linked: db.get("linked").and_then(Value::as_bool) == Some(true),
         },
     );
     if db.get("shared").and_then(Value::as_bool) == Some(false) {
@@ -160,7 +162,7 @@ fn add_database(state: &mut State, db: &Value) -> Result<(), SeedError> {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    if sources.is_empty() {
+    if sources.is_empty() && !state.databases[&id].linked {
         return Err(SeedError(format!(
             "database {title:?} needs at least one data source"
         )));

@@ -217,6 +217,61 @@ fn unshared_databases_and_their_pages_are_not_found() {
     );
 }
 
+/// An id of the wrong kind of object is a 400 in Notion, not a 404: "Provided ID … is a database, not a
+/// page" (quoted by several public clients; ../shared/notion-reference/README.md, *Wrong kind of object*).
+/// A linked database cannot be retrieved at all ("… is a linked database. Database retrievals do not
+/// support linked databases.", quoted by dust-tt/dust#18188; developers.notion.com/reference/retrieve-a-database).
+#[test]
+fn wrong_kinds_of_object_and_linked_databases_are_400s() {
+    let mut seed = notion_sandbox::seed::load("zh").unwrap();
+    let linked = "0e0e0e0e-0e0e-4e0e-8e0e-0e0e0e0e0e0e";
+    seed["databases"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": linked, "title": "view", "linked": true}));
+    let sb = Sandbox::start(&seed, SandboxConfig::default()).unwrap();
+    let c = Client::new(&sb);
+    let pid = page_id_by_title(&sb, "#003");
+    let r = c.get(&format!("/v1/databases/{pid}"));
+    assert_error(&r, 400, "validation_error");
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("Provided ID {pid} is a page, not a database")),
+        "{}",
+        r.body
+    );
+    let r = c.get(&format!("/v1/pages/{ZH_DB}"));
+    assert_error(&r, 400, "validation_error");
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("is a database, not a page"),
+        "{}",
+        r.body
+    );
+    let r = c.patch(&format!("/v1/pages/{ZH_DB}"), json!({"properties": {}}));
+    assert_error(&r, 400, "validation_error");
+    let r = c.get(&format!("/v1/databases/{linked}"));
+    assert_error(&r, 400, "validation_error");
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("is a linked database"),
+        "{}",
+        r.body
+    );
+    // Unknown ids stay 404s.
+    assert_error(
+        &c.get("/v1/databases/00000000-0000-0000-0000-000000000001"),
+        404,
+        "object_not_found",
+    );
+}
+
 // ---------------------------------------------------------------- databases and data sources
 
 #[test]

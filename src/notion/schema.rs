@@ -91,6 +91,10 @@ pub enum SchemaError {
     Api(#[from] ApiError),
     #[error("no database configured: set `database = \"<Notion database URL or id>\"` in .git-notion.toml (or GIT_NOTION_DATABASE)")]
     NoDatabase,
+    #[error("database = {id}: that is a page, not a database ({message}). Use the database's own link: open the database as a full page, then ••• → Copy link (a row's link, or a side-peek link's `p=` part, is a page)")]
+    NotADatabase { id: String, message: String },
+    #[error("database = {id}: that is a linked database, a view of another database placed on a page, and Notion's API cannot read it ({message}). Use the source database: click the view's title (↗) to open it, copy its link, and put that URL in `database`")]
+    LinkedDatabase { id: String, message: String },
     #[error("database {database} has {} data sources; name one with `data_source = \"…\"` in .git-notion.toml: {}", .sources.len(), list_sources(.sources))]
     SeveralDataSources {
         database: String,
@@ -215,6 +219,12 @@ impl Schema {
                 }
                 Err(e) => return Err(e.into()),
             },
+            Err(ApiError::Rejected { message, .. }) if message.contains("is a page, not a") => {
+                return Err(SchemaError::NotADatabase { id, message })
+            }
+            Err(ApiError::Rejected { message, .. }) if message.contains("is a linked database") => {
+                return Err(SchemaError::LinkedDatabase { id, message })
+            }
             Err(e) => return Err(e.into()),
         };
         let sources: Vec<(String, String)> = db["data_sources"]

@@ -99,6 +99,32 @@ fn page_ids(text: &str) -> Vec<(usize, usize)> {
     out
 }
 
+/// Whether the id at `start` names a page in its link. A link copied while a row is open in side peek is
+/// `…/<database id>?v=<view id>&p=<page id>`: the page is `p`; the database and the view are not pages
+/// (../shared/notion-reference/README.md, *Page URLs*). A view id (`v=`) is never a page.
+fn names_a_page(text: &str, start: usize) -> bool {
+    let before = &text[..start];
+    if before.ends_with("?v=") || before.ends_with("&v=") {
+        return false;
+    }
+    if before.ends_with("?p=") || before.ends_with("&p=") {
+        return true;
+    }
+    // The link this id stands in: from the last whitespace before it to the next one.
+    let link_start = before
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let link_end = text[start..]
+        .char_indices()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(text.len(), |(i, _)| start + i);
+    let link = &text[link_start..link_end];
+    let query = link.split_once('?').map_or("", |(_, q)| q);
+    !query.split(['&', '#']).any(|kv| kv.starts_with("p="))
+}
+
 impl Extractor {
     /// Builds an extractor. `patterns` are regexes whose whole match is the key as written;
     /// `unique_id_prefixes` enables `PREFIX-N` keys. Bad patterns are reported with their text.
@@ -172,7 +198,7 @@ impl Extractor {
             }
         }
         for (start, end) in page_ids(text) {
-            if !is_whole_token(text, start, end) {
+            if !is_whole_token(text, start, end) || !names_a_page(text, start) {
                 continue;
             }
             if let Some(id) = crate::id::normalize(&text[start..end]) {
@@ -275,6 +301,33 @@ mod tests {
     fn bad_patterns_are_errors() {
         let e = Extractor::new(&["#[0-9]+".into(), "#(\\d+".into()], &[]).unwrap_err();
         assert_eq!(e.pattern, "#(\\d+");
+    }
+
+    #[test]
+    fn page_links_in_every_form_name_the_page() {
+        let db = "2845c4eb952681828ccf000b14d4c431";
+        let view = "1a2b3c4d5e6f40718293a4b5c6d7e8f9";
+        let id = "17853bd4e4374814800601e7495de496";
+        let want = vec![TicketKey::Page(crate::id::normalize(id).unwrap())];
+        let e = Extractor::default_patterns();
+        for link in [
+            // Side peek: the page is `p`, not the database or the view.
+            format!("https://www.notion.so/acme/{db}?v={view}&p={id}&pm=s"),
+            format!("https://www.notion.so/{db}?p={id}&pm=s"),
+            format!("https://app.notion.com/p/Monitoring-Baseline-{id}"),
+            format!("https://app.notion.com/p/{id}"),
+            format!("https://acme.notion.site/Monitoring-{id}?pvs=4"),
+            format!("https://www.notion.so/acme/Monitoring-{id}"),
+            format!("notion.so/{id}#heading"),
+        ] {
+            assert_eq!(e.extract(&format!("fix: see {link} now")), want, "{link}");
+            assert_eq!(e.extract(&format!("见\u{a0}{link}")), want, "{link}");
+        }
+        // A view link without a page names the database (looked up, then reported), never the view.
+        assert_eq!(
+            e.extract(&format!("https://www.notion.so/{db}?v={view}")),
+            vec![TicketKey::Page(crate::id::normalize(db).unwrap())]
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! and the sandbox over loopback.
 
 mod errors;
+mod fidelity;
 mod hook;
 mod install;
 mod lifecycle;

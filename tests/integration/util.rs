@@ -91,6 +91,11 @@ impl World {
         Self::with_sandbox(sb, config)
     }
 
+    /// A sandbox started from this seed (and `config`).
+    pub fn with_seed(seed: &Value, sandbox: SandboxConfig, config: &str) -> World {
+        Self::with_sandbox(Sandbox::start(seed, sandbox).expect("sandbox"), config)
+    }
+
     fn with_sandbox(sb: Sandbox, config: &str) -> World {
         let tmp = tempfile::tempdir().expect("tempdir");
         let home = tmp.path().join("home");

@@ -1,0 +1,111 @@
+//! Real Notion, not just our sandbox: where Notion behaves differently from a naive stand-in (see
+//! ../shared/notion-reference/README.md, *Where real Notion differs*), the sandbox does too, and the
+//! binaries handle it end to end.
+
+use notion_sandbox::SandboxConfig;
+use serde_json::{json, Value};
+
+use crate::util::*;
+
+const P005: &str = "17853bd4e4374814800601e7495de496";
+const P006: &str = "94d9697d90f945358de0843f5f971d3c";
+const ZH_DB: &str = "2845c4eb952681828ccf000b14d4c431";
+
+/// A page id where a database is expected is a 400 "Provided ID … is a page, not a database" in Notion
+/// (quoted by public clients; the reference README's *Wrong kind of object*): `init` and every command say
+/// to use the database's own link, not "check the property names".
+#[test]
+fn a_page_given_as_the_database_says_to_use_the_databases_link() {
+    let w = World::new("zh", "");
+    let page_url = format!("https://app.notion.com/p/Monitoring-Baseline-{P005}");
+    let out = w.run(&["init", "--database", &page_url]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("that is a page, not a database"), "{err}");
+    assert!(err.contains("Copy link"), "{err}");
+    assert!(!err.contains("property names"), "{err}");
+    assert!(!w.repo.join(".git-notion.toml").exists());
+    w.write_config(&ZH_CONFIG.replace(&format!("acme/{ZH_DB}"), &format!("acme/x-{P005}")));
+    w.commit_without_hook("feat: #005");
+    let out = w.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("that is a page, not a database"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A side-peek link is `…/<database>?v=<view>&p=<page>` (the reference README's *Page URLs*): given to
+/// `init`, it is the database; named in a commit, it is the page `p`, never the database or the view.
+#[test]
+fn side_peek_and_app_links_pick_the_right_id() {
+    let w = World::new("zh", "");
+    let view = "1a2b3c4d5e6f40718293a4b5c6d7e8f9";
+    let peek = format!("https://www.notion.so/acme/{ZH_DB}?v={view}&p={P006}&pm=s");
+    let out = w.run(&["init", "--database", &peek]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut config = std::fs::read_to_string(w.repo.join(".git-notion.toml")).unwrap();
+    config.push_str(FAST);
+    w.write_config(&config);
+    w.commit(&format!("feat: secrets rotation\n\nRefs {peek}"));
+    w.commit(&format!(
+        "chore: monitoring\n\nSee https://app.notion.com/p/Monitoring-{P005}"
+    ));
+    w.wait_for_flusher();
+    let writes: Vec<String> = w.sb.writes().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        writes,
+        [
+            format!("/v1/pages/{}", dashed(P006)),
+            format!("/v1/pages/{}", dashed(P005))
+        ],
+        "only the two pages, never the database or the view"
+    );
+    assert!(w
+        .prop(P006, "Commit")
+        .ends_with(&w.git(&["rev-parse", "HEAD~1"]).trim().to_string()));
+    let v = w.outbox();
+    assert_eq!(
+        v["failed"].as_array().map(Vec::len).unwrap_or(0),
+        0,
+        "{v:#}"
+    );
+}
+
+/// A linked database (a view of another database) cannot be read through the API ("Database with ID …
+/// is a linked database. Database retrievals do not support linked databases.", quoted by
+/// dust-tt/dust#18188; developers.notion.com/reference/retrieve-a-database): the message says to use the
+/// source database, not to share it.
+#[test]
+fn a_linked_database_says_to_use_the_source_database() {
+    let mut seed = notion_sandbox::seed::load("zh").unwrap();
+    let linked = "0e0e0e0e0e0e4e0e8e0e0e0e0e0e0e0e";
+    seed["databases"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": linked, "title": "工单 (view)", "linked": true, "data_sources": []}));
+    let w = World::with_seed(&seed, SandboxConfig::default(), "");
+    let out = w.run(&[
+        "init",
+        "--database",
+        &format!("https://www.notion.so/acme/View-{linked}"),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("that is a linked database"), "{err}");
+    assert!(err.contains("source database"), "{err}");
+    assert!(!err.contains("Connections"), "{err}");
+    let (code, v) = doctor_json(&w, &format!("https://www.notion.so/acme/View-{linked}"));
+    assert_eq!(code, 1, "{v:#}");
+    assert!(v.to_string().contains("linked database"), "{v:#}");
+}
+
+fn doctor_json(w: &World, database: &str) -> (i32, Value) {
+    w.write_config(&ZH_CONFIG.replace(&format!("https://www.notion.so/acme/{ZH_DB}"), database));
+    let out = w.run(&["doctor", "--json"]);
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+    )
+}
