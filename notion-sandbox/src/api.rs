@@ -62,7 +62,31 @@ pub fn is_write(method: &str, path: &str) -> bool {
     }
 }
 
+/// The capability an endpoint needs (developers.notion.com/reference/capabilities): without it Notion
+/// answers 403 `restricted_resource`.
+fn capability(method: &str, segments: &[&str]) -> Option<&'static str> {
+    match (method, segments) {
+        (_, ["v1", "users", ..]) => None,
+        ("GET", ["v1", "comments"]) => Some("read_comments"),
+        ("POST", ["v1", "comments"]) => Some("insert_comments"),
+        ("PATCH", _) | ("DELETE", _) => Some("update_content"),
+        ("POST", ["v1", "pages"])
+        | ("POST", ["v1", "databases"])
+        | ("POST", ["v1", "data_sources"]) => Some("insert_content"),
+        _ => Some("read_content"),
+    }
+}
+
 pub fn dispatch(state: &mut State, call: &Call) -> Result<Value, ApiError> {
+    if let Some(needed) = capability(call.method, &call.segments) {
+        if !state.integration.capabilities.iter().any(|c| c == needed) {
+            return Err(ApiError::new(
+                403,
+                "restricted_resource",
+                "Insufficient permissions for this endpoint.",
+            ));
+        }
+    }
     match (call.method, call.segments.as_slice()) {
         ("GET", ["v1", "users", "me"]) => Ok(state.user_json()),
         ("GET", ["v1", "users"]) => {

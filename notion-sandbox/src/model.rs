@@ -265,7 +265,19 @@ pub struct Integration {
     pub name: String,
     pub workspace_name: String,
     pub workspace_id: String,
+    /// The integration's capabilities (developers.notion.com/reference/capabilities): `read_content`,
+    /// `update_content`, `insert_content`, `read_comments`, `insert_comments`. All by default.
+    pub capabilities: Vec<String>,
 }
+
+/// Every capability an integration can have.
+pub const CAPABILITIES: [&str; 5] = [
+    "read_content",
+    "update_content",
+    "insert_content",
+    "read_comments",
+    "insert_comments",
+];
 
 /// A clock that never repeats: every write gets a strictly later `last_edited_time`.
 #[derive(Debug, Clone)]
@@ -295,8 +307,15 @@ impl Default for Clock {
     }
 }
 
+/// A timestamp as Notion shows it: rounded down to the minute (`…T09:08:00.000Z` in the recorded traffic;
+/// ../shared/notion-reference/README.md, *Timestamps are rounded to the minute*). The sandbox keeps the
+/// exact instant inside (so that order is stable) and shows, filters and sorts by the minute.
+pub fn minute(t: Timestamp) -> Timestamp {
+    Timestamp::from_second(t.as_second().div_euclid(60) * 60).unwrap_or(t)
+}
+
 pub fn fmt_time(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    minute(t).strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 /// Everything the sandbox knows. Tests read it through [`crate::Sandbox::state`].
@@ -325,6 +344,7 @@ impl State {
             name: "git-notion sandbox".into(),
             workspace_name: "Sandbox workspace".into(),
             workspace_id: ids.uuid(),
+            capabilities: CAPABILITIES.iter().map(|c| c.to_string()).collect(),
         };
         State {
             integration,

@@ -266,7 +266,7 @@ fn matches(ds: &DataSource, page: &Page, f: &Value) -> bool {
         } else {
             page.last_edited_time
         };
-        return date_matches(Some(t), &f[ts]);
+        return date_matches(Some(crate::model::minute(t)), &f[ts]);
     }
     let schema = ds
         .property(f["property"].as_str().unwrap_or_default())
@@ -439,8 +439,8 @@ fn parse_sorts(ds: &DataSource, v: Option<&Value>) -> Result<Vec<Sort>, ApiError
 
 fn sort_value(ds: &DataSource, page: &Page, key: &SortKey) -> Value {
     match key {
-        SortKey::Created => json!(page.created_time.as_millisecond()),
-        SortKey::Edited => json!(page.last_edited_time.as_millisecond()),
+        SortKey::Created => json!(crate::model::minute(page.created_time).as_second()),
+        SortKey::Edited => json!(crate::model::minute(page.last_edited_time).as_second()),
         SortKey::Property(id) => {
             let schema = ds
                 .properties
@@ -465,8 +465,10 @@ fn sort_value(ds: &DataSource, page: &Page, key: &SortKey) -> Value {
                     .map(|t| json!(t.as_millisecond()))
                     .unwrap_or(Value::Null),
                 PropKind::UniqueId => v.get("number").cloned().unwrap_or(Value::Null),
-                PropKind::CreatedTime => json!(page.created_time.as_millisecond()),
-                PropKind::LastEditedTime => json!(page.last_edited_time.as_millisecond()),
+                PropKind::CreatedTime => json!(crate::model::minute(page.created_time).as_second()),
+                PropKind::LastEditedTime => {
+                    json!(crate::model::minute(page.last_edited_time).as_second())
+                }
                 _ => v.clone(),
             }
         }

@@ -4,6 +4,9 @@
 //! {
 //!   "token": "ntn_…",                      // optional; default: a fixed sandbox token
 //!   "integration": "git-notion sandbox",   // optional bot name
+//!   "capabilities": ["read_content", "update_content", "insert_content", "read_comments", "insert_comments"],
+//!   "rows_per_minute": 1,                  // optional: rows created a minute (20000: a CSV import)
+//!   "query_row_cap": 10000,                // optional: rows one query returns at most
 //!   "pages": [{"id": "…", "title": "Team space"}],           // optional workspace pages
 //!   "databases": [{
 //!     "id": "…", "title": "工单", "parent_page": "…", "shared": true,
@@ -82,6 +85,20 @@ pub fn build(seed: &Value) -> Result<State, SeedError> {
     if let Some(name) = seed.get("integration").and_then(Value::as_str) {
         state.integration.name = name.to_string();
     }
+    if let Some(caps) = seed.get("capabilities") {
+        let caps: Vec<String> = serde_json::from_value(caps.clone())
+            .map_err(|e| SeedError(format!("capabilities: {e}")))?;
+        if let Some(bad) = caps
+            .iter()
+            .find(|c| !crate::model::CAPABILITIES.contains(&c.as_str()))
+        {
+            return Err(SeedError(format!(
+                "capabilities: {bad:?} is not one of {:?}",
+                crate::model::CAPABILITIES
+            )));
+        }
+        state.integration.capabilities = caps;
+    }
     if let Some(cap) = seed.get("query_row_cap").and_then(Value::as_u64) {
         state.query_row_cap = cap as usize;
     }
@@ -115,7 +132,39 @@ pub fn build(seed: &Value) -> Result<State, SeedError> {
     {
         add_database(&mut state, db)?;
     }
+    spread_created_times(&mut state, seed)?;
     Ok(state)
+}
+
+/// Seeded rows were created over time, as in a real workspace: `rows_per_minute` rows a minute (default
+/// 1), in seed order, the last ones in the current minute. A CSV import creates thousands of rows in one
+/// minute (`"rows_per_minute": 20000`), which `created_time` windows alone cannot page past.
+fn spread_created_times(state: &mut State, seed: &Value) -> Result<(), SeedError> {
+    let per_minute =
+        match seed.get("rows_per_minute") {
+            None => 1,
+            Some(v) => v.as_u64().filter(|n| *n >= 1).ok_or_else(|| {
+                SeedError(format!("rows_per_minute {v} is not a whole number ≥ 1"))
+            })? as i64,
+        };
+    let n = state.pages.len() as i64;
+    let minutes = (n + per_minute - 1) / per_minute;
+    let now = state.clock.now();
+    let base = now.as_second().div_euclid(60) * 60 - minutes * 60;
+    for (i, p) in state.pages.iter_mut().enumerate() {
+        // The exact instant (a millisecond per row) keeps seed order within a minute.
+        let t = jiff::Timestamp::from_second(base + (i as i64 / per_minute + 1) * 60)
+            .ok()
+            .and_then(|t| {
+                t.checked_add(jiff::SignedDuration::from_millis(i as i64 % 60_000))
+                    .ok()
+            })
+            .unwrap_or(now)
+            .min(now);
+        p.created_time = t;
+        p.last_edited_time = t;
+    }
+    Ok(())
 }
 
 fn id_or_new(state: &mut State, v: Option<&Value>, what: &str) -> Result<String, SeedError> {

@@ -165,6 +165,7 @@ fn replay_cmd(
                 history,
                 entries: vec![],
                 rows: 0,
+                looked_up: None,
                 requests: 0,
                 journal: None,
                 resumed: false,
@@ -198,6 +199,7 @@ fn replay_cmd(
         if tty {
             let line = match what {
                 "scan" => format!("\rscanning {}: {n} rows", session.binding.source_name),
+                "lookup" => format!("\rlooking up tickets: {n}/{total}"),
                 _ => format!("\rapplying: {n}/{total} pages"),
             };
             let _ = write!(std::io::stderr(), "{line}\x1b[K");
@@ -272,6 +274,11 @@ fn replay_cmd(
         "  {:<16}{:>6}  ({} row(s) scanned of {})\n",
         "requests", r.requests, r.rows, session.binding.source_name
     ));
+    if let Some(n) = r.looked_up {
+        text.push_str(&format!(
+            "  (more rows than one query returns share one created_time, so the scan could not read them all; the {n} ticket(s) were looked up one by one)\n"
+        ));
+    }
     match (&r.journal, cli.apply) {
         (Some(j), true) => text.push_str(&format!(
             "journal: {}{} (`git notion undo` restores)\n",

@@ -140,6 +140,61 @@ fn outcome(mut pages: Vec<PageState>) -> Found {
     }
 }
 
+/// The rows that may carry `key`, before exact matching: the page itself for a page key (when it is a
+/// row of the configured data source, not in the trash), else the rows a filtered query returns (a title
+/// `contains` the key, or a number / unique id `equals` it).
+pub fn candidates(
+    client: &Client,
+    binding: &Binding,
+    key: &TicketKey,
+) -> Result<Vec<Value>, ApiError> {
+    let op = format!("find the page of {key}");
+    let filter = match key {
+        TicketKey::Page(id) => {
+            return match client.get(&format!("read page {id}"), &format!("/v1/pages/{id}")) {
+                Ok(page) => {
+                    // Only a page of the configured data source is a ticket: not one of another
+                    // database, nor a standalone page (its parent is a page or the workspace).
+                    let ours = page["parent"]["data_source_id"]
+                        .as_str()
+                        .and_then(crate::id::normalize)
+                        .is_some_and(|d| Some(d) == crate::id::normalize(&binding.data_source_id));
+                    let trashed = page["in_trash"].as_bool() == Some(true);
+                    Ok(if ours && !trashed { vec![page] } else { vec![] })
+                }
+                Err(ApiError::NotFound { .. }) => Ok(vec![]),
+                Err(e) => Err(e),
+            };
+        }
+        TicketKey::UniqueId { prefix, number } => {
+            let Some(p) = &binding.unique_id else {
+                return Ok(vec![]);
+            };
+            if p.prefix
+                .as_deref()
+                .is_some_and(|pp| !pp.eq_ignore_ascii_case(prefix))
+            {
+                return Ok(vec![]);
+            }
+            json!({"property": p.id, "unique_id": {"equals": number}})
+        }
+        TicketKey::Token(token) => {
+            let p = &binding.lookup;
+            match p.kind {
+                Kind::Title | Kind::RichText => {
+                    json!({"property": p.id, p.kind.as_str(): {"contains": token}})
+                }
+                Kind::Number | Kind::UniqueId => match key_number(token) {
+                    Some(n) => json!({"property": p.id, p.kind.as_str(): {"equals": n}}),
+                    None => return Ok(vec![]),
+                },
+                _ => return Ok(vec![]),
+            }
+        }
+    };
+    query_all(client, binding, filter, &op)
+}
+
 /// Finds the page of one key. Looked up by title, a page is a key's when the key is the first ticket key
 /// of its title, as a whole token (`#012 … (#026)` is #012's page, not #026's; `#04` is never `#042`).
 /// Several such pages are a conflict.
@@ -149,76 +204,25 @@ pub fn find(
     extractor: &Extractor,
     key: &TicketKey,
 ) -> Result<Found, ApiError> {
-    let op = format!("find the page of {key}");
-    match key {
-        TicketKey::Page(id) => {
-            match client.get(&format!("read page {id}"), &format!("/v1/pages/{id}")) {
-                Ok(page) => {
-                    let state = PageState::from_json(&page, binding);
-                    // Only a page of the configured data source is a ticket: not one of another
-                    // database, nor a standalone page (its parent is a page or the workspace).
-                    let ours = state
-                        .data_source_id
-                        .as_deref()
-                        .and_then(crate::id::normalize)
-                        .is_some_and(|d| Some(d) == crate::id::normalize(&binding.data_source_id));
-                    if page["in_trash"].as_bool() == Some(true) || !ours {
-                        return Ok(Found::NotFound);
-                    }
-                    Ok(Found::Page(Box::new(state)))
+    let pages = candidates(client, binding, key)?;
+    let p = &binding.lookup;
+    let matched: Vec<PageState> = pages
+        .iter()
+        .filter(|pg| match key {
+            TicketKey::Token(token) => {
+                let text = values::read(&pg["properties"], p);
+                match p.kind {
+                    // A title belongs to its first key: `#012 … (#026)` is #012's page only.
+                    Kind::Title => extractor.extract(&text).first() == Some(key),
+                    Kind::RichText => title_has_token(&text, token),
+                    _ => true,
                 }
-                Err(ApiError::NotFound { .. }) => Ok(Found::NotFound),
-                Err(e) => Err(e),
             }
-        }
-        TicketKey::UniqueId { prefix, number } => {
-            let Some(p) = &binding.unique_id else {
-                return Ok(Found::NotFound);
-            };
-            if p.prefix
-                .as_deref()
-                .is_some_and(|pp| !pp.eq_ignore_ascii_case(prefix))
-            {
-                return Ok(Found::NotFound);
-            }
-            let filter = json!({"property": p.id, "unique_id": {"equals": number}});
-            let pages = query_all(client, binding, filter, &op)?;
-            Ok(outcome(
-                pages
-                    .iter()
-                    .map(|pg| PageState::from_json(pg, binding))
-                    .collect(),
-            ))
-        }
-        TicketKey::Token(token) => {
-            let p = &binding.lookup;
-            let filter = match p.kind {
-                Kind::Title | Kind::RichText => {
-                    json!({"property": p.id, p.kind.as_str(): {"contains": token}})
-                }
-                Kind::Number | Kind::UniqueId => match key_number(token) {
-                    Some(n) => json!({"property": p.id, p.kind.as_str(): {"equals": n}}),
-                    None => return Ok(Found::NotFound),
-                },
-                _ => return Ok(Found::NotFound),
-            };
-            let pages = query_all(client, binding, filter, &op)?;
-            let matched: Vec<PageState> = pages
-                .iter()
-                .filter(|pg| {
-                    let text = values::read(&pg["properties"], p);
-                    match p.kind {
-                        // A title belongs to its first key: `#012 … (#026)` is #012's page only.
-                        Kind::Title => extractor.extract(&text).first() == Some(key),
-                        Kind::RichText => title_has_token(&text, token),
-                        _ => true,
-                    }
-                })
-                .map(|pg| PageState::from_json(pg, binding))
-                .collect();
-            Ok(outcome(matched))
-        }
-    }
+            _ => true,
+        })
+        .map(|pg| PageState::from_json(pg, binding))
+        .collect();
+    Ok(outcome(matched))
 }
 
 /// Every page of a data source, indexed by the keys that address it, with the same rules as [`find`]:

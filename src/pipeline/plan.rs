@@ -226,8 +226,9 @@ pub fn page_is_newer(
             return t > desired.commit.time;
         }
     }
-    // Committed after the page was last edited: whatever the page shows is older.
-    if page.edited.is_some_and(|e| desired.commit.time > e) {
+    // Committed after the page was last edited: whatever the page shows is older. Notion shows
+    // `last_edited_time` rounded to the minute, so only a commit past the end of that minute counts.
+    if page.edited.is_some_and(|e| desired.commit.time >= e + 60) {
         return false;
     }
     let page_day = page.date.get(..10).unwrap_or_default();

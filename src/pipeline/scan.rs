@@ -1,10 +1,22 @@
 //! A whole data source read in one paginated scan (100 rows a request, only the bound properties),
 //! past Notion's 10,000-row cap of one query with `created_time` windows. The replay matches its pages
-//! locally; `undo` reads the pages it recorded.
+//! locally; `undo` reads the pages it recorded. Notion shows `created_time` by the minute, so more rows
+//! than one query returns can share one (a CSV import): then the scan says it is incomplete, and its
+//! callers look up what they need directly.
 
 use serde_json::{json, Value};
 
-use crate::notion::client::{paginate, ApiError, Client, Listed, LIST_CAP as QUERY_ROW_CAP};
+use crate::notion::client::{paginate, ApiError, Client, Listed};
+
+/// What a scan read.
+#[derive(Debug, Default)]
+pub struct Scanned {
+    /// The rows, each once, in `created_time` order.
+    pub pages: Vec<Value>,
+    /// False when more rows than one query may return share one `created_time` (Notion rounds it to the
+    /// minute): the windows cannot page past them, so rows may be missing.
+    pub complete: bool,
+}
 
 /// Every page of the data source, in `created_time` order: 100 rows a request, only the bound properties.
 /// `properties` trims each row to those property ids (all when empty).
@@ -13,7 +25,7 @@ pub fn scan(
     data_source_id: &str,
     properties: &[&str],
     mut progress: impl FnMut(usize),
-) -> Result<Vec<Value>, ApiError> {
+) -> Result<Scanned, ApiError> {
     let path = crate::pipeline::lookup::query_path(data_source_id, properties);
     let mut pages: Vec<Value> = vec![];
     let mut seen: std::collections::HashSet<String> = Default::default();
@@ -54,17 +66,17 @@ pub fn scan(
             .and_then(|p| p["created_time"].as_str())
             .map(String::from);
         if last.is_none() || last == window_start {
-            // More rows than one query may return share one created_time: stop loudly, never plan on a
-            // partial scan (a ticket would look "not found").
-            return Err(ApiError::BadResponse {
-                op: "scan the data source".into(),
-                detail: format!(
-                    "more than {QUERY_ROW_CAP} rows were created at {}; the scan cannot page past them",
-                    last.unwrap_or_default()
-                ),
+            // More rows than one query may return (`LIST_CAP`) share one created_time: say so, so that
+            // nobody plans on a partial scan (a ticket would look "not found").
+            return Ok(Scanned {
+                pages,
+                complete: false,
             });
         }
         window_start = last;
     }
-    Ok(pages)
+    Ok(Scanned {
+        pages,
+        complete: true,
+    })
 }

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use crate::git::Repo;
 use crate::notion::client::ApiError;
 use crate::pipeline::history::History;
-use crate::pipeline::lookup::Index;
+use crate::pipeline::lookup::{self, Index};
 use crate::pipeline::plan::{self, Entry, Outcome};
 use crate::pipeline::scan::scan;
 use crate::pipeline::session::Session;
@@ -27,6 +27,9 @@ pub struct Replay {
     pub history: History,
     pub entries: Vec<Entry>,
     pub rows: usize,
+    /// The scan could not read every row (too many share one `created_time`): this many tickets were
+    /// looked up one by one instead.
+    pub looked_up: Option<usize>,
     pub requests: u64,
     pub journal: Option<PathBuf>,
     pub resumed: bool,
@@ -45,9 +48,31 @@ pub fn run(
 ) -> Result<Replay, Error> {
     let config = &session.config;
     let b = &session.binding;
-    let pages = scan(&session.client, &b.data_source_id, &b.read_ids(), |n| {
+    let scanned = scan(&session.client, &b.data_source_id, &b.read_ids(), |n| {
         progress("scan", n, 0)
     })?;
+    let rows = scanned.pages.len();
+    let mut pages = scanned.pages;
+    // More rows than one query returns share one created_time (Notion shows minutes; a CSV import): the
+    // scan cannot see them all, so every ticket of the history is looked up directly (one query each) and
+    // matched by the same rules. Same plan, other reads.
+    let looked_up = if scanned.complete {
+        None
+    } else {
+        let mut seen: std::collections::HashSet<String> = pages
+            .iter()
+            .filter_map(|p| p["id"].as_str().map(String::from))
+            .collect();
+        for (i, t) in history.tickets.iter().enumerate() {
+            progress("lookup", i + 1, history.tickets.len());
+            for page in lookup::candidates(&session.client, b, &t.key)? {
+                if seen.insert(page["id"].as_str().unwrap_or_default().to_string()) {
+                    pages.push(page);
+                }
+            }
+        }
+        Some(history.tickets.len())
+    };
     let index = Index::new(&pages, &session.binding, &session.rules.extractor);
     let rank = |s: &str| b.status_rank(s);
     let raw: HashMap<&str, &Value> = pages
@@ -74,7 +99,8 @@ pub fn run(
         })
         .collect();
     let mut replay = Replay {
-        rows: pages.len(),
+        rows,
+        looked_up,
         history,
         entries: vec![],
         requests: 0,
@@ -179,6 +205,7 @@ pub fn summary_json(r: &Replay) -> Value {
         "comments_posted": s.comments_posted,
         "notes": s.notes,
         "rows_scanned": r.rows,
+        "tickets_looked_up": r.looked_up,
         "requests": r.requests,
         "journal": r.journal.as_ref().map(|p| p.display().to_string()),
         "resumed": r.resumed,

@@ -162,7 +162,8 @@ pub fn run(
         }
     };
     if let (Some(client), Some(config), Some(binding)) = (&client, &config, &binding) {
-        key_check(&mut r, client, config, binding);
+        let row = key_check(&mut r, client, config, binding);
+        comments_check(&mut r, client, config, row.as_deref());
     }
     match repo {
         Some(repo) => {
@@ -352,11 +353,47 @@ fn schema_checks(r: &mut Report, client: &Client, config: &Config) -> Option<Bin
     binding
 }
 
-/// The ticket patterns match keys in existing rows (the first 100): otherwise no commit will ever find
-/// its page.
-fn key_check(r: &mut Report, client: &Client, config: &Config, binding: &Binding) {
-    let Ok(extractor) = crate::rules::tickets::Extractor::of(config) else {
+/// Comments (`#comment` commands, and reverts unless `on_revert = "ignore"`) need their own capabilities,
+/// *Read comments* and *Insert comments* (developers.notion.com/reference/capabilities). Reading is
+/// probed with one GET on a row; inserting cannot be probed without posting a comment, so it is named in
+/// the fix only.
+fn comments_check(r: &mut Report, client: &Client, config: &Config, row: Option<&str>) {
+    let Some(row) = row else {
+        r.skip("comments", "no row to try reading comments on");
         return;
+    };
+    let fix = "enable Read comments and Insert comments at https://www.notion.so/my-integrations (Capabilities); until then `#comment` commands and revert comments stay pending (the status still moves)";
+    match client.get(
+        "read a page's comments",
+        &format!("/v1/comments?block_id={row}&page_size=1"),
+    ) {
+        Ok(_) => r.ok(
+            "comments",
+            "the integration may read comments (Insert comments is used when a commit asks for a comment)",
+        ),
+        Err(e @ ApiError::Forbidden { .. }) => {
+            // Without revert comments, only explicit `#comment` commands need them: worth knowing.
+            let level = if config.status.on_revert == crate::config::OnRevert::Ignore {
+                Level::Warn
+            } else {
+                Level::Fail
+            };
+            r.push("comments", level, e.to_string(), Some(fix.into()));
+        }
+        Err(e) => r.fail("comments", e.to_string(), "see the message"),
+    }
+}
+
+/// The ticket patterns match keys in existing rows (the first 100): otherwise no commit will ever find
+/// its page. Returns a row's id (for the comments probe).
+fn key_check(
+    r: &mut Report,
+    client: &Client,
+    config: &Config,
+    binding: &Binding,
+) -> Option<String> {
+    let Ok(extractor) = crate::rules::tickets::Extractor::of(config) else {
+        return None;
     };
     let mut ids = vec![binding.lookup.id.as_str()];
     if let Some(u) = &binding.unique_id {
@@ -370,7 +407,7 @@ fn key_check(r: &mut Report, client: &Client, config: &Config, binding: &Binding
                 e.to_string(),
                 "run `git notion doctor` again; the integration needs the read content capability",
             );
-            return;
+            return None;
         }
     };
     if rows.is_empty() {
@@ -380,7 +417,7 @@ fn key_check(r: &mut Report, client: &Client, config: &Config, binding: &Binding
             "the data source has no rows yet, so the patterns could not be tried",
             None,
         );
-        return;
+        return None;
     }
     let uses_unique =
         !config.tickets.id_prefixes.is_empty() || binding.lookup.kind == Kind::UniqueId;
@@ -447,6 +484,9 @@ fn key_check(r: &mut Report, client: &Client, config: &Config, binding: &Binding
             ),
         );
     }
+    rows.first()
+        .and_then(|row| row["id"].as_str())
+        .map(String::from)
 }
 
 fn hook_check(r: &mut Report, repo: &Repo) {

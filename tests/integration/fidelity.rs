@@ -109,3 +109,68 @@ fn doctor_json(w: &World, database: &str) -> (i32, Value) {
         serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
     )
 }
+
+/// `git notion doctor --json` with the configuration as it is.
+fn doctor(w: &World) -> (i32, Value) {
+    let out = w.run(&["doctor", "--json"]);
+    assert_no_token(&out, &w.token);
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null),
+    )
+}
+
+/// The status and detail of one doctor check.
+fn check(report: &Value, name: &str) -> (String, String, String) {
+    let c = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name} in {report:#}"));
+    (
+        c["status"].as_str().unwrap().to_string(),
+        c["detail"].as_str().unwrap().to_string(),
+        c["fix"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+/// Comments need their own capabilities, *Read comments* and *Insert comments*
+/// (developers.notion.com/reference/capabilities); without them Notion answers 403 on the comment calls.
+/// `doctor` probes reading (one GET) and names both in its fix; a commit asking for a comment still moves
+/// the status, and says what to enable.
+#[test]
+fn doctor_probes_the_comment_capabilities_and_says_which_to_enable() {
+    let with = |caps: &[&str], config: &str| {
+        let mut seed = notion_sandbox::seed::load("zh").unwrap();
+        seed["capabilities"] = json!(caps);
+        World::with_seed(&seed, SandboxConfig::default(), config)
+    };
+    let content = ["read_content", "update_content", "insert_content"];
+    let w = with(&content, &format!("{ZH_CONFIG}{FAST}"));
+    w.commit_without_hook("chore: base");
+    let (code, v) = doctor(&w);
+    assert_eq!(code, 1, "{v:#}");
+    let (status, detail, fix) = check(&v, "comments");
+    assert_eq!(status, "fail", "{v:#}");
+    assert!(detail.contains("403 restricted_resource"), "{detail}");
+    assert!(fix.contains("Read comments and Insert comments"), "{fix}");
+    // Without revert comments, only `#comment` commands need them: a warning.
+    let ignore = ZH_CONFIG.replace("[status]\n", "[status]\non_revert = \"ignore\"\n");
+    let w = with(&content, &format!("{ignore}{FAST}"));
+    let (_, v) = doctor(&w);
+    assert_eq!(check(&v, "comments").0, "warn", "{v:#}");
+    // Granted: ok.
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    let (code, v) = doctor(&w);
+    assert_eq!(check(&v, "comments").0, "ok", "{v:#}");
+    assert_eq!(code, 0, "{v:#}");
+    // A commit asking for a comment without the capability: the status moves, the reason says what to
+    // enable, and nothing is dropped.
+    let w = with(&content, &format!("{ZH_CONFIG}{FAST}"));
+    w.commit("feat: #006 #comment 等待评审");
+    w.wait_for_flusher();
+    assert_eq!(w.prop(P006, "状态"), "进行中");
+    let text = w.outbox().to_string();
+    assert!(text.contains("Read comments and Insert comments"), "{text}");
+}
