@@ -186,6 +186,34 @@ impl Options {
     }
 }
 
+/// The certificate authorities git-notion trusts: Mozilla's (webpki-root-certs), plus the system's store,
+/// or `SSL_CERT_FILE` / `SSL_CERT_DIR` when set (rustls-native-certs), so that a corporate CA that
+/// inspects TLS, trusted by curl and git, is trusted here too. Unreadable certificates are skipped.
+fn trusted_roots() -> ureq::tls::RootCerts {
+    use ureq::tls::Certificate;
+    let mut certs: Vec<Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|c| Certificate::from_der(c.as_ref()).to_owned())
+        .collect();
+    let native = rustls_native_certs::load_native_certs();
+    certs.extend(
+        native
+            .certs
+            .iter()
+            .map(|c| Certificate::from_der(c.as_ref()).to_owned()),
+    );
+    ureq::tls::RootCerts::new_with_certs(&certs)
+}
+
+/// What to try when a TLS certificate is not trusted (a network that inspects TLS with its own CA).
+fn certificate_hint(detail: &str) -> &'static str {
+    if detail.contains("certificate") || detail.contains("UnknownIssuer") {
+        " (if your network inspects TLS with its own certificate authority, point SSL_CERT_FILE or SSL_CERT_DIR at that CA's certificate, as for curl)"
+    } else {
+        ""
+    }
+}
+
 /// Share of the configured rate the limiter actually uses: requests reach the server a few milliseconds
 /// earlier or later than they leave, and a bucket at exactly the server's rate then meets occasional 429s.
 pub const RATE_MARGIN: f64 = 0.95;
@@ -373,6 +401,13 @@ impl Client {
         if crate::config::is_loopback_url(base) {
             builder = builder.proxy(None);
         }
+        if base.starts_with("https://") {
+            builder = builder.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(trusted_roots())
+                    .build(),
+            );
+        }
         Client {
             agent: builder.build().into(),
             base: base.trim_end_matches('/').to_string(),
@@ -516,11 +551,16 @@ impl Client {
                     ApiError::Network {
                         op: op.clone(),
                         base: self.base.clone(),
-                        detail: self.token.redact(&detail),
+                        detail: format!(
+                            "{}{}",
+                            self.token.redact(&detail),
+                            certificate_hint(&detail)
+                        ),
                         attempts,
                     },
                     None,
-                    idempotent,
+                    // An untrusted certificate stays untrusted: trying again only makes the user wait.
+                    idempotent && certificate_hint(&detail).is_empty(),
                 ),
             };
             let transient = err.is_transient();

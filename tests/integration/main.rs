@@ -11,5 +11,6 @@ mod onboarding;
 mod outbox;
 mod replay;
 mod sync;
+mod tls;
 mod truth;
 mod util;
