@@ -69,10 +69,7 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
             "damaged": damaged,
             "last_flush": pending.last_flush,
         });
-        out.print(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&v).unwrap_or_default()
-        ));
+        out.json(v);
         return Ok(Exit::Done);
     }
     let mut text = format!("pending: {}\n", pending.events.len());

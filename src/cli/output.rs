@@ -23,6 +23,16 @@ impl Out {
         }
     }
 
+    /// A JSON answer, pretty-printed, with `request_id` beside every error that has one.
+    pub(super) fn json(&self, v: impl serde::Serialize) {
+        let mut v = serde_json::to_value(v).unwrap_or_default();
+        with_request_ids(&mut v);
+        self.print(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&v).unwrap_or_default()
+        ));
+    }
+
     pub(super) fn print(&self, text: &str) {
         let _ = std::io::stdout().write_all(self.clean(text).as_bytes());
     }
@@ -31,6 +41,28 @@ impl Out {
     /// control character (from a commit message, a page title, Notion's text) is shown escaped.
     pub(super) fn error(&self, text: &str) {
         let _ = writeln!(std::io::stderr(), "{}", printable(&self.clean(text)));
+    }
+}
+
+/// Adds `request_id` beside every error text of a JSON answer (`error`, `reason`, `last_error`, `detail`)
+/// that carries Notion's request id, so that scripts can hand it to Notion's support.
+pub(super) fn with_request_ids(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(map) => {
+            let id = ["error", "reason", "last_error", "detail"]
+                .iter()
+                .filter_map(|k| map.get(*k).and_then(|t| t.as_str()))
+                .find_map(crate::notion::client::request_id_in)
+                .map(String::from);
+            for child in map.values_mut() {
+                with_request_ids(child);
+            }
+            if let Some(id) = id {
+                map.insert("request_id".into(), serde_json::Value::String(id));
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(with_request_ids),
+        _ => {}
     }
 }
 

@@ -175,10 +175,7 @@ fn replay_cmd(
                 "summary": replay::summary_json(&empty),
                 "tickets": [],
             });
-            out.print(&format!(
-                "{}\n",
-                serde_json::to_string_pretty(&v).unwrap_or_default()
-            ));
+            out.json(v);
         } else {
             out.print(&format!(
                 "{} commit(s) read; none names a ticket: nothing to do\n",
@@ -229,10 +226,7 @@ fn replay_cmd(
             "summary": replay::summary_json(&r),
             "tickets": entries,
         });
-        out.print(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&v).unwrap_or_default()
-        ));
+        out.json(v);
         return Ok(Exit::partial_if(failed > 0 || !unreadable.is_empty()));
     }
     let mut text = plan::render(&r.entries, &session.binding.source_name, !cli.apply);

@@ -13,10 +13,7 @@ pub(super) fn doctor_cmd(json: bool, env: &[(String, String)], out: &Out) -> Res
     let config = Config::load(&root, user_config_path().as_deref(), &[]);
     let report = crate::setup::doctor::run(repo.as_ref(), config, env);
     if json {
-        out.print(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&report.json()).unwrap_or_default()
-        ));
+        out.json(report.json());
     } else {
         out.print(&printable(&report.render()));
     }

@@ -58,10 +58,7 @@ pub(super) fn undo_cmd(
             "requests": client.request_count(),
             "applied": apply,
         });
-        out.print(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&v).unwrap_or_default()
-        ));
+        out.json(v);
     } else {
         let mut text = format!("undo {}\n", path.display());
         for e in &entries {

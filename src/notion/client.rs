@@ -205,6 +205,15 @@ fn trusted_roots() -> ureq::tls::RootCerts {
     ureq::tls::RootCerts::new_with_certs(&certs)
 }
 
+/// The `request_id` Notion gave an error, as every error text carries it (`[request_id …]`): what
+/// Notion's support asks for.
+pub fn request_id_in(text: &str) -> Option<&str> {
+    let rest = &text[text.rfind("[request_id ")? + "[request_id ".len()..];
+    let id = &rest[..rest.find(']')?];
+    (!id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .then_some(id)
+}
+
 /// What to try when a TLS certificate is not trusted (a network that inspects TLS with its own CA).
 fn certificate_hint(detail: &str) -> &'static str {
     if detail.contains("certificate") || detail.contains("UnknownIssuer") {
@@ -714,6 +723,21 @@ fn classify(op: &str, status: u16, code: String, message: String, attempts: u32)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn request_ids_are_found_in_error_texts() {
+        let id = "639062db-8d35-47c8-9094-b170da62fac2";
+        assert_eq!(
+            request_id_in(&format!(
+                "x (403 restricted_resource: No. [request_id {id}]). Fix"
+            )),
+            Some(id)
+        );
+        assert_eq!(request_id_in("no id here"), None);
+        assert_eq!(request_id_in("[request_id ]"), None);
+        assert_eq!(request_id_in("[request_id a b]"), None);
+        assert_eq!(request_id_in("[request_id 长]"), None);
+    }
 
     #[test]
     fn retry_after_seconds_and_dates() {

@@ -429,3 +429,25 @@ fn a_403_says_which_capability_the_operation_needs() {
     let text = format!("{}{}", stdout(&out), stderr(&out));
     assert!(text.contains("Update content capability"), "update: {text}");
 }
+
+/// Notion's support asks for an error's `request_id`: the JSON answers carry it as a field beside the
+/// error text (replay, status, doctor), so that CI scripts can report it.
+#[test]
+fn json_answers_carry_the_request_id_of_each_error() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    w.commit_without_hook("feat: #006 secrets");
+    w.sb.inject(Fault::status(400).method("PATCH"));
+    let out = w.replay(&["--apply", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &v["tickets"][0];
+    let id = t["request_id"].as_str().unwrap_or_else(|| panic!("{t:#}"));
+    assert_eq!(id.len(), 36, "{id}");
+    assert!(t["error"].as_str().unwrap().contains(id));
+    // A hook's update Notion refused: `status --json` has it on the failed entry.
+    w.commit("fix: #006 again");
+    w.wait_for_flusher();
+    let status = w.outbox();
+    let failed = status["failed"].to_string();
+    assert!(failed.contains("\"request_id\""), "{status:#}");
+}
