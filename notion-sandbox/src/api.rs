@@ -271,11 +271,16 @@ fn query_data_source(state: &State, ds_id: &str, call: &Call) -> Result<Value, A
     }
     let r = query::run(state, ds, &call.body)?;
     let only = (!only.is_empty()).then_some(only.as_slice());
-    let results = r
+    let mut results: Vec<Value> = r
         .results
         .iter()
         .map(|i| state.page_json(&state.pages[*i], call.version, only))
         .collect();
+    let pages_only = call.body.get("result_type").and_then(Value::as_str) == Some("page");
+    let first_page = call.body.get("start_cursor").is_none_or(Value::is_null);
+    if ds.wiki && !pages_only && first_page {
+        results.insert(0, state.data_source_json(ds));
+    }
     let ty = if call.version.has_data_sources() {
         "page_or_data_source"
     } else {
@@ -284,7 +289,7 @@ fn query_data_source(state: &State, ds_id: &str, call: &Call) -> Result<Value, A
     let mut v = list(results, r.next_cursor, ty);
     if r.incomplete {
         v["request_status"] =
-            json!({"type": "incomplete", "incomplete": {"reason": "query_result_limit_reached"}});
+            json!({"type": "incomplete", "incomplete_reason": "query_result_limit_reached"});
     }
     Ok(v)
 }
@@ -307,6 +312,11 @@ fn update_page(
             return Err(ApiError::validation(format!(
                 "body failed validation: body.in_trash should be a boolean, instead was `{t}`."
             )));
+        }
+    }
+    for field in ["icon", "cover"] {
+        if let Some(v) = body.get(field) {
+            check_file_object(field, v)?;
         }
     }
     let unarchiving = trash.and_then(Value::as_bool) == Some(false);
@@ -368,6 +378,11 @@ fn create_page(state: &mut State, body: &Value, version: ApiVersion) -> Result<V
             "body failed validation: body.parent should be defined, instead was `undefined`.",
         ));
     };
+    for field in ["icon", "cover"] {
+        if let Some(v) = body.get(field) {
+            check_file_object(field, v)?;
+        }
+    }
     let props = body
         .get("properties")
         .and_then(Value::as_object)
@@ -457,6 +472,55 @@ fn property_item(state: &State, raw: &str, prop: &str) -> Result<Value, ApiError
     Ok(v)
 }
 
+/// A page's `icon` (an emoji or an external file) or `cover` (an external file), or null to remove it,
+/// with no other keys (Notion's OpenAPI description: `additionalProperties: false`; schemathesis found a
+/// cover with an unknown key accepted).
+fn check_file_object(field: &str, v: &Value) -> Result<(), ApiError> {
+    let bad =
+        |why: String| ApiError::validation(format!("body failed validation: body.{field} {why}."));
+    if v.is_null() {
+        return Ok(());
+    }
+    let Some(o) = v.as_object() else {
+        return Err(bad(format!(
+            "should be an object or `null`, instead was `{v}`"
+        )));
+    };
+    let emoji = field == "icon" && o.contains_key("emoji");
+    let allowed: &[&str] = if emoji {
+        &["type", "emoji"]
+    } else {
+        &["type", "external"]
+    };
+    if let Some(k) = o.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(bad(format!(".{k} should be not present")));
+    }
+    let ty = match o.get("type") {
+        None => None,
+        Some(Value::String(t)) => Some(t.as_str()),
+        Some(t) => return Err(bad(format!(".type should be a string, instead was `{t}`"))),
+    };
+    if emoji {
+        if !o["emoji"].is_string() || ty.is_some_and(|t| t != "emoji") {
+            return Err(bad("should be an emoji object".into()));
+        }
+        return Ok(());
+    }
+    let url = o.get("external").and_then(Value::as_object);
+    match url {
+        Some(e)
+            if e.len() == 1
+                && e.get("url").is_some_and(Value::is_string)
+                && ty.is_none_or(|t| t == "external") =>
+        {
+            Ok(())
+        }
+        _ => Err(bad(
+            "should be an external file object: `{\"external\": {\"url\": \"…\"}}`".into(),
+        )),
+    }
+}
+
 fn create_comment(state: &mut State, body: &Value) -> Result<Value, ApiError> {
     let rich = values::rich_text(
         body.get("rich_text").unwrap_or(&Value::Null),
@@ -504,12 +568,24 @@ fn list_comments(state: &State, call: &Call) -> Result<Value, ApiError> {
         ));
     };
     let id = block_id(state, &block)?;
-    let page_size = call
-        .query_all("page_size")
-        .first()
-        .and_then(|s| s.parse::<usize>().ok())
-        .unwrap_or(100)
-        .clamp(1, 100);
+    // As strict as a query body's page_size: a whole number from 1 to 100 (found by schemathesis with
+    // Notion's OpenAPI description: a negative page_size was accepted).
+    let page_size = match call.query_all("page_size").first() {
+        None => 100,
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(n) if (1..=100).contains(&n) => n as usize,
+            Ok(n) if n > 100 => {
+                return Err(ApiError::validation(format!(
+                    "query failed validation: query.page_size should be ≤ `100`, instead was `{n}`."
+                )))
+            }
+            _ => {
+                return Err(ApiError::validation(format!(
+                    "query failed validation: query.page_size should be a positive integer, instead was `{raw}`."
+                )))
+            }
+        },
+    };
     // Notion lists un-resolved comments only (notion-openapi.json, GET /v1/comments: "Retrieves a list of
     // un-resolved Comment objects from a page or block").
     let all: Vec<&Comment> = state

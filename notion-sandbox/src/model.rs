@@ -186,6 +186,9 @@ pub struct DataSource {
     pub in_trash: bool,
     pub next_unique: u64,
     pub icon: Value,
+    /// A wiki's data source: its queries return data_source objects among the pages unless the body asks
+    /// for `"result_type": "page"` (notion-sdk-js types; ../shared/notion-reference/README.md).
+    pub wiki: bool,
 }
 
 impl DataSource {
@@ -474,9 +477,14 @@ impl State {
             .collect::<Vec<_>>()
             .join("-");
         let url = if slug.is_empty() {
-            format!("https://www.notion.so/{}", ids::compact(&page.id))
+            format!("https://app.notion.com/p/{}", ids::compact(&page.id))
         } else {
-            format!("https://www.notion.so/{}-{}", slug, ids::compact(&page.id))
+            // Page URLs as Notion gives them now (the recorded traffic): app.notion.com/p/<Title>-<id>.
+            format!(
+                "https://app.notion.com/p/{}-{}",
+                slug,
+                ids::compact(&page.id)
+            )
         };
         json!({
             "object": "page",

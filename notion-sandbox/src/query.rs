@@ -16,6 +16,39 @@ pub struct QueryResult {
 
 /// Runs a query over a data source's pages (indexes into `state.pages`).
 pub fn run(state: &State, ds: &DataSource, body: &Value) -> Result<QueryResult, ApiError> {
+    // Notion validates the whole body: unknown keys and wrongly typed flags are 400s (schemathesis, with
+    // Notion's OpenAPI description, found a string `in_trash` accepted).
+    if let Some(o) = body.as_object() {
+        const KEYS: [&str; 7] = [
+            "filter",
+            "sorts",
+            "start_cursor",
+            "page_size",
+            "archived",
+            "in_trash",
+            "result_type",
+        ];
+        if let Some((k, v)) = o.iter().find(|(k, _)| !KEYS.contains(&k.as_str())) {
+            return Err(ApiError::validation(format!(
+                "body failed validation: body.{k} should be not present, instead was `{v}`."
+            )));
+        }
+        type Check = (&'static str, &'static str, fn(&Value) -> bool);
+        let typed: [Check; 5] = [
+            ("archived", "a boolean", Value::is_boolean),
+            ("in_trash", "a boolean", Value::is_boolean),
+            ("start_cursor", "a string", Value::is_string),
+            ("filter", "an object", Value::is_object),
+            ("sorts", "an array", Value::is_array),
+        ];
+        for (k, what, ok) in typed {
+            if let Some(v) = o.get(k).filter(|v| !v.is_null() && !ok(v)) {
+                return Err(ApiError::validation(format!(
+                    "body failed validation: body.{k} should be {what}, instead was `{v}`."
+                )));
+            }
+        }
+    }
     let page_size = match body.get("page_size") {
         None | Some(Value::Null) => 100,
         Some(v) => match v.as_u64() {

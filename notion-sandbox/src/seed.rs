@@ -12,7 +12,7 @@
 //!     "id": "…", "title": "工单", "parent_page": "…", "shared": true,
 //!     "linked": false,                     // true: a linked database (a view), unreadable by the API
 //!     "data_sources": [{
-//!       "id": "…", "name": "工单",
+//!       "id": "…", "name": "工单", "wiki": false,   // true: queries also return data_source objects
 //!       "properties": {
 //!         "标题": {"type": "title"},
 //!         "状态": {"type": "status", "groups": {"To-do": ["未开始"], "In progress": ["进行中"], "Complete": ["完成"]}},
@@ -270,6 +270,7 @@ pub fn add_data_source(
             in_trash: false,
             next_unique: 1,
             icon: ds.get("icon").cloned().unwrap_or(Value::Null),
+            wiki: ds.get("wiki").and_then(Value::as_bool) == Some(true),
         },
     );
     state

@@ -1103,6 +1103,79 @@ fn endpoints_need_the_integrations_capabilities() {
     assert!(Sandbox::start(&seed, SandboxConfig::default()).is_err());
 }
 
+/// What schemathesis found with Notion's OpenAPI description (tests/openapi.rs): bodies and parameters
+/// Notion refuses are refused here too.
+#[test]
+fn malformed_parameters_found_by_schemathesis_are_400s() {
+    let sb = zh();
+    let c = Client::new(&sb);
+    let pid = page_id_by_title(&sb, "#010");
+    for bad in ["-1", "0", "101", "x"] {
+        let r = c.get(&format!("/v1/comments?block_id={pid}&page_size={bad}"));
+        assert_error(&r, 400, "validation_error");
+    }
+    assert_eq!(
+        c.get(&format!("/v1/comments?block_id={pid}&page_size=5"))
+            .status,
+        200
+    );
+    for body in [
+        json!({"in_trash": "yes"}),
+        json!({"start_cursor": false}),
+        json!({"unknown": 1}),
+        json!({"filter": []}),
+    ] {
+        assert_error(
+            &c.post(&format!("/v1/data_sources/{ZH_DS}/query"), body),
+            400,
+            "validation_error",
+        );
+    }
+    for body in [
+        json!({"cover": {"external": {"url": "https://x.invalid/a.png"}, "extra": 1}}),
+        json!({"cover": {"type": {}, "external": {"url": "https://x.invalid/a.png"}}}),
+        json!({"icon": {"emoji": 5}}),
+        json!({"cover": "https://x.invalid/a.png"}),
+    ] {
+        assert_error(
+            &c.patch(&format!("/v1/pages/{pid}"), body),
+            400,
+            "validation_error",
+        );
+    }
+    // null removes a cover or an icon, as in Notion (ramnes/notion-sdk-py#219).
+    let r = c.patch(
+        &format!("/v1/pages/{pid}"),
+        json!({"cover": null, "icon": {"emoji": "🚀"}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+/// A wiki's data source returns data_source objects among its pages unless the body asks for
+/// `"result_type": "page"` (notion-sdk-js types; ../shared/notion-reference/README.md, *Wiki databases*).
+#[test]
+fn a_wiki_query_returns_data_sources_among_pages() {
+    let mut seed = notion_sandbox::seed::load("zh").unwrap();
+    seed["databases"][0]["data_sources"][0]["wiki"] = json!(true);
+    let sb = Sandbox::start(&seed, SandboxConfig::default()).unwrap();
+    let c = Client::new(&sb);
+    let q = query(&c, ZH_DS, json!({}));
+    let kinds: Vec<&str> = q["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["object"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds[0], "data_source");
+    assert!(kinds[1..].iter().all(|k| *k == "page"));
+    let q = query(&c, ZH_DS, json!({"result_type": "page"}));
+    assert!(q["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["object"] == "page"));
+}
+
 #[test]
 fn users_me_is_the_bot() {
     let sb = zh();

@@ -85,9 +85,22 @@ fn query_all(
             }
             client.post_read(op, &path, &body)
         },
-        |page| pages.push(page),
+        |page| {
+            if is_page(&page) {
+                pages.push(page)
+            }
+        },
     )?;
     Ok(pages)
+}
+
+/// Whether a query result is a page (a row). A wiki's data source also returns `data_source` objects
+/// (../shared/notion-reference/README.md, *Wiki databases*), which are no ticket.
+pub fn is_page(result: &Value) -> bool {
+    result
+        .get("object")
+        .and_then(Value::as_str)
+        .is_none_or(|o| o == "page")
 }
 
 /// The query endpoint of a data source, rows trimmed to these property ids (all properties when none).
@@ -103,7 +116,13 @@ pub fn recent_rows(
         &query_path(data_source_id, properties),
         &json!({"page_size": 100, "sorts": [{"timestamp": "created_time", "direction": "descending"}]}),
     )?;
-    Ok(v["results"].as_array().cloned().unwrap_or_default())
+    Ok(v["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| is_page(r))
+        .cloned()
+        .collect())
 }
 
 pub fn query_path(data_source_id: &str, properties: &[&str]) -> String {

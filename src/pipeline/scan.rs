@@ -47,6 +47,10 @@ pub fn scan(
                 client.post_read("scan the data source", &path, &body)
             },
             |pg| {
+                // A wiki's query returns data_source objects among its pages: not rows.
+                if !crate::pipeline::lookup::is_page(&pg) {
+                    return;
+                }
                 let id = pg["id"].as_str().unwrap_or_default().to_string();
                 if seen.insert(id) {
                     pages.push(pg);

@@ -174,3 +174,28 @@ fn doctor_probes_the_comment_capabilities_and_says_which_to_enable() {
     let text = w.outbox().to_string();
     assert!(text.contains("Read comments and Insert comments"), "{text}");
 }
+
+/// A wiki's data source answers queries with `data_source` objects among its pages (notion-sdk-js types;
+/// the reference README's *Wiki databases*): they are not rows, so no scan counts them and no lookup
+/// takes one for a ticket.
+#[test]
+fn a_wiki_data_source_returns_data_sources_among_pages_and_only_pages_count() {
+    let mut seed = notion_sandbox::seed::load("zh").unwrap();
+    seed["databases"][0]["data_sources"][0]["wiki"] = json!(true);
+    let rows = seed["databases"][0]["data_sources"][0]["pages"]
+        .as_array()
+        .unwrap()
+        .len();
+    let w = World::with_seed(
+        &seed,
+        SandboxConfig::default(),
+        &format!("{ZH_CONFIG}{FAST}"),
+    );
+    w.commit("feat: #006 secrets");
+    w.wait_for_flusher();
+    assert_eq!(w.prop(P006, "状态"), "进行中");
+    let out = w.replay(&["--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["rows_scanned"], rows, "{v:#}");
+    w.assert_replay_plans_nothing();
+}
