@@ -117,6 +117,86 @@ mod tests {
         assert!(rich_text("").is_empty());
     }
 
+    fn prop(kind: &str, name: &str, id: &str) -> Property {
+        Property {
+            name: name.into(),
+            id: id.into(),
+            kind: Kind::from_name(kind),
+            choices: vec![],
+            prefix: None,
+        }
+    }
+
+    #[test]
+    fn every_kind_reads_and_a_renamed_property_is_found_by_id() {
+        let props = json!({
+            "When": {"id": "d", "type": "date", "date": {"start": "2026-01-02"}},
+            "Link": {"id": "u", "type": "url", "url": "https://x.invalid/c/1"},
+            "N": {"id": "n", "type": "number", "number": 3.5},
+            "Seq": {"id": "s", "type": "unique_id", "unique_id": {"prefix": null, "number": 9}},
+            "Text": {"id": "t", "type": "rich_text", "rich_text": [{"text": {"content": "no plain"}}]},
+            "Kind": {"id": "k", "type": "select", "select": {"name": "Bug"}},
+            "Box": {"id": "b", "type": "checkbox", "checkbox": true}
+        });
+        assert_eq!(read(&props, &prop("date", "When", "d")), "2026-01-02");
+        assert_eq!(
+            read(&props, &prop("url", "Link", "u")),
+            "https://x.invalid/c/1"
+        );
+        assert_eq!(read(&props, &prop("number", "N", "n")), "3.5");
+        assert_eq!(read(&props, &prop("unique_id", "Seq", "s")), "9");
+        assert_eq!(read(&props, &prop("rich_text", "Text", "t")), "no plain");
+        assert_eq!(read(&props, &prop("select", "Kind", "k")), "Bug");
+        assert_eq!(read(&props, &prop("checkbox", "Box", "b")), "");
+        // Renamed since the configuration was bound: found by its id.
+        assert_eq!(read(&props, &prop("date", "Renamed", "d")), "2026-01-02");
+        // A different id under another name is not it.
+        assert_eq!(read(&props, &prop("date", "Other", "zz")), "");
+        assert_eq!(read(&props, &prop("unique_id", "Bad", "x")), "");
+    }
+
+    #[test]
+    fn every_writable_kind_writes_its_own_shape() {
+        let w = |kind: &str, text: &str| write(&prop(kind, "P", "p"), text);
+        assert_eq!(
+            w("title", "a"),
+            Some(json!({"title": [{"type": "text", "text": {"content": "a"}}]}))
+        );
+        assert_eq!(
+            w("rich_text", "a"),
+            Some(json!({"rich_text": [{"type": "text", "text": {"content": "a"}}]}))
+        );
+        assert_eq!(
+            w("status", "Done"),
+            Some(json!({"status": {"name": "Done"}}))
+        );
+        assert_eq!(
+            w("select", "Done"),
+            Some(json!({"select": {"name": "Done"}}))
+        );
+        assert_eq!(
+            w("date", "2026-01-02"),
+            Some(json!({"date": {"start": "2026-01-02"}}))
+        );
+        let url = format!("https://x.invalid/{}", "a".repeat(MAX_URL_LEN - 18));
+        assert_eq!(url.len(), MAX_URL_LEN);
+        assert_eq!(w("url", &url), Some(json!({ "url": url })));
+        assert_eq!(
+            w("url", &format!("{url}a")),
+            None,
+            "longer than Notion takes"
+        );
+        assert_eq!(w("number", "3"), None);
+        assert_eq!(w("checkbox", "true"), None);
+    }
+
+    #[test]
+    fn an_item_holds_exactly_2000_units() {
+        let exact = "a".repeat(MAX_TEXT_UNITS);
+        assert_eq!(rich_text(&exact).len(), 1);
+        assert_eq!(rich_text(&format!("{exact}b")).len(), 2);
+    }
+
     #[test]
     fn reads_by_type() {
         let p = |kind: &str, name: &str| Property {

@@ -188,7 +188,11 @@ pub fn is_placeholder(title: &str, key: &TicketKey) -> bool {
 /// The title a commit gives a ticket: its subject, with the key in front when the page is found by its
 /// title and the subject does not carry the key (so that the page stays findable).
 fn new_title(desired: &Desired, binding: &Binding) -> Option<String> {
+    // An empty subject (`git commit --allow-empty-message`) gives no title, never a bare key.
     let subject = desired.title.as_deref()?.trim();
+    if subject.is_empty() {
+        return None;
+    }
     Some(match &desired.key {
         TicketKey::Token(token)
             if binding.lookup.kind == Kind::Title && !title_has_token(subject, token) =>
@@ -573,6 +577,80 @@ pub fn render(entries: &[Entry], source_name: &str, dry_run: bool) -> String {
     out
 }
 
+/// How one ticket of an applied plan ended, for the outbox. Only what cannot succeed without a change in
+/// Notion or in history leaves the queue, as a named state; everything a person can fix later (token,
+/// access, configuration, an unknown `#status`, Notion down) stays pending with its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Notion has it (written now, or already up to date).
+    Done,
+    /// Stays queued with this reason; delivered once the cause is gone.
+    Retry(String),
+    /// Leaves the queue: no page, several pages, or a value Notion refused (400).
+    Settled(Settled, String),
+}
+
+/// The named states of updates that left the queue without being delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Settled {
+    /// No page carries the key (sub-tickets often have none); a page created later is picked up by the
+    /// next `git notion flush` or replay.
+    NoPage,
+    /// Several pages carry the key.
+    Ambiguous,
+    /// Notion refused the values (400).
+    Rejected,
+}
+
+impl Settled {
+    pub fn label(self) -> &'static str {
+        match self {
+            Settled::NoPage => "no page",
+            Settled::Ambiguous => "ambiguous",
+            Settled::Rejected => "rejected",
+        }
+    }
+}
+
+impl Entry {
+    pub fn delivery(&self, source_name: &str) -> Delivery {
+        let key = &self.desired.key;
+        let api = |e: &ApiError| match e {
+            ApiError::Rejected { status: 400, .. } => {
+                Delivery::Settled(Settled::Rejected, e.to_string())
+            }
+            _ => Delivery::Retry(e.to_string()),
+        };
+        if let Some(e) = &self.comment_error {
+            return api(e);
+        }
+        match (&self.outcome, &self.applied) {
+            (Outcome::UpToDate { .. }, _) | (Outcome::Update { .. }, Some(Ok(()))) => {
+                if self.notes.is_empty() {
+                    Delivery::Done
+                } else {
+                    // An unknown `#status`: the rest is written; it waits for the option to exist.
+                    Delivery::Retry(self.notes.join("; "))
+                }
+            }
+            (Outcome::Update { .. }, Some(Err(e))) | (Outcome::Failed(e), _) => api(e),
+            (Outcome::Update { .. }, None) => Delivery::Retry("not applied".into()),
+            (Outcome::NotFound, _) => Delivery::Settled(
+                Settled::NoPage,
+                format!("{key} not found: no page of {source_name} carries it as its key"),
+            ),
+            (Outcome::Ambiguous(pages), _) => Delivery::Settled(
+                Settled::Ambiguous,
+                format!(
+                    "{key} matches {} pages of {source_name}; make the key unique",
+                    pages.len()
+                ),
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -709,6 +787,21 @@ mod tests {
             &fresh,
             &known
         ));
+        // Notion shows last_edited_time by the minute: only a commit past the end of that minute is
+        // surely later; one within it falls back to the day (the same day, a linked unknown commit: kept).
+        let edited = t0 + day;
+        let within = desired_at("c", edited + 59);
+        assert!(page_is_newer(
+            &page_showing("d", &within.date, Some(edited)),
+            &within,
+            &known
+        ));
+        let past = desired_at("c", edited + 60);
+        assert!(!page_is_newer(
+            &page_showing("d", &past.date, Some(edited)),
+            &past,
+            &known
+        ));
         // No link: a later date alone keeps it, the same date does not.
         assert!(page_is_newer(
             &page_showing("", &later.date, None),
@@ -758,78 +851,322 @@ mod tests {
             assert!(!is_placeholder(t, &token("#012")), "{t:?}");
         }
     }
-}
 
-/// How one ticket of an applied plan ended, for the outbox. Only what cannot succeed without a change in
-/// Notion or in history leaves the queue, as a named state; everything a person can fix later (token,
-/// access, configuration, an unknown `#status`, Notion down) stays pending with its reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Delivery {
-    /// Notion has it (written now, or already up to date).
-    Done,
-    /// Stays queued with this reason; delivered once the cause is gone.
-    Retry(String),
-    /// Leaves the queue: no page, several pages, or a value Notion refused (400).
-    Settled(Settled, String),
-}
-
-/// The named states of updates that left the queue without being delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Settled {
-    /// No page carries the key (sub-tickets often have none); a page created later is picked up by the
-    /// next `git notion flush` or replay.
-    NoPage,
-    /// Several pages carry the key.
-    Ambiguous,
-    /// Notion refused the values (400).
-    Rejected,
-}
-
-impl Settled {
-    pub fn label(self) -> &'static str {
-        match self {
-            Settled::NoPage => "no page",
-            Settled::Ambiguous => "ambiguous",
-            Settled::Rejected => "rejected",
+    fn state(title: &str) -> PageState {
+        PageState {
+            id: format!("id-{title}"),
+            url: format!("https://app.notion.com/p/{title}"),
+            title: title.into(),
+            status: String::new(),
+            date: String::new(),
+            commit_url: String::new(),
+            data_source_id: None,
+            edited: None,
         }
     }
-}
 
-impl Entry {
-    pub fn delivery(&self, source_name: &str) -> Delivery {
-        let key = &self.desired.key;
-        let api = |e: &ApiError| match e {
-            ApiError::Rejected { status: 400, .. } => {
-                Delivery::Settled(Settled::Rejected, e.to_string())
-            }
-            _ => Delivery::Retry(e.to_string()),
+    fn entry(key: &str, outcome: Outcome) -> Entry {
+        let mut desired = desired_at("a", 0);
+        desired.key = token(key);
+        Entry {
+            desired,
+            outcome,
+            applied: None,
+            comments: vec![],
+            comments_posted: 0,
+            comment_error: None,
+            notes: vec![],
+        }
+    }
+
+    fn change(property: &str, from: &str, to: &str) -> Change {
+        Change {
+            property: property.into(),
+            from: from.into(),
+            to: to.into(),
+            value: json!(to),
+            links_commit: false,
+        }
+    }
+
+    fn refused(what: &str) -> ApiError {
+        ApiError::Rejected {
+            op: what.into(),
+            status: 400,
+            code: "validation_error".into(),
+            message: "no".into(),
+        }
+    }
+
+    /// One of every outcome, applied in every way.
+    fn every_outcome() -> Vec<Entry> {
+        let update = |key: &str, changes: Vec<Change>| {
+            entry(
+                key,
+                Outcome::Update {
+                    page: Box::new(state(key)),
+                    changes,
+                },
+            )
         };
-        if let Some(e) = &self.comment_error {
-            return api(e);
-        }
-        match (&self.outcome, &self.applied) {
-            (Outcome::UpToDate { .. }, _) | (Outcome::Update { .. }, Some(Ok(()))) => {
-                if self.notes.is_empty() {
-                    Delivery::Done
-                } else {
-                    // An unknown `#status`: the rest is written; it waits for the option to exist.
-                    Delivery::Retry(self.notes.join("; "))
-                }
+        let mut written = update(
+            "#1",
+            vec![
+                change("状态", "", "进行中"),
+                change("日期", "", "2026-01-02"),
+            ],
+        );
+        written.applied = Some(Ok(()));
+        let mut refused_write = update("#2", vec![change("状态", "完成", "")]);
+        refused_write.applied = Some(Err(refused("update #2")));
+        let not_applied = update("#3", vec![change("Commit", "", "https://x.invalid/c")]);
+        let mut half_commented = entry(
+            "#4",
+            Outcome::UpToDate {
+                page: Box::new(state("#4")),
+            },
+        );
+        half_commented.comments = vec![comment("一"), comment("二")];
+        half_commented.comments_posted = 1;
+        half_commented.comment_error = Some(refused("comment on #4"));
+        let mut commented = entry(
+            "#5",
+            Outcome::UpToDate {
+                page: Box::new(state("#5")),
+            },
+        );
+        commented.comments = vec![comment("done")];
+        commented.comments_posted = 1;
+        let mut noted = entry(
+            "#6",
+            Outcome::UpToDate {
+                page: Box::new(state("")),
+            },
+        );
+        noted.notes = vec!["#6: `#status Zzz` names no option".into()];
+        vec![
+            written,
+            refused_write,
+            not_applied,
+            half_commented,
+            commented,
+            noted,
+            entry("#7", Outcome::NotFound),
+            entry("#8", Outcome::Ambiguous(vec![state("#8 a"), state("#8 b")])),
+            entry("#9", Outcome::Failed(refused("find #9"))),
+        ]
+    }
+
+    #[test]
+    fn the_summary_counts_every_outcome_once() {
+        let entries = every_outcome();
+        assert_eq!(
+            Summary::of(&entries),
+            Summary {
+                to_update: 3,
+                properties: 4,
+                up_to_date: 3,
+                not_found: 1,
+                ambiguous: 1,
+                failed: 3,
+                written: 1,
+                comments: 3,
+                comments_posted: 2,
+                notes: 1,
             }
-            (Outcome::Update { .. }, Some(Err(e))) | (Outcome::Failed(e), _) => api(e),
-            (Outcome::Update { .. }, None) => Delivery::Retry("not applied".into()),
-            (Outcome::NotFound, _) => Delivery::Settled(
-                Settled::NoPage,
-                format!("{key} not found: no page of {source_name} carries it as its key"),
-            ),
-            (Outcome::Ambiguous(pages), _) => Delivery::Settled(
-                Settled::Ambiguous,
-                format!(
-                    "{key} matches {} pages of {source_name}; make the key unique",
-                    pages.len()
-                ),
-            ),
+        );
+        assert!(Summary::of(&entries).has_problems());
+        assert!(!Summary::of(&entries[..1]).has_problems());
+        assert!(!Summary::of(&entries[4..5]).has_problems());
+        for one in [5, 6, 7, 8] {
+            assert!(Summary::of(&entries[one..one + 1]).has_problems(), "{one}");
         }
+        assert_eq!(Summary::of(&[]), Summary::default());
+    }
+
+    #[test]
+    fn problems_name_each_ticket_once_per_cause() {
+        let p = problems(&every_outcome(), "工单");
+        assert_eq!(
+            p,
+            [
+                refused("update #2").to_string(),
+                refused("comment on #4").to_string(),
+                "#6: `#status Zzz` names no option".to_string(),
+                "#7 not found in 工单".to_string(),
+                "#8 matches 2 pages".to_string(),
+                refused("find #9").to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_report_shows_every_outcome() {
+        let entries = every_outcome();
+        insta::assert_snapshot!("report_applied", render(&entries, "工单", false));
+        insta::assert_snapshot!("report_dry_run", render(&entries, "工单", true));
+        let nothing = render(&entries[5..6], "工单", false);
+        assert!(
+            nothing.ends_with(
+                "\nnothing to change; 1 up to date, 0 not found, 0 ambiguous, 0 failed\n"
+            ),
+            "{nothing}"
+        );
+        let mut all = every_outcome();
+        all.truncate(1);
+        let one = render(&all, "工单", false);
+        assert!(
+            one.contains("updated 1 page (2 properties); 0 up to date"),
+            "{one}"
+        );
+    }
+
+    fn zh_binding() -> Binding {
+        let schema = crate::notion::schema::Schema::from_json(&json!({
+            "id": "ds",
+            "title": [{"plain_text": "工单"}],
+            "properties": {
+                "标题": {"id": "title", "type": "title", "title": {}},
+                "状态": {"id": "s", "type": "status", "status": {
+                    "options": [{"id": "0", "name": "未开始"}, {"id": "1", "name": "进行中"}, {"id": "2", "name": "完成"}],
+                    "groups": [{"option_ids": ["0"]}, {"option_ids": ["1"]}, {"option_ids": ["2"]}]
+                }},
+                "日期": {"id": "d", "type": "date", "date": {}},
+                "Commit": {"id": "c", "type": "url", "url": {}}
+            }
+        }));
+        let mut c = crate::config::Config::default();
+        c.properties.title = Some("标题".into());
+        c.properties.status = Some("状态".into());
+        c.properties.date = Some("日期".into());
+        c.properties.commit_url = Some("Commit".into());
+        c.status.on_commit = Some("进行中".into());
+        c.status.on_merge = Some("完成".into());
+        Binding::new(&schema, &c).unwrap()
+    }
+
+    fn wanted(subject: &str, status: Option<&str>) -> Desired {
+        let mut d = desired_at("b", 1_760_000_000);
+        d.title = Some(subject.into());
+        d.status = status.map(String::from);
+        d.commit_url = Some(format!(
+            "https://github.com/acme/x/commit/{}",
+            "b".repeat(40)
+        ));
+        d
+    }
+
+    fn props(changes: &[Change]) -> Vec<(&str, &str, bool)> {
+        changes
+            .iter()
+            .map(|c| (c.property.as_str(), c.to.as_str(), c.links_commit))
+            .collect()
+    }
+
+    #[test]
+    fn changes_are_exactly_the_differing_properties() {
+        let b = zh_binding();
+        let mut page = state("#005");
+        page.status = "未开始".into();
+        let d = wanted("feat: monitoring", Some("进行中"));
+        let link = d.commit_url.clone().unwrap();
+        let all = changes(&b, TitlePolicy::FillPlaceholder, &d, &page, false);
+        assert_eq!(
+            props(&all),
+            [
+                ("标题", "#005 feat: monitoring", false),
+                ("状态", "进行中", false),
+                ("日期", d.date.as_str(), false),
+                ("Commit", link.as_str(), true),
+            ]
+        );
+        assert_eq!(all[1].from, "未开始");
+        assert_eq!(
+            patch_body(&all)["properties"]["状态"],
+            json!({"status": {"name": "进行中"}})
+        );
+        // The page already shows all of it: nothing.
+        let mut done = page.clone();
+        done.title = "#005 feat: monitoring".into();
+        done.status = "进行中".into();
+        done.date = d.date.clone();
+        done.commit_url = link.clone();
+        assert!(changes(&b, TitlePolicy::Always, &d, &done, false).is_empty());
+        // A page showing a later commit keeps its title, date and link; the status still moves.
+        assert_eq!(
+            props(&changes(&b, TitlePolicy::Always, &d, &page, true)),
+            [("状态", "进行中", false)]
+        );
+    }
+
+    #[test]
+    fn the_title_policy_decides_and_the_key_stays_findable() {
+        let b = zh_binding();
+        let mut page = state("#005 Monitoring baseline");
+        page.status = "进行中".into();
+        page.date = "2026-01-01".into();
+        let mut d = wanted("#005 monitoring", None);
+        d.date = page.date.clone();
+        d.commit_url = None;
+        let titles = |policy, d: &Desired, page: &PageState| {
+            props(&changes(&b, policy, d, page, false))
+                .iter()
+                .map(|(p, to, _)| format!("{p}={to}"))
+                .collect::<Vec<_>>()
+        };
+        assert!(
+            titles(TitlePolicy::FillPlaceholder, &d, &page).is_empty(),
+            "a real title stays"
+        );
+        assert!(titles(TitlePolicy::Never, &d, &page).is_empty());
+        assert_eq!(
+            titles(TitlePolicy::Always, &d, &page),
+            ["标题=#005 monitoring"],
+            "the subject has the key"
+        );
+        page.title = "Untitled".into();
+        assert_eq!(
+            titles(TitlePolicy::FillPlaceholder, &d, &page),
+            ["标题=#005 monitoring"]
+        );
+        d.title = Some("  ".into());
+        assert!(
+            titles(TitlePolicy::Always, &d, &page).is_empty(),
+            "an empty subject never blanks a title"
+        );
+        d.title = Some("fix alerts".into());
+        assert_eq!(
+            titles(TitlePolicy::Always, &d, &page),
+            ["标题=#005 fix alerts"]
+        );
+        d.key = TicketKey::Page("p".into());
+        assert_eq!(
+            titles(TitlePolicy::Always, &d, &page),
+            ["标题=fix alerts"],
+            "page keys need no token"
+        );
+    }
+
+    #[test]
+    fn statuses_never_move_back_unless_exact() {
+        let b = zh_binding();
+        let mut page = state("#005 x");
+        page.status = "完成".into();
+        let mut d = wanted("#005 x", Some("进行中"));
+        d.commit_url = None;
+        d.date = String::new();
+        assert!(changes(&b, TitlePolicy::Never, &d, &page, false).is_empty());
+        d.status_exact = true;
+        assert_eq!(
+            props(&changes(&b, TitlePolicy::Never, &d, &page, false)),
+            [("状态", "进行中", false)]
+        );
+        // An option outside the groups is never "backwards".
+        d.status_exact = false;
+        page.status = "Archived".into();
+        assert_eq!(
+            props(&changes(&b, TitlePolicy::Never, &d, &page, false)),
+            [("状态", "进行中", false)]
+        );
     }
 }
