@@ -242,20 +242,34 @@ impl Pass<'_> {
         let mut outcomes = BTreeMap::new();
         let mut by_key: BTreeMap<TicketKey, crate::rules::desired::Track> =
             tracks.into_iter().map(|t| (t.key.clone(), t)).collect();
+        let mut tracks = vec![];
         for key in wanted {
+            match by_key.remove(key) {
+                Some(t) => tracks.push(t),
+                None => {
+                    outcomes.insert(key.clone(), Delivery::Done);
+                }
+            }
+        }
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return outcomes;
+        }
+        // Every page in a few batched queries, then one write (and its comments) per ticket.
+        let mut entries = s.plan(self.repo, origin.as_deref(), &tracks);
+        for t in &tracks {
+            if !entries.iter().any(|e| e.desired.key == t.key) {
+                outcomes.insert(t.key.clone(), Delivery::Done);
+            }
+        }
+        for mut entry in entries.drain(..) {
             if self.deadline.is_some_and(|d| Instant::now() >= d) {
                 break;
             }
-            let Some(track) = by_key.remove(key) else {
-                outcomes.insert(key.clone(), Delivery::Done);
-                continue;
-            };
-            let Some(mut entry) = s.plan_one(self.repo, origin.as_deref(), &track) else {
-                outcomes.insert(key.clone(), Delivery::Done);
-                continue;
-            };
             s.apply(std::slice::from_mut(&mut entry));
-            outcomes.insert(key.clone(), entry.delivery(&s.binding.source_name));
+            outcomes.insert(
+                entry.desired.key.clone(),
+                entry.delivery(&s.binding.source_name),
+            );
             report.entries.push(entry);
         }
         outcomes

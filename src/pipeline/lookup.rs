@@ -159,89 +159,176 @@ fn outcome(mut pages: Vec<PageState>) -> Found {
     }
 }
 
-/// The rows that may carry `key`, before exact matching: the page itself for a page key (when it is a
-/// row of the configured data source, not in the trash), else the rows a filtered query returns (a title
-/// `contains` the key, or a number / unique id `equals` it).
-pub fn candidates(
-    client: &Client,
-    binding: &Binding,
-    key: &TicketKey,
-) -> Result<Vec<Value>, ApiError> {
-    let op = format!("find the page of {key}");
-    let filter = match key {
-        TicketKey::Page(id) => {
-            return match client.get(&format!("read page {id}"), &format!("/v1/pages/{id}")) {
-                Ok(page) => {
-                    // Only a page of the configured data source is a ticket: not one of another
-                    // database, nor a standalone page (its parent is a page or the workspace).
-                    let ours = page["parent"]["data_source_id"]
-                        .as_str()
-                        .and_then(crate::id::normalize)
-                        .is_some_and(|d| Some(d) == crate::id::normalize(&binding.data_source_id));
-                    let trashed = page["in_trash"].as_bool() == Some(true);
-                    Ok(if ours && !trashed { vec![page] } else { vec![] })
-                }
-                Err(ApiError::NotFound { .. }) => Ok(vec![]),
-                Err(e) => Err(e),
-            };
-        }
+/// Keys one batched query asks for: Notion's compound filters take arrays of at most 100 items
+/// (developers.notion.com/reference/post-database-query-filter).
+pub const BATCH: usize = 100;
+
+/// The filter that finds the rows which may carry `key` (a title `contains` the key, a number or unique
+/// id `equals` it); None for a page key (read directly) or a key this binding cannot look up.
+fn key_filter(binding: &Binding, key: &TicketKey) -> Option<Value> {
+    match key {
+        TicketKey::Page(_) => None,
         TicketKey::UniqueId { prefix, number } => {
-            let Some(p) = &binding.unique_id else {
-                return Ok(vec![]);
-            };
+            let p = binding.unique_id.as_ref()?;
             if p.prefix
                 .as_deref()
                 .is_some_and(|pp| !pp.eq_ignore_ascii_case(prefix))
             {
-                return Ok(vec![]);
+                return None;
             }
-            json!({"property": p.id, "unique_id": {"equals": number}})
+            Some(json!({"property": p.id, "unique_id": {"equals": number}}))
         }
         TicketKey::Token(token) => {
             let p = &binding.lookup;
             match p.kind {
                 Kind::Title | Kind::RichText => {
-                    json!({"property": p.id, p.kind.as_str(): {"contains": token}})
+                    Some(json!({"property": p.id, p.kind.as_str(): {"contains": token}}))
                 }
-                Kind::Number | Kind::UniqueId => match key_number(token) {
-                    Some(n) => json!({"property": p.id, p.kind.as_str(): {"equals": n}}),
-                    None => return Ok(vec![]),
-                },
-                _ => return Ok(vec![]),
+                Kind::Number | Kind::UniqueId => {
+                    let n = key_number(token)?;
+                    Some(json!({"property": p.id, p.kind.as_str(): {"equals": n}}))
+                }
+                _ => None,
             }
         }
-    };
-    query_all(client, binding, filter, &op)
+    }
 }
 
-/// Finds the page of one key. Looked up by title, a page is a key's when the key is the first ticket key
-/// of its title, as a whole token (`#012 … (#026)` is #012's page, not #026's; `#04` is never `#042`).
-/// Several such pages are a conflict.
+/// The number a row carries in `prop` (a number, or a unique id's number).
+fn row_number(row: &Value, prop: &crate::notion::schema::Property) -> Option<f64> {
+    let text = values::read(&row["properties"], prop);
+    let digits = text.rsplit('-').next().unwrap_or_default();
+    digits.parse().ok()
+}
+
+/// Whether a candidate row is `key`'s, by the exact rules on this side: a title belongs to its first key
+/// (`#012 … (#026)` is #012's page only, `#04` never `#042`), rich text by whole token, numbers and
+/// unique ids by their number.
+fn matches_key(binding: &Binding, extractor: &Extractor, key: &TicketKey, row: &Value) -> bool {
+    match key {
+        TicketKey::Page(id) => {
+            row["id"].as_str().and_then(crate::id::normalize).as_deref() == Some(id.as_str())
+        }
+        TicketKey::UniqueId { number, .. } => binding
+            .unique_id
+            .as_ref()
+            .and_then(|p| row_number(row, p))
+            .is_some_and(|n| n == *number as f64),
+        TicketKey::Token(token) => {
+            let p = &binding.lookup;
+            match p.kind {
+                Kind::Title => {
+                    extractor
+                        .extract(&values::read(&row["properties"], p))
+                        .first()
+                        == Some(key)
+                }
+                Kind::RichText => title_has_token(&values::read(&row["properties"], p), token),
+                Kind::Number | Kind::UniqueId => key_number(token)
+                    .zip(row_number(row, p))
+                    .is_some_and(|(k, n)| n == k as f64),
+                _ => false,
+            }
+        }
+    }
+}
+
+/// A page key's page, when it is a row of the configured data source, not in the trash.
+fn page_row(client: &Client, binding: &Binding, id: &str) -> Result<Option<Value>, ApiError> {
+    match client.get(&format!("read page {id}"), &format!("/v1/pages/{id}")) {
+        Ok(page) => {
+            // Only a page of the configured data source is a ticket: not one of another database, nor a
+            // standalone page (its parent is a page or the workspace).
+            let ours = page["parent"]["data_source_id"]
+                .as_str()
+                .and_then(crate::id::normalize)
+                .is_some_and(|d| Some(d) == crate::id::normalize(&binding.data_source_id));
+            let trashed = page["in_trash"].as_bool() == Some(true);
+            Ok((ours && !trashed).then_some(page))
+        }
+        Err(ApiError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The rows that may carry `key`, before exact matching: the page itself for a page key, else the rows
+/// its filtered query returns.
+pub fn candidates(
+    client: &Client,
+    binding: &Binding,
+    key: &TicketKey,
+) -> Result<Vec<Value>, ApiError> {
+    if let TicketKey::Page(id) = key {
+        return Ok(page_row(client, binding, id)?.into_iter().collect());
+    }
+    match key_filter(binding, key) {
+        Some(filter) => query_all(client, binding, filter, &format!("find the page of {key}")),
+        None => Ok(vec![]),
+    }
+}
+
+/// Finds the page of one key. Several pages carrying it are a conflict, never a guess.
 pub fn find(
     client: &Client,
     binding: &Binding,
     extractor: &Extractor,
     key: &TicketKey,
 ) -> Result<Found, ApiError> {
-    let pages = candidates(client, binding, key)?;
-    let p = &binding.lookup;
-    let matched: Vec<PageState> = pages
-        .iter()
-        .filter(|pg| match key {
-            TicketKey::Token(token) => {
-                let text = values::read(&pg["properties"], p);
-                match p.kind {
-                    // A title belongs to its first key: `#012 … (#026)` is #012's page only.
-                    Kind::Title => extractor.extract(&text).first() == Some(key),
-                    Kind::RichText => title_has_token(&text, token),
-                    _ => true,
-                }
+    let rows = candidates(client, binding, key)?;
+    Ok(found_in(binding, extractor, key, &rows))
+}
+
+fn found_in(binding: &Binding, extractor: &Extractor, key: &TicketKey, rows: &[Value]) -> Found {
+    outcome(
+        rows.iter()
+            .filter(|r| matches_key(binding, extractor, key, r))
+            .map(|r| PageState::from_json(r, binding))
+            .collect(),
+    )
+}
+
+/// Finds the pages of many keys in few requests: up to [`BATCH`] keys per query (one `or` of their
+/// filters), page keys read one by one; then each key matched exactly as [`find`] does. A failed query
+/// fails the keys it asked for.
+pub fn find_many(
+    client: &Client,
+    binding: &Binding,
+    extractor: &Extractor,
+    keys: &[TicketKey],
+) -> std::collections::HashMap<TicketKey, Result<Found, ApiError>> {
+    let mut out = std::collections::HashMap::new();
+    let mut filtered: Vec<(&TicketKey, Value)> = vec![];
+    for key in keys {
+        if out.contains_key(key) || filtered.iter().any(|(k, _)| *k == key) {
+            continue;
+        }
+        if let TicketKey::Page(_) = key {
+            out.insert(key.clone(), find(client, binding, extractor, key));
+            continue;
+        }
+        match key_filter(binding, key) {
+            Some(f) => filtered.push((key, f)),
+            None => {
+                out.insert(key.clone(), Ok(Found::NotFound));
             }
-            _ => true,
-        })
-        .map(|pg| PageState::from_json(pg, binding))
-        .collect();
-    Ok(outcome(matched))
+        }
+    }
+    for chunk in filtered.chunks(BATCH) {
+        let filter = match chunk {
+            [(_, only)] => only.clone(),
+            _ => json!({"or": chunk.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>()}),
+        };
+        let op = format!("find the pages of {} ticket(s)", chunk.len());
+        let rows = query_all(client, binding, filter, &op);
+        for (key, _) in chunk {
+            let found = match &rows {
+                Ok(rows) => Ok(found_in(binding, extractor, key, rows)),
+                Err(e) => Err(e.clone()),
+            };
+            out.insert((*key).clone(), found);
+        }
+    }
+    out
 }
 
 /// Every page of a data source, indexed by the keys that address it, with the same rules as [`find`]:

@@ -102,18 +102,31 @@ impl Session {
         })
     }
 
-    /// The plan for these tracked tickets: one lookup per ticket (and one comments read where comments
-    /// are asked for), then the differing properties. `repo`: where commit links on pages are looked up,
-    /// so that no page is moved back to an older commit.
+    /// The plan for these tracked tickets: their pages found in batches (`lookup::find_many`: up to 100
+    /// keys a query), one comments read where comments are asked for, then the differing properties.
+    /// `repo`: where commit links on pages are looked up, so that no page is moved back to an older
+    /// commit. A track that asks nothing gives no entry.
     pub fn plan(&self, repo: &Repo, origin_url: Option<&str>, tracks: &[Track]) -> Vec<Entry> {
+        let keys: Vec<TicketKey> = tracks.iter().map(|t| t.key.clone()).collect();
+        let mut found =
+            lookup::find_many(&self.client, &self.binding, &self.rules.extractor, &keys);
         tracks
             .iter()
-            .filter_map(|t| self.plan_one(repo, origin_url, t))
+            .filter_map(|t| {
+                let f = found.remove(&t.key).unwrap_or(Ok(lookup::Found::NotFound));
+                self.entry(repo, origin_url, t, f)
+            })
             .collect()
     }
 
-    /// The plan entry of one tracked ticket.
-    pub fn plan_one(&self, repo: &Repo, origin_url: Option<&str>, track: &Track) -> Option<Entry> {
+    /// The plan entry of one tracked ticket, from its lookup.
+    fn entry(
+        &self,
+        repo: &Repo,
+        origin_url: Option<&str>,
+        track: &Track,
+        found: Result<lookup::Found, crate::notion::client::ApiError>,
+    ) -> Option<Entry> {
         let rank = |s: &str| self.binding.status_rank(s);
         let desired = desired::desired(
             &self.config,
@@ -122,12 +135,6 @@ impl Session {
             track,
             &rank,
         )?;
-        let found = lookup::find(
-            &self.client,
-            &self.binding,
-            &self.rules.extractor,
-            &track.key,
-        );
         let time_of = |id: &str| repo.commit_time(id);
         let mut entry = plan::entry(
             &self.binding,

@@ -10,6 +10,7 @@ mod model;
 mod onboarding;
 mod outbox;
 mod replay;
+mod scale;
 mod sync;
 mod tls;
 mod truth;

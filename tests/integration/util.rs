@@ -430,6 +430,18 @@ impl World {
         }
     }
 
+    /// The status (状态) of the page whose title starts with `prefix`.
+    pub fn prop_by_title(&self, prefix: &str) -> String {
+        let id = self
+            .sb
+            .state()
+            .find_page_by_title(prefix)
+            .unwrap_or_else(|| panic!("no page {prefix}"))
+            .id
+            .clone();
+        self.prop(&id, "状态")
+    }
+
     /// Calls the sandbox's Notion API directly (as a teammate or another tool would); returns status and body.
     pub fn api(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
         let agent: ureq::Agent = ureq::Agent::config_builder()

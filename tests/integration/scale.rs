@@ -1,0 +1,89 @@
+//! Team scale: any number of tickets costs a few requests. Counts, asserted on the sandbox's request
+//! log (never times).
+
+use notion_sandbox::SandboxConfig;
+use serde_json::{json, Value};
+
+use crate::util::*;
+
+/// The zh database with `n` tickets `#001`…, all "未开始".
+fn seed_with_tickets(n: usize) -> Value {
+    let mut seed = notion_sandbox::seed::load("zh").unwrap();
+    let pages: Vec<Value> = (1..=n)
+        .map(|i| json!({"properties": {"标题": format!("#{i:03} - ticket {i}"), "状态": "未开始"}}))
+        .collect();
+    seed["databases"][0]["data_sources"][0]["pages"] = json!(pages);
+    seed
+}
+
+/// Reads (not writes) the sandbox saw, by kind.
+fn reads(w: &World) -> Vec<String> {
+    w.sb.requests()
+        .iter()
+        .filter(|r| !(r.method == "PATCH" || (r.method == "POST" && r.path == "/v1/comments")))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+/// A commit naming 200 tickets: found in batched `or` queries (Notion takes at most 100 filters in one
+/// compound filter), so the hook's delivery and `sync` each cost the schema (2 reads) plus 2 queries,
+/// then one write per ticket. Before: one query per ticket (202 reads).
+#[test]
+fn a_commit_naming_200_tickets_costs_a_few_reads_plus_its_writes() {
+    let w = World::with_seed(
+        &seed_with_tickets(250),
+        SandboxConfig::default(),
+        &format!("{ZH_CONFIG}{FAST}"),
+    );
+    let keys: Vec<String> = (1..=200).map(|i| format!("#{i:03}")).collect();
+    w.commit(&format!("feat: sweep\n\nRefs {}", keys.join(" ")));
+    w.wait_for_flusher();
+    let r = reads(&w);
+    assert!(r.len() <= 5, "{} reads: {r:#?}", r.len());
+    assert_eq!(w.sb.writes().len(), 200);
+    assert_eq!(w.prop_by_title("#150"), "进行中");
+    assert_eq!(w.prop_by_title("#201"), "未开始");
+    // `sync` of the same commit: the same few reads, and nothing to write.
+    w.sb.clear_log();
+    let out = w.run(&["sync"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = reads(&w);
+    assert!(r.len() <= 5, "{} reads: {r:#?}", r.len());
+    assert_eq!(w.sb.writes().len(), 0);
+    w.assert_replay_plans_nothing();
+}
+
+/// Batched lookups keep the exact matching of one-by-one lookups: `#04` is never `#042`, a title belongs
+/// to its first key, and two pages with one key are ambiguous (the same answers as a replay's scan).
+#[test]
+fn batched_lookups_match_exactly_like_single_ones() {
+    let mut seed = seed_with_tickets(0);
+    seed["databases"][0]["data_sources"][0]["pages"] = json!([
+        {"properties": {"标题": "#042 - answer", "状态": "未开始"}},
+        {"properties": {"标题": "#04 - four", "状态": "未开始"}},
+        {"properties": {"标题": "#012 - twelve (#026)", "状态": "未开始"}},
+        {"properties": {"标题": "#026 - twenty-six", "状态": "未开始"}},
+        {"properties": {"标题": "#077 - one", "状态": "未开始"}},
+        {"properties": {"标题": "#077 - two", "状态": "未开始"}}
+    ]);
+    let w = World::with_seed(
+        &seed,
+        SandboxConfig::default(),
+        &format!("{ZH_CONFIG}{FAST}"),
+    );
+    w.commit("feat: #04 #026 #077 #099 work");
+    w.wait_for_flusher();
+    assert_eq!(w.prop_by_title("#04 - four"), "进行中");
+    assert_eq!(w.prop_by_title("#042"), "未开始");
+    assert_eq!(w.prop_by_title("#026"), "进行中");
+    assert_eq!(w.prop_by_title("#012"), "未开始");
+    assert_eq!(
+        w.prop_by_title("#077 - one"),
+        "未开始",
+        "ambiguous: neither changed"
+    );
+    let status = w.outbox().to_string();
+    assert!(status.contains("ambiguous"), "{status}");
+    assert!(status.contains("#099"), "{status}");
+    assert_eq!(reads(&w).len(), 3, "{:#?}", reads(&w));
+}
