@@ -50,6 +50,11 @@ struct ReplayCli {
     /// Override `[title] policy`.
     #[arg(long, value_name = "never|fill-placeholder|always")]
     title_policy: Option<String>,
+    /// How to read the data source: `auto` scans up to what batched lookups of the history's tickets
+    /// cost, then looks them up; `scan` reads every row; `lookups` looks the tickets up. The plan is the
+    /// same; only the requests differ.
+    #[arg(long, value_name = "auto|scan|lookups", default_value = "auto", value_parser = ["auto", "scan", "lookups"])]
+    read: String,
 }
 
 /// The `git-notion-replay` binary. Exit codes: 0 done or nothing to do (tickets without a page are
@@ -166,6 +171,8 @@ fn replay_cmd(
                 entries: vec![],
                 rows: 0,
                 looked_up: None,
+                scan_requests: 0,
+                lookup_requests: 0,
                 requests: 0,
                 journal: None,
                 resumed: false,
@@ -207,8 +214,15 @@ fn replay_cmd(
         &session,
         history,
         repo.origin_url().as_deref(),
-        cli.reset,
-        cli.apply,
+        replay::How {
+            reset: cli.reset,
+            apply: cli.apply,
+            read: match cli.read.as_str() {
+                "scan" => replay::Read::Scan,
+                "lookups" => replay::Read::Lookups,
+                _ => replay::Read::Auto,
+            },
+        },
         progress,
     )?;
     if tty {
@@ -270,7 +284,8 @@ fn replay_cmd(
     ));
     if let Some(n) = r.looked_up {
         text.push_str(&format!(
-            "  (more rows than one query returns share one created_time, so the scan could not read them all; the {n} ticket(s) were looked up one by one)\n"
+            "  (read: {} scan request(s), then the {n} ticket(s) looked up in {} batched request(s): cheaper than scanning the rest, or the scan could not page past rows sharing one created_time)\n",
+            r.scan_requests, r.lookup_requests
         ));
     }
     match (&r.journal, cli.apply) {

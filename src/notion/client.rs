@@ -366,6 +366,8 @@ pub enum Listed {
     Complete,
     /// Notion said the list is incomplete, or [`LIST_CAP`] results were read: more may exist.
     Capped,
+    /// The caller's request budget was spent with more results to read.
+    Stopped,
 }
 
 /// Reads every page of a paginated list: `fetch(cursor)` makes one request (the first with no cursor),
@@ -373,13 +375,24 @@ pub enum Listed {
 /// `request_status: incomplete`). The one pagination loop of git-notion: page lookups, data-source scans
 /// and comment reads all stop by the same rule.
 pub fn paginate(
+    fetch: impl FnMut(Option<&str>) -> Result<Value, ApiError>,
+    each: impl FnMut(Value),
+) -> Result<Listed, ApiError> {
+    paginate_within(usize::MAX, fetch, each)
+}
+
+/// [`paginate`], sending at most `requests` requests ([`Listed::Stopped`] when more remain).
+pub fn paginate_within(
+    requests: usize,
     mut fetch: impl FnMut(Option<&str>) -> Result<Value, ApiError>,
     mut each: impl FnMut(Value),
 ) -> Result<Listed, ApiError> {
     let mut cursor: Option<String> = None;
     let mut read = 0;
+    let mut sent = 0;
     loop {
         let v = fetch(cursor.as_deref())?;
+        sent += 1;
         if let Some(results) = v["results"].as_array() {
             read += results.len();
             for r in results {
@@ -390,6 +403,7 @@ pub fn paginate(
             return Ok(Listed::Capped);
         }
         match (v["has_more"].as_bool(), v["next_cursor"].as_str()) {
+            (Some(true), Some(_)) if sent >= requests => return Ok(Listed::Stopped),
             (Some(true), Some(next)) => cursor = Some(next.to_string()),
             _ => return Ok(Listed::Complete),
         }

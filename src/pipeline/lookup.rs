@@ -287,6 +287,45 @@ fn found_in(binding: &Binding, extractor: &Extractor, key: &TicketKey, rows: &[V
     )
 }
 
+/// What finding these keys costs in requests: one per [`BATCH`] keys with a filter, one per page key.
+pub fn lookup_cost(binding: &Binding, keys: &[TicketKey]) -> usize {
+    let pages = keys
+        .iter()
+        .filter(|k| matches!(k, TicketKey::Page(_)))
+        .count();
+    let filtered = keys
+        .iter()
+        .filter(|k| key_filter(binding, k).is_some())
+        .count();
+    pages + filtered.div_ceil(BATCH)
+}
+
+/// Every row that may carry one of `keys` (batched as [`find_many`] does), each once: what the replay
+/// adds to a partial scan before matching locally.
+pub fn candidates_many(
+    client: &Client,
+    binding: &Binding,
+    keys: &[TicketKey],
+) -> Result<Vec<Value>, ApiError> {
+    let mut rows = vec![];
+    let mut filters = vec![];
+    for key in keys {
+        match key {
+            TicketKey::Page(id) => rows.extend(page_row(client, binding, id)?),
+            _ => filters.extend(key_filter(binding, key)),
+        }
+    }
+    for chunk in filters.chunks(BATCH) {
+        let filter = match chunk {
+            [only] => only.clone(),
+            _ => json!({ "or": chunk }),
+        };
+        let op = format!("find the pages of {} ticket(s)", chunk.len());
+        rows.extend(query_all(client, binding, filter, &op)?);
+    }
+    Ok(rows)
+}
+
 /// Finds the pages of many keys in few requests: up to [`BATCH`] keys per query (one `or` of their
 /// filters), page keys read one by one; then each key matched exactly as [`find`] does. A failed query
 /// fails the keys it asked for.

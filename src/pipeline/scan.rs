@@ -6,33 +6,42 @@
 
 use serde_json::{json, Value};
 
-use crate::notion::client::{paginate, ApiError, Client, Listed};
+use crate::notion::client::{paginate_within, ApiError, Client, Listed};
 
 /// What a scan read.
 #[derive(Debug, Default)]
 pub struct Scanned {
     /// The rows, each once, in `created_time` order.
     pub pages: Vec<Value>,
-    /// False when more rows than one query may return share one `created_time` (Notion rounds it to the
-    /// minute): the windows cannot page past them, so rows may be missing.
+    /// False when rows may be missing: more rows than one query may return share one `created_time`
+    /// (Notion rounds it to the minute), so the windows cannot page past them, or the request budget
+    /// was spent.
     pub complete: bool,
+    /// Requests the scan sent.
+    pub requests: usize,
 }
 
 /// Every page of the data source, in `created_time` order: 100 rows a request, only the bound properties.
-/// `properties` trims each row to those property ids (all when empty).
+/// `properties` trims each row to those property ids (all when empty). `budget`: stop after this many
+/// requests (the caller reads the rest another way).
 pub fn scan(
     client: &Client,
     data_source_id: &str,
     properties: &[&str],
+    budget: Option<usize>,
     mut progress: impl FnMut(usize),
 ) -> Result<Scanned, ApiError> {
+    let budget = budget.unwrap_or(usize::MAX).max(1);
+    let mut requests = 0;
     let path = crate::pipeline::lookup::query_path(data_source_id, properties);
     let mut pages: Vec<Value> = vec![];
     let mut seen: std::collections::HashSet<String> = Default::default();
     let mut window_start: Option<String> = None;
     loop {
-        let listed = paginate(
+        let listed = paginate_within(
+            budget - requests,
             |cursor| {
+                requests += 1;
                 let mut body = json!({
                     "page_size": 100,
                     "sorts": [{"timestamp": "created_time", "direction": "ascending"}],
@@ -61,8 +70,23 @@ pub fn scan(
             },
         )?;
         progress(pages.len());
-        if listed == Listed::Complete {
-            break;
+        match listed {
+            Listed::Complete => break,
+            Listed::Stopped => {
+                return Ok(Scanned {
+                    pages,
+                    complete: false,
+                    requests,
+                })
+            }
+            Listed::Capped if requests >= budget => {
+                return Ok(Scanned {
+                    pages,
+                    complete: false,
+                    requests,
+                })
+            }
+            Listed::Capped => {}
         }
         // The next window starts at the newest row seen; rows sharing that instant are skipped by id.
         let last = pages
@@ -75,6 +99,7 @@ pub fn scan(
             return Ok(Scanned {
                 pages,
                 complete: false,
+                requests,
             });
         }
         window_start = last;
@@ -82,5 +107,6 @@ pub fn scan(
     Ok(Scanned {
         pages,
         complete: true,
+        requests,
     })
 }

@@ -267,7 +267,7 @@ pub fn undo_plan(client: &Client, lines: &[Line]) -> Result<Vec<UndoEntry>, ApiE
     };
     let current: std::collections::HashMap<String, Value> =
         // An incomplete scan is fine here: a recorded page it missed is read alone below.
-        crate::pipeline::scan::scan(client, data_source_id, &[], |_| {})?
+        crate::pipeline::scan::scan(client, data_source_id, &[], None, |_| {})?
             .pages
             .into_iter()
             .filter_map(|p| Some((p["id"].as_str()?.to_string(), p)))

@@ -19,8 +19,30 @@ use crate::pipeline::plan::{self, Entry, Outcome};
 use crate::pipeline::scan::scan;
 use crate::pipeline::session::Session;
 use crate::rules::desired;
+use crate::rules::tickets::TicketKey;
 use crate::Error;
 use journal::{Journal, Line};
+
+/// How a replay runs: `reset` sets statuses exactly as history says (a repair), `apply` writes, `read`
+/// chooses how the data source is read.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct How {
+    pub reset: bool,
+    pub apply: bool,
+    pub read: Read,
+}
+
+/// How the replay reads the data source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Read {
+    /// By cost (the default): scan up to what the batched lookups cost, then look up.
+    #[default]
+    Auto,
+    /// Scan every row.
+    Scan,
+    /// Look the tickets up (after one scan request).
+    Lookups,
+}
 
 /// A replay's result.
 pub struct Replay {
@@ -30,48 +52,66 @@ pub struct Replay {
     /// The scan could not read every row (too many share one `created_time`): this many tickets were
     /// looked up one by one instead.
     pub looked_up: Option<usize>,
+    /// Requests the scan sent, and what the batched lookups cost (or would have).
+    pub scan_requests: usize,
+    pub lookup_requests: usize,
     pub requests: u64,
     pub journal: Option<PathBuf>,
     pub resumed: bool,
 }
 
-/// The plan, and with `apply` the writes (journalled first), then the comments. `reset`: the status
-/// history asks for is set exactly, even where that moves a page backwards (repairs).
+/// The plan, and with `how.apply` the writes (journalled first; per page its comments, then its
+/// PATCH). `how.reset`: the status history asks for is set exactly, even where that moves a page
+/// backwards (repairs).
 pub fn run(
     repo: &Repo,
     session: &Session,
     history: History,
     origin_url: Option<&str>,
-    reset: bool,
-    apply: bool,
+    how: How,
     mut progress: impl FnMut(&str, usize, usize),
 ) -> Result<Replay, Error> {
+    let How { reset, apply, read } = how;
     let config = &session.config;
     let b = &session.binding;
-    let scanned = scan(&session.client, &b.data_source_id, &b.read_ids(), |n| {
-        progress("scan", n, 0)
-    })?;
+    // Read by cost: a full scan costs ⌈rows/100⌉ requests, batched lookups ⌈tickets/100⌉ (plus one per
+    // page key). Rows are unknown until read, so the scan may spend what the lookups would cost, then
+    // the lookups take over (never more than twice the cheaper way). Both end in the same `Index`, so
+    // the plan is the same.
+    let keys: Vec<TicketKey> = history.tickets.iter().map(|t| t.key.clone()).collect();
+    let lookup_requests = lookup::lookup_cost(b, &keys);
+    let budget = match read {
+        Read::Auto => Some(lookup_requests.max(1)),
+        Read::Scan => None,
+        Read::Lookups => Some(1),
+    };
+    let scanned = scan(
+        &session.client,
+        &b.data_source_id,
+        &b.read_ids(),
+        budget,
+        |n| progress("scan", n, 0),
+    )?;
     let rows = scanned.pages.len();
+    let scan_requests = scanned.requests;
     let mut pages = scanned.pages;
-    // More rows than one query returns share one created_time (Notion shows minutes; a CSV import): the
-    // scan cannot see them all, so every ticket of the history is looked up directly (one query each) and
-    // matched by the same rules. Same plan, other reads.
+    // Rows the scan did not reach (its budget, or more rows than one query returns sharing one
+    // created_time, as after a CSV import): every ticket of the history is looked up, in batches, and
+    // matched by the same rules.
     let looked_up = if scanned.complete {
         None
     } else {
+        progress("lookup", 0, keys.len());
         let mut seen: std::collections::HashSet<String> = pages
             .iter()
             .filter_map(|p| p["id"].as_str().map(String::from))
             .collect();
-        for (i, t) in history.tickets.iter().enumerate() {
-            progress("lookup", i + 1, history.tickets.len());
-            for page in lookup::candidates(&session.client, b, &t.key)? {
-                if seen.insert(page["id"].as_str().unwrap_or_default().to_string()) {
-                    pages.push(page);
-                }
+        for page in lookup::candidates_many(&session.client, b, &keys)? {
+            if seen.insert(page["id"].as_str().unwrap_or_default().to_string()) {
+                pages.push(page);
             }
         }
-        Some(history.tickets.len())
+        Some(keys.len())
     };
     let index = Index::new(&pages, &session.binding, &session.rules.extractor);
     let rank = |s: &str| b.status_rank(s);
@@ -101,6 +141,8 @@ pub fn run(
     let mut replay = Replay {
         rows,
         looked_up,
+        scan_requests,
+        lookup_requests,
         history,
         entries: vec![],
         requests: 0,
@@ -206,6 +248,11 @@ pub fn summary_json(r: &Replay) -> Value {
         "notes": s.notes,
         "rows_scanned": r.rows,
         "tickets_looked_up": r.looked_up,
+        "read": {
+            "scan_requests": r.scan_requests,
+            "lookup_requests": r.lookup_requests,
+            "strategy": if r.looked_up.is_some() { "scan+lookups" } else { "scan" },
+        },
         "requests": r.requests,
         "journal": r.journal.as_ref().map(|p| p.display().to_string()),
         "resumed": r.resumed,

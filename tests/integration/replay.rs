@@ -309,7 +309,7 @@ fn a_data_source_past_the_query_row_cap_is_scanned_in_created_time_windows() {
     w.import_history(&["feat: #067 bulk resync".to_string()]);
     // Notion stops one query at 10,000 rows; the sandbox at 10 here, over 38 rows.
     w.sb.state().query_row_cap = 10;
-    let out = w.replay(&["--json"]);
+    let out = w.replay(&["--json", "--read", "scan"]);
     let s = summary(&out);
     assert_eq!(s["rows_scanned"], 38, "{}", stderr(&out));
     assert_eq!(s["to_update"], 1);
@@ -358,7 +358,10 @@ fn rows_sharing_one_created_time_past_the_cap_fall_back_to_lookups_with_the_same
     assert_eq!(summary["tickets_looked_up"], 3, "{summary:#}");
     assert_eq!(summary["rows_scanned"], 10, "{summary:#}");
     let text = stdout(&w.replay(&[]));
-    assert!(text.contains("looked up one by one"), "{text}");
+    assert!(
+        text.contains("ticket(s) looked up in 1 batched request(s)"),
+        "{text}"
+    );
     let out = w.replay(&["--apply"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(w.write_count(), 2);

@@ -87,3 +87,70 @@ fn batched_lookups_match_exactly_like_single_ones() {
     assert!(status.contains("#099"), "{status}");
     assert_eq!(reads(&w).len(), 3, "{:#?}", reads(&w));
 }
+
+/// The zh database with `n` tickets written with five digits (`#00001`…), so that no key is a part
+/// of another (`contains` finds exactly one row per key).
+fn seed_with_wide_tickets(n: usize) -> Value {
+    let mut seed = notion_sandbox::seed::load("zh").unwrap();
+    let pages: Vec<Value> = (1..=n)
+        .map(|i| json!({"properties": {"标题": format!("#{i:05} - ticket {i}"), "状态": "未开始"}}))
+        .collect();
+    seed["databases"][0]["data_sources"][0]["pages"] = json!(pages);
+    seed
+}
+
+fn replay_plan(w: &World, read: &str) -> (Value, Value) {
+    w.sb.clear_log();
+    let out = w.replay(&["--json", "--read", read]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (v["tickets"].clone(), v["summary"].clone())
+}
+
+/// The replay reads by cost: a 50,000-row data source whose history names 30 tickets costs one scan
+/// request and one batched lookup (plus the schema), not 500 scan requests.
+#[test]
+fn the_replay_reads_a_huge_data_source_by_cost() {
+    let w = World::with_seed(
+        &seed_with_wide_tickets(50_000),
+        SandboxConfig::default(),
+        &format!("{ZH_CONFIG}{FAST}"),
+    );
+    let messages: Vec<String> = (1..=30)
+        .map(|i| format!("feat: #{:05} part {i}", i * 1_601))
+        .collect();
+    w.import_history(&messages);
+    let (auto, s) = replay_plan(&w, "auto");
+    let r = reads(&w);
+    assert!(r.len() <= 5, "{} reads: {r:#?}", r.len());
+    assert_eq!(s["read"]["strategy"], "scan+lookups", "{s:#}");
+    assert_eq!(s["read"]["scan_requests"], 1, "{s:#}");
+    assert_eq!(s["read"]["lookup_requests"], 1, "{s:#}");
+    assert_eq!(s["to_update"], 30, "{s:#}");
+    let (lookups, _) = replay_plan(&w, "lookups");
+    assert_eq!(lookups, auto);
+}
+
+/// Scan, lookups or both: the same plan on the same world, only the requests differ.
+#[test]
+fn every_way_of_reading_plans_the_same() {
+    let w = World::with_seed(
+        &seed_with_tickets(1_500),
+        SandboxConfig::default(),
+        &format!("{ZH_CONFIG}{FAST}"),
+    );
+    let mut messages: Vec<String> = (1..=40)
+        .map(|i| format!("feat: #{:03} part {i}", i * 23))
+        .collect();
+    messages.push("fix: 完成 #023 done".into());
+    messages.push("chore: #999 and #1499 and #77".into());
+    w.import_history(&messages);
+    let (scan, s) = replay_plan(&w, "scan");
+    assert_eq!(s["read"]["strategy"], "scan");
+    assert_eq!(s["read"]["scan_requests"], 15, "{s:#}");
+    let (auto, s) = replay_plan(&w, "auto");
+    assert_eq!(s["read"]["strategy"], "scan+lookups", "{s:#}");
+    let (lookups, _) = replay_plan(&w, "lookups");
+    assert_eq!(auto, scan);
+    assert_eq!(lookups, scan);
+}
