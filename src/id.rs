@@ -3,18 +3,13 @@
 /// The dashed lower-case form of an id given with or without dashes; `None` unless 32 hex digits.
 pub fn normalize(raw: &str) -> Option<String> {
     let hex: String = raw.chars().filter(|c| *c != '-').collect();
-    if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+    // `from_str_radix` alone would also take a sign: only hex digits are an id.
+    if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    let h = hex.to_ascii_lowercase();
-    Some(format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    ))
+    let n = u128::from_str_radix(&hex, 16).ok()?;
+    let h = format!("{n:032x}");
+    Some([&h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..]].join("-"))
 }
 
 #[cfg(test)]

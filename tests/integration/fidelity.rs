@@ -120,21 +120,6 @@ fn doctor(w: &World) -> (i32, Value) {
     )
 }
 
-/// The status and detail of one doctor check.
-fn check(report: &Value, name: &str) -> (String, String, String) {
-    let c = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no check {name} in {report:#}"));
-    (
-        c["status"].as_str().unwrap().to_string(),
-        c["detail"].as_str().unwrap().to_string(),
-        c["fix"].as_str().unwrap_or("").to_string(),
-    )
-}
-
 /// Comments need their own capabilities, *Read comments* and *Insert comments*
 /// (developers.notion.com/reference/capabilities); without them Notion answers 403 on the comment calls.
 /// `doctor` probes reading (one GET) and names both in its fix; a commit asking for a comment still moves

@@ -28,21 +28,6 @@ fn doctor_json(w: &World) -> (i32, Value) {
     (out.status.code().unwrap(), v)
 }
 
-/// The status and detail of one doctor check.
-fn check<'a>(report: &'a Value, name: &str) -> (&'a str, &'a str, &'a str) {
-    let c = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no check {name} in {report:#}"));
-    (
-        c["status"].as_str().unwrap(),
-        c["detail"].as_str().unwrap(),
-        c["fix"].as_str().unwrap_or(""),
-    )
-}
-
 fn failed(report: &Value) -> Vec<String> {
     report["checks"]
         .as_array()

@@ -522,3 +522,18 @@ pub fn assert_no_token(o: &Output, token: &str) {
         assert!(!text.contains(token), "token leaked: {text}");
     }
 }
+
+/// The status and detail of one doctor check.
+pub fn check<'a>(report: &'a Value, name: &str) -> (&'a str, &'a str, &'a str) {
+    let c = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name} in {report:#}"));
+    (
+        c["status"].as_str().unwrap(),
+        c["detail"].as_str().unwrap(),
+        c["fix"].as_str().unwrap_or(""),
+    )
+}
