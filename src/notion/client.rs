@@ -613,6 +613,8 @@ impl Client {
                     }
                 }
                 (Some(d), _) if d > self.options.max_retry_after => return Err(err),
+                // Everyone sharing the token got the same Retry-After: a little jitter keeps their
+                // retries from arriving together when the window opens.
                 (Some(d), _) => d,
                 (None, _) => backoff(&self.options, attempts),
             };
