@@ -1161,8 +1161,27 @@ mod tests {
             props(&changes(&b, TitlePolicy::Never, &d, &page, false)),
             [("状态", "进行中", false)]
         );
-        // An option outside the groups is never "backwards".
+        // Another option of the same group is not backwards either (In review → In progress).
         d.status_exact = false;
+        let schema = crate::notion::schema::Schema::from_json(&json!({
+            "id": "ds",
+            "properties": {
+                "标题": {"id": "title", "type": "title", "title": {}},
+                "状态": {"id": "s", "type": "status", "status": {
+                    "options": [{"id": "0", "name": "未开始"}, {"id": "1", "name": "进行中"}, {"id": "2", "name": "审核"}],
+                    "groups": [{"option_ids": ["0"]}, {"option_ids": ["1", "2"]}]
+                }}
+            }
+        }));
+        let mut c = crate::config::Config::default();
+        c.properties.status = Some("状态".into());
+        let same_group = Binding::new(&schema, &c).unwrap();
+        page.status = "审核".into();
+        assert_eq!(
+            props(&changes(&same_group, TitlePolicy::Never, &d, &page, false)),
+            [("状态", "进行中", false)]
+        );
+        // An option outside the groups is never "backwards".
         page.status = "Archived".into();
         assert_eq!(
             props(&changes(&b, TitlePolicy::Never, &d, &page, false)),
