@@ -38,6 +38,10 @@ if [ "$mode" = install ]; then
   cargo install --locked --quiet --root "$root" --path "$src" || exit 1
   cargo install --locked --quiet --root "$root" --path "$src/notion-sandbox" || exit 1
   echo "Installed git-notion, git-notion-replay and notion-sandbox: $("$bin/git-notion" --version)"
+  # Man pages where man finds them from PATH (PREFIX/bin → PREFIX/share/man): `git notion --help`,
+  # `git help notion` and `man git-notion-sync` open them.
+  "$bin/git-notion" manpages "$root/share/man/man1" >/dev/null
+  echo "Man pages in $root/share/man/man1 (git notion --help). Completions: source <(git notion completions bash)"
   case ":$PATH:" in
     *":$bin:"*) ;;
     *) echo "Add them to your PATH (git runs \`git notion\` from there):  export PATH=\"$bin:\$PATH\"" ;;

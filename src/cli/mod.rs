@@ -11,6 +11,7 @@ use crate::git::Repo;
 use crate::notion::schema::SchemaError;
 use crate::Error;
 
+mod docs;
 mod outbox;
 mod output;
 mod replay;
@@ -108,6 +109,19 @@ enum Command {
     Hooks {
         #[command(subcommand)]
         action: Option<HooksAction>,
+    },
+    /// Print shell completions: `source <(git notion completions bash)` (also completes `git notion …`
+    /// through git's own completion), `git notion completions zsh > ~/.zfunc/_git-notion`, fish.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (git-notion.1, one per command, git-notion-replay.1) into DIR, as install.sh
+    /// does into PREFIX/share/man/man1 so that `git notion --help` and `git help notion` find them.
+    #[command(hide = true)]
+    Manpages {
+        /// Where to write them.
+        dir: PathBuf,
     },
     /// Restore the pages a replay changed, from its journal (dry run unless --apply).
     Undo {
@@ -315,6 +329,8 @@ pub fn main() -> std::process::ExitCode {
             init_cmd(database, data_source, force, stdout, &env, &out),
         ),
         Command::Hooks { action } => report(&out, hooks_cmd(action, &out)),
+        Command::Completions { shell } => report(&out, docs::completions_cmd(shell, &out)),
+        Command::Manpages { dir } => report(&out, docs::man_cmd(&dir, &out)),
         Command::Undo {
             journal,
             apply,

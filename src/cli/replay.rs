@@ -19,7 +19,7 @@ use super::*;
     about = "Repair a drifted Notion database from git history: a dry-run plan first, then --apply \
 (journalled: `git notion undo` restores)."
 )]
-struct ReplayCli {
+pub(super) struct ReplayCli {
     /// Revisions: a range (`v1.0..HEAD`), revisions, or `^REV` to exclude (default HEAD).
     revs: Vec<String>,
     /// Every reference (branches, tags, remotes), not only HEAD.

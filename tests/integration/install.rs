@@ -137,6 +137,10 @@ fn the_readme_quick_start_works_verbatim() {
     assert!(root.join("bin/git-notion").exists());
     assert!(root.join("bin/notion-sandbox").exists());
     assert!(so.contains("Next: export NOTION_TOKEN"), "{so}");
+    // The man pages, where man looks for the commands on PATH.
+    for page in ["git-notion.1", "git-notion-sync.1", "git-notion-replay.1"] {
+        assert!(root.join("share/man/man1").join(page).exists(), "{page}");
+    }
     // git >= 2.28: one reference-transaction hook, calling the installed binary by its path.
     let hook = tmp.path().join("demo/.git/hooks/reference-transaction");
     let text = std::fs::read_to_string(&hook).unwrap();
