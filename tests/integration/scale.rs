@@ -162,3 +162,100 @@ fn every_way_of_reading_plans_the_same() {
     assert_eq!(auto, scan);
     assert_eq!(lookups, scan);
 }
+
+/// The reconcile command a CI example runs (the line that calls the copied reconcile.sh), with the CI's
+/// variables as the shell would see them.
+fn ci_command(example: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(example);
+    let text = std::fs::read_to_string(path).unwrap();
+    let line = text
+        .lines()
+        .find(|l| {
+            l.contains("git-notion-reconcile.sh\" ") || l.contains("git-notion-reconcile.sh \"")
+        })
+        .expect("the example runs the reconcile script")
+        .trim();
+    let line = line.strip_prefix("- ").unwrap_or(line);
+    let line = line.strip_prefix("run: ").unwrap_or(line);
+    line.replace("${{ github.event.before }}", "$GITHUB_BEFORE")
+        .replace("${{ github.sha }}", "$GITHUB_SHA")
+}
+
+/// Org scale: three repositories feed one database, two through the GitHub Actions example and one
+/// through the GitLab CI one (their reconcile commands run here against the sandbox; installing with
+/// cargo is what this machine cannot do from a CI image). Each applies its pushed range; run again, they
+/// only read: an in-sync database costs no write.
+#[test]
+fn ci_examples_for_several_repositories_feed_one_database_and_rerun_with_reads_only() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/reconcile.sh");
+    let root = w.repo.parent().unwrap().to_path_buf();
+    let repos = [
+        (
+            "svc-a",
+            "github-actions-reconcile.yml",
+            ".github",
+            "feat: 完成工单 #003 api",
+        ),
+        (
+            "svc-b",
+            "gitlab-ci-reconcile.yml",
+            ".gitlab",
+            "fix: #004 worker",
+        ),
+        (
+            "svc-c",
+            "github-actions-reconcile.yml",
+            ".github",
+            "feat: #006 ui",
+        ),
+    ];
+    let mut runs = vec![];
+    for (name, example, dir, message) in repos {
+        let repo = root.join(name);
+        std::fs::create_dir_all(repo.join(dir)).unwrap();
+        w.git_in(&repo, &["init", "-q", "-b", "main"]);
+        std::fs::write(repo.join(".git-notion.toml"), format!("{ZH_CONFIG}{FAST}")).unwrap();
+        std::fs::copy(&script, repo.join(dir).join("git-notion-reconcile.sh")).unwrap();
+        w.git_in(&repo, &["add", "."]);
+        w.git_in(&repo, &["commit", "-q", "-m", "chore: set up"]);
+        let before = w.git_in(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+        w.git_in(&repo, &["commit", "-q", "--allow-empty", "-m", message]);
+        let after = w.git_in(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+        runs.push((repo, ci_command(example), before, after));
+    }
+    let round = |w: &World| {
+        for (repo, command, before, after) in &runs {
+            let out = w
+                .command(std::path::Path::new("sh"))
+                .current_dir(repo)
+                .args(["-c", command])
+                .env("GITHUB_BEFORE", before)
+                .env("GITHUB_SHA", after)
+                .env("CI_COMMIT_BEFORE_SHA", before)
+                .env("CI_COMMIT_SHA", after)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{command}: {}{}",
+                stdout(&out),
+                stderr(&out)
+            );
+            assert_no_token(&out, &w.token);
+        }
+    };
+    w.sb.clear_log();
+    round(&w);
+    assert_eq!(w.sb.writes().len(), 3, "one write per repository's ticket");
+    assert_eq!(w.prop_by_title("#003"), "完成");
+    assert_eq!(w.prop_by_title("#004"), "完成");
+    assert_eq!(w.prop_by_title("#006"), "进行中");
+    w.sb.clear_log();
+    round(&w);
+    assert_eq!(w.sb.writes().len(), 0, "in sync: reads only");
+    // Each repository: the schema (2), one scan request (38 rows), nothing else.
+    assert_eq!(w.sb.requests().len(), 3 * 3, "{:#?}", reads(&w));
+}
