@@ -1188,4 +1188,87 @@ mod tests {
             [("状态", "进行中", false)]
         );
     }
+
+    #[test]
+    fn ties_and_missing_dates_never_keep_an_older_page() {
+        let t0 = 1_759_300_000;
+        // A known commit made at the same second as ours: not later, so ours is written.
+        let known = |id: &str| (id.starts_with('e')).then_some(t0);
+        let ours = desired_at("a", t0);
+        assert!(!page_is_newer(
+            &page_showing("e", &ours.date, None),
+            &ours,
+            &known
+        ));
+        // A commit without a date to compare: the page's date alone keeps nothing.
+        let mut undated = desired_at("a", t0);
+        undated.date = String::new();
+        assert!(!page_is_newer(
+            &page_showing("", "2099-01-01", None),
+            &undated,
+            &known
+        ));
+    }
+
+    #[test]
+    fn deliveries_keep_what_a_person_can_fix_and_settle_the_rest() {
+        let d = |mut e: Entry| {
+            e.desired.key = token("#1");
+            e.delivery("工单")
+        };
+        assert_eq!(
+            d(entry(
+                "#1",
+                Outcome::UpToDate {
+                    page: Box::new(state("#1"))
+                }
+            )),
+            Delivery::Done
+        );
+        let unavailable = ApiError::Unavailable {
+            op: "x".into(),
+            status: 503,
+            code: "service_unavailable".into(),
+            attempts: 3,
+        };
+        assert!(matches!(
+            d(entry("#1", Outcome::Failed(unavailable.clone()))),
+            Delivery::Retry(_)
+        ));
+        assert!(matches!(
+            d(entry("#1", Outcome::Failed(refused("x")))),
+            Delivery::Settled(Settled::Rejected, _)
+        ));
+        let mut half = entry(
+            "#1",
+            Outcome::UpToDate {
+                page: Box::new(state("#1")),
+            },
+        );
+        half.comment_error = Some(unavailable);
+        assert!(matches!(d(half), Delivery::Retry(_)));
+        let mut noted = entry(
+            "#1",
+            Outcome::UpToDate {
+                page: Box::new(state("#1")),
+            },
+        );
+        noted.notes = vec!["no such option".into()];
+        assert_eq!(d(noted), Delivery::Retry("no such option".into()));
+        assert!(matches!(
+            d(entry("#1", Outcome::NotFound)),
+            Delivery::Settled(Settled::NoPage, _)
+        ));
+        assert!(matches!(
+            d(entry(
+                "#1",
+                Outcome::Ambiguous(vec![state("a"), state("b")])
+            )),
+            Delivery::Settled(Settled::Ambiguous, _)
+        ));
+        assert_eq!(
+            [Settled::NoPage, Settled::Ambiguous, Settled::Rejected].map(Settled::label),
+            ["no page", "ambiguous", "rejected"]
+        );
+    }
 }
