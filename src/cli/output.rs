@@ -44,6 +44,50 @@ impl Out {
     }
 }
 
+/// `--color`: when human output may use colour and terminal control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum ColorChoice {
+    /// On a terminal, unless the environment says otherwise.
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether to colour a stream, as command-line tools agree (no-color.org, bixense.com/clicolors):
+/// `--color always|never` decides; else `NO_COLOR` (any value) turns colour off, `CLICOLOR_FORCE` (not
+/// `0`) on, `CLICOLOR=0` and `TERM=dumb` off, and otherwise a terminal gets colour and a pipe does not.
+pub(super) fn colour(env: &[(String, String)], is_terminal: bool, choice: ColorChoice) -> bool {
+    let var = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if var("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+                false
+            } else if var("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0") {
+                true
+            } else if var("CLICOLOR") == Some("0") || var("TERM") == Some("dumb") {
+                false
+            } else {
+                is_terminal
+            }
+        }
+    }
+}
+
+/// Whether a progress line (rewritten in place with `\r` and erase-to-end) may go to stderr: a terminal
+/// that is not `TERM=dumb`, unless `--color never` (or, with `auto`, `NO_COLOR`) asks for plain output.
+pub(super) fn live_progress(env: &[(String, String)], choice: ColorChoice) -> bool {
+    use std::io::IsTerminal;
+    let var = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let plain = match choice {
+        ColorChoice::Never => true,
+        ColorChoice::Always => false,
+        ColorChoice::Auto => var("NO_COLOR").is_some_and(|v| !v.is_empty()),
+    };
+    std::io::stderr().is_terminal() && var("TERM") != Some("dumb") && !plain
+}
+
 /// Adds `request_id` beside every error text of a JSON answer (`error`, `reason`, `last_error`, `detail`)
 /// that carries Notion's request id, so that scripts can hand it to Notion's support.
 pub(super) fn with_request_ids(v: &mut serde_json::Value) {
@@ -103,4 +147,42 @@ pub(super) fn when(t: i64) -> String {
     jiff::Timestamp::from_second(t)
         .map(|ts| ts.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_follows_the_flag_then_the_environment_then_the_terminal() {
+        let env = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let auto = ColorChoice::Auto;
+        assert!(colour(&env(&[]), true, auto));
+        assert!(!colour(&env(&[]), false, auto));
+        assert!(!colour(&env(&[("NO_COLOR", "1")]), true, auto));
+        assert!(
+            colour(&env(&[("NO_COLOR", "")]), true, auto),
+            "empty NO_COLOR is unset"
+        );
+        assert!(!colour(&env(&[("CLICOLOR", "0")]), true, auto));
+        assert!(!colour(&env(&[("TERM", "dumb")]), true, auto));
+        assert!(colour(&env(&[("CLICOLOR_FORCE", "1")]), false, auto));
+        assert!(!colour(&env(&[("CLICOLOR_FORCE", "0")]), false, auto));
+        assert!(!colour(
+            &env(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]),
+            true,
+            auto
+        ));
+        assert!(colour(
+            &env(&[("NO_COLOR", "1")]),
+            false,
+            ColorChoice::Always
+        ));
+        assert!(!colour(&env(&[]), true, ColorChoice::Never));
+    }
 }

@@ -55,13 +55,16 @@ pub(super) struct ReplayCli {
     /// same; only the requests differ.
     #[arg(long, value_name = "auto|scan|lookups", default_value = "auto", value_parser = ["auto", "scan", "lookups"])]
     read: String,
+    /// Colour and live progress: `auto` (a terminal, unless NO_COLOR, CLICOLOR=0 or TERM=dumb; CLICOLOR_FORCE
+    /// forces it), `always`, `never`.
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    color: ColorChoice,
 }
 
 /// The `git-notion-replay` binary. Exit codes: 0 done or nothing to do (tickets without a page are
 /// reported, not failures: sub-tickets often have none); 1 some pages could not be written, read, or
 /// matched one-to-one (ambiguous); 2 usage or configuration error.
 pub fn replay_main() -> std::process::ExitCode {
-    use std::io::IsTerminal;
     let cli = match ReplayCli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -73,7 +76,7 @@ pub fn replay_main() -> std::process::ExitCode {
     let env = env();
     let out = Out::new(&env);
     wait_out_long_limits();
-    let tty = std::io::stderr().is_terminal() && !cli.json;
+    let tty = !cli.json && live_progress(&env, cli.color);
     let r = replay_cmd(&cli, &env, &out, tty);
     if let Err(e) = &r {
         out.error(&format!("git-notion-replay: error: {e}"));
@@ -244,8 +247,9 @@ fn replay_cmd(
         return Ok(Exit::partial_if(failed > 0 || !unreadable.is_empty()));
     }
     let mut text = plan::render(&r.entries, &session.binding.source_name, !cli.apply);
+    let colour = colour(env, std::io::stdout().is_terminal(), cli.color);
     let bold = |s: &str| {
-        if std::io::stdout().is_terminal() {
+        if colour {
             format!("\x1b[1m{s}\x1b[0m")
         } else {
             s.to_string()

@@ -118,3 +118,57 @@ direct "git-notion undo --ap"
         assert!(stdout(&out).contains("git-notion-replay"), "{shell}");
     }
 }
+
+/// Colour and terminal control follow `--color`, `NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE` and `TERM=dumb`
+/// (no-color.org, bixense.com/clicolors), checked on a pseudo-terminal (util-linux `script`) and on a
+/// pipe.
+#[test]
+fn colour_and_live_progress_follow_the_terminal_and_the_environment() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    w.commit_without_hook("feat: #006 secrets");
+    let replay = bin("git-notion-replay");
+    let on_terminal = |envs: &[(&str, &str)], args: &str| {
+        let mut c = w.command(Path::new("script"));
+        c.args([
+            "-q",
+            "-e",
+            "-c",
+            &format!("{} {args}", replay.display()),
+            "/dev/null",
+        ])
+        .env("TERM", "xterm");
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let on_pipe = |envs: &[(&str, &str)], args: &[&str]| {
+        let mut c = w.command(&replay);
+        c.args(args).env("TERM", "xterm");
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        format!("{}{}", stdout(&out), stderr(&out))
+    };
+    let bold = "\x1b[1m";
+    let text = on_terminal(&[], "");
+    assert!(text.contains(bold) && text.contains("\x1b[K"), "{text:?}");
+    for (envs, args) in [
+        (&[("NO_COLOR", "1")][..], ""),
+        (&[("TERM", "dumb")][..], ""),
+        (&[("CLICOLOR", "0"), ("TERM", "dumb")][..], ""),
+        (&[][..], "--color never"),
+    ] {
+        let text = on_terminal(envs, args);
+        assert!(!text.contains('\x1b'), "{envs:?} {args}: {text:?}");
+        assert!(text.contains("would change"), "{text:?}");
+    }
+    assert!(!on_pipe(&[], &[]).contains('\x1b'));
+    assert!(on_pipe(&[], &["--color", "always"]).contains(bold));
+    assert!(on_pipe(&[("CLICOLOR_FORCE", "1")], &[]).contains(bold));
+    assert!(!on_pipe(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], &[]).contains('\x1b'));
+}
