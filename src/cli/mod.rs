@@ -56,7 +56,7 @@ enum Command {
         #[arg(long, value_name = "URL_OR_ID")]
         database: Option<String>,
         /// Override `[title] policy`.
-        #[arg(long, value_name = "never|fill-placeholder|always")]
+        #[arg(long, value_name = "never|fill-placeholder|always", value_parser = ["never", "fill-placeholder", "always"])]
         title_policy: Option<String>,
     },
     /// Deliver the queued updates now and show what was done.

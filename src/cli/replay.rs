@@ -48,7 +48,7 @@ pub(super) struct ReplayCli {
     #[arg(long, value_name = "URL_OR_ID")]
     database: Option<String>,
     /// Override `[title] policy`.
-    #[arg(long, value_name = "never|fill-placeholder|always")]
+    #[arg(long, value_name = "never|fill-placeholder|always", value_parser = ["never", "fill-placeholder", "always"])]
     title_policy: Option<String>,
     /// How to read the data source: `auto` scans up to what batched lookups of the history's tickets
     /// cost, then looks them up; `scan` reads every row; `lookups` looks the tickets up. The plan is the

@@ -14,6 +14,8 @@ pub enum GitError {
     Read { what: String, detail: String },
     #[error("{rev:?} is not a commit in this repository ({detail})")]
     BadRevision { rev: String, detail: String },
+    #[error("this repository has no commits yet, so there is nothing to read: commit first")]
+    NoCommits,
 }
 
 /// One commit, as the pipeline needs it.
@@ -122,11 +124,20 @@ impl Repo {
         let id = self
             .repo
             .rev_parse_single(rev)
-            .map_err(|e| GitError::BadRevision {
+            .map_err(|e| self.bad_revision(rev, &e))?;
+        self.commit(id.detach())
+    }
+
+    /// Why `rev` names no commit: an unborn repository says so, not "malformed rev-spec".
+    fn bad_revision(&self, rev: &str, e: &dyn std::fmt::Display) -> GitError {
+        if self.repo.head().is_ok_and(|h| h.is_unborn()) {
+            GitError::NoCommits
+        } else {
+            GitError::BadRevision {
                 rev: rev.into(),
                 detail: e.to_string(),
-            })?;
-        self.commit(id.detach())
+            }
+        }
     }
 
     /// The commits reachable from `to` but not from `from` (`from..to`), oldest first.
@@ -135,10 +146,7 @@ impl Repo {
             self.repo
                 .rev_parse_single(rev)
                 .map(|id| id.detach())
-                .map_err(|e| GitError::BadRevision {
-                    rev: rev.into(),
-                    detail: e.to_string(),
-                })
+                .map_err(|e| self.bad_revision(rev, &e))
         };
         let (from, to) = (resolve(from)?, resolve(to)?);
         let walk = self
@@ -467,9 +475,15 @@ impl Repo {
 
 /// The commit a revision names.
 fn resolve_id(repo: &gix::Repository, rev: &str) -> Result<gix::ObjectId, GitError> {
-    let bad = |e: &dyn std::fmt::Display| GitError::BadRevision {
-        rev: rev.into(),
-        detail: e.to_string(),
+    let bad = |e: &dyn std::fmt::Display| {
+        if repo.head().is_ok_and(|h| h.is_unborn()) {
+            GitError::NoCommits
+        } else {
+            GitError::BadRevision {
+                rev: rev.into(),
+                detail: e.to_string(),
+            }
+        }
     };
     let id = repo.rev_parse_single(rev).map_err(|e| bad(&e))?;
     id.object()

@@ -403,6 +403,8 @@ pub struct Summary {
     pub comments_posted: usize,
     /// Commands that could not be done (`#status` naming no option).
     pub notes: usize,
+    /// Pages to update that an apply did not try (it stopped: Notion unreachable, the circuit open).
+    pub not_tried: usize,
 }
 
 impl Summary {
@@ -416,7 +418,7 @@ impl Summary {
                     match &e.applied {
                         Some(Ok(())) => s.written += 1,
                         Some(Err(_)) => s.failed += 1,
-                        None => {}
+                        None => s.not_tried += 1,
                     }
                 }
                 Outcome::UpToDate { .. } => s.up_to_date += 1,
@@ -562,8 +564,13 @@ pub fn render(entries: &[Entry], source_name: &str, dry_run: bool) -> String {
         (true, n) => format!("; would post {n} comment(s)"),
         (false, n) => format!("; posted {} of {n} comment(s)", s.comments_posted),
     };
+    // Every ticket is counted once: an apply that stopped says how many pages it never tried.
+    let untried = match (dry_run, s.not_tried) {
+        (true, _) | (false, 0) => String::new(),
+        (false, n) => format!(", {n} not tried (run it again)"),
+    };
     out.push_str(&format!(
-        "{head}{comments}; {} up to date, {} not found, {} ambiguous, {} failed{}\n",
+        "{head}{comments}; {} up to date, {} not found, {} ambiguous, {} failed{untried}{}\n",
         s.up_to_date,
         s.not_found,
         s.ambiguous,
@@ -973,6 +980,7 @@ mod tests {
                 comments: 3,
                 comments_posted: 2,
                 notes: 1,
+                not_tried: 1,
             }
         );
         assert!(Summary::of(&entries).has_problems());

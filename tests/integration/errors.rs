@@ -452,3 +452,32 @@ fn json_answers_carry_the_request_id_of_each_error() {
     let failed = status["failed"].to_string();
     assert!(failed.contains("\"request_id\""), "{status:#}");
 }
+
+/// An unborn repository and a bad flag value say what is wrong in the user's terms (not "rev-spec is
+/// malformed", not blamed on the environment).
+#[test]
+fn an_unborn_repository_and_a_bad_flag_value_say_what_is_wrong() {
+    let w = World::new("zh", ZH_CONFIG);
+    for out in [w.run(&["sync"]), w.replay(&[])] {
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("has no commits yet"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!stderr(&out).contains("rev-spec"), "{}", stderr(&out));
+    }
+    w.commit_without_hook("feat: #005");
+    let out = w.run(&["sync", "--title-policy", "bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("invalid value 'bogus' for '--title-policy"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("GIT_NOTION_TITLE_POLICY"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -208,8 +208,10 @@ fn flags_override_the_files() {
     );
     let out = w.run(&["sync", "--title-policy", "sometimes"]);
     assert_eq!(out.status.code(), Some(2));
+    // Refused by the command line itself, naming the flag and its values.
     assert!(
-        stderr(&out).contains("unknown variant `sometimes`"),
+        stderr(&out).contains("invalid value 'sometimes' for '--title-policy")
+            && stderr(&out).contains("fill-placeholder"),
         "{}",
         stderr(&out)
     );
