@@ -568,24 +568,13 @@ fn list_comments(state: &State, call: &Call) -> Result<Value, ApiError> {
         ));
     };
     let id = block_id(state, &block)?;
-    // As strict as a query body's page_size: a whole number from 1 to 100 (found by schemathesis with
-    // Notion's OpenAPI description: a negative page_size was accepted).
-    let page_size = match call.query_all("page_size").first() {
-        None => 100,
-        Some(raw) => match raw.parse::<i64>() {
-            Ok(n) if (1..=100).contains(&n) => n as usize,
-            Ok(n) if n > 100 => {
-                return Err(ApiError::validation(format!(
-                    "query failed validation: query.page_size should be ≤ `100`, instead was `{n}`."
-                )))
-            }
-            _ => {
-                return Err(ApiError::validation(format!(
-                    "query failed validation: query.page_size should be a positive integer, instead was `{raw}`."
-                )))
-            }
-        },
-    };
+    // As strict as a query body's page_size (schemathesis, with Notion's OpenAPI description, found a
+    // negative page_size accepted here).
+    let raw = call
+        .query_all("page_size")
+        .first()
+        .map(|s| Value::String(s.clone()));
+    let page_size = crate::query::page_size("query", raw.as_ref())?;
     // Notion lists un-resolved comments only (notion-openapi.json, GET /v1/comments: "Retrieves a list of
     // un-resolved Comment objects from a page or block").
     let all: Vec<&Comment> = state

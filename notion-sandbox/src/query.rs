@@ -14,6 +14,28 @@ pub struct QueryResult {
     pub incomplete: bool,
 }
 
+/// `page_size` as Notion checks it, in a query body or a query string (`location`): absent (or null) is
+/// 100; else a whole number from 1 to 100 (a string only in a query string), or a 400 naming where.
+pub fn page_size(location: &str, raw: Option<&Value>) -> Result<usize, ApiError> {
+    let Some(v) = raw.filter(|v| !v.is_null()) else {
+        return Ok(100);
+    };
+    let n = match (location, v) {
+        ("query", Value::String(s)) => s.parse::<i64>().ok(),
+        (_, v) => v.as_i64(),
+    };
+    let shown = v.as_str().map_or_else(|| v.to_string(), String::from);
+    match n {
+        Some(n) if (1..=100).contains(&n) => Ok(n as usize),
+        Some(n) if n > 100 => Err(ApiError::validation(format!(
+            "{location} failed validation: {location}.page_size should be ≤ `100`, instead was `{n}`."
+        ))),
+        _ => Err(ApiError::validation(format!(
+            "{location} failed validation: {location}.page_size should be a positive integer, instead was `{shown}`."
+        ))),
+    }
+}
+
 /// Runs a query over a data source's pages (indexes into `state.pages`).
 pub fn run(state: &State, ds: &DataSource, body: &Value) -> Result<QueryResult, ApiError> {
     // Notion validates the whole body: unknown keys and wrongly typed flags are 400s (schemathesis, with
@@ -49,22 +71,7 @@ pub fn run(state: &State, ds: &DataSource, body: &Value) -> Result<QueryResult, 
             }
         }
     }
-    let page_size = match body.get("page_size") {
-        None | Some(Value::Null) => 100,
-        Some(v) => match v.as_u64() {
-            Some(n) if (1..=100).contains(&n) => n as usize,
-            Some(n) if n > 100 => {
-                return Err(ApiError::validation(format!(
-                    "body failed validation: body.page_size should be ≤ `100`, instead was `{n}`."
-                )))
-            }
-            _ => {
-                return Err(ApiError::validation(format!(
-                    "body failed validation: body.page_size should be a positive integer, instead was `{v}`."
-                )))
-            }
-        },
-    };
+    let page_size = page_size("body", body.get("page_size"))?;
     let filter = body.get("filter").filter(|f| !f.is_null());
     if let Some(f) = filter {
         check_filter(ds, f, 0)?;

@@ -58,6 +58,19 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// An entry not applied yet, with nothing to comment.
+    pub fn new(desired: Desired, outcome: Outcome, notes: Vec<String>) -> Entry {
+        Entry {
+            desired,
+            outcome,
+            applied: None,
+            comments: vec![],
+            comments_posted: 0,
+            comment_error: None,
+            notes,
+        }
+    }
+
     /// The page this entry found, if one.
     pub fn page(&self) -> Option<&PageState> {
         match &self.outcome {
@@ -360,15 +373,7 @@ pub fn entry(
         Ok(Found::Ambiguous(pages)) => Outcome::Ambiguous(pages),
         Err(e) => Outcome::Failed(e),
     };
-    Entry {
-        desired,
-        outcome,
-        applied: None,
-        comments: vec![],
-        comments_posted: 0,
-        comment_error: None,
-        notes,
-    }
+    Entry::new(desired, outcome, notes)
 }
 
 /// The PATCH body for a list of changes.
@@ -875,15 +880,7 @@ mod tests {
     fn entry(key: &str, outcome: Outcome) -> Entry {
         let mut desired = desired_at("a", 0);
         desired.key = token(key);
-        Entry {
-            desired,
-            outcome,
-            applied: None,
-            comments: vec![],
-            comments_posted: 0,
-            comment_error: None,
-            notes: vec![],
-        }
+        Entry::new(desired, outcome, vec![])
     }
 
     fn change(property: &str, from: &str, to: &str) -> Change {
