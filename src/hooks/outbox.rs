@@ -450,3 +450,167 @@ fn ends_with_newline(f: &File) -> bool {
         Err(_) => true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(commit: &str, key: &str) -> Event {
+        Event {
+            id: String::new(),
+            hook: "post-commit".into(),
+            commit: Commit {
+                id: commit.repeat(40),
+                message: format!("feat: {key}\n"),
+                time: 1_760_000_000,
+                offset: 0,
+                parents: 1,
+            },
+            keys: vec![TicketKey::Token(key.into())],
+            branch: Some("main".into()),
+            origin_url: None,
+            queued_at: 1,
+            attempts: 0,
+            next_try: 1,
+            last_error: None,
+        }
+    }
+
+    fn outbox() -> (tempfile::TempDir, Outbox) {
+        let dir = tempfile::tempdir().unwrap();
+        let ob = Outbox::new(dir.path()).with_sync(false);
+        (dir, ob)
+    }
+
+    #[test]
+    fn appended_events_fold_into_the_pending_list_once_each() {
+        let (_d, ob) = outbox();
+        assert!(!ob.exists());
+        let g = ob.lock().unwrap();
+        g.append(vec![event("a", "#1"), event("b", "#2")]).unwrap();
+        g.append(vec![]).unwrap();
+        assert!(ob.exists());
+        let p = g.pending().unwrap();
+        assert_eq!(p.events.len(), 2);
+        assert_ne!(
+            p.events[0].id, p.events[1].id,
+            "every event gets its own id"
+        );
+        assert!(p.events[0].id.starts_with(&"a".repeat(12)));
+        // Folding writes them into outbox.json and empties the queue; reading again changes nothing.
+        g.fold_queue().unwrap();
+        assert!(!ob.dir.join(QUEUE).exists());
+        assert_eq!(g.pending().unwrap().events, p.events);
+        // An event already folded and still in the queue (a crash in between) counts once.
+        g.append(vec![event("c", "#3")]).unwrap();
+        let again = g.pending().unwrap();
+        assert_eq!(again.events.len(), 3);
+        g.set_pending(&again).unwrap();
+        let text = std::fs::read_to_string(ob.dir.join("outbox.json")).unwrap();
+        let mut copy = again.events[2].clone();
+        copy.attempts = 0;
+        std::fs::write(
+            ob.dir.join(QUEUE),
+            format!("{}\n", serde_json::to_string(&copy).unwrap()),
+        )
+        .unwrap();
+        assert_eq!(g.pending().unwrap().events.len(), 3, "{text}");
+    }
+
+    #[test]
+    fn a_torn_line_is_set_aside_and_the_next_append_starts_a_new_one() {
+        let (_d, ob) = outbox();
+        let g = ob.lock().unwrap();
+        g.append(vec![event("a", "#1")]).unwrap();
+        // A hook killed in mid-write: half a line, no newline.
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(ob.dir.join(QUEUE))
+            .unwrap();
+        f.write_all(b"{\"id\":\"half").unwrap();
+        assert!(!ends_with_newline(&File::open(ob.dir.join(QUEUE)).unwrap()));
+        g.append(vec![event("b", "#2")]).unwrap();
+        assert!(ends_with_newline(&File::open(ob.dir.join(QUEUE)).unwrap()));
+        let p = g.pending().unwrap();
+        let keys: Vec<String> = p.events.iter().map(|e| e.keys[0].to_string()).collect();
+        assert_eq!(keys, ["#1", "#2"]);
+        let damaged: Vec<PathBuf> = std::fs::read_dir(&ob.dir)
+            .unwrap()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().contains("queue.jsonl.damaged-"))
+            .collect();
+        assert_eq!(damaged.len(), 1);
+        assert_eq!(std::fs::read(&damaged[0]).unwrap(), b"{\"id\":\"half\n");
+        let empty = tempfile::tempfile().unwrap();
+        assert!(ends_with_newline(&empty));
+    }
+
+    #[test]
+    fn a_damaged_outbox_is_kept_aside_and_reported() {
+        let (_d, ob) = outbox();
+        let g = ob.lock().unwrap();
+        std::fs::write(ob.dir.join("outbox.json"), "{not json").unwrap();
+        match g.pending() {
+            Err(OutboxError::Damaged { kept, .. }) => {
+                assert_eq!(std::fs::read_to_string(&kept).unwrap(), "{not json");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(ob.damaged().len(), 1);
+        assert_eq!(g.pending().unwrap(), Pending::default(), "a fresh start");
+    }
+
+    #[test]
+    fn the_notice_says_how_many_wait_and_why_and_failures_round_trip() {
+        let (_d, ob) = outbox();
+        let g = ob.lock().unwrap();
+        assert_eq!(g.notice(), Notice::default());
+        let mut waiting = event("a", "#1");
+        waiting.attempts = 2;
+        waiting.last_error = Some("no token".into());
+        let mut untried = event("b", "#2");
+        untried.last_error = Some("not tried yet".into());
+        let p = Pending {
+            events: vec![untried, waiting.clone()],
+            last_flush: None,
+            seq: 3,
+        };
+        g.set_pending(&p).unwrap();
+        assert_eq!(
+            g.notice(),
+            Notice {
+                waiting: 1,
+                reason: Some("no token".into())
+            }
+        );
+        assert_eq!(g.pending().unwrap(), p);
+        let f = vec![Failure {
+            event: waiting,
+            key: TicketKey::Token("#1".into()),
+            state: Settled::NoPage,
+            reason: "no page".into(),
+            failed_at: 5,
+            warned: false,
+        }];
+        assert!(g.failed().unwrap().is_empty());
+        g.set_failed(&f).unwrap();
+        assert_eq!(g.failed().unwrap(), f);
+        assert!(ob.exists());
+    }
+
+    #[test]
+    fn one_writer_and_one_flusher_at_a_time() {
+        let (_d, ob) = outbox();
+        let held = ob.try_writer_lock().unwrap().expect("free");
+        assert!(ob.try_writer_lock().unwrap().is_none(), "held");
+        drop(held);
+        assert!(ob.try_writer_lock().unwrap().is_some());
+        let flusher = ob.flusher_lock(false).unwrap().expect("free");
+        assert!(ob.flusher_lock(false).unwrap().is_none());
+        drop(flusher);
+        assert!(ob.flusher_lock(false).unwrap().is_some());
+        ob.openable().unwrap();
+        ob.writable().unwrap();
+        assert!(now() > 1_700_000_000);
+    }
+}

@@ -402,4 +402,57 @@ mod tests {
         std::fs::write(&p, format!("{start}\nnope\n{start}\n")).unwrap();
         assert!(read(&p).is_err());
     }
+
+    #[test]
+    fn an_open_journal_is_resumed_and_an_ended_one_is_not() {
+        let common = tempfile::tempdir().unwrap();
+        let d = dir(common.path());
+        assert!(d.starts_with(common.path()) && d != common.path());
+        assert!(list(&d).is_empty());
+        let before = Line::Before {
+            page: "p1".into(),
+            key: "#1".into(),
+            title: "#1 x".into(),
+            properties: Map::new(),
+        };
+        let mut j = Journal::open(&d, "ds", "工单").unwrap();
+        assert!(!j.resumed);
+        j.write(&before).unwrap();
+        j.write(&Line::Done { page: "p1".into() }).unwrap();
+        let first = j.path.clone();
+        drop(j);
+        let lines = read(&first).unwrap();
+        assert!(
+            matches!(&lines[0], Line::Start { data_source_id, source_name, .. } if data_source_id == "ds" && source_name == "工单")
+        );
+        assert_eq!(
+            lines[1..],
+            [before.clone(), Line::Done { page: "p1".into() }]
+        );
+        // Not ended (an apply stopped by an outage): the next apply on the same data source resumes it.
+        let mut j = Journal::open(&d, "ds", "工单").unwrap();
+        assert!(j.resumed);
+        assert_eq!(j.path, first);
+        assert!(j.recorded.contains("p1"));
+        j.write(&Line::End { at: 2, written: 1 }).unwrap();
+        drop(j);
+        // Ended: a new journal, listed after the first.
+        let j = Journal::open(&d, "ds", "工单").unwrap();
+        assert!(!j.resumed);
+        assert_ne!(j.path, first);
+        assert_eq!(list(&d), [first.clone(), j.path.clone()]);
+        // Another data source never resumes this one.
+        drop(j);
+        let other = Journal::open(&d, "other", "x").unwrap();
+        assert!(!other.resumed);
+    }
+
+    #[test]
+    fn property_values_read_as_text_for_people() {
+        let status = json!({"id": "s", "type": "status", "status": {"name": "完成"}});
+        assert_eq!(text_of(&status), "完成");
+        let title = json!({"type": "title", "title": [{"plain_text": "#003 x"}]});
+        assert_eq!(text_of(&title), "#003 x");
+        assert_eq!(text_of(&json!({"no": "type"})), "");
+    }
 }
