@@ -1,186 +1,14 @@
-//! `git notion doctor`: every check the seed runbooks did by hand with curl, each with ✓/✗ and the fix.
-//! Checks go on after a failure wherever they still can, so one run shows every problem.
+//! The checks that talk to Notion: the token and the API, the database and its schema, the comment
+//! capabilities, the ticket patterns against real rows.
 
-use serde::Serialize;
-use serde_json::json;
-
-use crate::config::{self, Config, Token};
-use crate::git::Repo;
-use crate::hooks::install::{Hooks, State};
-use crate::hooks::outbox::Outbox;
-use crate::notion::client::{ApiError, Client};
-use crate::notion::schema::{self, Binding, Kind, Schema, SchemaError};
-use crate::notion::values;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Ok,
-    /// Worth knowing, not broken.
-    Warn,
-    Fail,
-    /// Not checked because an earlier check failed.
-    Skip,
-}
-
-impl Level {
-    pub fn mark(self) -> &'static str {
-        match self {
-            Level::Ok => "✓",
-            Level::Warn => "!",
-            Level::Fail => "✗",
-            Level::Skip => "-",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    pub name: String,
-    pub status: Level,
-    pub detail: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
-}
-
-#[derive(Debug, Default, Serialize)]
-pub struct Report {
-    pub ok: bool,
-    pub checks: Vec<Check>,
-}
-
-impl Report {
-    fn push(&mut self, name: &str, status: Level, detail: impl Into<String>, fix: Option<String>) {
-        self.checks.push(Check {
-            name: name.into(),
-            status,
-            detail: detail.into(),
-            fix,
-        });
-    }
-
-    fn ok(&mut self, name: &str, detail: impl Into<String>) {
-        self.push(name, Level::Ok, detail, None);
-    }
-
-    fn fail(&mut self, name: &str, detail: impl Into<String>, fix: impl Into<String>) {
-        self.push(name, Level::Fail, detail, Some(fix.into()));
-    }
-
-    fn skip(&mut self, name: &str, why: &str) {
-        self.push(name, Level::Skip, format!("not checked: {why}"), None);
-    }
-
-    pub fn render(&self) -> String {
-        let width = self
-            .checks
-            .iter()
-            .map(|c| c.name.chars().count())
-            .max()
-            .unwrap_or(0);
-        let mut out = String::new();
-        for c in &self.checks {
-            let pad = width - c.name.chars().count();
-            out.push_str(&format!(
-                "{} {}{}  {}\n",
-                c.status.mark(),
-                c.name,
-                " ".repeat(pad),
-                c.detail
-            ));
-            if let Some(fix) = &c.fix {
-                for (i, line) in fix.lines().enumerate() {
-                    let lead = if i == 0 { "fix: " } else { "     " };
-                    out.push_str(&format!("    {lead}{line}\n"));
-                }
-            }
-        }
-        let failed = self
-            .checks
-            .iter()
-            .filter(|c| c.status == Level::Fail)
-            .count();
-        if failed == 0 {
-            out.push_str("all checks passed\n");
-        } else {
-            out.push_str(&format!("{failed} check(s) failed\n"));
-        }
-        out
-    }
-
-    pub fn json(&self) -> serde_json::Value {
-        json!(self)
-    }
-}
-
-/// Runs every check. `config` is the loaded configuration, or the error loading it gave.
-pub fn run(
-    repo: Option<&Repo>,
-    config: Result<Config, config::ConfigError>,
-    env: &[(String, String)],
-) -> Report {
-    let mut r = Report::default();
-    let config = match config {
-        Ok(c) => {
-            let origin = match repo {
-                Some(repo) if repo.root().join(config::FILE_NAME).exists() => {
-                    config::FILE_NAME.to_string()
-                }
-                _ => "no .git-notion.toml; defaults and GIT_NOTION_* variables".to_string(),
-            };
-            r.ok("configuration", format!("loaded ({origin})"));
-            Some(c)
-        }
-        Err(e) => {
-            let fix = match &e {
-                config::ConfigError::BadPattern { .. } => {
-                    "fix the regex in [tickets] patterns (whole match = the key as titles write it, e.g. \"#([0-9]+)\")"
-                }
-                config::ConfigError::SecretInFile { .. } => {
-                    "remove the token from the file and export NOTION_TOKEN instead"
-                }
-                _ => "correct .git-notion.toml as the message says (`git notion init` writes a fresh one)",
-            };
-            r.fail("configuration", e.to_string(), fix);
-            None
-        }
-    };
-
-    let client = api_checks(&mut r, config.as_ref(), env);
-    let binding = match (&client, &config) {
-        (Some(client), Some(config)) => schema_checks(&mut r, client, config),
-        _ => {
-            let why = if config.is_none() {
-                "the configuration did not load"
-            } else {
-                "Notion was not reached, or refused the token"
-            };
-            for name in ["database", "properties", "ticket keys"] {
-                r.skip(name, why);
-            }
-            None
-        }
-    };
-    if let (Some(client), Some(config), Some(binding)) = (&client, &config, &binding) {
-        let row = key_check(&mut r, client, config, binding);
-        comments_check(&mut r, client, config, row.as_deref());
-    }
-    match repo {
-        Some(repo) => {
-            hook_check(&mut r, repo);
-            outbox_check(&mut r, repo);
-        }
-        None => {
-            r.skip("hooks", "not inside a git repository");
-            r.skip("outbox", "not inside a git repository");
-        }
-    }
-    r.ok = !r.checks.iter().any(|c| c.status == Level::Fail);
-    r
-}
+use super::*;
 
 /// Token present, API URL acceptable, Notion reachable and the token accepted. The client, if all pass.
-fn api_checks(r: &mut Report, config: Option<&Config>, env: &[(String, String)]) -> Option<Client> {
+pub(super) fn api_checks(
+    r: &mut Report,
+    config: Option<&Config>,
+    env: &[(String, String)],
+) -> Option<Client> {
     let token = match Token::from_env(env) {
         Ok(t) => {
             r.ok("token", "set in the environment (not shown)");
@@ -246,7 +74,7 @@ fn api_checks(r: &mut Report, config: Option<&Config>, env: &[(String, String)])
 }
 
 /// The database shared and its data source resolved; every configured property and status checked.
-fn schema_checks(r: &mut Report, client: &Client, config: &Config) -> Option<Binding> {
+pub(super) fn schema_checks(r: &mut Report, client: &Client, config: &Config) -> Option<Binding> {
     let schema = match Schema::resolve(client, config) {
         Ok(s) => {
             r.ok(
@@ -357,7 +185,7 @@ fn schema_checks(r: &mut Report, client: &Client, config: &Config) -> Option<Bin
 /// *Read comments* and *Insert comments* (developers.notion.com/reference/capabilities). Reading is
 /// probed with one GET on a row; inserting cannot be probed without posting a comment, so it is named in
 /// the fix only.
-fn comments_check(r: &mut Report, client: &Client, config: &Config, row: Option<&str>) {
+pub(super) fn comments_check(r: &mut Report, client: &Client, config: &Config, row: Option<&str>) {
     let Some(row) = row else {
         r.skip("comments", "no row to try reading comments on");
         return;
@@ -386,7 +214,7 @@ fn comments_check(r: &mut Report, client: &Client, config: &Config, row: Option<
 
 /// The ticket patterns match keys in existing rows (the first 100): otherwise no commit will ever find
 /// its page. Returns a row's id (for the comments probe).
-fn key_check(
+pub(super) fn key_check(
     r: &mut Report,
     client: &Client,
     config: &Config,
@@ -487,135 +315,4 @@ fn key_check(
     rows.first()
         .and_then(|row| row["id"].as_str())
         .map(String::from)
-}
-
-fn hook_check(r: &mut Report, repo: &Repo) {
-    use crate::hooks::install::Coverage;
-    let hooks = Hooks::of(repo);
-    let states = hooks.states();
-    let describe = |list: &[&(&str, State)]| -> String {
-        let mut groups: Vec<(String, Vec<&str>)> = vec![];
-        for (n, s) in list {
-            let d = s.describe();
-            match groups.iter_mut().find(|(g, _)| *g == d) {
-                Some((_, names)) => names.push(n),
-                None => groups.push((d, vec![n])),
-            }
-        }
-        groups
-            .iter()
-            .map(|(d, names)| format!("{}: {d}", names.join(", ")))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    let all: Vec<&(&str, State)> = states.iter().collect();
-    let missing = match hooks.coverage() {
-        Coverage::Every => {
-            r.ok(
-                "hooks",
-                format!(
-                    "every branch move is seen ({} in {})",
-                    describe(&all),
-                    hooks.dir.display()
-                ),
-            );
-            return;
-        }
-        Coverage::PostHooks => {
-            r.ok(
-                "hooks",
-                format!(
-                    "commits, merges and rewrites made here are seen ({}; in {}); a fast-forward that no \
-                     merge made (`pull --rebase`, `reset`, a fetch) reaches Notion through the next \
-                     replay or the CI reconcile: git 2.28's reference-transaction hook sees those too",
-                    describe(&all),
-                    hooks.dir.display()
-                ),
-            );
-            return;
-        }
-        Coverage::Missing(m) => m,
-    };
-    let managed = states.iter().find_map(|(_, s)| match s {
-        State::Managed { manager, .. } => Some(*manager),
-        _ => None,
-    });
-    let fix = match managed {
-        Some(m) => format!(
-            "add git-notion to {}'s configuration:\n{}",
-            m.name(),
-            m.snippet()
-        ),
-        None => "run `git notion hooks install` here (or ./install.sh from this repository)".into(),
-    };
-    r.fail(
-        "hooks",
-        format!(
-            "git-notion does not run from {} ({}; in {})",
-            missing.join(", "),
-            describe(&all),
-            hooks.dir.display()
-        ),
-        fix,
-    );
-}
-
-fn outbox_check(r: &mut Report, repo: &Repo) {
-    let ob = Outbox::new(repo.common_dir());
-    if let Err(e) = ob.writable() {
-        r.fail(
-            "outbox",
-            format!("the hooks cannot queue updates: {e}"),
-            "make the directory writable (or free disk space); then `git notion-replay --apply` brings \
-             the tickets of commits made meanwhile up to date",
-        );
-        return;
-    }
-    let (pending, failed) = match ob.lock().and_then(|g| Ok((g.pending()?, g.failed()?))) {
-        Ok(x) => x,
-        Err(e) => {
-            r.fail(
-                "outbox",
-                e.to_string(),
-                "see `git notion status`; a damaged file is set aside and can be deleted after review",
-            );
-            return;
-        }
-    };
-    let damaged = ob.damaged();
-    if !failed.is_empty() || !damaged.is_empty() {
-        let mut detail = format!(
-            "{} failed update(s), {} damaged file(s)",
-            failed.len(),
-            damaged.len()
-        );
-        for f in failed.iter().take(5) {
-            detail.push_str(&format!(
-                "\n      {} {}: {}",
-                f.key,
-                &f.event.commit.id[..12.min(f.event.commit.id.len())],
-                f.reason
-            ));
-        }
-        for d in &damaged {
-            detail.push_str(&format!("\n      damaged: {}", d.display()));
-        }
-        r.fail(
-            "outbox",
-            detail,
-            "fix the cause, then `git notion retry` (or `git notion clear`); delete damaged files after review",
-        );
-    } else if !pending.events.is_empty() {
-        r.push(
-            "outbox",
-            Level::Warn,
-            format!(
-                "{} update(s) waiting to be delivered (`git notion status`)",
-                pending.events.len()
-            ),
-            Some("`git notion flush` delivers them now".into()),
-        );
-    } else {
-        r.ok("outbox", "empty");
-    }
 }

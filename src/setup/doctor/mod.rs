@@ -1,0 +1,186 @@
+//! `git notion doctor`: every check the seed runbooks did by hand with curl, each with ✓/✗ and the fix.
+//! Checks go on after a failure wherever they still can, so one run shows every problem.
+
+mod notion;
+mod repo;
+
+use notion::{api_checks, comments_check, key_check, schema_checks};
+use repo::{hook_check, outbox_check};
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::config::{self, Config, Token};
+use crate::git::Repo;
+use crate::hooks::install::{Hooks, State};
+use crate::hooks::outbox::Outbox;
+use crate::notion::client::{ApiError, Client};
+use crate::notion::schema::{self, Binding, Kind, Schema, SchemaError};
+use crate::notion::values;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Ok,
+    /// Worth knowing, not broken.
+    Warn,
+    Fail,
+    /// Not checked because an earlier check failed.
+    Skip,
+}
+
+impl Level {
+    pub fn mark(self) -> &'static str {
+        match self {
+            Level::Ok => "✓",
+            Level::Warn => "!",
+            Level::Fail => "✗",
+            Level::Skip => "-",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub status: Level,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub ok: bool,
+    pub checks: Vec<Check>,
+}
+
+impl Report {
+    fn push(&mut self, name: &str, status: Level, detail: impl Into<String>, fix: Option<String>) {
+        self.checks.push(Check {
+            name: name.into(),
+            status,
+            detail: detail.into(),
+            fix,
+        });
+    }
+
+    fn ok(&mut self, name: &str, detail: impl Into<String>) {
+        self.push(name, Level::Ok, detail, None);
+    }
+
+    fn fail(&mut self, name: &str, detail: impl Into<String>, fix: impl Into<String>) {
+        self.push(name, Level::Fail, detail, Some(fix.into()));
+    }
+
+    fn skip(&mut self, name: &str, why: &str) {
+        self.push(name, Level::Skip, format!("not checked: {why}"), None);
+    }
+
+    pub fn render(&self) -> String {
+        let width = self
+            .checks
+            .iter()
+            .map(|c| c.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        let mut out = String::new();
+        for c in &self.checks {
+            let pad = width - c.name.chars().count();
+            out.push_str(&format!(
+                "{} {}{}  {}\n",
+                c.status.mark(),
+                c.name,
+                " ".repeat(pad),
+                c.detail
+            ));
+            if let Some(fix) = &c.fix {
+                for (i, line) in fix.lines().enumerate() {
+                    let lead = if i == 0 { "fix: " } else { "     " };
+                    out.push_str(&format!("    {lead}{line}\n"));
+                }
+            }
+        }
+        let failed = self
+            .checks
+            .iter()
+            .filter(|c| c.status == Level::Fail)
+            .count();
+        if failed == 0 {
+            out.push_str("all checks passed\n");
+        } else {
+            out.push_str(&format!("{failed} check(s) failed\n"));
+        }
+        out
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        json!(self)
+    }
+}
+
+/// Runs every check. `config` is the loaded configuration, or the error loading it gave.
+pub fn run(
+    repo: Option<&Repo>,
+    config: Result<Config, config::ConfigError>,
+    env: &[(String, String)],
+) -> Report {
+    let mut r = Report::default();
+    let config = match config {
+        Ok(c) => {
+            let origin = match repo {
+                Some(repo) if repo.root().join(config::FILE_NAME).exists() => {
+                    config::FILE_NAME.to_string()
+                }
+                _ => "no .git-notion.toml; defaults and GIT_NOTION_* variables".to_string(),
+            };
+            r.ok("configuration", format!("loaded ({origin})"));
+            Some(c)
+        }
+        Err(e) => {
+            let fix = match &e {
+                config::ConfigError::BadPattern { .. } => {
+                    "fix the regex in [tickets] patterns (whole match = the key as titles write it, e.g. \"#([0-9]+)\")"
+                }
+                config::ConfigError::SecretInFile { .. } => {
+                    "remove the token from the file and export NOTION_TOKEN instead"
+                }
+                _ => "correct .git-notion.toml as the message says (`git notion init` writes a fresh one)",
+            };
+            r.fail("configuration", e.to_string(), fix);
+            None
+        }
+    };
+
+    let client = api_checks(&mut r, config.as_ref(), env);
+    let binding = match (&client, &config) {
+        (Some(client), Some(config)) => schema_checks(&mut r, client, config),
+        _ => {
+            let why = if config.is_none() {
+                "the configuration did not load"
+            } else {
+                "Notion was not reached, or refused the token"
+            };
+            for name in ["database", "properties", "ticket keys"] {
+                r.skip(name, why);
+            }
+            None
+        }
+    };
+    if let (Some(client), Some(config), Some(binding)) = (&client, &config, &binding) {
+        let row = key_check(&mut r, client, config, binding);
+        comments_check(&mut r, client, config, row.as_deref());
+    }
+    match repo {
+        Some(repo) => {
+            hook_check(&mut r, repo);
+            outbox_check(&mut r, repo);
+        }
+        None => {
+            r.skip("hooks", "not inside a git repository");
+            r.skip("outbox", "not inside a git repository");
+        }
+    }
+    r.ok = !r.checks.iter().any(|c| c.status == Level::Fail);
+    r
+}

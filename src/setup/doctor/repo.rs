@@ -1,0 +1,134 @@
+//! The checks of this repository: who runs the hooks, and whether the outbox can be written.
+
+use super::*;
+
+pub(super) fn hook_check(r: &mut Report, repo: &Repo) {
+    use crate::hooks::install::Coverage;
+    let hooks = Hooks::of(repo);
+    let states = hooks.states();
+    let describe = |list: &[&(&str, State)]| -> String {
+        let mut groups: Vec<(String, Vec<&str>)> = vec![];
+        for (n, s) in list {
+            let d = s.describe();
+            match groups.iter_mut().find(|(g, _)| *g == d) {
+                Some((_, names)) => names.push(n),
+                None => groups.push((d, vec![n])),
+            }
+        }
+        groups
+            .iter()
+            .map(|(d, names)| format!("{}: {d}", names.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let all: Vec<&(&str, State)> = states.iter().collect();
+    let missing = match hooks.coverage() {
+        Coverage::Every => {
+            r.ok(
+                "hooks",
+                format!(
+                    "every branch move is seen ({} in {})",
+                    describe(&all),
+                    hooks.dir.display()
+                ),
+            );
+            return;
+        }
+        Coverage::PostHooks => {
+            r.ok(
+                "hooks",
+                format!(
+                    "commits, merges and rewrites made here are seen ({}; in {}); a fast-forward that no \
+                     merge made (`pull --rebase`, `reset`, a fetch) reaches Notion through the next \
+                     replay or the CI reconcile: git 2.28's reference-transaction hook sees those too",
+                    describe(&all),
+                    hooks.dir.display()
+                ),
+            );
+            return;
+        }
+        Coverage::Missing(m) => m,
+    };
+    let managed = states.iter().find_map(|(_, s)| match s {
+        State::Managed { manager, .. } => Some(*manager),
+        _ => None,
+    });
+    let fix = match managed {
+        Some(m) => format!(
+            "add git-notion to {}'s configuration:\n{}",
+            m.name(),
+            m.snippet()
+        ),
+        None => "run `git notion hooks install` here (or ./install.sh from this repository)".into(),
+    };
+    r.fail(
+        "hooks",
+        format!(
+            "git-notion does not run from {} ({}; in {})",
+            missing.join(", "),
+            describe(&all),
+            hooks.dir.display()
+        ),
+        fix,
+    );
+}
+
+pub(super) fn outbox_check(r: &mut Report, repo: &Repo) {
+    let ob = Outbox::new(repo.common_dir());
+    if let Err(e) = ob.writable() {
+        r.fail(
+            "outbox",
+            format!("the hooks cannot queue updates: {e}"),
+            "make the directory writable (or free disk space); then `git notion-replay --apply` brings \
+             the tickets of commits made meanwhile up to date",
+        );
+        return;
+    }
+    let (pending, failed) = match ob.lock().and_then(|g| Ok((g.pending()?, g.failed()?))) {
+        Ok(x) => x,
+        Err(e) => {
+            r.fail(
+                "outbox",
+                e.to_string(),
+                "see `git notion status`; a damaged file is set aside and can be deleted after review",
+            );
+            return;
+        }
+    };
+    let damaged = ob.damaged();
+    if !failed.is_empty() || !damaged.is_empty() {
+        let mut detail = format!(
+            "{} failed update(s), {} damaged file(s)",
+            failed.len(),
+            damaged.len()
+        );
+        for f in failed.iter().take(5) {
+            detail.push_str(&format!(
+                "\n      {} {}: {}",
+                f.key,
+                &f.event.commit.id[..12.min(f.event.commit.id.len())],
+                f.reason
+            ));
+        }
+        for d in &damaged {
+            detail.push_str(&format!("\n      damaged: {}", d.display()));
+        }
+        r.fail(
+            "outbox",
+            detail,
+            "fix the cause, then `git notion retry` (or `git notion clear`); delete damaged files after review",
+        );
+    } else if !pending.events.is_empty() {
+        r.push(
+            "outbox",
+            Level::Warn,
+            format!(
+                "{} update(s) waiting to be delivered (`git notion status`)",
+                pending.events.len()
+            ),
+            Some("`git notion flush` delivers them now".into()),
+        );
+    } else {
+        r.ok("outbox", "empty");
+    }
+}
