@@ -42,6 +42,22 @@ pub enum ConfigError {
     InsecureApiUrl { url: String },
 }
 
+impl ConfigError {
+    /// Where the wrong value is: the file (the repository's `.git-notion.toml`, the user config file) or
+    /// the environment variable it came from, when the error knows.
+    pub fn origin(&self) -> Option<String> {
+        match self {
+            ConfigError::Read { path, .. } => Some(path.display().to_string()),
+            ConfigError::Toml { origin, .. }
+            | ConfigError::SecretInFile { origin, .. }
+            | ConfigError::BadPattern { origin, .. }
+            | ConfigError::BadDatabase { origin, .. } => Some(origin.clone()),
+            ConfigError::InsecureApiUrl { .. } => Some("GIT_NOTION_API_URL".into()),
+            ConfigError::MissingToken | ConfigError::OutOfRange { .. } => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum TitlePolicy {

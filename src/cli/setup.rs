@@ -70,7 +70,7 @@ pub(super) fn hooks_cmd(action: Option<HooksAction>, out: &Out) -> Result<Exit, 
     let done = match action {
         None => {
             for (name, state) in hooks.states() {
-                text.push_str(&format!("  {name:<21}  {}\n", state.describe()));
+                text.push_str(&format!("  {name:<21}  {}\n", state.describe(name)));
             }
             out.print(&text);
             return Ok(Exit::Done);

@@ -154,12 +154,13 @@ impl State {
         }
     }
 
-    pub fn describe(&self) -> String {
+    /// What runs the hook `name`, in a few words.
+    pub fn describe(&self, name: &str) -> String {
         match self {
             State::Missing => "not installed".into(),
             State::Linked(p) => format!("git-notion (linked to {})", p.display()),
             State::Shim => "git-notion (sh shim)".into(),
-            State::Chained => format!("git-notion, after the hook kept as <hook>{KEPT_SUFFIX}"),
+            State::Chained => format!("git-notion, after the hook kept as {name}{KEPT_SUFFIX}"),
             State::Managed { manager, runs_us } => format!(
                 "managed by {}{}",
                 manager.name(),

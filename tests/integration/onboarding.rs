@@ -557,3 +557,50 @@ fn the_shims_from_hooks_are_recognised_as_git_notion() {
     );
     assert!(!w.repo.join(".git/hooks/reference-transaction").exists());
 }
+
+/// doctor's messages name what is wrong in the user's terms: an unreachable API is not a token problem,
+/// a broken user config file is named (not `.git-notion.toml`), a chained hook names its kept file.
+#[test]
+fn doctor_names_what_is_wrong_in_the_users_terms() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    let out = w
+        .command(&bin("git-notion"))
+        .args(["doctor", "--json"])
+        .env("GIT_NOTION_API_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (status, detail, fix) = check(&v, "API");
+    assert_eq!(status, "fail", "{v:#}");
+    assert!(
+        detail.starts_with("reach Notion with the token: cannot reach Notion"),
+        "{detail}"
+    );
+    assert!(fix.contains("network"), "{fix}");
+    // A broken user config file.
+    let user = w.home.join(".config/git-notion/config.toml");
+    std::fs::create_dir_all(user.parent().unwrap()).unwrap();
+    std::fs::write(&user, "[status\n").unwrap();
+    let (_, v) = doctor_json(&w);
+    let (status, _, fix) = check(&v, "configuration");
+    assert_eq!(status, "fail", "{v:#}");
+    assert!(
+        fix.contains("config.toml") && !fix.contains(".git-notion.toml"),
+        "{fix}"
+    );
+    std::fs::remove_file(&user).unwrap();
+    // A hook of the user's own, chained: its kept file is named.
+    assert!(w.run(&["hooks", "uninstall"]).status.success());
+    let hook = w.repo.join(".git/hooks/post-commit");
+    std::fs::write(&hook, "#!/bin/sh\necho mine\n").unwrap();
+    let _ = std::process::Command::new("chmod")
+        .args(["+x", hook.to_str().unwrap()])
+        .status();
+    assert!(w.run(&["hooks", "install", "--post"]).status.success());
+    let text = stdout(&w.run(&["hooks"]));
+    assert!(
+        text.contains("after the hook kept as post-commit.pre-git-notion"),
+        "{text}"
+    );
+    assert!(!text.contains("<hook>"), "{text}");
+}

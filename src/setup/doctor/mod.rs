@@ -140,12 +140,19 @@ pub fn run(
         Err(e) => {
             let fix = match &e {
                 config::ConfigError::BadPattern { .. } => {
-                    "fix the regex in [tickets] patterns (whole match = the key as titles write it, e.g. \"#([0-9]+)\")"
+                    "fix the regex in [tickets] patterns (whole match = the key as titles write it, e.g. \"#([0-9]+)\")".to_string()
                 }
                 config::ConfigError::SecretInFile { .. } => {
-                    "remove the token from the file and export NOTION_TOKEN instead"
+                    "remove the token from the file and export NOTION_TOKEN instead".to_string()
                 }
-                _ => "correct .git-notion.toml as the message says (`git notion init` writes a fresh one)",
+                // Name the file (or variable) that is wrong: the user config file is not .git-notion.toml.
+                _ => match e.origin() {
+                    Some(o) if o == config::FILE_NAME || o.ends_with(config::FILE_NAME) => format!(
+                        "correct {o} as the message says (`git notion init` writes a fresh one)"
+                    ),
+                    Some(o) => format!("correct {o} as the message says"),
+                    None => "correct the value the message names".to_string(),
+                },
             };
             r.fail("configuration", e.to_string(), fix);
             None

@@ -45,7 +45,8 @@ pub(super) fn api_checks(
     options.max_retries = options.max_retries.min(1);
     options.timeout = options.timeout.min(std::time::Duration::from_secs(10));
     let client = Client::new(&base, token, options);
-    match client.get("check the token", "/v1/users/me") {
+    // Named for what it does first: an unreachable API is not a token problem.
+    match client.get("reach Notion with the token", "/v1/users/me") {
         Ok(me) => {
             let name = me["name"].as_str().unwrap_or("(unnamed)");
             r.ok("API", format!("{base} reachable"));

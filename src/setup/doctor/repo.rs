@@ -9,7 +9,7 @@ pub(super) fn hook_check(r: &mut Report, repo: &Repo) {
     let describe = |list: &[&(&str, State)]| -> String {
         let mut groups: Vec<(String, Vec<&str>)> = vec![];
         for (n, s) in list {
-            let d = s.describe();
+            let d = s.describe(n);
             match groups.iter_mut().find(|(g, _)| *g == d) {
                 Some((_, names)) => names.push(n),
                 None => groups.push((d, vec![n])),
