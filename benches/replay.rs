@@ -142,6 +142,37 @@ fn main() {
         best_ours.as_secs_f64() / best_git.as_secs_f64()
     );
 
+    // Peak memory of a whole replay (dry run) over the 100,000 commits, as a process (GNU time's %M).
+    let sb = Sandbox::start_builtin("zh").unwrap();
+    std::fs::write(
+        big.join(".git-notion.toml"),
+        "database = \"2845c4eb952681828ccf000b14d4c431\"\n[properties]\ntitle = \"标题\"\nstatus = \"状态\"\n[status]\non_commit = \"进行中\"\non_merge = \"完成\"\n[api]\nrequests_per_second = 500\nburst = 50\n",
+    )
+    .unwrap();
+    let out = Command::new("/usr/bin/time")
+        .args(["-f", "%M"])
+        .arg(env!("CARGO_BIN_EXE_git-notion-replay"))
+        .arg("--json")
+        .current_dir(&big)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &big)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("NOTION_TOKEN", sb.token())
+        .env("GIT_NOTION_API_URL", sb.base_url())
+        .output()
+        .unwrap();
+    let kb: f64 = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or(f64::NAN);
+    println!(
+        "  replay process, dry run over {COMMITS} commits: peak RSS {:.1} MB  (target <= 100 MB)",
+        kb / 1024.0
+    );
+    drop(sb);
+
     // 2. An apply against the Chinese seed, rate-limited like Notion.
     let sb = Sandbox::start_builtin("zh").unwrap();
     sb.set_rate_limit(Some(3.0), 3);
