@@ -33,18 +33,25 @@ pub mod setup;
 /// Every error the library reports; [`cli::exit_code`] is the one place that maps them to exit codes.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The configuration cannot be used.
     #[error(transparent)]
     Config(#[from] config::ConfigError),
+    /// The repository cannot be read.
     #[error(transparent)]
     Git(#[from] git::GitError),
+    /// The configuration does not match the data source's schema.
     #[error(transparent)]
     Schema(Box<notion::schema::SchemaError>),
+    /// Notion refused or could not be reached.
     #[error(transparent)]
     Api(#[from] notion::client::ApiError),
+    /// The outbox cannot be read or written.
     #[error(transparent)]
     Outbox(#[from] hooks::outbox::OutboxError),
+    /// A replay journal cannot be read or written.
     #[error(transparent)]
     Journal(#[from] replay::journal::JournalError),
+    /// Hooks cannot be installed or removed.
     #[error(transparent)]
     Install(#[from] hooks::install::InstallError),
     /// A command line that cannot work (a bad date, conflicting options).
@@ -53,7 +60,9 @@ pub enum Error {
     /// A file or the system refused (the source is kept).
     #[error("cannot {what}: {source}")]
     Io {
+        /// What was being done.
         what: String,
+        /// What the system said.
         source: std::io::Error,
     },
 }

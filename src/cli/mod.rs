@@ -1,6 +1,7 @@
 //! The `git-notion` command line. Exit codes (the one place they are decided, see [`exit_code`]):
 //! 0 done (or nothing to do); 1 some tickets were not brought up to date, or Notion was unreachable;
 //! 2 usage, configuration, schema or access error. Hooks always exit 0.
+#![warn(missing_docs)]
 
 use std::path::PathBuf;
 
@@ -259,6 +260,7 @@ fn hook(name: &str, args: &[String], env: &[(String, String)], out: &Out) -> u8 
     0
 }
 
+/// The `git-notion` binary: a hook (fast path, no clap) or a command.
 pub fn main() -> std::process::ExitCode {
     // Hooks run on every commit, so they skip building the clap parser: `git-notion hook NAME [ARGS]`, or the
     // binary installed (linked) as the hook itself, `.git/hooks/post-commit [ARGS]`, which also saves the

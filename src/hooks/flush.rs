@@ -4,6 +4,7 @@
 //! commits, outages and retries never decide a page's final state. A ticket leaves the queue once Notion has
 //! it; whatever a person can fix later stays pending with its reason; only no page, several pages or a
 //! refused value (400) leave it undelivered, as named states in `failed`.
+#![warn(missing_docs)]
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Instant;
@@ -19,8 +20,11 @@ use crate::rules::tickets::TicketKey;
 /// What one flush did.
 #[derive(Debug, Default)]
 pub struct Report {
+    /// Ticket updates Notion now has (written, or already up to date).
     pub delivered: usize,
+    /// Ticket updates left queued for a later try, with their reason.
     pub requeued: usize,
+    /// Ticket updates that left the queue in a named state (no page, ambiguous, rejected).
     pub failed: usize,
     /// The plan entries, for a human report.
     pub entries: Vec<Entry>,

@@ -33,7 +33,9 @@ pub const REFERENCE_TRANSACTION: &str = "reference-transaction";
 /// The commits a hook reports, and commits they replace (rewrites).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Commits {
+    /// The commits the hook brings (new, or the rewritten ones of an amend or rebase).
     pub new: Vec<Commit>,
+    /// The ids they replace (post-rewrite's old ids), which no longer count.
     pub replaced: Vec<String>,
 }
 

@@ -2,6 +2,7 @@
 //! names the commit (`— git-notion · commit <id>`, the id linked to the commit when there is a remote), and
 //! is posted only when no git-notion comment with the same text is on the page yet. Re-running a hook, a
 //! flush or a replay, or rebasing the commit, never posts the same comment twice.
+#![warn(missing_docs)]
 
 use serde_json::{json, Value};
 
@@ -11,8 +12,11 @@ use crate::notion::values;
 /// A comment git-notion posts: its text, and the commit it comes from (full id, and its link if known).
 #[derive(Debug, Clone, Copy)]
 pub struct Marked<'a> {
+    /// What the commit asked to say.
     pub text: &'a str,
+    /// The full id of the commit that asked, which ends the comment.
     pub commit: &'a str,
+    /// The commit's web link, when the remote has one.
     pub commit_url: Option<&'a str>,
 }
 

@@ -1,12 +1,15 @@
 //! Property values: read a page's current value as text, and shape a new one by the property's real type.
+#![warn(missing_docs)]
 
 use serde_json::{json, Value};
 
 use crate::notion::schema::{Kind, Property};
 
-/// Notion's limits for one rich-text item and one property.
+/// Notion's limit for one rich-text item, in UTF-16 units.
 pub const MAX_TEXT_UNITS: usize = 2000;
+/// Notion's limit for the items of one array (rich text, multi-select, …).
 pub const MAX_ITEMS: usize = 100;
+/// Notion's limit for a URL property, in characters.
 pub const MAX_URL_LEN: usize = 2000;
 
 /// The current value of `prop` in a page's `properties`, as plain text ("" when empty).

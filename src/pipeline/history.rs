@@ -2,6 +2,7 @@
 //! [`Track`] (memory grows with tickets, not commits), with which commits a release branch reaches. The
 //! replay reads all of it; the hooks' flusher and `sync` read it for the tickets they deliver
 //! ([`crate::pipeline::session::history_tracks`]), which is what makes them agree.
+#![warn(missing_docs)]
 
 use std::collections::{HashMap, HashSet};
 
@@ -23,7 +24,9 @@ pub enum Decide {
 /// Which commits are on a release branch (closing keywords close only there).
 #[derive(Debug, Clone)]
 pub enum Released {
+    /// Every commit counts as released (`close_on = "commit"`, or the walk is a release branch's).
     All,
+    /// The ids of the commits reachable from a release branch.
     Ids(HashSet<String>),
 }
 
@@ -50,6 +53,7 @@ impl Released {
         )?))
     }
 
+    /// Whether the commit `id` is on a release branch.
     pub fn contains(&self, id: &str) -> bool {
         match self {
             Released::All => true,
@@ -61,8 +65,11 @@ impl Released {
 /// What history says: how many commits were read, and the tickets (sorted by key).
 #[derive(Debug, Default)]
 pub struct History {
+    /// Commits read.
     pub commits: usize,
+    /// Commits that name at least one ticket.
     pub commits_with_refs: usize,
+    /// One track per ticket, with what its commits ask for.
     pub tickets: Vec<Track>,
     /// Commits whose message could not be judged (a bug in git-notion, reported): skipped, the rest read.
     pub unreadable: Vec<String>,

@@ -1,5 +1,6 @@
 //! The pipeline, assembled: commits → ticket refs → desired state → plan → apply. Hooks and commands
 //! differ only in where their commits come from.
+#![warn(missing_docs)]
 
 use crate::config::{self, Config, Token};
 use crate::git::{Commit, Repo, WalkSpec};
@@ -80,9 +81,13 @@ pub fn connect_client(config: &Config, env: &[(String, String)]) -> Result<Clien
 
 /// A checked connection: the client, and the configuration bound to the data source's real schema.
 pub struct Session {
+    /// The configuration, as loaded and validated.
     pub config: Config,
+    /// The API client (token, limiter, retries).
     pub client: Client,
+    /// The configuration bound to the data source's real schema.
     pub binding: Binding,
+    /// The compiled rules (ticket patterns, keywords, status rules).
     pub rules: Rules,
 }
 
@@ -147,6 +152,7 @@ impl Session {
         Some(entry)
     }
 
+    /// Writes the plan ([`plan::apply`]).
     pub fn apply(&self, entries: &mut [Entry]) {
         plan::apply(&self.client, entries);
     }

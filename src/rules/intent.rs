@@ -9,6 +9,7 @@
 //!   keyword must stand as a word (`prefix #1` is not `fix`), a CJK one needs no boundary (`修复#12`).
 //! - A revert (`Revert "…"` subject, or `revert:`) and a WIP commit (`WIP`, `wip:`, `[WIP]`) close nothing.
 //! - `[skip notion]` (or `[notion skip]`) anywhere: the commit asks for nothing at all.
+#![warn(missing_docs)]
 
 use crate::rules::tickets::{Extractor, TicketKey};
 
@@ -47,6 +48,7 @@ pub struct TicketIntent {
 pub struct Intents {
     /// `[skip notion]`: nothing at all.
     pub skip: bool,
+    /// `WIP` / `[wip]`: mentions only, nothing closes.
     pub wip: bool,
     /// A revert; the reverted commit's id when the message names it (`This reverts commit X.`).
     pub revert: Option<Option<String>>,
@@ -59,6 +61,7 @@ pub struct Intents {
 pub struct Keywords(Vec<String>);
 
 impl Keywords {
+    /// The keywords of `words`, trimmed and lower-cased, longest first.
     pub fn new<S: AsRef<str>>(words: &[S]) -> Keywords {
         let mut v: Vec<String> = words
             .iter()

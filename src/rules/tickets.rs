@@ -3,6 +3,7 @@
 //! A key must stand as a whole token: `#04` never matches `#042`, `#011.3` is not `#011`, and
 //! `issue#12abc` holds no `#12`. Token boundaries are ASCII letters, digits and `_`, so `工单#004完成`
 //! (Chinese text on both sides) still names `#004`.
+#![warn(missing_docs)]
 
 use regex::Regex;
 
@@ -15,7 +16,12 @@ pub enum TicketKey {
     /// A key found by a configured pattern, as written (`#042`, `#011.3`); looked up in titles or a text property.
     Token(String),
     /// `PREFIX-N`, looked up through a `unique_id` property by its number.
-    UniqueId { prefix: String, number: u64 },
+    UniqueId {
+        /// The prefix, upper-cased (`TASK`).
+        prefix: String,
+        /// The number after it.
+        number: u64,
+    },
     /// A Notion page id (dashed), from a page URL or an id in the message.
     Page(String),
 }
@@ -149,6 +155,7 @@ impl Extractor {
         clippy::expect_used,
         reason = "a literal pattern, compiled by a unit test"
     )]
+    /// The extractor of the default pattern alone (`#042`, `#011.3`).
     pub fn default_patterns() -> Self {
         Self::new(&[DEFAULT_PATTERN.to_string()], &[]).expect("default pattern compiles")
     }
