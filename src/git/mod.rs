@@ -1,19 +1,35 @@
 //! The commit source: the repository opened with gix, honouring the environment git sets for hooks
 //! (`GIT_DIR`, `GIT_WORK_TREE`, …), and commits read as bytes and decoded per their encoding header.
+#![warn(missing_docs)]
 
 pub mod links;
 pub mod message;
 
 use std::path::{Path, PathBuf};
 
+/// What reading the repository can run into.
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
+    /// The directory is in no git repository (gix's reason).
     #[error("not inside a git repository ({0})")]
     NotARepo(String),
+    /// Something in the repository could not be read.
     #[error("cannot read {what}: {detail}")]
-    Read { what: String, detail: String },
+    Read {
+        /// What was being read.
+        what: String,
+        /// gix's reason.
+        detail: String,
+    },
+    /// A revision that names no commit.
     #[error("{rev:?} is not a commit in this repository ({detail})")]
-    BadRevision { rev: String, detail: String },
+    BadRevision {
+        /// The revision as given.
+        rev: String,
+        /// gix's reason.
+        detail: String,
+    },
+    /// An unborn repository: there is no commit to read yet.
     #[error("this repository has no commits yet, so there is nothing to read: commit first")]
     NoCommits,
 }
@@ -27,11 +43,14 @@ pub struct Commit {
     pub message: String,
     /// Committer time, seconds since the epoch, and the committer's UTC offset in seconds.
     pub time: i64,
+    /// The committer's UTC offset, in seconds.
     pub offset: i32,
+    /// How many parents (2 or more: a merge).
     pub parents: usize,
 }
 
 impl Commit {
+    /// The message's first line.
     pub fn subject(&self) -> &str {
         message::subject(&self.message)
     }
@@ -49,10 +68,15 @@ impl Commit {
 /// `hidden`, not older than `since` (seconds), following only first parents if asked.
 #[derive(Debug, Clone, Default)]
 pub struct WalkSpec {
+    /// Revisions to start from (`HEAD`, `main`, a hash).
     pub tips: Vec<String>,
+    /// Revisions whose history is left out (`^REV`, the start of `A..B`).
     pub hidden: Vec<String>,
+    /// Every reference (branches, remotes, tags) instead of `tips`.
     pub all: bool,
+    /// Only commits made at or after this time (seconds since the epoch).
     pub since: Option<i64>,
+    /// Follow only the first parent of merges.
     pub first_parent: bool,
 }
 
@@ -77,6 +101,7 @@ impl Repo {
             .to_path_buf()
     }
 
+    /// The repository's git directory (a worktree's own, under the common one).
     pub fn git_dir(&self) -> &Path {
         self.repo.git_dir()
     }

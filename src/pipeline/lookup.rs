@@ -1,5 +1,6 @@
 //! Finding a ticket's page: a filtered query per key (the hooks' way), then exact matching on this side.
 //! `#04` never matches `#042`; several pages for one key is a conflict, never a guess.
+#![warn(missing_docs)]
 
 use serde_json::{json, Value};
 
@@ -11,11 +12,17 @@ use crate::rules::tickets::{title_has_token, Extractor, TicketKey};
 /// A page as the plan needs it: its id and the current values of the bound properties.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageState {
+    /// The page id (dashed).
     pub id: String,
+    /// The page's link in Notion.
     pub url: String,
+    /// The title, as plain text.
     pub title: String,
+    /// The status (or select) option's name; empty when unset or not bound.
     pub status: String,
+    /// The date property's start; empty when unset or not bound.
     pub date: String,
+    /// The commit link; empty when unset or not bound.
     pub commit_url: String,
     /// The parent data source, when Notion reported it.
     pub data_source_id: Option<String>,
@@ -24,6 +31,7 @@ pub struct PageState {
 }
 
 impl PageState {
+    /// The state of a page as Notion returned it, read through the binding.
     pub fn from_json(page: &Value, binding: &Binding) -> PageState {
         let props = &page["properties"];
         let read = |p: &Option<crate::notion::schema::Property>| {
@@ -50,7 +58,9 @@ impl PageState {
 /// What a key led to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
+    /// Exactly one page carries the key.
     Page(Box<PageState>),
+    /// No page of the data source carries it.
     NotFound,
     /// Several pages carry the key: reported, never guessed.
     Ambiguous(Vec<PageState>),
@@ -103,7 +113,6 @@ pub fn is_page(result: &Value) -> bool {
         .is_none_or(|o| o == "page")
 }
 
-/// The query endpoint of a data source, rows trimmed to these property ids (all properties when none).
 /// The latest 100 rows of a data source (newest created first), trimmed to `properties` (all when empty):
 /// what `init` guesses the ticket pattern from and `doctor` checks the patterns against.
 pub fn recent_rows(
@@ -125,6 +134,7 @@ pub fn recent_rows(
         .collect())
 }
 
+/// The query endpoint of a data source, its rows trimmed to these property ids (all when empty).
 pub fn query_path(data_source_id: &str, properties: &[&str]) -> String {
     let ids: Vec<String> = properties
         .iter()
@@ -383,6 +393,7 @@ pub struct Index {
 }
 
 impl Index {
+    /// Indexes these rows by the keys that address them.
     pub fn new(pages: &[Value], binding: &Binding, extractor: &Extractor) -> Index {
         let mut ix = Index {
             pages: Vec::with_capacity(pages.len()),
