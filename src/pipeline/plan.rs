@@ -1,5 +1,6 @@
 //! The plan: per ticket, only the properties whose value differs (current → new); and applying it, which
 //! sends exactly those PATCHes. An up-to-date page costs no write.
+#![warn(missing_docs)]
 
 use serde_json::{json, Map, Value};
 
@@ -15,9 +16,13 @@ use crate::rules::tickets::{title_has_token, TicketKey};
 /// One property to change.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
+    /// The property's name.
     pub property: String,
+    /// Its value now, as text.
     pub from: String,
+    /// Its new value, as text.
     pub to: String,
+    /// The new value as Notion takes it (shaped by the property's type).
     pub value: Value,
     /// This change writes the commit link: the evidence that the linked commit's comments, and those of
     /// its ancestors, are posted (see [`Entry::check_comments`]). It is held back while a comment fails.
@@ -27,14 +32,21 @@ pub struct Change {
 /// What the plan says of one ticket.
 #[derive(Debug, Clone)]
 pub enum Outcome {
+    /// The page differs: these properties change.
     Update {
+        /// The ticket's page as it is.
         page: Box<PageState>,
+        /// Only the properties that differ.
         changes: Vec<Change>,
     },
+    /// The page already shows what history says.
     UpToDate {
+        /// The ticket's page.
         page: Box<PageState>,
     },
+    /// No page carries the key.
     NotFound,
+    /// Several pages carry the key; none is changed.
     Ambiguous(Vec<PageState>),
     /// Looking the page up failed.
     Failed(ApiError),
@@ -43,7 +55,9 @@ pub enum Outcome {
 /// One ticket of the plan, and what applying it did.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// What history says of the ticket.
     pub desired: Desired,
+    /// What the plan does about it.
     pub outcome: Outcome,
     /// After apply: None (not applied or nothing to do), Some(Ok) written, Some(Err) refused.
     pub applied: Option<Result<(), ApiError>>,
@@ -396,15 +410,23 @@ pub fn apply(client: &Client, entries: &mut [Entry]) {
 /// Counts for the summary line.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Summary {
+    /// Pages the plan changes.
     pub to_update: usize,
+    /// Properties the plan changes, over all pages.
     pub properties: usize,
+    /// Pages already right.
     pub up_to_date: usize,
+    /// Keys no page carries.
     pub not_found: usize,
+    /// Keys several pages carry.
     pub ambiguous: usize,
+    /// Tickets whose lookup, write or comment failed.
     pub failed: usize,
+    /// Pages written.
     pub written: usize,
-    /// Comments to post, and posted.
+    /// Comments to post.
     pub comments: usize,
+    /// Comments posted.
     pub comments_posted: usize,
     /// Commands that could not be done (`#status` naming no option).
     pub notes: usize,
@@ -413,6 +435,7 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The counts of a plan (applied or not).
     pub fn of(entries: &[Entry]) -> Summary {
         let mut s = Summary::default();
         for e in entries {
@@ -616,6 +639,7 @@ pub enum Settled {
 }
 
 impl Settled {
+    /// The state as `git notion status` shows it.
     pub fn label(self) -> &'static str {
         match self {
             Settled::NoPage => "no page",
@@ -626,6 +650,7 @@ impl Settled {
 }
 
 impl Entry {
+    /// How this ticket's update ends for the outbox: delivered, to retry (with why), or settled.
     pub fn delivery(&self, source_name: &str) -> Delivery {
         let key = &self.desired.key;
         let api = |e: &ApiError| match e {

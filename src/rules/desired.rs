@@ -13,6 +13,7 @@
 //! - Title: the latest commit's subject, offered only to the ticket the subject is about (its first key),
 //!   so that `#012 … (#026)` never retitles #026, and never a revert's (the plan applies the title policy).
 //!   Date: the commit date. Commit URL: from the `origin` remote.
+#![warn(missing_docs)]
 
 use crate::config::{CloseOn, Config, ConfigError, OnRevert, Status};
 use crate::git::Commit;
@@ -22,15 +23,19 @@ use crate::rules::tickets::{Extractor, TicketKey};
 /// What one ticket's page should become.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Desired {
+    /// The ticket.
     pub key: TicketKey,
     /// The commit that gives the title, date and link (the latest that names the ticket).
     pub commit: Commit,
+    /// The status history asks for (None: leave it).
     pub status: Option<String>,
     /// The status was asked for by `#status` (or a reopening revert): it may move the page backwards.
     pub status_exact: bool,
     /// None when the subject is about another ticket, or reverts.
     pub title: Option<String>,
+    /// The commit's date (`YYYY-MM-DD`, the committer's time zone).
     pub date: String,
+    /// The commit's web link, when `origin` gives one.
     pub commit_url: Option<String>,
     /// Comments to post (once: the plan skips those already on the page).
     pub comments: Vec<Comment>,
@@ -41,14 +46,18 @@ pub struct Desired {
 pub struct Comment {
     /// The full commit id: it marks the comment, so that it is never posted twice.
     pub commit: String,
+    /// What to say.
     pub text: String,
+    /// The commit's web link, when `origin` gives one.
     pub commit_url: Option<String>,
 }
 
 /// Where the commits are: the branch they are on and the `origin` remote.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
+    /// The branch the commit is on (None: detached).
     pub branch: Option<String>,
+    /// The `origin` remote's URL, for commit links.
     pub origin_url: Option<String>,
 }
 
@@ -64,7 +73,9 @@ pub enum Proposal {
 /// What one commit asks of one ticket.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Effect {
+    /// The status it proposes.
     pub status: Option<Proposal>,
+    /// Comments it asks for (`#comment`, a revert's subject).
     pub comments: Vec<String>,
     /// The commit's subject is about this ticket (its first key, not a revert): it may give the title.
     pub titles: bool,
@@ -73,12 +84,14 @@ pub struct Effect {
 /// The `[status]` rules and ticket patterns, compiled.
 #[derive(Debug, Clone)]
 pub struct Rules {
+    /// Finds ticket keys in text.
     pub extractor: Extractor,
     keywords: Keywords,
     status: Status,
 }
 
 impl Rules {
+    /// The rules of a configuration (its patterns compiled, its keywords sorted).
     pub fn new(config: &Config) -> Result<Rules, ConfigError> {
         Ok(Rules {
             extractor: Extractor::of(config)?,
@@ -157,6 +170,7 @@ impl Rules {
 /// One ticket's effects gathered over its commits, in any order: `pos` orders them (larger is newer).
 #[derive(Debug, Clone)]
 pub struct Track {
+    /// The ticket.
     pub key: TicketKey,
     /// How many commits name it.
     pub commits: usize,
@@ -172,6 +186,7 @@ pub struct Track {
 }
 
 impl Track {
+    /// An empty track for `key`.
     pub fn new(key: TicketKey) -> Track {
         Track {
             key,
@@ -184,6 +199,7 @@ impl Track {
         }
     }
 
+    /// Adds one commit's effect at position `pos` (larger is newer).
     pub fn add(&mut self, pos: i64, commit: &Commit, effect: Effect) {
         self.commits += 1;
         if self.latest.as_ref().is_none_or(|(p, _)| pos > *p) {

@@ -1,5 +1,6 @@
 //! `git notion doctor`: every check the seed runbooks did by hand with curl, each with ✓/✗ and the fix.
 //! Checks go on after a failure wherever they still can, so one run shows every problem.
+#![warn(missing_docs)]
 
 mod notion;
 mod repo;
@@ -18,18 +19,22 @@ use crate::notion::client::{ApiError, Client};
 use crate::notion::schema::{self, Binding, Kind, Schema, SchemaError};
 use crate::notion::values;
 
+/// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
+    /// Passed.
     Ok,
     /// Worth knowing, not broken.
     Warn,
+    /// Broken: the fix says what to do.
     Fail,
     /// Not checked because an earlier check failed.
     Skip,
 }
 
 impl Level {
+    /// The mark shown before the check's name.
     pub fn mark(self) -> &'static str {
         match self {
             Level::Ok => "✓",
@@ -40,18 +45,26 @@ impl Level {
     }
 }
 
+/// One check's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct Check {
+    /// What was checked (`token`, `database`, `properties.status`, …).
     pub name: String,
+    /// How it came out.
     pub status: Level,
+    /// What was found.
     pub detail: String,
+    /// What to do, for a failure or a warning.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
 }
 
+/// Every check of one run.
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
+    /// No check failed.
     pub ok: bool,
+    /// The checks, in order.
     pub checks: Vec<Check>,
 }
 
@@ -77,6 +90,7 @@ impl Report {
         self.push(name, Level::Skip, format!("not checked: {why}"), None);
     }
 
+    /// The report for people: one line per check, its fix under it, then a verdict.
     pub fn render(&self) -> String {
         let width = self
             .checks
@@ -114,6 +128,7 @@ impl Report {
         out
     }
 
+    /// The report as JSON (`ok` and the checks).
     pub fn json(&self) -> serde_json::Value {
         json!(self)
     }
