@@ -11,6 +11,7 @@
 //! (no shell). An existing hook is kept beside ours as `NAME.pre-git-notion` and a small sh shim runs it
 //! first, then git-notion, and exits with its code. The files themselves record what was done, so
 //! uninstall needs no other state.
+#![warn(missing_docs)]
 
 use std::path::{Path, PathBuf};
 
@@ -39,12 +40,16 @@ pub const KEPT_SUFFIX: &str = ".pre-git-notion";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Manager {
+    /// husky (npm), through `core.hooksPath`.
     Husky,
+    /// The pre-commit framework (PyPI).
     PreCommit,
+    /// lefthook.
     Lefthook,
 }
 
 impl Manager {
+    /// The manager's name, as its users write it.
     pub fn name(self) -> &'static str {
         match self {
             Manager::Husky => "husky",
@@ -83,6 +88,7 @@ impl Manager {
     }
 }
 
+/// What to add to husky's hooks to run git-notion.
 pub const HUSKY_SNIPPET: &str = r#"# husky runs .husky/<hook>; add git-notion to reference-transaction (git >= 2.28: it sees every
 # branch move, fast-forwards and `pull --rebase` included) and to the three post-* hooks for older gits.
 # git-notion always exits 0, and does each commit's work once whichever hooks run.
@@ -92,6 +98,7 @@ for h in post-commit post-merge post-rewrite; do
 done
 git add .husky"#;
 
+/// What to add to `.pre-commit-config.yaml` to run git-notion.
 pub const PRE_COMMIT_SNIPPET: &str = r#"# .pre-commit-config.yaml: add this repo entry (the installed binary, nothing to build)
 repos:
   - repo: local
@@ -106,6 +113,7 @@ repos:
 # then install the three hook types:
 pre-commit install --hook-type post-commit --hook-type post-merge --hook-type post-rewrite"#;
 
+/// What to add to `lefthook.yml` to run git-notion.
 pub const LEFTHOOK_SNIPPET: &str = r#"# lefthook.yml: add git-notion to reference-transaction (git >= 2.28: it sees every branch move,
 # fast-forwards and `pull --rebase` included) and to the post-* hooks, then run `lefthook install`
 reference-transaction:
@@ -139,9 +147,17 @@ pub enum State {
     /// git-notion's chaining shim; the hook that was there is kept as `NAME.pre-git-notion`.
     Chained,
     /// A hook manager's file; `runs_us` when the manager's configuration runs git-notion.
-    Managed { manager: Manager, runs_us: bool },
+    Managed {
+        /// Which manager.
+        manager: Manager,
+        /// Its configuration runs git-notion.
+        runs_us: bool,
+    },
     /// Someone else's hook; `runs_us` when it calls `git-notion hook` itself.
-    Other { runs_us: bool },
+    Other {
+        /// It calls `git-notion hook` itself.
+        runs_us: bool,
+    },
 }
 
 impl State {
@@ -176,16 +192,31 @@ impl State {
     }
 }
 
+/// Why hooks could not be installed or removed.
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
+    /// A hook manager owns the hooks: its snippet is the way.
     #[error("{manager} manages this repository's hooks ({why}), so git-notion leaves them alone. Add git-notion to {manager}'s configuration instead:\n\n{snippet}\n", manager = .manager.name(), snippet = .manager.snippet())]
-    Managed { manager: Manager, why: String },
+    Managed {
+        /// Which manager.
+        manager: Manager,
+        /// How it was recognised.
+        why: String,
+    },
+    /// The file an existing hook would be kept as is already there.
     #[error("{path} already exists (left from an earlier install?): move it away, then run the install again")]
-    KeptExists { path: PathBuf },
+    KeptExists {
+        /// That file.
+        path: PathBuf,
+    },
+    /// The system refused a file operation.
     #[error("cannot {what} {path}: {source}")]
     Io {
+        /// What was being done.
         what: &'static str,
+        /// To which file.
         path: PathBuf,
+        /// What the system said.
         source: std::io::Error,
     },
 }
@@ -209,6 +240,7 @@ pub struct Hooks {
 }
 
 impl Hooks {
+    /// The hooks of `repo`: its hooks directory (`core.hooksPath` honoured) and who manages it.
     pub fn of(repo: &Repo) -> Hooks {
         let setting = repo.hooks_path_setting();
         let husky = setting.as_deref().is_some_and(|p| {
@@ -416,14 +448,21 @@ impl Hooks {
 /// What install or uninstall did to one hook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// Installed where there was no hook.
     Installed,
+    /// Installed after an existing hook, which is kept and runs first.
     Chained,
+    /// Ours already.
     AlreadyInstalled,
     /// A hook of the user's own that calls `git-notion hook` already.
     RunsUsAlready,
+    /// Ours, removed.
     Removed,
+    /// Ours removed, and the hook we had chained put back.
     Restored,
+    /// Nothing of ours was there.
     NotInstalled,
+    /// Someone else's hook, left alone.
     NotOurs,
     /// Our `post-*` hook, removed because `reference-transaction` does its work.
     Superseded,
@@ -441,6 +480,7 @@ pub enum Coverage {
 }
 
 impl Action {
+    /// What was done to the hook `name`, in a few words.
     pub fn describe(self, name: &str) -> String {
         match self {
             Action::Installed => "installed".into(),
