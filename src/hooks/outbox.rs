@@ -15,6 +15,7 @@
 //! syncs the files as soon as it looks at them: with git's defaults a power cut in that moment would lose
 //! the unsynced commit itself, and an fsync right after git's unsynced writes costs the commit most of a
 //! millisecond (the journal flushes git's data too).
+#![warn(missing_docs)]
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -26,14 +27,25 @@ use crate::git::Commit;
 use crate::pipeline::plan::Settled;
 use crate::rules::tickets::TicketKey;
 
+/// What the outbox's files can run into.
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
+    /// The system refused a file operation.
     #[error("git-notion's outbox at {path}: {detail}")]
-    Io { path: PathBuf, detail: String },
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the system said.
+        detail: String,
+    },
+    /// A file did not parse: kept aside, and a fresh one started.
     #[error("git-notion's outbox file {path} is damaged ({detail}); it was kept as {kept}, and a fresh one started")]
     Damaged {
+        /// The damaged file.
         path: PathBuf,
+        /// Why it did not parse.
         detail: String,
+        /// Where it was kept.
         kept: PathBuf,
     },
 }
@@ -43,15 +55,23 @@ pub enum OutboxError {
 pub struct Event {
     /// Unique within the outbox: `<commit id>` plus a sequence number.
     pub id: String,
+    /// The hook that saw it (`post-commit`, `reference-transaction`, …).
     pub hook: String,
+    /// The commit.
     pub commit: Commit,
+    /// Its tickets still to deliver (empty when the configuration could not be read: found later).
     pub keys: Vec<TicketKey>,
+    /// The branch it was seen on.
     pub branch: Option<String>,
+    /// The `origin` remote's URL then, for commit links.
     pub origin_url: Option<String>,
     /// Seconds since the epoch.
     pub queued_at: i64,
+    /// Delivery attempts so far.
     pub attempts: u32,
+    /// Not before this time (seconds since the epoch).
     pub next_try: i64,
+    /// Why the last attempt did not deliver.
     pub last_error: Option<String>,
 }
 
@@ -59,11 +79,16 @@ pub struct Event {
 /// kept with its reason until a person dismisses it (`git notion clear KEY`) or it is retried.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Failure {
+    /// The event the update came from.
     pub event: Event,
+    /// The ticket.
     pub key: TicketKey,
+    /// Why it left the queue: no page, ambiguous, rejected.
     #[serde(default = "rejected")]
     pub state: Settled,
+    /// The message, as the delivery gave it.
     pub reason: String,
+    /// When (seconds since the epoch).
     pub failed_at: i64,
     /// A hook has said so once (hooks warn once per key, not on every commit).
     #[serde(default)]
@@ -77,10 +102,15 @@ fn rejected() -> Settled {
 /// The last flush, for `git notion status`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LastFlush {
+    /// When it ran (seconds since the epoch).
     pub at: i64,
+    /// Updates delivered.
     pub delivered: usize,
+    /// Updates left queued.
     pub requeued: usize,
+    /// Updates that left the queue undelivered.
     pub failed: usize,
+    /// Why nothing could be tried, if so.
     pub error: Option<String>,
 }
 
@@ -88,13 +118,18 @@ pub struct LastFlush {
 /// never reads the whole queue: how many updates wait for a fix, and the first reason.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
+    /// Updates that were tried and wait for a fix.
     pub waiting: usize,
+    /// The first one's reason.
     pub reason: Option<String>,
 }
 
+/// `outbox.json`: the events waiting for delivery, and the last flush.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
+    /// The events, oldest first.
     pub events: Vec<Event>,
+    /// What the last flush did.
     pub last_flush: Option<LastFlush>,
     /// Sequence for event ids.
     pub seq: u64,
@@ -114,11 +149,13 @@ pub struct Guard<'a> {
     _file: File,
 }
 
+/// Seconds since the epoch, now.
 pub fn now() -> i64 {
     jiff::Timestamp::now().as_second()
 }
 
 impl Outbox {
+    /// The outbox of the repository whose common git directory is `common_dir` (shared by worktrees).
     pub fn new(common_dir: &Path) -> Outbox {
         Outbox {
             dir: common_dir.join("git-notion"),
@@ -383,10 +420,12 @@ impl Guard<'_> {
             .unwrap_or_default()
     }
 
+    /// The updates that left the queue undelivered (`failed.json`).
     pub fn failed(&self) -> Result<Vec<Failure>, OutboxError> {
         self.read("failed.json")
     }
 
+    /// Writes `failed.json`.
     pub fn set_failed(&self, f: &[Failure]) -> Result<(), OutboxError> {
         self.write("failed.json", &f)
     }
