@@ -15,49 +15,84 @@ use serde_json::{json, Map, Value};
 
 use crate::notion::client::{ApiError, Client};
 
+/// What reading or writing a journal can run into.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
+    /// The system refused a file operation.
     #[error("journal {path}: {detail}")]
-    Io { path: PathBuf, detail: String },
+    Io {
+        /// The journal.
+        path: PathBuf,
+        /// What the system said.
+        detail: String,
+    },
+    /// There is no journal to undo.
     #[error("no replay journal in {dir}: nothing to undo (journals are written by `git notion-replay --apply`)")]
-    None { dir: PathBuf },
+    None {
+        /// Where journals are kept.
+        dir: PathBuf,
+    },
+    /// The file is not a journal.
     #[error("journal {path} is not a replay journal ({detail})")]
-    Bad { path: PathBuf, detail: String },
+    Bad {
+        /// The file.
+        path: PathBuf,
+        /// What does not parse.
+        detail: String,
+    },
 }
 
+/// One line of a journal (JSON, tagged by `kind`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Line {
+    /// The apply started on this data source.
     Start {
+        /// When (seconds since the epoch).
         at: i64,
+        /// The data source written.
         data_source_id: String,
+        /// Its name, for people.
         source_name: String,
     },
+    /// A page's values before any write (the first record of a page wins).
     Before {
+        /// The page id.
         page: String,
+        /// Its ticket key.
         key: String,
+        /// Its title then.
         title: String,
         /// Property name → the property value as Notion returned it.
         properties: Map<String, Value>,
     },
+    /// The page was written.
     Done {
+        /// The page id.
         page: String,
     },
+    /// The apply finished (no outage): the journal is closed.
     End {
+        /// When (seconds since the epoch).
         at: i64,
+        /// Pages written.
         written: usize,
     },
+    /// An undo restored the page.
     Undone {
+        /// The page id.
         page: String,
     },
 }
 
 /// An open journal, appended to.
 pub struct Journal {
+    /// The journal's file.
     pub path: PathBuf,
     file: File,
     /// Pages whose previous values are recorded (the first record wins).
     pub recorded: HashSet<String>,
+    /// An unfinished journal of the same data source was taken up again.
     pub resumed: bool,
 }
 
@@ -248,14 +283,20 @@ pub fn writable(prop: &Value) -> Option<Value> {
 /// What undoing one page would do.
 #[derive(Debug, Clone, Serialize)]
 pub struct UndoEntry {
+    /// The page id.
     pub page: String,
+    /// Its ticket key.
     pub key: String,
+    /// Its title when recorded.
     pub title: String,
     /// Property → (current, previous), as text; only properties that differ.
     pub changes: BTreeMap<String, (String, String)>,
+    /// The PATCH body that restores it.
     #[serde(skip)]
     pub body: Value,
+    /// Why it cannot be restored, if so.
     pub error: Option<String>,
+    /// After apply: it was restored.
     pub restored: bool,
 }
 
