@@ -2,6 +2,7 @@
 //! retries with backoff and jitter, a retry budget and a circuit breaker. Every failure becomes an
 //! [`ApiError`] that names the operation and says how to fix it. The token is only ever put in the
 //! `Authorization` header.
+#![warn(missing_docs)]
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -13,64 +14,110 @@ use crate::config::{Api, Token};
 /// What went wrong talking to Notion. Each message names the operation and the fix.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
+    /// 401: the token is invalid or revoked.
     #[error("{op}: Notion refused the token (401 {code}: {message}). The token is invalid or was revoked: create or copy a new internal integration secret at https://www.notion.so/my-integrations and set NOTION_TOKEN")]
     Unauthorized {
+        /// What git-notion was doing (`update the page of #042`).
         op: String,
+        /// Notion's error code (`unauthorized`, `validation_error`, …).
         code: String,
+        /// Notion's message, with its `request_id`.
         message: String,
     },
+    /// 404: missing, or not shared with the integration.
     #[error("{op}: not found (404 {code}: {message}). The page or database does not exist or is not shared with the integration: in Notion open it, ••• → Connections → add your integration")]
     NotFound {
+        /// What git-notion was doing (`update the page of #042`).
         op: String,
+        /// Notion's error code (`unauthorized`, `validation_error`, …).
         code: String,
+        /// Notion's message, with its `request_id`.
         message: String,
     },
+    /// 403: the integration lacks the capability the operation needs.
     #[error("{op}: the integration lacks a capability (403 {code}: {message}). {}", forbidden_fix(.op))]
     Forbidden {
+        /// What git-notion was doing (`update the page of #042`).
         op: String,
+        /// Notion's error code (`unauthorized`, `validation_error`, …).
         code: String,
+        /// Notion's message, with its `request_id`.
         message: String,
     },
+    /// A 4xx Notion refused (400 validation, 409 after retries, …).
     #[error("{op}: Notion rejected the request ({status} {code}: {message}). Check the property names and values in .git-notion.toml against the database (`git notion doctor`)")]
     Rejected {
+        /// What git-notion was doing (`update the page of #042`).
         op: String,
+        /// The HTTP status.
         status: u16,
+        /// Notion's error code (`unauthorized`, `validation_error`, …).
         code: String,
+        /// Notion's message, with its `request_id`.
         message: String,
     },
+    /// 429 after the retries (or a `Retry-After` too long to wait here).
     #[error("{op}: rate limited by Notion (429 rate_limited{}) after {attempts} attempts{}. Everyone using this integration's token shares its budget (about 3 requests/s, a per-minute and a per-workspace limit); nothing was lost: run it again later, or lower [api] requests_per_second", detail_suffix(.message), wait_suffix(*.retry_after_secs))]
     RateLimited {
+        /// What git-notion was doing (`update the page of #042`).
         op: String,
+        /// Attempts made, retries included.
         attempts: u32,
         /// Notion's message, with `rate_limit_reason` and `request_id` when given.
         message: String,
         /// The `Retry-After` Notion asked for, when it was too long to wait here.
         retry_after_secs: Option<u64>,
     },
+    /// 5xx after the retries.
     #[error("{op}: Notion is unavailable ({status} {code}) after {attempts} attempts. Try again later (https://status.notion.so); nothing was lost")]
     Unavailable {
+        /// What git-notion was doing (`update the page of #042`).
         op: String,
+        /// The HTTP status.
         status: u16,
+        /// Notion's error code (`unauthorized`, `validation_error`, …).
         code: String,
+        /// Attempts made, retries included.
         attempts: u32,
     },
+    /// Notion could not be reached (DNS, TLS, proxy, timeout).
     #[error("{op}: cannot reach Notion at {base} after {attempts} attempts: {detail}. Check the network (and any proxy); nothing was lost")]
     Network {
+        /// What git-notion was doing (`update the page of #042`).
         op: String,
+        /// The API base URL.
         base: String,
+        /// What went wrong, as the transport or parser said.
         detail: String,
+        /// Attempts made, retries included.
         attempts: u32,
     },
+    /// Not sent: the circuit breaker is open after repeated failures.
     #[error("{op}: not sent: Notion failed {failures} times in a row, so git-notion stopped calling it for now. Try again later")]
-    CircuitOpen { op: String, failures: u32 },
+    CircuitOpen {
+        /// What git-notion was doing.
+        op: String,
+        /// Consecutive failures that opened the circuit.
+        failures: u32,
+    },
+    /// The API answered with a redirect, which is never followed.
     #[error("{op}: the API answered with a redirect ({status}) to {location}; Notion's API does not redirect, so it was not followed (the token stays here). Check GIT_NOTION_API_URL and any proxy")]
     Redirected {
+        /// What git-notion was doing (`update the page of #042`).
         op: String,
+        /// The HTTP status.
         status: u16,
+        /// Where the redirect pointed.
         location: String,
     },
+    /// An answer that is not the JSON Notion sends.
     #[error("{op}: Notion sent a response git-notion cannot read ({detail})")]
-    BadResponse { op: String, detail: String },
+    BadResponse {
+        /// What git-notion was doing.
+        op: String,
+        /// What could not be read.
+        detail: String,
+    },
 }
 
 fn detail_suffix(message: &str) -> String {
@@ -106,7 +153,9 @@ pub fn human_wait(d: Duration) -> String {
 /// flusher never set it: their updates stay queued instead, and the next hook or command delivers them.
 #[derive(Debug, Clone, Copy)]
 pub struct LongWaits {
+    /// The longest wait taken; a longer one fails with the wait in the error.
     pub max: Duration,
+    /// Tells the user about a wait (the operation, the wait, Notion's reason).
     pub announce: fn(op: &str, wait: Duration, reason: &str),
 }
 
@@ -144,14 +193,18 @@ pub struct Options {
     pub retry_budget: u32,
     /// First backoff; doubled per retry, with full jitter, capped at `max_backoff`.
     pub base_backoff: Duration,
+    /// The longest backoff.
     pub max_backoff: Duration,
     /// A `Retry-After` longer than this is not waited out (unless a foreground command set
     /// [`LongWaits`]): the error says how long Notion asked to wait.
     pub max_retry_after: Duration,
+    /// Connecting to Notion.
     pub connect_timeout: Duration,
+    /// One whole request (Notion itself gives up on a response after 60 s).
     pub timeout: Duration,
     /// Consecutive failed attempts that open the circuit.
     pub circuit_threshold: u32,
+    /// How long the open circuit refuses before trying again.
     pub circuit_cooldown: Duration,
 }
 
@@ -174,6 +227,7 @@ impl Default for Options {
 }
 
 impl Options {
+    /// The options `[api]` sets, the rest default.
     pub fn from_config(api: &Api) -> Options {
         let d = Options::default();
         Options {
@@ -315,8 +369,11 @@ pub fn parse_retry_after(value: &str, now: jiff::Timestamp) -> Option<Duration> 
 /// One HTTP method the client sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// GET.
     Get,
+    /// POST.
     Post,
+    /// PATCH.
     Patch,
 }
 
@@ -449,6 +506,7 @@ impl Client {
         lock(&self.health).requests
     }
 
+    /// A GET (safe to retry).
     pub fn get(&self, op: &str, path: &str) -> Result<Value, ApiError> {
         self.send(op, Method::Get, path, None, true)
     }
