@@ -1,6 +1,7 @@
 //! Configuration: `.git-notion.toml` (committed, no secrets), layered as built-in defaults < user config
 //! < repository config < `GIT_NOTION_*` environment. Everything is validated on load: TOML errors carry
 //! line and column, unknown keys are reported, ticket patterns are compiled, secrets are refused.
+#![warn(missing_docs)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,36 +11,72 @@ use serde::Deserialize;
 /// The file name of the repository config.
 pub const FILE_NAME: &str = ".git-notion.toml";
 
+/// Why a configuration cannot be used; each says where the wrong value is and how to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// A configuration file cannot be read.
     #[error("cannot read {path}: {source}")]
     Read {
+        /// The file.
         path: PathBuf,
+        /// What the system said.
         source: std::io::Error,
     },
+    /// Not TOML, an unknown key, or a value of the wrong type (with line and column).
     #[error("{origin}: {message}")]
-    Toml { origin: String, message: String },
+    Toml {
+        /// The file or variable.
+        origin: String,
+        /// What the parser said.
+        message: String,
+    },
+    /// A token-like value in a file: the token is read only from the environment.
     #[error("{origin}: `{key}` looks like a secret. git-notion reads the token only from the NOTION_TOKEN environment variable (NOTION_API_KEY and NOTION_API_TOKEN work too), never from a file: remove it from {origin} and revoke it if the file was shared")]
-    SecretInFile { origin: String, key: String },
+    SecretInFile {
+        /// The file.
+        origin: String,
+        /// The key that holds it.
+        key: String,
+    },
+    /// A ticket pattern that does not compile.
     #[error("{origin}: ticket pattern {pattern:?} does not compile: {error}")]
     BadPattern {
+        /// The file or variable.
         origin: String,
+        /// The pattern as written.
         pattern: String,
+        /// What the regex compiler said.
         error: String,
     },
+    /// A `database` that is not a Notion URL or id.
     #[error("{origin}: database {value:?} is not a Notion database URL or id (32 hex digits, with or without dashes)")]
-    BadDatabase { origin: String, value: String },
+    BadDatabase {
+        /// The file, variable or flag.
+        origin: String,
+        /// The value as given.
+        value: String,
+    },
+    /// No token in the environment.
     #[error("no Notion token: set NOTION_TOKEN to your integration's secret (https://www.notion.so/my-integrations), e.g. `export NOTION_TOKEN=ntn_…`")]
     MissingToken,
+    /// A number that cannot work (negative, `nan`, huge).
     #[error("configuration: {key} = {value} is out of range: use a number from {min} to {max}")]
     OutOfRange {
+        /// The key (`api.timeout_secs`).
         key: &'static str,
+        /// The value as given.
         value: String,
+        /// The smallest value that works.
         min: f64,
+        /// The largest value that works.
         max: f64,
     },
+    /// Plain http to a host that is not loopback.
     #[error("GIT_NOTION_API_URL={url:?} is refused: plain http is allowed only to loopback (127.0.0.1, localhost, [::1]); use https")]
-    InsecureApiUrl { url: String },
+    InsecureApiUrl {
+        /// The URL as given (without user info).
+        url: String,
+    },
 }
 
 impl ConfigError {
@@ -58,6 +95,7 @@ impl ConfigError {
     }
 }
 
+/// When a commit's subject becomes the page's title.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 pub enum TitlePolicy {
@@ -70,6 +108,7 @@ pub enum TitlePolicy {
     Always,
 }
 
+/// `[tickets.lookup]`: find pages by another property than the title.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lookup {
@@ -77,6 +116,7 @@ pub struct Lookup {
     pub property: String,
 }
 
+/// `[tickets]`: how commit messages and titles write ticket keys.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Tickets {
@@ -84,6 +124,7 @@ pub struct Tickets {
     pub patterns: Vec<String>,
     /// Prefixes of `unique_id` keys (`TASK` for `TASK-17`), found through a `unique_id` property by number.
     pub id_prefixes: Vec<String>,
+    /// Find pages by this property instead of the title.
     pub lookup: Option<Lookup>,
 }
 
@@ -101,12 +142,17 @@ impl Default for Tickets {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Properties {
+    /// The title property (default: the data source's title property).
     pub title: Option<String>,
+    /// The status (or select) property.
     pub status: Option<String>,
+    /// A date property for the commit's date.
     pub date: Option<String>,
+    /// A URL (or text) property for the commit's link.
     pub commit_url: Option<String>,
 }
 
+/// `[status]`: which status commits set, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Status {
@@ -174,9 +220,11 @@ pub enum OnRevert {
     Ignore,
 }
 
+/// `[title]`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Title {
+    /// When the subject becomes the title.
     pub policy: TitlePolicy,
 }
 
@@ -191,10 +239,13 @@ pub enum HookMode {
     Foreground,
 }
 
+/// `[hooks]`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Hooks {
+    /// Background (default) or foreground delivery.
     pub mode: HookMode,
+    /// In foreground mode, how long a hook may deliver before it leaves the rest queued (seconds).
     pub budget_secs: f64,
 }
 
@@ -233,6 +284,7 @@ impl Default for Api {
     }
 }
 
+/// The whole configuration, as loaded from its layers and validated.
 #[derive(Debug, Clone, PartialEq, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -240,13 +292,19 @@ pub struct Config {
     pub database: Option<String>,
     /// The data source's name or id, for a database with several.
     pub data_source: Option<String>,
+    /// `[tickets]`.
     pub tickets: Tickets,
+    /// `[properties]`.
     pub properties: Properties,
+    /// `[status]`.
     pub status: Status,
+    /// `[title]`.
     pub title: Title,
     /// A commit link template with `{sha}` (and `{short}`), for remotes git-notion does not recognise.
     pub commit_url_template: Option<String>,
+    /// `[api]`.
     pub api: Api,
+    /// `[hooks]`.
     pub hooks: Hooks,
     /// The ticket patterns, compiled once on load.
     #[serde(skip)]
@@ -278,14 +336,18 @@ pub const DEFAULT_CLOSING_KEYWORDS: [&str; 15] = [
 /// The ticket patterns, compiled: the configured regexes, and one for `PREFIX-N` unique ids.
 #[derive(Debug, Clone)]
 pub struct Patterns {
+    /// The configured patterns.
     pub patterns: Vec<regex::Regex>,
+    /// `PREFIX-N` for the configured unique id prefixes.
     pub unique_id: Option<regex::Regex>,
 }
 
 /// A ticket pattern that does not compile.
 #[derive(Debug)]
 pub struct PatternError {
+    /// The pattern as written.
     pub pattern: String,
+    /// What the regex compiler said.
     pub error: regex::Error,
 }
 
@@ -340,11 +402,14 @@ impl std::fmt::Debug for Compiled {
 
 /// One layer of configuration text and where it came from (for messages).
 pub struct Layer {
+    /// Where it came from (a file's path, `environment`).
     pub origin: String,
+    /// The TOML text.
     pub text: String,
 }
 
 impl Layer {
+    /// A file's layer; None when the file does not exist.
     pub fn file(path: &Path) -> Result<Option<Layer>, ConfigError> {
         match std::fs::read_to_string(path) {
             Ok(text) => Ok(Some(Layer {
