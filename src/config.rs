@@ -1,7 +1,6 @@
 //! Configuration: `.git-notion.toml` (committed, no secrets), layered as built-in defaults < user config
 //! < repository config < `GIT_NOTION_*` environment. Everything is validated on load: TOML errors carry
 //! line and column, unknown keys are reported, ticket patterns are compiled, secrets are refused.
-#![warn(missing_docs)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -12,6 +12,8 @@
 // so where they are (`#[allow]` with a reason). Indexing is left to review: serde_json's `value["key"]`
 // never panics and is everywhere.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+// Every public item says what it is (CI denies warnings, so an undocumented one fails the build's lint).
+#![warn(missing_docs)]
 
 /// The Notion API version git-notion speaks (data sources).
 pub const NOTION_VERSION: &str = "2025-09-03";

@@ -1,7 +1,6 @@
 //! The `git-notion` command line. Exit codes (the one place they are decided, see [`exit_code`]):
 //! 0 done (or nothing to do); 1 some tickets were not brought up to date, or Notion was unreachable;
 //! 2 usage, configuration, schema or access error. Hooks always exit 0.
-#![warn(missing_docs)]
 
 use std::path::PathBuf;
 

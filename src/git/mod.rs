@@ -1,6 +1,5 @@
 //! The commit source: the repository opened with gix, honouring the environment git sets for hooks
 //! (`GIT_DIR`, `GIT_WORK_TREE`, …), and commits read as bytes and decoded per their encoding header.
-#![warn(missing_docs)]
 
 pub mod links;
 pub mod message;

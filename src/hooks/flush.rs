@@ -4,7 +4,6 @@
 //! commits, outages and retries never decide a page's final state. A ticket leaves the queue once Notion has
 //! it; whatever a person can fix later stays pending with its reason; only no page, several pages or a
 //! refused value (400) leave it undelivered, as named states in `failed`.
-#![warn(missing_docs)]
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Instant;

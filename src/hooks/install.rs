@@ -11,7 +11,6 @@
 //! (no shell). An existing hook is kept beside ours as `NAME.pre-git-notion` and a small sh shim runs it
 //! first, then git-notion, and exits with its code. The files themselves record what was done, so
 //! uninstall needs no other state.
-#![warn(missing_docs)]
 
 use std::path::{Path, PathBuf};
 

@@ -15,7 +15,6 @@
 //! syncs the files as soon as it looks at them: with git's defaults a power cut in that moment would lose
 //! the unsynced commit itself, and an fsync right after git's unsynced writes costs the commit most of a
 //! millisecond (the journal flushes git's data too).
-#![warn(missing_docs)]
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;

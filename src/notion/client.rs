@@ -2,7 +2,6 @@
 //! retries with backoff and jitter, a retry budget and a circuit breaker. Every failure becomes an
 //! [`ApiError`] that names the operation and says how to fix it. The token is only ever put in the
 //! `Authorization` header.
-#![warn(missing_docs)]
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

@@ -2,7 +2,6 @@
 //! names the commit (`— git-notion · commit <id>`, the id linked to the commit when there is a remote), and
 //! is posted only when no git-notion comment with the same text is on the page yet. Re-running a hook, a
 //! flush or a replay, or rebasing the commit, never posts the same comment twice.
-#![warn(missing_docs)]
 
 use serde_json::{json, Value};
 

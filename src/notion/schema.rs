@@ -9,6 +9,7 @@ use crate::notion::client::{ApiError, Client};
 /// One option of a status or select property.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
+    /// The option's name.
     pub name: String,
     /// For a status: the index of its group (To-do 0 < In progress 1 < Complete 2).
     pub rank: Option<usize>,
@@ -18,14 +19,23 @@ pub struct Choice {
 /// have a variant, the others keep their name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Kind {
+    /// `title`.
     Title,
+    /// `rich_text`.
     RichText,
+    /// `status` (options in groups).
     Status,
+    /// `select`.
     Select,
+    /// `date`.
     Date,
+    /// `url`.
     Url,
+    /// `number`.
     Number,
+    /// `unique_id` (read-only, `PREFIX-N`).
     UniqueId,
+    /// Any other type, by its name.
     Other(String),
 }
 
@@ -45,6 +55,7 @@ impl Kind {
         }
     }
 
+    /// The kind Notion calls `name`.
     pub fn from_name(name: &str) -> Kind {
         match name {
             "title" => Kind::Title,
@@ -69,9 +80,13 @@ impl std::fmt::Display for Kind {
 /// One property of the data source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Property {
+    /// Its name (case-sensitive, as in Notion).
     pub name: String,
+    /// Its id (stable when the property is renamed).
     pub id: String,
+    /// Its type.
     pub kind: Kind,
+    /// The options of a status or select.
     pub choices: Vec<Choice>,
     /// The prefix of a `unique_id` property (`TASK`).
     pub prefix: Option<String>,
@@ -80,60 +95,109 @@ pub struct Property {
 /// A data source and its properties.
 #[derive(Debug, Clone)]
 pub struct Schema {
+    /// The data source's id.
     pub data_source_id: String,
+    /// Its name.
     pub name: String,
+    /// Its properties.
     pub properties: Vec<Property>,
 }
 
+/// Why the configuration does not fit the database; each names the value and what would fit.
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
+    /// Notion refused or could not be reached.
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// No `database` configured.
     #[error("no database configured: set `database = \"<Notion database URL or id>\"` in .git-notion.toml (or GIT_NOTION_DATABASE)")]
     NoDatabase,
+    /// The `database` is a page.
     #[error("database = {id}: that is a page, not a database ({message}). Use the database's own link: open the database as a full page, then ••• → Copy link (a row's link, or a side-peek link's `p=` part, is a page)")]
-    NotADatabase { id: String, message: String },
+    NotADatabase {
+        /// The configured value.
+        id: String,
+        /// Notion's message.
+        message: String,
+    },
+    /// The `database` is a linked view of another database.
     #[error("database = {id}: that is a linked database, a view of another database placed on a page, and Notion's API cannot read it ({message}). Use the source database: click the view's title (↗) to open it, copy its link, and put that URL in `database`")]
-    LinkedDatabase { id: String, message: String },
+    LinkedDatabase {
+        /// The configured value.
+        id: String,
+        /// Notion's message.
+        message: String,
+    },
+    /// The database has several data sources and none is named.
     #[error("database {database} has {} data sources; name one with `data_source = \"…\"` in .git-notion.toml: {}", .sources.len(), list_sources(.sources))]
     SeveralDataSources {
+        /// The database id.
         database: String,
+        /// Its data sources (id, name).
         sources: Vec<(String, String)>,
     },
+    /// The named data source is not in the database.
     #[error("database {database} has no data source named or with id {wanted:?}; it has: {}", list_sources(.sources))]
     NoSuchDataSource {
+        /// The database id.
         database: String,
+        /// The name or id asked for.
         wanted: String,
+        /// Its data sources (id, name).
         sources: Vec<(String, String)>,
     },
+    /// A configured property does not exist.
     #[error("{key} = {name:?}: data source {source_name:?} has no such property (names are case-sensitive). Its properties are: {available}")]
     UnknownProperty {
+        /// The configuration key (`properties.status`).
         key: String,
+        /// The property name as configured.
         name: String,
+        /// The data source's name.
         source_name: String,
+        /// The properties it has.
         available: String,
     },
+    /// A configured property has a type that cannot hold the value.
     #[error("{key} = {name:?}: property is of type {kind}, which cannot hold {wanted}; use a property of type {expected}")]
     WrongType {
+        /// The configuration key (`properties.status`).
         key: String,
+        /// The property name as configured.
         name: String,
+        /// The type it has.
         kind: String,
+        /// The name or id asked for.
         wanted: String,
+        /// A type that would work.
         expected: String,
     },
+    /// A configured status is not an option.
     #[error("{key} = {value:?} is not an option of {kind} property {property:?}. Its options are: {options}. Fix the name in .git-notion.toml (status options cannot be created through the API)")]
     UnknownOption {
+        /// The configuration key (`properties.status`).
         key: String,
+        /// The value as configured.
         value: String,
+        /// The status property.
         property: String,
+        /// The type it has.
         kind: String,
+        /// The options it has.
         options: String,
     },
+    /// Statuses are configured but no status property.
     #[error("{key} is set but [properties] status is not: name the status property, e.g. `status = \"Status\"`")]
-    NoStatusProperty { key: String },
+    NoStatusProperty {
+        /// The configuration key (`properties.status`).
+        key: String,
+    },
+    /// `id_prefixes` without a unique_id property.
     #[error("tickets.id_prefixes {prefixes:?} need a unique_id property, and data source {source_name:?} has none")]
     NoUniqueId {
+        /// The configured prefixes.
         prefixes: Vec<String>,
+        /// The data source's name.
         source_name: String,
     },
 }
@@ -265,6 +329,7 @@ impl Schema {
         Ok(Self::fetch(client, &chosen.0)?)
     }
 
+    /// The schema of a data source object as Notion returns it.
     pub fn from_json(v: &Value) -> Schema {
         let mut properties = vec![];
         if let Some(props) = v["properties"].as_object() {
@@ -318,14 +383,17 @@ impl Schema {
         }
     }
 
+    /// The property named `name` (case-sensitive).
     pub fn property(&self, name: &str) -> Option<&Property> {
         self.properties.iter().find(|p| p.name == name)
     }
 
+    /// The title property.
     pub fn title_property(&self) -> Option<&Property> {
         self.properties.iter().find(|p| p.kind == Kind::Title)
     }
 
+    /// Every property with its type, for messages.
     pub fn describe(&self) -> String {
         self.properties
             .iter()
@@ -369,13 +437,19 @@ impl Schema {
 /// The configuration checked against the schema: the properties git-notion reads and writes.
 #[derive(Debug, Clone)]
 pub struct Binding {
+    /// The data source written.
     pub data_source_id: String,
+    /// Its name, for messages.
     pub source_name: String,
+    /// The title property.
     pub title: Property,
     /// Set when `[properties] title` is configured (or the title is the lookup): written per title policy.
     pub write_title: bool,
+    /// The status (or select) property, when configured.
     pub status: Option<Property>,
+    /// The date property, when configured.
     pub date: Option<Property>,
+    /// The commit-link property, when configured.
     pub commit_url: Option<Property>,
     /// Where `Token` keys are looked up (the title unless `tickets.lookup` names another property).
     pub lookup: Property,

@@ -1,5 +1,4 @@
 //! Property values: read a page's current value as text, and shape a new one by the property's real type.
-#![warn(missing_docs)]
 
 use serde_json::{json, Value};
 

@@ -2,7 +2,6 @@
 //! [`Track`] (memory grows with tickets, not commits), with which commits a release branch reaches. The
 //! replay reads all of it; the hooks' flusher and `sync` read it for the tickets they deliver
 //! ([`crate::pipeline::session::history_tracks`]), which is what makes them agree.
-#![warn(missing_docs)]
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,6 +1,5 @@
 //! The plan: per ticket, only the properties whose value differs (current → new); and applying it, which
 //! sends exactly those PATCHes. An up-to-date page costs no write.
-#![warn(missing_docs)]
 
 use serde_json::{json, Map, Value};
 

@@ -1,6 +1,5 @@
 //! The pipeline, assembled: commits → ticket refs → desired state → plan → apply. Hooks and commands
 //! differ only in where their commits come from.
-#![warn(missing_docs)]
 
 use crate::config::{self, Config, Token};
 use crate::git::{Commit, Repo, WalkSpec};

@@ -13,7 +13,6 @@
 //! - Title: the latest commit's subject, offered only to the ticket the subject is about (its first key),
 //!   so that `#012 … (#026)` never retitles #026, and never a revert's (the plan applies the title policy).
 //!   Date: the commit date. Commit URL: from the `origin` remote.
-#![warn(missing_docs)]
 
 use crate::config::{CloseOn, Config, ConfigError, OnRevert, Status};
 use crate::git::Commit;

@@ -9,7 +9,6 @@
 //!   keyword must stand as a word (`prefix #1` is not `fix`), a CJK one needs no boundary (`修复#12`).
 //! - A revert (`Revert "…"` subject, or `revert:`) and a WIP commit (`WIP`, `wip:`, `[WIP]`) close nothing.
 //! - `[skip notion]` (or `[notion skip]`) anywhere: the commit asks for nothing at all.
-#![warn(missing_docs)]
 
 use crate::rules::tickets::{Extractor, TicketKey};
 

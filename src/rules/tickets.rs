@@ -3,7 +3,6 @@
 //! A key must stand as a whole token: `#04` never matches `#042`, `#011.3` is not `#011`, and
 //! `issue#12abc` holds no `#12`. Token boundaries are ASCII letters, digits and `_`, so `工单#004完成`
 //! (Chinese text on both sides) still names `#004`.
-#![warn(missing_docs)]
 
 use regex::Regex;
 

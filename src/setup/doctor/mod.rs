@@ -1,6 +1,5 @@
 //! `git notion doctor`: every check the seed runbooks did by hand with curl, each with ✓/✗ and the fix.
 //! Checks go on after a failure wherever they still can, so one run shows every problem.
-#![warn(missing_docs)]
 
 mod notion;
 mod repo;
