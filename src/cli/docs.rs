@@ -7,7 +7,7 @@ use std::path::Path;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use super::replay::ReplayCli;
+use super::args::ReplayCli;
 use super::{Cli, Exit};
 use crate::Error;
 

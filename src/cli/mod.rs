@@ -4,13 +4,14 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
 use crate::config::Config;
 use crate::git::Repo;
 use crate::notion::schema::SchemaError;
 use crate::Error;
 
+mod args;
 mod docs;
 mod outbox;
 mod output;
@@ -19,138 +20,13 @@ mod setup;
 mod sync;
 mod undo;
 
+use args::*;
 use outbox::*;
 use output::*;
 pub use replay::replay_main;
 use setup::*;
 use sync::*;
 use undo::*;
-
-/// Keep a Notion ticket database true from git.
-#[derive(Parser)]
-#[command(name = "git-notion", version, about, long_about = None)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run as a git hook: `git-notion hook post-commit|post-merge|post-rewrite [ARGS]`. Always exits 0.
-    Hook {
-        /// The hook's name.
-        name: String,
-        /// The arguments git passed to the hook.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
-    },
-    /// Sync the tickets a commit names (default HEAD), as the post-commit hook does, and report.
-    Sync {
-        /// The commit to sync.
-        #[arg(default_value = "HEAD")]
-        rev: String,
-        /// Show the plan (current → new per ticket) without writing anything.
-        #[arg(long, short = 'n')]
-        dry_run: bool,
-        /// Override `database` (a Notion URL, database id or data source id).
-        #[arg(long, value_name = "URL_OR_ID")]
-        database: Option<String>,
-        /// Override `[title] policy`.
-        #[arg(long, value_name = "never|fill-placeholder|always", value_parser = ["never", "fill-placeholder", "always"])]
-        title_policy: Option<String>,
-    },
-    /// Deliver the queued updates now and show what was done.
-    Flush {
-        /// Run as the hooks' detached flusher: no output; exit at once if another flusher runs.
-        #[arg(long, hide = true)]
-        background: bool,
-    },
-    /// Show pending updates, failed ones with their reasons, and the last flush.
-    Status {
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Move failed updates back to the queue (after fixing their cause), then flush.
-    Retry,
-    /// Dismiss the updates of these tickets (`#011.3 TASK-9`), pending or not delivered; without keys, drop
-    /// every pending and undelivered update (asks first).
-    Clear {
-        /// The tickets to dismiss (as `git notion status` shows them).
-        keys: Vec<String>,
-        /// Do not ask for confirmation.
-        #[arg(long, short = 'y')]
-        yes: bool,
-    },
-    /// Check the token, Notion, the database, the configured properties and statuses, the ticket
-    /// patterns, the hooks and the outbox; each with ✓/✗ and the fix. Exit 1 on any ✗.
-    Doctor {
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Write a commented .git-notion.toml from the database's real schema (never the token).
-    Init {
-        /// The Notion database (URL or id); default: GIT_NOTION_DATABASE or the existing config.
-        #[arg(long, value_name = "URL_OR_ID")]
-        database: Option<String>,
-        /// The data source's name or id, for a database with several.
-        #[arg(long, value_name = "NAME_OR_ID")]
-        data_source: Option<String>,
-        /// Replace an existing .git-notion.toml.
-        #[arg(long)]
-        force: bool,
-        /// Print the configuration instead of writing it.
-        #[arg(long)]
-        stdout: bool,
-    },
-    /// Show who runs this repository's post-commit, post-merge and post-rewrite hooks; install or
-    /// uninstall git-notion's.
-    Hooks {
-        #[command(subcommand)]
-        action: Option<HooksAction>,
-    },
-    /// Print shell completions: `source <(git notion completions bash)` (also completes `git notion …`
-    /// through git's own completion), `git notion completions zsh > ~/.zfunc/_git-notion`, fish.
-    Completions {
-        /// bash, zsh, fish, elvish or powershell.
-        shell: clap_complete::Shell,
-    },
-    /// Write the man pages (git-notion.1, one per command, git-notion-replay.1) into DIR, as install.sh
-    /// does into PREFIX/share/man/man1 so that `git notion --help` and `git help notion` find them.
-    #[command(hide = true)]
-    Manpages {
-        /// Where to write them.
-        dir: PathBuf,
-    },
-    /// Restore the pages a replay changed, from its journal (dry run unless --apply).
-    Undo {
-        /// The journal (default: the latest under .git/git-notion/journal/).
-        journal: Option<PathBuf>,
-        /// Write the recorded values back.
-        #[arg(long)]
-        apply: bool,
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-#[derive(Subcommand)]
-pub(super) enum HooksAction {
-    /// Install git-notion's hooks: reference-transaction with git 2.28 or later (it sees every branch
-    /// move), else the three post-* hooks (the binary linked where none exists). An existing hook is kept
-    /// and chained (it runs first). Refuses where a hook manager (husky, pre-commit, lefthook) owns the
-    /// hooks, and prints its snippet.
-    Install {
-        /// Install the three post-* hooks even where git has reference-transaction (as older gits get;
-        /// fast-forwards that no merge made then reach Notion through a replay).
-        #[arg(long)]
-        post: bool,
-    },
-    /// Remove git-notion's hooks and restore the hooks they chained.
-    Uninstall,
-}
 
 /// What a command came to, when it ran to its end (errors are [`Error`]s). [`code`] maps both to exit
 /// codes: the one place they are decided.

@@ -12,55 +12,6 @@ use crate::Error;
 
 use super::*;
 
-/// `git notion-replay`: repair a drifted database from history.
-#[derive(Parser)]
-#[command(name = "git-notion-replay", version, long_about = None)]
-#[command(
-    about = "Repair a drifted Notion database from git history: a dry-run plan first, then --apply \
-(journalled: `git notion undo` restores)."
-)]
-pub(super) struct ReplayCli {
-    /// Revisions: a range (`v1.0..HEAD`), revisions, or `^REV` to exclude (default HEAD).
-    revs: Vec<String>,
-    /// Every reference (branches, tags, remotes), not only HEAD.
-    #[arg(long)]
-    all: bool,
-    /// Only commits since a date (`2025-10-01`, RFC 3339) or after a revision.
-    #[arg(long, value_name = "DATE|REV")]
-    since: Option<String>,
-    /// Follow only the first parent of merges.
-    #[arg(long)]
-    first_parent: bool,
-    /// Take the title, date and link from the latest commit of these types (`feat,docs`), else the latest.
-    #[arg(long, value_name = "TYPES", value_delimiter = ',')]
-    prefer: Vec<String>,
-    /// Set each status exactly as history says, even where that moves a page backwards (a repair; the
-    /// journal keeps what was there).
-    #[arg(long)]
-    reset: bool,
-    /// Write the plan (a journal is kept first; `git notion undo` restores).
-    #[arg(long, visible_alias = "force")]
-    apply: bool,
-    /// Machine-readable output.
-    #[arg(long)]
-    json: bool,
-    /// Override `database` (a Notion URL, database id or data source id).
-    #[arg(long, value_name = "URL_OR_ID")]
-    database: Option<String>,
-    /// Override `[title] policy`.
-    #[arg(long, value_name = "never|fill-placeholder|always", value_parser = ["never", "fill-placeholder", "always"])]
-    title_policy: Option<String>,
-    /// How to read the data source: `auto` scans up to what batched lookups of the history's tickets
-    /// cost, then looks them up; `scan` reads every row; `lookups` looks the tickets up. The plan is the
-    /// same; only the requests differ.
-    #[arg(long, value_name = "auto|scan|lookups", default_value = "auto", value_parser = ["auto", "scan", "lookups"])]
-    read: String,
-    /// Colour and live progress: `auto` (a terminal, unless NO_COLOR, CLICOLOR=0 or TERM=dumb; CLICOLOR_FORCE
-    /// forces it), `always`, `never`.
-    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
-    color: ColorChoice,
-}
-
 /// The `git-notion-replay` binary. Exit codes: 0 done or nothing to do (tickets without a page are
 /// reported, not failures: sub-tickets often have none); 1 some pages could not be written, read, or
 /// matched one-to-one (ambiguous); 2 usage or configuration error.
