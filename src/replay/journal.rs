@@ -431,6 +431,26 @@ mod tests {
         let date = json!({"id": "d", "type": "date", "date": null});
         assert_eq!(writable(&date).unwrap(), json!({"date": null}));
         assert_eq!(writable(&json!({"type": "formula", "formula": {}})), None);
+        let tags = json!({"type": "multi_select", "multi_select": [{"id": "x", "name": "a", "color": "red"}]});
+        assert_eq!(
+            writable(&tags).unwrap(),
+            json!({"multi_select": [{"name": "a"}]})
+        );
+        for (kind, v) in [
+            ("url", json!("https://x.invalid/c/1")),
+            ("number", json!(3)),
+            ("checkbox", json!(true)),
+            ("email", json!("a@x.invalid")),
+            ("phone_number", json!("+1 555")),
+        ] {
+            let p = json!({"type": kind, kind: v.clone()});
+            assert_eq!(writable(&p).unwrap(), json!({ kind: v }), "{kind}");
+        }
+        let date = json!({"type": "date", "date": {"start": "2026-01-02", "end": null, "time_zone": null}});
+        assert_eq!(
+            writable(&date).unwrap(),
+            json!({"date": {"start": "2026-01-02", "end": null, "time_zone": null}})
+        );
     }
 
     #[test]
@@ -450,6 +470,14 @@ mod tests {
         let d = dir(common.path());
         assert!(d.starts_with(common.path()) && d != common.path());
         assert!(list(&d).is_empty());
+        std::fs::create_dir_all(&d).unwrap();
+        for stray in ["replay-notes.txt", "other.jsonl", "replay-x.jsonl.tmp"] {
+            std::fs::write(d.join(stray), "").unwrap();
+        }
+        assert!(
+            list(&d).is_empty(),
+            "only replay-*.jsonl files are journals"
+        );
         let before = Line::Before {
             page: "p1".into(),
             key: "#1".into(),
