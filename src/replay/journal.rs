@@ -300,15 +300,24 @@ pub struct UndoEntry {
     pub restored: bool,
 }
 
-/// Reads the recorded pages now (one scan of the data source; a page no longer in it is read alone), and
-/// compares them with their recorded values.
+/// Reads the recorded pages now, and compares them with their recorded values. By cost, as the replay
+/// reads: the scan may spend as many requests as reading the recorded pages one by one would, and a
+/// recorded page it did not reach is then read alone (so never more than twice the cheaper way).
 pub fn undo_plan(client: &Client, lines: &[Line]) -> Result<Vec<UndoEntry>, ApiError> {
     let Some(Line::Start { data_source_id, .. }) = lines.first() else {
         return Ok(vec![]);
     };
+    let recorded: HashSet<&str> = lines
+        .iter()
+        .filter_map(|l| match l {
+            Line::Before { page, .. } => Some(page.as_str()),
+            _ => None,
+        })
+        .collect();
+    let budget = Some(recorded.len().max(1));
     let current: std::collections::HashMap<String, Value> =
         // An incomplete scan is fine here: a recorded page it missed is read alone below.
-        crate::pipeline::scan::scan(client, data_source_id, &[], None, |_| {})?
+        crate::pipeline::scan::scan(client, data_source_id, &[], budget, |_| {})?
             .pages
             .into_iter()
             .filter_map(|p| Some((p["id"].as_str()?.to_string(), p)))

@@ -259,3 +259,32 @@ fn ci_examples_for_several_repositories_feed_one_database_and_rerun_with_reads_o
     // Each repository: the schema (2), one scan request (38 rows), nothing else.
     assert_eq!(w.sb.requests().len(), 3 * 3, "{:#?}", reads(&w));
 }
+
+/// `undo` reads its recorded pages by cost too: a journal of 3 pages over a 1,500-row data source costs
+/// at most 3 scan requests and a read per page the scan did not reach (15 scan requests before).
+#[test]
+fn undo_reads_its_pages_by_cost() {
+    let w = World::with_seed(
+        &seed_with_tickets(1_500),
+        SandboxConfig::default(),
+        &format!("{ZH_CONFIG}{FAST}"),
+    );
+    w.import_history(&[
+        "fix: 完成 #100 one".to_string(),
+        "fix: 完成 #700 two".to_string(),
+        "fix: 完成 #1400 three".to_string(),
+    ]);
+    w.wait_for_flusher();
+    let out = w.replay(&["--apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(w.prop_by_title("#700"), "完成");
+    w.sb.clear_log();
+    let out = w.run(&["undo", "--apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = reads(&w);
+    assert!(r.len() <= 3 + 3, "{} reads: {r:#?}", r.len());
+    assert_eq!(w.sb.writes().len(), 3);
+    for key in ["#100", "#700", "#1400"] {
+        assert_eq!(w.prop_by_title(key), "未开始", "{key} restored");
+    }
+}
