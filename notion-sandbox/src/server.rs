@@ -520,22 +520,21 @@ pub fn resolve(state: &mut crate::model::State, v: &Value) -> (u16, Value) {
             .and_then(Value::as_str)
             .and_then(crate::ids::normalize)
     };
+    // A comment's discussion, or every discussion of a page.
+    let of = |keep: &dyn Fn(&crate::model::Comment) -> bool| -> Vec<String> {
+        state
+            .comments
+            .iter()
+            .filter(|x| keep(x))
+            .map(|x| x.discussion_id.clone())
+            .collect()
+    };
     let discussions: Vec<String> = if let Some(d) = norm("discussion_id") {
         vec![d]
     } else if let Some(c) = norm("comment_id") {
-        state
-            .comments
-            .iter()
-            .filter(|x| x.id == c)
-            .map(|x| x.discussion_id.clone())
-            .collect()
+        of(&|x| x.id == c)
     } else if let Some(p) = norm("page_id") {
-        state
-            .comments
-            .iter()
-            .filter(|x| x.page_id == p)
-            .map(|x| x.discussion_id.clone())
-            .collect()
+        of(&|x| x.page_id == p)
     } else {
         return (
             400,

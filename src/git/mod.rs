@@ -145,34 +145,12 @@ impl Repo {
 
     /// A commit named by a revision (`HEAD`, `main~2`, a hash).
     pub fn resolve(&self, rev: &str) -> Result<Commit, GitError> {
-        let id = self
-            .repo
-            .rev_parse_single(rev)
-            .map_err(|e| self.bad_revision(rev, &e))?;
-        self.commit(id.detach())
-    }
-
-    /// Why `rev` names no commit: an unborn repository says so, not "malformed rev-spec".
-    fn bad_revision(&self, rev: &str, e: &dyn std::fmt::Display) -> GitError {
-        if self.repo.head().is_ok_and(|h| h.is_unborn()) {
-            GitError::NoCommits
-        } else {
-            GitError::BadRevision {
-                rev: rev.into(),
-                detail: e.to_string(),
-            }
-        }
+        self.commit(resolve_id(&self.repo, rev)?)
     }
 
     /// The commits reachable from `to` but not from `from` (`from..to`), oldest first.
     pub fn range(&self, from: &str, to: &str) -> Result<Vec<Commit>, GitError> {
-        let resolve = |rev: &str| {
-            self.repo
-                .rev_parse_single(rev)
-                .map(|id| id.detach())
-                .map_err(|e| self.bad_revision(rev, &e))
-        };
-        let (from, to) = (resolve(from)?, resolve(to)?);
+        let (from, to) = (resolve_id(&self.repo, from)?, resolve_id(&self.repo, to)?);
         let walk = self
             .repo
             .rev_walk([to])
@@ -497,7 +475,8 @@ impl Repo {
     }
 }
 
-/// The commit a revision names.
+/// The commit a revision names (a tag peeled to its commit). An unborn repository says so, not
+/// "malformed rev-spec".
 fn resolve_id(repo: &gix::Repository, rev: &str) -> Result<gix::ObjectId, GitError> {
     let bad = |e: &dyn std::fmt::Display| {
         if repo.head().is_ok_and(|h| h.is_unborn()) {
