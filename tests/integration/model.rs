@@ -339,13 +339,11 @@ impl Case<'_> {
             }
             Step::KillFlusher => {
                 let lock = self.w.outbox_dir().join("flush.lock");
-                if let Ok(f) = std::fs::File::open(&lock) {
-                    if f.try_lock().is_err() {
-                        if let Ok(pid) = std::fs::read_to_string(&lock) {
-                            let _ = std::process::Command::new("kill")
-                                .args(["-9", pid.trim()])
-                                .status();
-                        }
+                if self.w.flusher_running() {
+                    if let Ok(pid) = std::fs::read_to_string(&lock) {
+                        let _ = std::process::Command::new("kill")
+                            .args(["-9", pid.trim()])
+                            .status();
                     }
                 }
             }

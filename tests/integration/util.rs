@@ -247,19 +247,29 @@ impl World {
         serde_json::from_slice(&out.stdout).unwrap()
     }
 
+    /// Whether a flusher holds `flush.lock`, seen in `/proc/locks` without touching the lock: a probe that
+    /// took the lock for an instant would make a flusher starting at that instant leave at once (it takes
+    /// the holder for another flusher), and the queue would wait for the next commit.
+    pub fn flusher_running(&self) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(meta) = std::fs::metadata(self.outbox_dir().join("flush.lock")) else {
+            return false;
+        };
+        let locks = std::fs::read_to_string("/proc/locks").unwrap_or_default();
+        let inode = format!(":{}", meta.ino());
+        locks.lines().any(|l| {
+            l.split_whitespace()
+                .nth(5)
+                .is_some_and(|dev_inode| dev_inode.ends_with(&inode))
+        })
+    }
+
     /// Waits until the background flusher has finished: no flusher holds its lock and every pending
     /// event has been tried at least once.
     pub fn wait_for_flusher(&self) {
         let started = std::time::Instant::now();
         loop {
-            let idle = match std::fs::File::open(self.outbox_dir().join("flush.lock")) {
-                Ok(f) => {
-                    let free = f.try_lock().is_ok();
-                    drop(f);
-                    free
-                }
-                Err(_) => true,
-            };
+            let idle = !self.flusher_running();
             let settled = std::fs::read(self.outbox_dir().join("outbox.json"))
                 .ok()
                 .and_then(|t| serde_json::from_slice::<Value>(&t).ok())
