@@ -3,11 +3,12 @@
 
 pub mod links;
 pub mod message;
+mod walk;
 
 use std::path::{Path, PathBuf};
 
 /// What reading the repository can run into.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum GitError {
     /// The directory is in no git repository (gix's reason).
     #[error("not inside a git repository ({0})")]
@@ -174,10 +175,17 @@ impl Repo {
 
     /// Walks history newest first (by commit time) and hands each commit to `visit`, streaming: nothing
     /// of the history is kept here. Stops early when `visit` returns false.
-    pub fn walk(
+    pub fn walk(&self, spec: &WalkSpec, visit: impl FnMut(Commit) -> bool) -> Result<(), GitError> {
+        self.walk_map(spec, &|c| c, visit)
+    }
+
+    /// [`Repo::walk`], each commit first passed through `map`, which runs on reader threads (several
+    /// cores share the reading and the mapping; `visit` sees the results in walk order).
+    pub fn walk_map<T: Send>(
         &self,
         spec: &WalkSpec,
-        mut visit: impl FnMut(Commit) -> bool,
+        map: &(dyn Fn(Commit) -> T + Sync),
+        mut visit: impl FnMut(T) -> bool,
     ) -> Result<(), GitError> {
         let mut repo = self.repo.clone();
         // The walk reads each commit to order it; the cache serves the second read (the message).
@@ -204,6 +212,33 @@ impl Repo {
             },
             None => order,
         };
+        // Shallow clones and replaced objects take gix's own walk, which knows them; the rest is read on
+        // several threads (see `walk`).
+        let shallow = repo.shallow_commits().ok().flatten().is_some();
+        let replaced = repo.objects.store_ref().replacements().next().is_some();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if !shallow
+            && !replaced
+            && cores > 1
+            && std::env::var_os("GIT_NOTION_SERIAL_WALK").is_none()
+        {
+            let simple = match spec.since {
+                Some(seconds) => gix::traverse::commit::simple::Sorting::ByCommitTimeCutoff {
+                    order: gix::traverse::commit::simple::CommitTimeOrder::NewestFirst,
+                    seconds,
+                },
+                None => gix::traverse::commit::simple::Sorting::ByCommitTime(
+                    gix::traverse::commit::simple::CommitTimeOrder::NewestFirst,
+                ),
+            };
+            let plan = walk::Plan {
+                tips,
+                hidden,
+                sorting: simple,
+                first_parent: spec.first_parent,
+            };
+            return walk::walk(&repo, plan, cores.min(4), map, visit);
+        }
         let mut platform = repo.rev_walk(tips).with_hidden(hidden).sorting(sorting);
         if spec.first_parent {
             platform = platform.first_parent_only();
@@ -218,13 +253,13 @@ impl Repo {
             let commit = object.try_into_commit().map_err(|e| read(&e))?;
             let c = commit.decode().map_err(|e| read(&e))?;
             let time = c.committer().and_then(|s| s.time()).map_err(|e| read(&e))?;
-            let keep_going = visit(Commit {
+            let keep_going = visit(map(Commit {
                 id: info.id.to_string(),
                 message: message::decode(c.message, c.encoding.map(|e| e.as_ref())).into_owned(),
                 time: time.seconds,
                 offset: time.offset,
                 parents: c.parents.len(),
-            });
+            }));
             if !keep_going {
                 break;
             }

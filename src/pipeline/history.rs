@@ -76,7 +76,7 @@ pub struct History {
 
 /// Reads history newest first, gathering per ticket its effects (see [`Track`]: memory grows with the
 /// number of tickets, the distinct statuses asked for and the comments, not with the number of commits).
-/// The walk and the reading of messages run on two threads, batches of commits passing between them.
+/// Messages are judged on the walk's reader threads; their effects are gathered here, in walk order.
 pub fn history(
     repo: &Repo,
     rules: &Rules,
@@ -85,41 +85,35 @@ pub fn history(
     released: &Released,
     only: Option<&HashSet<TicketKey>>,
 ) -> Result<History, Error> {
-    const BATCH: usize = 256;
-    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<Commit>>(16);
-    std::thread::scope(|scope| {
-        let reader = scope.spawn(move || {
-            let mut reading = Reading::default();
-            for batch in receive {
-                for c in batch {
-                    reading.read(rules, decide, released, only, c);
-                }
-            }
-            reading
-        });
-        let mut batch = Vec::with_capacity(BATCH);
-        let walked = repo.walk(spec, |c| {
-            batch.push(c);
-            if batch.len() == BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                // The reader stops only by panicking; the walk stops with it.
-                return send.send(full).is_ok();
-            }
-            true
-        });
-        if !batch.is_empty() {
-            let _ = send.send(batch);
-        }
-        drop(send);
-        let reading = reader.join().map_err(|_| {
-            Error::Usage(
-                "reading history failed: a commit could not be read (a bug: please report it)"
-                    .into(),
-            )
-        })?;
-        walked?;
-        Ok(reading.finish())
-    })
+    let judge = |c: &Commit, r: bool| rules.effects(c, r);
+    let map = |c: Commit| {
+        let effects = judged(&judge, released, only, &c);
+        (c, effects)
+    };
+    let mut reading = Reading::default();
+    repo.walk_map(spec, &map, |(c, effects)| {
+        reading.add(decide, c, effects);
+        true
+    })?;
+    Ok(reading.finish())
+}
+
+/// What one commit asks of its tickets (only those of `only`, if given), or None when judging its message
+/// failed (a bug, reported: one commit never stops a whole replay).
+fn judged(
+    judge: Judge,
+    released: &Released,
+    only: Option<&HashSet<TicketKey>>,
+    c: &Commit,
+) -> Option<Vec<(TicketKey, desired::Effect)>> {
+    let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        judge(c, released.contains(&c.id))
+    }));
+    let mut effects = judged.ok()?;
+    if let Some(only) = only {
+        effects.retain(|(k, _)| only.contains(k));
+    }
+    Some(effects)
 }
 
 /// What [`history`] gathers as it reads commits, newest first.
@@ -136,19 +130,8 @@ struct Reading {
 type Judge<'a> = &'a dyn Fn(&Commit, bool) -> Vec<(TicketKey, desired::Effect)>;
 
 impl Reading {
-    fn read(
-        &mut self,
-        rules: &Rules,
-        decide: &Decide,
-        released: &Released,
-        only: Option<&HashSet<TicketKey>>,
-        c: Commit,
-    ) {
-        self.read_with(&|c, r| rules.effects(c, r), decide, released, only, c);
-    }
-
-    /// Reads one commit with `judge`. A panic while judging one message (a bug) skips that commit and
-    /// records it: one commit never stops a whole replay.
+    /// Reads one commit with `judge` (see [`judged`]).
+    #[cfg(test)]
     fn read_with(
         &mut self,
         judge: Judge,
@@ -157,17 +140,22 @@ impl Reading {
         only: Option<&HashSet<TicketKey>>,
         c: Commit,
     ) {
+        let effects = judged(judge, released, only, &c);
+        self.add(decide, c, effects);
+    }
+
+    /// Gathers what one commit asks (commits come newest first).
+    fn add(
+        &mut self,
+        decide: &Decide,
+        c: Commit,
+        effects: Option<Vec<(TicketKey, desired::Effect)>>,
+    ) {
         self.commits += 1;
-        let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            judge(&c, released.contains(&c.id))
-        }));
-        let Ok(mut effects) = judged else {
+        let Some(effects) = effects else {
             self.unreadable.push(c.id.clone());
             return;
         };
-        if let Some(only) = only {
-            effects.retain(|(k, _)| only.contains(k));
-        }
         if effects.is_empty() {
             return;
         }
