@@ -52,11 +52,23 @@ pub(super) fn flush_cmd(
 }
 
 pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
-    let (ob, _) = open_outbox()?;
+    let (ob, repo) = open_outbox()?;
     let guard = ob.lock()?;
-    let pending = guard.pending()?;
+    let mut pending = guard.pending()?;
+    // Updates a hook wrote down unread (its fast path) are shown as the flusher will read them.
+    let sightings = guard.sightings()?;
     let failed = guard.failed()?;
     drop(guard);
+    if !sightings.is_empty() {
+        let rules = load_config(&repo, &[])
+            .ok()
+            .and_then(|c| crate::rules::desired::Rules::new(&c).ok());
+        for s in &sightings {
+            pending
+                .events
+                .extend(crate::hooks::sighting::read(&repo, rules.as_ref(), s));
+        }
+    }
     let damaged: Vec<String> = ob
         .damaged()
         .iter()

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::config::Config;
 use crate::git::Repo;
-use crate::hooks::outbox::{now, Event, Failure, LastFlush, Outbox, OutboxError};
+use crate::hooks::outbox::{now, Event, Failure, LastFlush, Outbox, OutboxError, Sighting};
 use crate::pipeline::plan::{Delivery, Entry, Settled};
 use crate::pipeline::session::Session;
 use crate::rules::desired::Rules;
@@ -69,12 +69,17 @@ pub fn flush(
     // Every pending event once: the first pass takes all (a new commit or a `flush` is the moment to try
     // again), later passes only events queued meanwhile.
     let mut seen: HashSet<String> = Default::default();
+    // Sightings (the hooks' fast path) are read into events with the rules; without them (a configuration
+    // that cannot be read yet) every commit is kept and its tickets found once it is fixed.
+    let rules = config.as_ref().ok().and_then(|c| Rules::new(c).ok());
+    let read = |s: &Sighting| super::sighting::read(repo, rules.as_ref(), s);
     let pass = Pass {
         outbox,
         repo,
         config,
         env,
         deadline,
+        read: &read,
     };
     loop {
         if report.error.is_none() {
@@ -90,7 +95,7 @@ pub fn flush(
         // A hook that saw this flusher running left its events to it: look once more.
         let unseen: Vec<Event> = {
             let guard = outbox.lock()?;
-            guard.fold_queue()?;
+            guard.fold_queue_with(&read)?;
             guard.pending()?
         }
         .events
@@ -103,12 +108,15 @@ pub fn flush(
             pass.hold(&unseen, &reason, &mut report)?;
         }
         drop(flusher);
-        let unseen = outbox
-            .lock()?
-            .pending()?
-            .events
-            .iter()
-            .any(|e| !seen.contains(&e.id));
+        let unseen = {
+            let guard = outbox.lock()?;
+            guard.has_sightings()
+                || guard
+                    .pending()?
+                    .events
+                    .iter()
+                    .any(|e| !seen.contains(&e.id))
+        };
         if !unseen || deadline.is_some_and(|d| Instant::now() >= d) {
             break;
         }
@@ -126,6 +134,8 @@ struct Pass<'a> {
     config: Result<&'a Config, String>,
     env: &'a [(String, String)],
     deadline: Option<Instant>,
+    /// Reads a sighting into its events.
+    read: &'a dyn Fn(&Sighting) -> Vec<Event>,
 }
 
 impl Pass<'_> {
@@ -141,7 +151,7 @@ impl Pass<'_> {
             let pending = {
                 let guard = outbox.lock()?;
                 // Only what is written in outbox.json is delivered (see `outbox`): never twice after a crash.
-                guard.fold_queue()?;
+                guard.fold_queue_with(self.read)?;
                 guard.pending()?
             };
             let due: Vec<Event> = pending

@@ -5,6 +5,7 @@
 pub mod flush;
 pub mod install;
 pub mod outbox;
+pub mod sighting;
 
 use std::io::Read;
 use std::path::Path;
@@ -166,26 +167,17 @@ pub fn commits_for_refs(repo: &Repo, text: &str) -> Result<Vec<(Commit, String)>
         if new.starts_with("ref:") || new.bytes().all(|b| b == b'0') {
             continue;
         }
-        let short = if let Some(b) = reference.strip_prefix("refs/heads/") {
-            b.to_string()
-        } else if let Some(b) = reference.strip_prefix("refs/remotes/") {
-            if b.ends_with("/HEAD") {
-                continue;
-            }
-            b.to_string()
-        } else if reference == "HEAD" {
-            // On a branch, the branch's own line reports the same commits.
-            if repo.branch().is_some() || repo.rebase_in_progress() {
-                continue;
-            }
-            "HEAD".to_string()
-        } else {
+        let Some(short) = sighting::short_name(reference) else {
             continue;
         };
+        // On a branch, the branch's own line reports the same commits.
+        if reference == "HEAD" && (repo.branch().is_some() || repo.rebase_in_progress()) {
+            continue;
+        }
         let old = if old.starts_with("ref:") { "" } else { old };
         for c in repo.newly_reachable(reference, old, new, REF_UPDATE_CAP)? {
             if !out.iter().any(|(x, _)| x.id == c.id) {
-                out.push((c, short.clone()));
+                out.push((c, short.to_string()));
             }
         }
     }
@@ -233,6 +225,21 @@ pub fn run(
     if name == REFERENCE_TRANSACTION && args.first().map(String::as_str) != Some("committed") {
         return None;
     }
+    // The updates (`--refs TEXT` from the installed filter: no pipe to set up; run any other way, git's
+    // stdin has them).
+    let rt_text = (name == REFERENCE_TRANSACTION).then(|| match args.get(1).map(String::as_str) {
+        Some("--refs") => args.get(2).cloned().unwrap_or_default(),
+        _ => {
+            let mut t = String::new();
+            let _ = stdin.read_to_string(&mut t);
+            t
+        }
+    });
+    if let Some(text) = &rt_text {
+        if let Some(line) = sighting::quick(text, env, user_config) {
+            return line;
+        }
+    }
     let result = (|| -> Result<Option<String>, Error> {
         let cwd = std::env::current_dir().map_err(|source| Error::Io {
             what: "read the current directory".into(),
@@ -250,18 +257,8 @@ pub fn run(
             .map_err(|e| e.to_string())
             .and_then(|c| Rules::new(c).map_err(|e| e.to_string()));
         let (commits, replaced): (Vec<(Commit, Option<String>)>, Vec<String>) =
-            if name == REFERENCE_TRANSACTION {
-                // The installed filter passes the updates as an argument (`--refs TEXT`: no pipe to set up);
-                // run any other way, git's stdin has them.
-                let text = match args.get(1).map(String::as_str) {
-                    Some("--refs") => args.get(2).cloned().unwrap_or_default(),
-                    _ => {
-                        let mut t = String::new();
-                        let _ = stdin.read_to_string(&mut t);
-                        t
-                    }
-                };
-                let c = commits_for_refs(&repo, &text)?;
+            if let Some(text) = &rt_text {
+                let c = commits_for_refs(&repo, text)?;
                 (c.into_iter().map(|(c, b)| (c, Some(b))).collect(), vec![])
             } else {
                 let c = commits_for(&repo, name, args, env, stdin)?;
@@ -301,6 +298,9 @@ pub fn run(
             })
             .collect();
         let ob = Outbox::new(repo.common_dir()).with_sync(repo.fsyncs_commits());
+        if rules.is_ok() {
+            sighting::config_read(&ob, &repo.root(), user_config);
+        }
         let config_problem = rules.as_ref().err().map(|e| {
             format!(
                 "{e}; the commit's Notion updates wait in the queue until it is fixed (`git notion doctor`)"

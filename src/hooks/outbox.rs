@@ -74,6 +74,28 @@ pub struct Event {
     pub last_error: Option<String>,
 }
 
+/// Reference updates a `reference-transaction` hook saw and left unread (the hook's fast path: it neither
+/// opens the repository nor reads the configuration). The flusher reads their commits and tickets before
+/// it delivers anything, as the hook would have; each update moves an existing branch (`old` is a
+/// commit), so what it brings does not depend on when it is read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sighting {
+    /// Unique within the outbox.
+    pub id: String,
+    /// `<old> <new> <ref>` lines, as git gave them (only those that bring commits).
+    pub refs: String,
+    /// Seconds since the epoch.
+    pub queued_at: i64,
+}
+
+/// One line of `queue.jsonl`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Line {
+    Sighting { sighting: Sighting },
+    Event(Box<Event>),
+}
+
 /// A ticket update that left the queue undelivered, in a named state (no page, ambiguous, rejected),
 /// kept with its reason until a person dismisses it (`git notion clear KEY`) or it is retried.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,6 +182,11 @@ impl Outbox {
             dir: common_dir.join("git-notion"),
             sync: true,
         }
+    }
+
+    /// The outbox directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// Whether writes are fsynced before they count as done (default true).
@@ -337,10 +364,11 @@ impl Guard<'_> {
         Ok(())
     }
 
-    /// The pending events: `outbox.json` with the queue folded in.
+    /// The pending events: `outbox.json` with the queue's events folded in (its sightings are not events
+    /// yet: see [`Guard::fold_queue_with`]).
     pub fn pending(&self) -> Result<Pending, OutboxError> {
         let mut p: Pending = self.read("outbox.json")?;
-        for e in self.queued()? {
+        for e in self.queued()?.0 {
             // Already folded (a crash before the queue was emptied). A second sighting of the same commit
             // is kept: what it changes (now on a release branch) is decided from history at delivery.
             let dup = p.events.iter().any(|x| x.id == e.id);
@@ -351,9 +379,14 @@ impl Guard<'_> {
         Ok(p)
     }
 
-    /// Writes the pending events back (they must come from [`Guard::pending`] under this guard): the queue
-    /// is in them now, so it is emptied.
+    /// Writes the pending events back (they must come from [`Guard::pending`] under this guard): the
+    /// queue's events are in them now, so it keeps only its sightings.
     pub fn set_pending(&self, p: &Pending) -> Result<(), OutboxError> {
+        let sightings = self.queued()?.1;
+        self.write_pending(p, &sightings)
+    }
+
+    fn write_pending(&self, p: &Pending, sightings: &[Sighting]) -> Result<(), OutboxError> {
         self.write("outbox.json", p)?;
         let waiting: Vec<&Event> = p
             .events
@@ -368,6 +401,17 @@ impl Guard<'_> {
             self.write("notice.json", &notice)?;
         }
         let queue = self.path(QUEUE);
+        if !sightings.is_empty() {
+            let mut text = vec![];
+            for sighting in sightings {
+                serde_json::to_writer(&mut text, &serde_json::json!({ "sighting": sighting }))
+                    .map_err(|e| self.outbox.io(&queue, e))?;
+                text.push(b'\n');
+            }
+            let tmp = self.path(&format!("{QUEUE}.tmp"));
+            crate::files::write_private(&tmp, &text).map_err(|e| self.outbox.io(&tmp, e))?;
+            return std::fs::rename(&tmp, &queue).map_err(|e| self.outbox.io(&queue, e));
+        }
         match std::fs::remove_file(&queue) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -375,7 +419,7 @@ impl Guard<'_> {
         }
     }
 
-    /// Writes queued events into `outbox.json` (the flusher does this before delivering anything).
+    /// Writes queued events into `outbox.json`; sightings stay queued.
     pub fn fold_queue(&self) -> Result<(), OutboxError> {
         if self.path(QUEUE).exists() {
             let p = self.pending()?;
@@ -384,20 +428,53 @@ impl Guard<'_> {
         Ok(())
     }
 
+    /// Writes the queue into `outbox.json`, each sighting read into its events by `read` (the flusher
+    /// does this before delivering anything). Events read from a sighting have ids made from the
+    /// sighting's, so reading it again after a crash adds nothing twice.
+    pub fn fold_queue_with(
+        &self,
+        read: &dyn Fn(&Sighting) -> Vec<Event>,
+    ) -> Result<(), OutboxError> {
+        if !self.path(QUEUE).exists() {
+            return Ok(());
+        }
+        let mut p = self.pending()?;
+        for sighting in self.queued()?.1 {
+            for e in read(&sighting) {
+                if !p.events.iter().any(|x| x.id == e.id) {
+                    p.events.push(e);
+                }
+            }
+        }
+        self.write_pending(&p, &[])
+    }
+
+    /// Whether the queue holds sightings not read yet.
+    pub fn has_sightings(&self) -> bool {
+        self.queued().is_ok_and(|(_, s)| !s.is_empty())
+    }
+
+    /// How many sightings wait to be read (for `git notion status`).
+    pub fn sightings(&self) -> Result<Vec<Sighting>, OutboxError> {
+        Ok(self.queued()?.1)
+    }
+
     /// The events hooks appended. A line that does not parse (a hook killed in mid-write) is kept aside in
     /// `queue.jsonl.damaged-<time>` and skipped; the other lines count.
-    fn queued(&self) -> Result<Vec<Event>, OutboxError> {
+    fn queued(&self) -> Result<(Vec<Event>, Vec<Sighting>), OutboxError> {
         let path = self.path(QUEUE);
         let text = match std::fs::read(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((vec![], vec![])),
             Err(e) => return Err(self.outbox.io(&path, e)),
         };
         let mut events = vec![];
+        let mut sightings = vec![];
         let mut damaged = vec![];
         for line in text.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
-            match serde_json::from_slice::<Event>(line) {
-                Ok(e) => events.push(e),
+            match serde_json::from_slice::<Line>(line) {
+                Ok(Line::Event(e)) => events.push(*e),
+                Ok(Line::Sighting { sighting }) => sightings.push(sighting),
                 Err(_) => {
                     damaged.extend_from_slice(line);
                     damaged.push(b'\n');
@@ -408,7 +485,7 @@ impl Guard<'_> {
             let kept = self.path(&format!("{QUEUE}.damaged-{}", now()));
             let _ = crate::files::write_private(&kept, &damaged);
         }
-        Ok(events)
+        Ok((events, sightings))
     }
 
     /// The updates waiting for a fix (see [`Notice`]); nothing when it cannot be read.
@@ -435,23 +512,33 @@ impl Guard<'_> {
         if events.is_empty() {
             return Ok(());
         }
-        let path = self.path(QUEUE);
-        let io = |e: std::io::Error| self.outbox.io(&path, e);
-        let nonce = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
+        let nonce = nonce();
         let mut text = vec![];
         for (n, mut e) in events.into_iter().enumerate() {
-            e.id = format!(
-                "{}-{:x}{:x}{n}",
-                &e.commit.id[..12.min(e.commit.id.len())],
-                nonce,
-                std::process::id()
-            );
-            serde_json::to_writer(&mut text, &e).map_err(|e| self.outbox.io(&path, e))?;
+            e.id = format!("{}-{nonce}{n}", &e.commit.id[..12.min(e.commit.id.len())]);
+            serde_json::to_writer(&mut text, &e)
+                .map_err(|e| self.outbox.io(&self.path(QUEUE), e))?;
             text.push(b'\n');
         }
+        self.append_lines(text)
+    }
+
+    /// Appends a hook's unread reference updates to the queue, with a unique id.
+    pub fn append_sighting(&self, refs: String, queued_at: i64) -> Result<(), OutboxError> {
+        let sighting = Sighting {
+            id: format!("s-{}", nonce()),
+            refs,
+            queued_at,
+        };
+        let mut text = serde_json::to_vec(&serde_json::json!({ "sighting": sighting }))
+            .map_err(|e| self.outbox.io(&self.path(QUEUE), e))?;
+        text.push(b'\n');
+        self.append_lines(text)
+    }
+
+    fn append_lines(&self, mut text: Vec<u8>) -> Result<(), OutboxError> {
+        let path = self.path(QUEUE);
+        let io = |e: std::io::Error| self.outbox.io(&path, e);
         let mut o = OpenOptions::new();
         o.create(true).append(true).read(true);
         #[cfg(unix)]
@@ -471,6 +558,15 @@ impl Guard<'_> {
         }
         Ok(())
     }
+}
+
+/// A process-unique stamp for ids: the time in nanoseconds and the process id, in hex.
+fn nonce() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{nanos:x}{:x}", std::process::id())
 }
 
 const QUEUE: &str = "queue.jsonl";
@@ -518,6 +614,41 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ob = Outbox::new(dir.path()).with_sync(false);
         (dir, ob)
+    }
+
+    #[test]
+    fn sightings_stay_queued_until_read_and_are_read_once_even_after_a_crash() {
+        let (_d, ob) = outbox();
+        let g = ob.lock().unwrap();
+        g.append(vec![event("a", "#1")]).unwrap();
+        g.append_sighting("o n refs/heads/main\n".into(), 7)
+            .unwrap();
+        assert!(g.has_sightings());
+        // Events fold; the sighting is not an event yet and survives every write of the pending list.
+        g.fold_queue().unwrap();
+        assert_eq!(g.pending().unwrap().events.len(), 1);
+        assert!(g.has_sightings());
+        let p = g.pending().unwrap();
+        g.set_pending(&p).unwrap();
+        let sighting = g.sightings().unwrap().remove(0);
+        assert_eq!(
+            (sighting.refs.as_str(), sighting.queued_at),
+            ("o n refs/heads/main\n", 7)
+        );
+        // Reading it: events with ids made from the sighting's.
+        let read = |s: &Sighting| {
+            let mut e = event("b", "#2");
+            e.id = format!("bbbbbbbbbbbb-{}-0", s.id);
+            vec![e]
+        };
+        let queue = std::fs::read(ob.dir.join(QUEUE)).unwrap();
+        g.fold_queue_with(&read).unwrap();
+        assert!(!g.has_sightings());
+        assert_eq!(g.pending().unwrap().events.len(), 2);
+        // A crash after outbox.json was written and before the queue was emptied: read again, added once.
+        std::fs::write(ob.dir.join(QUEUE), &queue).unwrap();
+        g.fold_queue_with(&read).unwrap();
+        assert_eq!(g.pending().unwrap().events.len(), 2);
     }
 
     #[test]

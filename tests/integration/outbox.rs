@@ -474,3 +474,54 @@ fn every_file_under_the_outbox_and_journal_is_private() {
     );
     assert!(seen.0 >= 2 && seen.1 >= 5, "{seen:?}");
 }
+
+#[test]
+fn a_commit_on_a_branch_writes_down_what_moved_and_the_flusher_reads_it() {
+    // The reference-transaction hook's fast path: on an existing branch it records the update (a
+    // sighting) without reading the commit; the flusher reads the commit and its tickets. A commit naming
+    // no ticket still never reaches Notion; `status` shows the tickets before the flusher ran; a changed
+    // configuration is read at once, on the full path, so a broken one is said by that very commit.
+    let w = World::new("zh", &config());
+    w.commit("chore: the first commit takes the full path");
+    w.wait_for_flusher();
+    let flusher = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(w.outbox_dir().join("flush.lock"))
+        .unwrap();
+    flusher.lock().unwrap();
+    w.sb.clear_log();
+    let out = w.commit("feat: #005 sighted");
+    assert_eq!(stderr(&out), "");
+    w.commit("chore: no ticket");
+    let queue = std::fs::read_to_string(w.outbox_dir().join("queue.jsonl")).unwrap();
+    assert_eq!(queue.lines().count(), 2, "{queue}");
+    assert!(
+        queue.lines().all(|l| l.starts_with("{\"sighting\"")),
+        "{queue}"
+    );
+    let p = pending(&w);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0]["keys"][0]["token"], "#005");
+    assert_eq!(p[0]["branch"], "main");
+    drop(flusher);
+    let out = w.run(&["flush"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(w.prop(P005, "状态"), "进行中");
+    assert_eq!(w.write_count(), 1);
+    assert!(!w.outbox_dir().join("queue.jsonl").exists());
+    // No ticket: not a single request.
+    w.sb.clear_log();
+    w.commit("chore: nothing to say");
+    w.wait_for_flusher();
+    assert!(w.sb.requests().is_empty(), "{:?}", w.sb.requests());
+    // A broken configuration is said by the commit that meets it.
+    w.write_config("database = 42\n");
+    let out = w.commit("feat: #006 with a broken config");
+    assert!(
+        stderr(&out).contains("wait in the queue until it is fixed"),
+        "{}",
+        stderr(&out)
+    );
+}

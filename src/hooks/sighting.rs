@@ -1,0 +1,279 @@
+//! The `reference-transaction` hook's fast path. git runs the hook inside every commit, so on the common
+//! path it only writes down what moved: it finds the git directory from the hook's environment (git runs
+//! hooks at the top of the worktree, and sets `GIT_DIR` in linked worktrees), appends the `<old> <new>
+//! <ref>` lines to the queue as a [`Sighting`] and starts the flusher. It opens no repository, reads no
+//! configuration and compiles no pattern; the flusher reads the commits, their messages and their tickets
+//! (a commit naming none still never reaches the network) before it delivers anything.
+//!
+//! Only updates of existing branches take this path: what `old..new` brings does not depend on when it
+//! is read. A new branch (what no other reference reached *then*), a foreground configuration, a
+//! repository found some other way, or anything unexpected takes the full path in the hook, as before.
+
+use std::path::{Path, PathBuf};
+
+use super::outbox::{Event, Outbox, OutboxError, Sighting};
+use super::{attention, env_get, not_queued, spawn_flusher, REFERENCE_TRANSACTION};
+use crate::git::Repo;
+use crate::rules::desired::Rules;
+
+/// Where the hook runs: the worktree's top, its git directory and the common one.
+struct Place {
+    root: PathBuf,
+    git_dir: PathBuf,
+    common_dir: PathBuf,
+}
+
+/// The repository from the hook's environment without opening it, or None when it is not the plain case.
+fn place(env: &[(String, String)]) -> Option<Place> {
+    if env_get(env, "GIT_COMMON_DIR").is_some() {
+        return None;
+    }
+    let cwd = std::env::current_dir().ok()?;
+    let git_dir = match (env_get(env, "GIT_DIR"), env_get(env, "GIT_WORK_TREE")) {
+        // A linked worktree: git sets both (`GIT_WORK_TREE=.`, the hook's directory).
+        (Some(dir), Some(".")) => cwd.join(dir),
+        (Some(_), _) | (None, Some(_)) => return None,
+        (None, None) => {
+            let dot_git = cwd.join(".git");
+            let meta = std::fs::metadata(&dot_git).ok()?;
+            if meta.is_dir() {
+                dot_git
+            } else {
+                let text = std::fs::read_to_string(&dot_git).ok()?;
+                cwd.join(text.strip_prefix("gitdir:")?.trim())
+            }
+        }
+    };
+    let common_dir = match std::fs::read_to_string(git_dir.join("commondir")) {
+        Ok(rel) => git_dir.join(rel.trim()),
+        Err(_) => git_dir.clone(),
+    };
+    Some(Place {
+        root: cwd,
+        git_dir,
+        common_dir,
+    })
+}
+
+/// Whether a file mentions `word` (lower case; a missing file does not).
+fn mentions(path: &Path, word: &str) -> bool {
+    std::fs::read(path).is_ok_and(|t| {
+        t.to_ascii_lowercase()
+            .windows(word.len())
+            .any(|w| w == word.as_bytes())
+    })
+}
+
+/// The branch updates worth reading, as `<old> <new> <ref>` lines, or None when one of them needs the full
+/// path (a new reference).
+fn lines(text: &str, place: &Place) -> Option<String> {
+    let mut kept = String::new();
+    for line in text.lines() {
+        let mut it = line.split_whitespace();
+        let (Some(old), Some(new), Some(reference)) = (it.next(), it.next(), it.next()) else {
+            continue;
+        };
+        if new.starts_with("ref:") || new.bytes().all(|b| b == b'0') {
+            continue;
+        }
+        if short_name(reference).is_none() {
+            continue;
+        }
+        if reference == "HEAD" {
+            // On a branch (or in a rebase), the branch's own line reports the same commits.
+            let on_branch = std::fs::read_to_string(place.git_dir.join("HEAD"))
+                .map_or(true, |h| h.starts_with("ref:"));
+            let rebase = place.git_dir.join("rebase-merge").exists()
+                || place.git_dir.join("rebase-apply").exists();
+            if on_branch || rebase {
+                continue;
+            }
+        }
+        let commit = |s: &str| s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        if !commit(old) || old.bytes().all(|b| b == b'0') || !commit(new) {
+            return None;
+        }
+        kept.push_str(&format!("{old} {new} {reference}\n"));
+    }
+    Some(kept)
+}
+
+/// The short name an event records for a reference that brings commits (`main`, `origin/main`, `HEAD`), or
+/// None for references that bring none (tags, `ORIG_HEAD`, `origin/HEAD`, the stash).
+pub fn short_name(reference: &str) -> Option<&str> {
+    if let Some(b) = reference.strip_prefix("refs/heads/") {
+        Some(b)
+    } else if let Some(b) = reference.strip_prefix("refs/remotes/") {
+        (!b.ends_with("/HEAD")).then_some(b)
+    } else {
+        (reference == "HEAD").then_some(reference)
+    }
+}
+
+/// The hook's fast path: None when it does not apply (the full path runs), else the warning line to print.
+pub(super) fn quick(
+    text: &str,
+    env: &[(String, String)],
+    user_config: Option<&Path>,
+) -> Option<Option<String>> {
+    let place = place(env)?;
+    let config = place.root.join(crate::config::FILE_NAME);
+    if !config.exists() && env_get(env, "GIT_NOTION_DATABASE").is_none() {
+        // Not configured here: nothing to do, as on the full path.
+        return Some(None);
+    }
+    // A configuration changed since a hook last read it is read on the full path, which says at once if
+    // it is broken.
+    let ob = Outbox::new(&place.common_dir);
+    if std::fs::read_to_string(ob.dir().join(STAMP)).ok() != Some(stamp(&config, user_config)) {
+        return None;
+    }
+    // A foreground hook delivers inside the commit: the full path.
+    let foreground = env_get(env, "GIT_NOTION_MODE").map_or_else(
+        || {
+            mentions(&config, "foreground")
+                || user_config.is_some_and(|p| mentions(p, "foreground"))
+        },
+        |m| m != "background",
+    );
+    if foreground {
+        return None;
+    }
+    let refs = lines(text, &place)?;
+    let ob = ob.with_sync(fsyncs(&place, env));
+    if refs.is_empty() {
+        if let Err(e) = ob.openable() {
+            return Some(Some(not_queued(&e, 0)));
+        }
+        return Some(attention(&ob));
+    }
+    let now = super::outbox::now();
+    let append = || -> Result<(), OutboxError> { ob.lock()?.append_sighting(refs.clone(), now) };
+    let queued = match append() {
+        Err(OutboxError::Damaged { .. }) => append(),
+        other => other,
+    };
+    if let Err(e) = queued {
+        return Some(Some(not_queued(&e, refs.lines().count())));
+    }
+    if !matches!(ob.flusher_lock(false), Ok(None)) {
+        spawn_flusher(&place.root);
+    }
+    Some(attention(&ob))
+}
+
+/// The file recording which configuration files a hook last read without a problem.
+const STAMP: &str = "config.read";
+
+/// The size and modification time of the repository's and the user's configuration files.
+fn stamp(config: &Path, user_config: Option<&Path>) -> String {
+    let one = |p: Option<&Path>| {
+        p.and_then(|p| std::fs::metadata(p).ok())
+            .map(|m| {
+                let t = m
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                format!("{}:{t}", m.len())
+            })
+            .unwrap_or_else(|| "-".into())
+    };
+    format!("{} {}\n", one(Some(config)), one(user_config))
+}
+
+/// Records that the configuration read without a problem (the full path, after reading it): until a file
+/// changes, hooks take the fast path.
+pub(super) fn config_read(ob: &Outbox, root: &Path, user_config: Option<&Path>) {
+    let now = stamp(&root.join(crate::config::FILE_NAME), user_config);
+    if std::fs::read_to_string(ob.dir().join(STAMP))
+        .ok()
+        .as_deref()
+        != Some(now.as_str())
+    {
+        let _ = ob.openable();
+        let _ = crate::files::write_private(&ob.dir().join(STAMP), now.as_bytes());
+    }
+}
+
+/// Whether git may be set to fsync commits (then the hook fsyncs its line too; see `outbox`): any of
+/// git's configuration files mentioning `fsync`, or including others (not followed here).
+fn fsyncs(place: &Place, env: &[(String, String)]) -> bool {
+    let home = env_get(env, "HOME").map(PathBuf::from);
+    let xdg = env_get(env, "XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| home.as_ref().map(|h| h.join(".config")));
+    let mut files = vec![
+        place.common_dir.join("config"),
+        place.git_dir.join("config.worktree"),
+    ];
+    match env_get(env, "GIT_CONFIG_GLOBAL") {
+        Some(g) => files.push(PathBuf::from(g)),
+        None => {
+            files.extend(home.map(|h| h.join(".gitconfig")));
+            files.extend(xdg.map(|x| x.join("git").join("config")));
+        }
+    }
+    if env_get(env, "GIT_CONFIG_NOSYSTEM").is_none_or(|v| v == "0" || v == "false") {
+        files.push(
+            env_get(env, "GIT_CONFIG_SYSTEM")
+                .map_or_else(|| "/etc/gitconfig".into(), PathBuf::from),
+        );
+    }
+    let from_env = env
+        .iter()
+        .any(|(k, v)| k.starts_with("GIT_CONFIG") && v.to_ascii_lowercase().contains("fsync"));
+    from_env
+        || files
+            .iter()
+            .any(|f| mentions(f, "fsync") || mentions(f, "[include"))
+}
+
+/// The events a sighting brings, as the full path would have queued them then: each commit the update
+/// made newly reachable, with its tickets (`rules`; without them, when the configuration cannot be read
+/// yet, every commit, its tickets found once it is fixed). Ids derive from the sighting's.
+pub fn read(repo: &Repo, rules: Option<&Rules>, s: &Sighting) -> Vec<Event> {
+    let origin_url = repo.origin_url();
+    let mut events: Vec<Event> = vec![];
+    for line in s.refs.lines() {
+        let mut it = line.split_whitespace();
+        let (Some(old), Some(new), Some(reference)) = (it.next(), it.next(), it.next()) else {
+            continue;
+        };
+        let Some(short) = short_name(reference) else {
+            continue;
+        };
+        // A commit that cannot be read (pruned since) brings nothing: the replay covers what it named.
+        let Ok(commits) = repo.newly_reachable(reference, old, new, super::REF_UPDATE_CAP) else {
+            continue;
+        };
+        for c in commits {
+            if events.iter().any(|e| e.commit.id == c.id) {
+                continue;
+            }
+            let keys = match rules {
+                Some(r) => {
+                    let k = r.keys(&c);
+                    if k.is_empty() {
+                        continue;
+                    }
+                    k
+                }
+                None => vec![],
+            };
+            events.push(Event {
+                id: format!("{}-{}-{}", &c.id[..12.min(c.id.len())], s.id, events.len()),
+                hook: REFERENCE_TRANSACTION.to_string(),
+                keys,
+                branch: Some(short.to_string()),
+                origin_url: origin_url.clone(),
+                queued_at: s.queued_at,
+                attempts: 0,
+                next_try: s.queued_at,
+                last_error: None,
+                commit: c,
+            });
+        }
+    }
+    events
+}
