@@ -88,8 +88,23 @@ pub struct Repo {
 impl Repo {
     /// Finds the repository containing `dir`, honouring `GIT_DIR` and friends as git sets them in hooks.
     pub fn discover(dir: &Path) -> Result<Repo, GitError> {
-        let repo = gix::discover_with_environment_overrides(dir)
-            .map_err(|e| GitError::NotARepo(e.to_string()))?;
+        // `git -c key=value` reaches a subcommand (and hooks) as GIT_CONFIG_PARAMETERS, which gix does
+        // not read: given to it as command-line overrides, as git applies them.
+        let overrides = std::env::var("GIT_CONFIG_PARAMETERS")
+            .map(|v| config_parameters(&v))
+            .unwrap_or_default();
+        let mut trust = gix::sec::trust::Mapping::<gix::open::Options>::default();
+        if !overrides.is_empty() {
+            trust.full = trust.full.cli_overrides(overrides.clone());
+            trust.reduced = trust.reduced.cli_overrides(overrides);
+        }
+        let repo = gix::ThreadSafeRepository::discover_with_environment_overrides_opts(
+            dir,
+            Default::default(),
+            trust,
+        )
+        .map_err(|e| GitError::NotARepo(e.to_string()))?
+        .to_thread_local();
         Ok(Repo { repo })
     }
 
@@ -501,13 +516,91 @@ impl Repo {
         }
     }
 
-    /// The fetch URL of the `origin` remote, if any.
+    /// The fetch URL of the `origin` remote as git reads it (`-c` and `GIT_CONFIG_*` included): with
+    /// `url.<base>.insteadOf` applied, unless only the URL as written names a known forge (a rewrite to a
+    /// mirror or a local path keeps the link to the forge).
     pub fn origin_url(&self) -> Option<String> {
-        self.repo
+        let written = self
+            .repo
             .config_snapshot()
             .string("remote.origin.url")
-            .map(|s| s.to_string())
+            .map(|s| s.to_string());
+        let rewritten = self.repo.find_remote("origin").ok().and_then(|r| {
+            r.url(gix::remote::Direction::Fetch)
+                .map(|u| u.to_bstring().to_string())
+        });
+        let known = |u: &Option<String>| {
+            u.as_deref()
+                .is_some_and(|u| links::commit_url(u, &"0".repeat(40), None).is_some())
+        };
+        if !known(&rewritten) && known(&written) {
+            written
+        } else {
+            rewritten.or(written)
+        }
     }
+}
+
+/// The `key=value` settings of `GIT_CONFIG_PARAMETERS` (git's `-c`): shell-quoted words separated by
+/// spaces, `'key'='value'` (git 2.31 and later) or `'key=value'`; a key alone is a boolean true. Words that
+/// do not parse end the list (git would have refused them).
+pub fn config_parameters(text: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut chars = text.chars().peekable();
+    // One shell word: quoted segments and backslash escapes, until a space or (for a key) `=`.
+    let word =
+        |chars: &mut std::iter::Peekable<std::str::Chars>, stop_at_eq: bool| -> Option<String> {
+            let mut w = String::new();
+            let mut any = false;
+            while let Some(&c) = chars.peek() {
+                match c {
+                    '\'' => {
+                        chars.next();
+                        any = true;
+                        loop {
+                            match chars.next()? {
+                                '\'' => break,
+                                c => w.push(c),
+                            }
+                        }
+                    }
+                    '\\' => {
+                        chars.next();
+                        w.push(chars.next()?);
+                        any = true;
+                    }
+                    '=' if stop_at_eq => break,
+                    c if c.is_whitespace() => break,
+                    c => {
+                        chars.next();
+                        w.push(c);
+                        any = true;
+                    }
+                }
+            }
+            any.then_some(w)
+        };
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            break;
+        }
+        let Some(key) = word(&mut chars, true) else {
+            break;
+        };
+        if chars.peek() == Some(&'=') {
+            chars.next();
+            let Some(value) = word(&mut chars, false) else {
+                break;
+            };
+            out.push(format!("{key}={value}"));
+        } else {
+            out.push(key);
+        }
+    }
+    out
 }
 
 /// The commit a revision names (a tag peeled to its commit). An unborn repository says so, not
@@ -532,7 +625,22 @@ fn resolve_id(repo: &gix::Repository, rev: &str) -> Result<gix::ObjectId, GitErr
 
 #[cfg(test)]
 mod tests {
-    use super::Repo;
+    use super::{config_parameters, Repo};
+
+    #[test]
+    fn git_config_parameters_as_git_quotes_them() {
+        // git 2.31+: 'key'='value'; older: 'key=value'; a bare key is true; quotes escaped as '\''.
+        assert_eq!(
+            config_parameters("'remote.origin.url'='https://x/y.git' 'core.bare' 'a.b=c d'"),
+            ["remote.origin.url=https://x/y.git", "core.bare", "a.b=c d"]
+        );
+        assert_eq!(
+            config_parameters("'user.name'='O'\\''Brien'"),
+            ["user.name=O'Brien"]
+        );
+        assert_eq!(config_parameters(""), Vec::<String>::new());
+        assert_eq!(config_parameters("'unterminated"), Vec::<String>::new());
+    }
 
     #[test]
     fn fsyncs_commits_follows_core_fsync() {

@@ -234,3 +234,47 @@ fn a_page_outside_the_data_source_is_never_written() {
     assert!(stdout(&out).contains("not found"), "{}", stdout(&out));
     assert_eq!(w.write_count(), 0);
 }
+
+#[test]
+fn commit_links_follow_git_configuration_as_git_reads_it() {
+    // `url.<base>.insteadOf` (a short alias in the user's git config) and `git -c remote.origin.url=…`
+    // (GIT_CONFIG_PARAMETERS) decide the link as they decide where git fetches from; a rewrite to a local
+    // mirror keeps the forge's link (the tests' teammates fetch through one).
+    let w = World::new("zh", ZH_CONFIG);
+    w.git(&[
+        "config",
+        "--global",
+        "url.https://github.com/.insteadOf",
+        "gh:",
+    ]);
+    w.git(&["remote", "set-url", "origin", "gh:acme/aliased"]);
+    w.commit_without_hook("feat: #005 aliased remote");
+    let out = w.run(&["sync"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let head = w.git(&["rev-parse", "HEAD"]);
+    let link = w.prop("17853bd4e4374814800601e7495de496", "Commit");
+    assert_eq!(
+        link,
+        format!("https://github.com/acme/aliased/commit/{}", head.trim())
+    );
+    // A repository without `origin` given one for a command, as `git -c … remote get-url origin` reads it.
+    w.git(&["remote", "remove", "origin"]);
+    w.commit_without_hook("feat: #005 a one-off remote");
+    let out = w
+        .command(std::path::Path::new("git"))
+        .args([
+            "-c",
+            "remote.origin.url=https://gitlab.com/acme/once.git",
+            "notion",
+            "sync",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let head = w.git(&["rev-parse", "HEAD"]);
+    let link = w.prop("17853bd4e4374814800601e7495de496", "Commit");
+    assert_eq!(
+        link,
+        format!("https://gitlab.com/acme/once/-/commit/{}", head.trim())
+    );
+}
