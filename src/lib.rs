@@ -69,6 +69,24 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// A stable name for the kind of error, for scripts (`--json` errors carry it as `kind`; see
+    /// `docs/json.md`): `config`, `git`, `schema`, `notion`, `outbox`, `journal`, `install`, `usage`, `io`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Config(_) => "config",
+            Error::Git(_) => "git",
+            Error::Schema(_) => "schema",
+            Error::Api(_) => "notion",
+            Error::Outbox(_) => "outbox",
+            Error::Journal(_) => "journal",
+            Error::Install(_) => "install",
+            Error::Usage(_) => "usage",
+            Error::Io { .. } => "io",
+        }
+    }
+}
+
 impl From<notion::schema::SchemaError> for Error {
     fn from(e: notion::schema::SchemaError) -> Self {
         Error::Schema(Box::new(e))

@@ -39,21 +39,31 @@ pub(super) enum Command {
         /// Override `[title] policy`.
         #[arg(long, value_name = "never|fill-placeholder|always", value_parser = ["never", "fill-placeholder", "always"])]
         title_policy: Option<String>,
+        /// Machine-readable output (docs/json.md).
+        #[arg(long)]
+        json: bool,
     },
     /// Deliver the queued updates now and show what was done.
     Flush {
         /// Run as the hooks' detached flusher: no output; exit at once if another flusher runs.
         #[arg(long, hide = true)]
         background: bool,
+        /// Machine-readable output (docs/json.md).
+        #[arg(long)]
+        json: bool,
     },
     /// Show pending updates, failed ones with their reasons, and the last flush.
     Status {
-        /// Machine-readable output.
+        /// Machine-readable output (docs/json.md).
         #[arg(long)]
         json: bool,
     },
     /// Move failed updates back to the queue (after fixing their cause), then flush.
-    Retry,
+    Retry {
+        /// Machine-readable output (docs/json.md).
+        #[arg(long)]
+        json: bool,
+    },
     /// Dismiss the updates of these tickets (`#011.3 TASK-9`), pending or not delivered; without keys, drop
     /// every pending and undelivered update (asks first).
     Clear {
@@ -66,7 +76,7 @@ pub(super) enum Command {
     /// Check the token, Notion, the database, the configured properties and statuses, the ticket
     /// patterns, the hooks and the outbox; each with ✓/✗ and the fix. Exit 1 on any ✗.
     Doctor {
-        /// Machine-readable output.
+        /// Machine-readable output (docs/json.md).
         #[arg(long)]
         json: bool,
     },
@@ -90,6 +100,9 @@ pub(super) enum Command {
     Hooks {
         #[command(subcommand)]
         action: Option<HooksAction>,
+        /// Machine-readable output (docs/json.md).
+        #[arg(long, global = true)]
+        json: bool,
     },
     /// Print shell completions: `source <(git notion completions bash)` (also completes `git notion …`
     /// through git's own completion), `git notion completions zsh > ~/.zfunc/_git-notion`, fish.
@@ -111,7 +124,7 @@ pub(super) enum Command {
         /// Write the recorded values back.
         #[arg(long)]
         apply: bool,
-        /// Machine-readable output.
+        /// Machine-readable output (docs/json.md).
         #[arg(long)]
         json: bool,
     },
@@ -162,7 +175,7 @@ pub(super) struct ReplayCli {
     /// Write the plan (a journal is kept first; `git notion undo` restores).
     #[arg(long, visible_alias = "force")]
     pub(super) apply: bool,
-    /// Machine-readable output.
+    /// Machine-readable output (docs/json.md).
     #[arg(long)]
     pub(super) json: bool,
     /// Override `database` (a Notion URL, database id or data source id).

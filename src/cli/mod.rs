@@ -172,10 +172,23 @@ pub fn main() -> std::process::ExitCode {
     }
     let cli = Cli::parse_from(argv);
     let env = env();
-    let out = Out::new(&env);
+    let json = match &cli.command {
+        Command::Sync { json, .. }
+        | Command::Flush { json, .. }
+        | Command::Retry { json }
+        | Command::Status { json }
+        | Command::Doctor { json }
+        | Command::Hooks { json, .. }
+        | Command::Undo { json, .. } => *json,
+        _ => false,
+    };
+    let out = Out::new(&env).with_json(json);
     let foreground = match &cli.command {
-        Command::Flush { background } => !background,
-        Command::Sync { .. } | Command::Retry | Command::Undo { .. } | Command::Init { .. } => true,
+        Command::Flush { background, .. } => !background,
+        Command::Sync { .. }
+        | Command::Retry { .. }
+        | Command::Undo { .. }
+        | Command::Init { .. } => true,
         _ => false,
     };
     if foreground {
@@ -183,15 +196,19 @@ pub fn main() -> std::process::ExitCode {
     }
     let code = match cli.command {
         Command::Hook { name, args } => hook(&name, &args, &env, &out),
-        Command::Flush { background } => report(&out, flush_cmd(background, &env, &out)),
+        Command::Flush { background, json } => {
+            report(&out, flush_cmd(background, json, None, &env, &out))
+        }
         Command::Status { json } => report(&out, status_cmd(json, &out)),
-        Command::Retry => report(
+        Command::Retry { json } => report(
             &out,
             (|| {
                 let (ob, _) = open_outbox()?;
                 let n = crate::hooks::flush::retry_failed(&ob, None)?;
-                out.print(&format!("re-queued {n} failed update(s)\n"));
-                flush_cmd(false, &env, &out)
+                if !json {
+                    out.print(&format!("re-queued {n} failed update(s)\n"));
+                }
+                flush_cmd(false, json, Some(n), &env, &out)
             })(),
         ),
         Command::Clear { keys, yes } => report(&out, clear_cmd(&keys, yes, &out)),
@@ -205,7 +222,7 @@ pub fn main() -> std::process::ExitCode {
             &out,
             init_cmd(database, data_source, force, stdout, &env, &out),
         ),
-        Command::Hooks { action } => report(&out, hooks_cmd(action, &out)),
+        Command::Hooks { action, json } => report(&out, hooks_cmd(action, json, &out)),
         Command::Completions { shell } => report(&out, docs::completions_cmd(shell, &out)),
         Command::Manpages { dir } => report(&out, docs::man_cmd(&dir, &out)),
         Command::Undo {
@@ -218,6 +235,7 @@ pub fn main() -> std::process::ExitCode {
             dry_run,
             database,
             title_policy,
+            json,
         } => {
             let mut flags = vec![];
             if let Some(d) = database {
@@ -226,16 +244,16 @@ pub fn main() -> std::process::ExitCode {
             if let Some(t) = title_policy {
                 flags.push(("GIT_NOTION_TITLE_POLICY".to_string(), t));
             }
-            report(&out, sync_cmd(&rev, dry_run, &flags, &env, &out))
+            report(&out, sync_cmd(&rev, dry_run, json, &flags, &env, &out))
         }
     };
     std::process::ExitCode::from(code)
 }
 
-/// Says what went wrong, if anything, and gives the exit code.
+/// Says what went wrong, if anything (under `--json` also as an object on stdout), and gives the exit code.
 fn report(out: &Out, r: Result<Exit, Error>) -> u8 {
     if let Err(e) = &r {
-        out.error(&format!("git-notion: error: {e}"));
+        out.failure("git-notion", e, code(&r));
     }
     code(&r)
 }

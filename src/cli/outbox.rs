@@ -12,8 +12,11 @@ pub(super) fn open_outbox() -> Result<(Outbox, Repo), Error> {
     Ok((Outbox::new(repo.common_dir()), repo))
 }
 
+/// `flush` (and `retry`, which re-queued `requeued_failed` first).
 pub(super) fn flush_cmd(
     background: bool,
+    json: bool,
+    requeued_failed: Option<usize>,
     env: &[(String, String)],
     out: &Out,
 ) -> Result<Exit, Error> {
@@ -36,6 +39,22 @@ pub(super) fn flush_cmd(
     }
     // Updates wait with the reason; the error itself is what the user must fix.
     config?;
+    if json {
+        let mut v = serde_json::json!({
+            "delivered": r.delivered,
+            "still_queued": r.requeued,
+            "failed": r.failed,
+            "error": r.error,
+            "tickets": r.entries.iter().map(entry_json).collect::<Vec<_>>(),
+        });
+        if let Some(n) = requeued_failed {
+            v["requeued_failed"] = n.into();
+        }
+        out.json(v);
+        return Ok(Exit::partial_if(
+            r.error.is_some() || r.failed + r.requeued > 0,
+        ));
+    }
     if !r.entries.is_empty() {
         out.print(&plan::render(&r.entries, &r.source_name, false));
     }

@@ -4,15 +4,39 @@ use std::io::Write;
 
 use crate::config::Token;
 
+/// The version of every `--json` answer's shape (`"schema": 1`, see `docs/json.md`): raised only when a
+/// field changes meaning or goes away; new fields may appear within a version.
+pub(super) const JSON_SCHEMA: u64 = 1;
+
 /// Prints text with the token (if any) redacted.
 pub(super) struct Out {
     token: Option<Token>,
+    /// `--json`: errors are JSON objects on stdout too.
+    json: bool,
 }
 
 impl Out {
     pub(super) fn new(env: &[(String, String)]) -> Out {
         Out {
             token: Token::from_env(env).ok(),
+            json: false,
+        }
+    }
+
+    /// Output for `--json`: answers and errors as JSON objects on stdout.
+    pub(super) fn with_json(mut self, json: bool) -> Out {
+        self.json = json;
+        self
+    }
+
+    /// Says what went wrong: a line on stderr, and under `--json` an object on stdout with a stable
+    /// `kind`, the message and the exit code.
+    pub(super) fn failure(&self, program: &str, e: &crate::Error, code: u8) {
+        self.error(&format!("{program}: error: {e}"));
+        if self.json {
+            self.json(serde_json::json!({
+                "error": {"kind": e.kind(), "message": self.clean(&e.to_string()), "exit_code": code}
+            }));
         }
     }
 
@@ -23,9 +47,15 @@ impl Out {
         }
     }
 
-    /// A JSON answer, pretty-printed, with `request_id` beside every error that has one.
+    /// A JSON answer, pretty-printed, `"schema"` first, with `request_id` beside every error that has one.
     pub(super) fn json(&self, v: impl serde::Serialize) {
         let mut v = serde_json::to_value(v).unwrap_or_default();
+        if let serde_json::Value::Object(map) = &mut v {
+            let mut with = serde_json::Map::new();
+            with.insert("schema".into(), JSON_SCHEMA.into());
+            with.extend(std::mem::take(map));
+            *map = with;
+        }
         with_request_ids(&mut v);
         self.print(&format!(
             "{}\n",
@@ -147,6 +177,60 @@ pub(super) fn when(t: i64) -> String {
     jiff::Timestamp::from_second(t)
         .map(|ts| ts.strftime("%Y-%m-%d %H:%M:%S UTC").to_string())
         .unwrap_or_default()
+}
+
+/// One ticket of a plan as `--json` shows it (see `docs/json.md`).
+pub(super) fn entry_json(e: &crate::pipeline::plan::Entry) -> serde_json::Value {
+    use crate::pipeline::plan::Outcome;
+    let (outcome, page, changes, pages) = match &e.outcome {
+        Outcome::Update { page, changes } => (
+            match &e.applied {
+                Some(Ok(())) => "updated",
+                Some(Err(_)) => "failed",
+                None => "to_update",
+            },
+            Some(page.id.clone()),
+            changes
+                .iter()
+                .map(|c| serde_json::json!({"property": c.property, "from": c.from, "to": c.to}))
+                .collect(),
+            vec![],
+        ),
+        Outcome::UpToDate { page } => ("already_correct", Some(page.id.clone()), vec![], vec![]),
+        Outcome::NotFound => ("not_found", None, vec![], vec![]),
+        Outcome::Ambiguous(pages) => (
+            "ambiguous",
+            None,
+            vec![],
+            pages.iter().map(|p| p.id.clone()).collect(),
+        ),
+        Outcome::Failed(_) => ("failed", None, vec![], vec![]),
+    };
+    let error = match (&e.outcome, &e.applied, &e.comment_error) {
+        (Outcome::Failed(err), _, _) | (_, Some(Err(err)), _) | (_, _, Some(err)) => {
+            Some(err.to_string())
+        }
+        _ => None,
+    };
+    let comments: Vec<serde_json::Value> = e
+        .comments
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            serde_json::json!({"commit": c.commit, "text": c.text, "posted": i < e.comments_posted})
+        })
+        .collect();
+    serde_json::json!({
+        "key": e.desired.key.to_string(),
+        "commit": e.desired.commit.id,
+        "outcome": outcome,
+        "page": page,
+        "changes": changes,
+        "comments": comments,
+        "notes": e.notes,
+        "pages": pages,
+        "error": error,
+    })
 }
 
 #[cfg(test)]

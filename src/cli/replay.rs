@@ -28,9 +28,10 @@ pub fn replay_main() -> std::process::ExitCode {
     let out = Out::new(&env);
     wait_out_long_limits();
     let tty = !cli.json && live_progress(&env, cli.color);
+    let out = out.with_json(cli.json);
     let r = replay_cmd(&cli, &env, &out, tty);
     if let Err(e) = &r {
-        out.error(&format!("git-notion-replay: error: {e}"));
+        out.failure("git-notion-replay", e, code(&r));
     }
     std::process::ExitCode::from(code(&r))
 }
@@ -256,57 +257,4 @@ fn replay_cmd(
     }
     out.print(&text);
     Ok(Exit::partial_if(failed > 0 || !unreadable.is_empty()))
-}
-
-fn entry_json(e: &plan::Entry) -> serde_json::Value {
-    use crate::pipeline::plan::Outcome;
-    let (outcome, page, changes, pages) = match &e.outcome {
-        Outcome::Update { page, changes } => (
-            match &e.applied {
-                Some(Ok(())) => "updated",
-                Some(Err(_)) => "failed",
-                None => "to_update",
-            },
-            Some(page.id.clone()),
-            changes
-                .iter()
-                .map(|c| serde_json::json!({"property": c.property, "from": c.from, "to": c.to}))
-                .collect(),
-            vec![],
-        ),
-        Outcome::UpToDate { page } => ("already_correct", Some(page.id.clone()), vec![], vec![]),
-        Outcome::NotFound => ("not_found", None, vec![], vec![]),
-        Outcome::Ambiguous(pages) => (
-            "ambiguous",
-            None,
-            vec![],
-            pages.iter().map(|p| p.id.clone()).collect(),
-        ),
-        Outcome::Failed(_) => ("failed", None, vec![], vec![]),
-    };
-    let error = match (&e.outcome, &e.applied, &e.comment_error) {
-        (Outcome::Failed(err), _, _) | (_, Some(Err(err)), _) | (_, _, Some(err)) => {
-            Some(err.to_string())
-        }
-        _ => None,
-    };
-    let comments: Vec<serde_json::Value> = e
-        .comments
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            serde_json::json!({"commit": c.commit, "text": c.text, "posted": i < e.comments_posted})
-        })
-        .collect();
-    serde_json::json!({
-        "key": e.desired.key.to_string(),
-        "commit": e.desired.commit.id,
-        "outcome": outcome,
-        "page": page,
-        "changes": changes,
-        "comments": comments,
-        "notes": e.notes,
-        "pages": pages,
-        "error": error,
-    })
 }

@@ -63,13 +63,23 @@ pub(super) fn init_cmd(
     Ok(Exit::Done)
 }
 
-pub(super) fn hooks_cmd(action: Option<HooksAction>, out: &Out) -> Result<Exit, Error> {
+pub(super) fn hooks_cmd(action: Option<HooksAction>, json: bool, out: &Out) -> Result<Exit, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
     let hooks = crate::hooks::install::Hooks::of(&repo);
     let mut text = format!("hooks directory: {}\n", hooks.dir.display());
     let done = match action {
         None => {
-            for (name, state) in hooks.states() {
+            let states = hooks.states();
+            if json {
+                out.json(serde_json::json!({
+                    "dir": hooks.dir.display().to_string(),
+                    "hooks": states.iter().map(|(name, state)| {
+                        serde_json::json!({"name": name, "state": state.describe(name)})
+                    }).collect::<Vec<_>>(),
+                }));
+                return Ok(Exit::Done);
+            }
+            for (name, state) in states {
                 text.push_str(&format!("  {name:<21}  {}\n", state.describe(name)));
             }
             out.print(&text);
@@ -90,6 +100,15 @@ pub(super) fn hooks_cmd(action: Option<HooksAction>, out: &Out) -> Result<Exit, 
         Some(HooksAction::Uninstall) => hooks.uninstall(),
     };
     let done = done?;
+    if json {
+        out.json(serde_json::json!({
+            "dir": hooks.dir.display().to_string(),
+            "actions": done.iter().map(|(name, action)| {
+                serde_json::json!({"name": name, "action": action.describe(name)})
+            }).collect::<Vec<_>>(),
+        }));
+        return Ok(Exit::Done);
+    }
     for (name, action) in done {
         text.push_str(&format!("  {name:<21}  {}\n", action.describe(name)));
     }

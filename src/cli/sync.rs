@@ -11,6 +11,7 @@ use super::*;
 pub(super) fn sync_cmd(
     rev: &str,
     dry_run: bool,
+    json: bool,
     flags: &[(String, String)],
     env: &[(String, String)],
     out: &Out,
@@ -20,7 +21,26 @@ pub(super) fn sync_cmd(
     let rules = crate::rules::desired::Rules::new(&config)?;
     let commit = repo.resolve(rev)?;
     let keys: std::collections::HashSet<_> = rules.keys(&commit).into_iter().collect();
+    let answer = |entries: &[plan::Entry]| {
+        let s = Summary::of(entries);
+        out.json(serde_json::json!({
+            "commit": {"id": commit.id, "subject": commit.subject()},
+            "dry_run": dry_run,
+            "tickets": entries.iter().map(entry_json).collect::<Vec<_>>(),
+            "summary": {
+                "to_update": s.to_update, "properties": s.properties, "already_correct": s.up_to_date,
+                "not_found": s.not_found, "ambiguous": s.ambiguous, "errors": s.failed,
+                "written": s.written, "not_tried": if dry_run { 0 } else { s.not_tried },
+                "comments": s.comments,
+                "comments_posted": s.comments_posted, "notes": s.notes,
+            },
+        }));
+    };
     if keys.is_empty() {
+        if json {
+            answer(&[]);
+            return Ok(Exit::Done);
+        }
         out.print(&format!(
             "{}: {:?} names no ticket; nothing to do\n",
             &commit.id[..12],
@@ -48,11 +68,15 @@ pub(super) fn sync_cmd(
         session.apply(&mut entries);
         forget_delivered(&ob, &entries, &session.binding.source_name);
     }
-    out.print(&plan::render(
-        &entries,
-        &session.binding.source_name,
-        dry_run,
-    ));
+    if json {
+        answer(&entries);
+    } else {
+        out.print(&plan::render(
+            &entries,
+            &session.binding.source_name,
+            dry_run,
+        ));
+    }
     let summary = Summary::of(&entries);
     Ok(Exit::partial_if(summary.has_problems()))
 }

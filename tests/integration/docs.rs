@@ -105,7 +105,7 @@ direct "git-notion undo --ap"
         text,
         "git notion sy|sync\n\
          git notion sync --dr|--dry-run\n\
-         git notion hooks |-h --help install uninstall help\n\
+         git notion hooks |-h --json --help install uninstall help\n\
          git notion-replay --re|--reset --read\n\
          git-notion undo --ap|--apply\n",
         "{}",

@@ -6,6 +6,7 @@ mod errors;
 mod fidelity;
 mod hook;
 mod install;
+mod json;
 mod lifecycle;
 mod model;
 mod onboarding;
