@@ -58,6 +58,16 @@ pub(super) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the last deliveries to Notion, newest first: when, by whom (the background flusher, flush,
+    /// sync, the replay), the ticket, its page and what changed.
+    Log {
+        /// How many.
+        #[arg(short = 'n', long = "max-count", default_value_t = 20)]
+        n: usize,
+        /// Machine-readable output (docs/json.md).
+        #[arg(long)]
+        json: bool,
+    },
     /// Move failed updates back to the queue (after fixing their cause), then flush.
     Retry {
         /// Machine-readable output (docs/json.md).

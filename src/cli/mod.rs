@@ -176,6 +176,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Sync { json, .. }
         | Command::Flush { json, .. }
         | Command::Retry { json }
+        | Command::Log { json, .. }
         | Command::Status { json }
         | Command::Doctor { json }
         | Command::Hooks { json, .. }
@@ -200,6 +201,7 @@ pub fn main() -> std::process::ExitCode {
             report(&out, flush_cmd(background, json, None, &env, &out))
         }
         Command::Status { json } => report(&out, status_cmd(json, &out)),
+        Command::Log { n, json } => report(&out, log_cmd(n, json, &out)),
         Command::Retry { json } => report(
             &out,
             (|| {

@@ -62,6 +62,15 @@ pub(super) fn flush_cmd(
         "flush: {} delivered, {} still queued, {} failed\n",
         r.delivered, r.requeued, r.failed
     ));
+    if r.delivered == 0 {
+        // Usually the background flusher has delivered already: say what and when.
+        if let Some(d) = crate::hooks::deliveries::last_change(ob.dir()) {
+            out.print(&format!(
+                "last delivery: {} (`git notion log` lists them)\n",
+                delivery_line(&d)
+            ));
+        }
+    }
     if let Some(e) = &r.error {
         out.error(&format!("git-notion: error: {e}"));
     }
@@ -93,12 +102,14 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
         .iter()
         .map(|p| p.display().to_string())
         .collect();
+    let last_delivery = crate::hooks::deliveries::last_change(ob.dir());
     if json {
         let v = serde_json::json!({
             "pending": pending.events,
             "failed": failed,
             "damaged": damaged,
             "last_flush": pending.last_flush,
+            "last_delivery": last_delivery,
         });
         out.json(v);
         return Ok(Exit::Done);
@@ -163,6 +174,9 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
                 .unwrap_or_default()
         )),
         None => text.push_str("last flush: never\n"),
+    }
+    if let Some(d) = &last_delivery {
+        text.push_str(&format!("last delivery: {}\n", delivery_line(d)));
     }
     if !damaged.is_empty() {
         text.push_str(&format!(
@@ -250,5 +264,64 @@ pub(super) fn clear_cmd(keys: &[String], yes: bool, out: &Out) -> Result<Exit, E
     guard.set_pending(&pending)?;
     guard.set_failed(&[])?;
     out.print(&format!("dropped {np} pending and {nf} failed update(s)\n"));
+    Ok(Exit::Done)
+}
+
+/// One delivery in a line: when, who, the ticket, its page, what changed.
+fn delivery_line(d: &crate::hooks::deliveries::Delivery) -> String {
+    let what = match &d.error {
+        Some(e) => format!("FAILED: {}", printable(e)),
+        None => {
+            let mut parts: Vec<String> = d
+                .changes
+                .iter()
+                .map(|c| {
+                    if c.from.is_empty() {
+                        format!("{} → {}", c.property, printable(&c.to))
+                    } else {
+                        format!(
+                            "{} {} → {}",
+                            c.property,
+                            printable(&c.from),
+                            printable(&c.to)
+                        )
+                    }
+                })
+                .collect();
+            if d.comments_posted > 0 {
+                parts.push(format!("{} comment(s)", d.comments_posted));
+            }
+            parts.join("; ")
+        }
+    };
+    format!(
+        "{}  {}  {}  page {}  {}  (commit {})",
+        when(d.at),
+        d.by,
+        d.key,
+        d.page.get(..8).unwrap_or(&d.page),
+        what,
+        d.commit.get(..12).unwrap_or(&d.commit)
+    )
+}
+
+/// `git notion log`: the last deliveries, newest first.
+pub(super) fn log_cmd(n: usize, json: bool, out: &Out) -> Result<Exit, Error> {
+    let (ob, _) = open_outbox()?;
+    let found = crate::hooks::deliveries::last(ob.dir(), n);
+    if json {
+        out.json(serde_json::json!({ "deliveries": found }));
+        return Ok(Exit::Done);
+    }
+    if found.is_empty() {
+        out.print("no delivery recorded yet (the hooks, `flush`, `sync` and `git notion-replay --apply` record theirs)\n");
+        return Ok(Exit::Done);
+    }
+    let mut text = String::new();
+    for d in &found {
+        text.push_str(&delivery_line(d));
+        text.push('\n');
+    }
+    out.print(&text);
     Ok(Exit::Done)
 }

@@ -185,6 +185,7 @@ fn replay_cmd(
     }
     if cli.apply {
         forget_delivered(&ob, &r.entries, &session.binding.source_name);
+        crate::hooks::deliveries::record(ob.dir(), "replay", &r.entries);
     }
     let summary = Summary::of(&r.entries);
     let failed = summary.failed + summary.ambiguous;

@@ -66,6 +66,7 @@ pub(super) fn sync_cmd(
     let mut entries = session.plan(&repo, repo.origin_url().as_deref(), &tracks);
     if !dry_run {
         session.apply(&mut entries);
+        crate::hooks::deliveries::record(ob.dir(), "sync", &entries);
         forget_delivered(&ob, &entries, &session.binding.source_name);
     }
     if json {

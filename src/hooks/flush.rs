@@ -80,6 +80,13 @@ pub fn flush(
         env,
         deadline,
         read: &read,
+        by: if deadline.is_some() {
+            "hook"
+        } else if wait {
+            "flush"
+        } else {
+            "flusher"
+        },
     };
     loop {
         if report.error.is_none() {
@@ -136,6 +143,8 @@ struct Pass<'a> {
     deadline: Option<Instant>,
     /// Reads a sighting into its events.
     read: &'a dyn Fn(&Sighting) -> Vec<Event>,
+    /// Who delivers, for the delivery log.
+    by: &'static str,
 }
 
 impl Pass<'_> {
@@ -279,6 +288,7 @@ impl Pass<'_> {
                 break;
             }
             s.apply(std::slice::from_mut(&mut entry));
+            super::deliveries::record(self.outbox.dir(), self.by, std::slice::from_ref(&entry));
             outcomes.insert(
                 entry.desired.key.clone(),
                 entry.delivery(&s.binding.source_name),

@@ -2,6 +2,7 @@
 //! (or inside the hook within a time budget in `foreground` mode). A hook never fails or slows git: every
 //! problem becomes one warning line, and the exit code is always 0.
 
+pub mod deliveries;
 pub mod flush;
 pub mod install;
 pub mod outbox;

@@ -525,3 +525,52 @@ fn a_commit_on_a_branch_writes_down_what_moved_and_the_flusher_reads_it() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_delivery_log_says_what_the_background_flusher_delivered() {
+    // `flush` after the background flusher did the work used to say only "0 delivered": the log says
+    // what reached Notion, when, by whom and on which page.
+    let w = World::new("zh", &config());
+    let out = w.run(&["log"]);
+    assert!(
+        stdout(&out).contains("no delivery recorded yet"),
+        "{}",
+        stdout(&out)
+    );
+    w.commit("feat: #005 delivered in the background");
+    w.wait_for_flusher();
+    let out = w.run(&["flush"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("flush: 0 delivered"), "{text}");
+    assert!(
+        text.contains("last delivery: ") && text.contains("flusher  #005  page 17853bd4"),
+        "{text}"
+    );
+    w.commit_without_hook("feat: #006 by hand");
+    let out = w.run(&["sync"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = w.run(&["log", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = v["deliveries"].as_array().unwrap();
+    assert_eq!(d.len(), 2, "{v:#}");
+    assert_eq!(
+        (d[0]["by"].as_str(), d[0]["key"].as_str()),
+        (Some("sync"), Some("#006"))
+    );
+    assert_eq!(
+        (d[1]["by"].as_str(), d[1]["key"].as_str()),
+        (Some("flusher"), Some("#005"))
+    );
+    assert!(d[1]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["property"] == "Commit"
+            && c["to"].as_str().is_some_and(|u| u.contains("/commit/"))));
+    let out = w.run(&["log", "-n", "1"]);
+    assert_eq!(stdout(&out).lines().count(), 1, "{}", stdout(&out));
+    assert!(stdout(&out).contains("sync  #006"), "{}", stdout(&out));
+    let status = w.outbox();
+    assert_eq!(status["last_delivery"]["key"], "#006");
+}
