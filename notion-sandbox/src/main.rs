@@ -28,6 +28,10 @@ struct Args {
     /// 429 with `Retry-After` = the rest of the window and a `rate_limit_reason`.
     #[arg(long, value_name = "N/SECS", value_parser = parse_window)]
     window: Option<Window>,
+    /// Also write the two `export` lines to FILE once listening (`. FILE` then points git-notion here;
+    /// with `--port 0`, at whichever port was free).
+    #[arg(long, value_name = "FILE")]
+    env_file: Option<std::path::PathBuf>,
 }
 
 fn parse_window(s: &str) -> Result<Window, String> {
@@ -67,6 +71,17 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(f) = &args.env_file {
+        let text = format!(
+            "export GIT_NOTION_API_URL={}\nexport NOTION_TOKEN={}\n",
+            sb.base_url(),
+            sb.token()
+        );
+        if let Err(e) = std::fs::write(f, text) {
+            eprintln!("notion-sandbox: cannot write {}: {e}", f.display());
+            std::process::exit(2);
+        }
+    }
     println!("notion-sandbox listening on {}", sb.base_url());
     println!();
     println!("  export GIT_NOTION_API_URL={}", sb.base_url());

@@ -59,14 +59,6 @@ fn user_env(cmd: &mut Command, home: &Path, path: &str) {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// The README's quick-start block (between the quick-start markers).
 fn quick_start() -> String {
     let readme = std::fs::read_to_string(source_dir().join("README.md")).unwrap();
@@ -122,13 +114,13 @@ fn the_readme_quick_start_works_verbatim() {
     std::os::unix::fs::symlink(source_dir(), tmp.path().join("git-notion")).unwrap();
     let root = tmp.path().join("cargo-root");
     let path = format!("{}:{}", root.join("bin").display(), system_path());
-    // Another port than the README's, so that a sandbox already running on this machine is not hit.
-    let port = free_port();
-    let mut script = quick_start().replace("8787", &port.to_string());
+    // The sandbox picks a free port and writes it to sandbox.env, as the README says.
+    let mut script = quick_start();
+    assert!(script.contains("--port 0"), "{script}");
     // The last line shows the page; keep the script's own output, and then read the sandbox's state.
-    script.push_str(&format!(
-        "\ncurl -s --noproxy '*' http://127.0.0.1:{port}/__sandbox/state > ../state.json\n"
-    ));
+    script.push_str(
+        "\ncurl -s --noproxy '*' \"$GIT_NOTION_API_URL/__sandbox/state\" > ../state.json\n",
+    );
     let script = format!("export CARGO_INSTALL_ROOT={}\n{script}", root.display());
     let out = run_script(&script, tmp.path(), &home, &path);
     let (so, se) = (stdout(&out), stderr(&out));
@@ -162,6 +154,13 @@ fn the_readme_quick_start_works_verbatim() {
     let text = page["properties"].to_string();
     assert!(text.contains("完成"), "{text}");
     assert!(text.contains("2025-10-01"), "{text}");
+    // The link the README promises, from origin.
+    assert!(
+        text.contains("https://github.com/acme/demo/commit/"),
+        "{text}"
+    );
+    // And the log says what was delivered.
+    assert!(so.contains("#006  page 94d9697d"), "{so}");
 
     // install.sh --uninstall removes the hooks again; the repository is as before.
     let out = run_script(
