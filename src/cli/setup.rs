@@ -63,8 +63,16 @@ pub(super) fn init_cmd(
     Ok(Exit::Done)
 }
 
+/// Why hooks are not installed in a bare repository.
+pub(crate) const BARE: &str = "this is a bare repository: no commit is made in it, so git-notion's hooks \
+     would never run here. Install them in a clone (`git notion hooks install` there), and let the CI \
+     reconcile (`examples/`) bring what is pushed here up to date";
+
 pub(super) fn hooks_cmd(action: Option<HooksAction>, json: bool, out: &Out) -> Result<Exit, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    if repo.is_bare() && matches!(action, Some(HooksAction::Install { .. })) {
+        return Err(Error::Usage(BARE.into()));
+    }
     let hooks = crate::hooks::install::Hooks::of(&repo);
     let mut text = format!("hooks directory: {}\n", hooks.dir.display());
     let done = match action {

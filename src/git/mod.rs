@@ -108,6 +108,11 @@ impl Repo {
         Ok(Repo { repo })
     }
 
+    /// A bare repository: no working tree, so no commit is made in it.
+    pub fn is_bare(&self) -> bool {
+        self.repo.is_bare()
+    }
+
     /// The working tree root (or the git dir of a bare repository).
     pub fn root(&self) -> PathBuf {
         self.repo

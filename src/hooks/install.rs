@@ -88,14 +88,16 @@ impl Manager {
 }
 
 /// What to add to husky's hooks to run git-notion.
-pub const HUSKY_SNIPPET: &str = r#"# husky runs .husky/<hook>; add git-notion to reference-transaction (git >= 2.28: it sees every
-# branch move, fast-forwards and `pull --rebase` included) and to the three post-* hooks for older gits.
-# git-notion always exits 0, and does each commit's work once whichever hooks run.
-printf 'git-notion hook reference-transaction "$@"\n' >> .husky/reference-transaction
+pub const HUSKY_SNIPPET: &str = r#"# husky runs .husky/<hook> for the hooks it knows: add git-notion to the three post-* hooks (commits,
+# merges, rewrites). git-notion always exits 0, and does each commit's work once whichever hooks run.
 for h in post-commit post-merge post-rewrite; do
   printf 'git-notion hook %s "$@"\n' "$h" >> .husky/$h
 done
-git add .husky"#;
+printf 'git-notion hook reference-transaction "$@"\n' >> .husky/reference-transaction
+git add .husky
+# git >= 2.28 sees every branch move (fast-forwards, `pull --rebase`) through reference-transaction, which
+# husky does not list: give it one in husky's own _ directory (ignored by git: run this line in each clone)
+printf '#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n' > .husky/_/reference-transaction && chmod +x .husky/_/reference-transaction"#;
 
 /// What to add to `.pre-commit-config.yaml` to run git-notion.
 pub const PRE_COMMIT_SNIPPET: &str = r#"# .pre-commit-config.yaml: add this repo entry (the installed binary, nothing to build)
@@ -195,12 +197,14 @@ impl State {
 #[derive(Debug, thiserror::Error)]
 pub enum InstallError {
     /// A hook manager owns the hooks: its snippet is the way.
-    #[error("{manager} manages this repository's hooks ({why}), so git-notion leaves them alone. Add git-notion to {manager}'s configuration instead:\n\n{snippet}\n", manager = .manager.name(), snippet = .manager.snippet())]
+    #[error("{manager} manages this repository's hooks ({why}), so git-notion leaves them alone. Add git-notion to {manager}'s configuration instead:\n\n{snippet}\n", manager = .manager.name())]
     Managed {
         /// Which manager.
         manager: Manager,
         /// How it was recognised.
         why: String,
+        /// What to add (husky's with its own directory).
+        snippet: String,
     },
     /// The file an existing hook would be kept as is already there.
     #[error("{path} already exists (left from an earlier install?): move it away, then run the install again")]
@@ -234,39 +238,48 @@ pub struct Hooks {
     pub dir: PathBuf,
     /// The working tree root (where managers keep their configuration).
     root: PathBuf,
-    /// husky owns `core.hooksPath`.
-    husky: bool,
+    /// husky owns `core.hooksPath`: the directory of the hooks people edit (`.husky`, or a custom one such
+    /// as `npx husky .config/husky` makes).
+    husky: Option<PathBuf>,
 }
 
 impl Hooks {
     /// The hooks of `repo`: its hooks directory (`core.hooksPath` honoured) and who manages it.
     pub fn of(repo: &Repo) -> Hooks {
-        let setting = repo.hooks_path_setting();
-        let husky = setting.as_deref().is_some_and(|p| {
-            let s = p.to_string_lossy().replace('\\', "/");
-            let s = s.trim_end_matches('/');
-            s.ends_with(".husky") || s.ends_with(".husky/_")
-        });
+        let root = repo.root();
+        let husky = repo
+            .hooks_path_setting()
+            .and_then(|p| husky_dir(&root.join(p)));
         Hooks {
             dir: repo.hooks_dir(),
-            root: repo.root(),
+            root,
             husky,
         }
     }
 
-    fn manager_runs_us(&self, manager: Manager) -> bool {
-        manager.config_files().iter().any(|f| {
-            std::fs::read_to_string(self.root.join(f)).is_ok_and(|t| t.contains("git-notion"))
-        })
+    /// Whether `manager`'s configuration runs git-notion in hook `name` (parsed: a comment naming
+    /// git-notion runs nothing, and pre-commit runs a hook only at its stages).
+    fn manager_runs_us(&self, manager: Manager, name: &str) -> bool {
+        match manager {
+            Manager::Lefthook => super::managers::lefthook_runs(&self.root, name),
+            Manager::PreCommit => super::managers::pre_commit_runs(&self.root, name),
+            Manager::Husky => manager.config_files().iter().any(|f| {
+                std::fs::read_to_string(self.root.join(f)).is_ok_and(|t| t.contains("git-notion"))
+            }),
+        }
     }
 
     /// Who owns the hook `name`.
     pub fn state(&self, name: &str) -> State {
-        if self.husky {
+        if let Some(dir) = &self.husky {
+            // A line of the hook's script that is not a comment calls git-notion.
+            let runs_us = std::fs::read_to_string(dir.join(name)).is_ok_and(|t| {
+                t.lines()
+                    .any(|l| !l.trim_start().starts_with('#') && l.contains("git-notion"))
+            });
             return State::Managed {
                 manager: Manager::Husky,
-                runs_us: std::fs::read_to_string(self.root.join(".husky").join(name))
-                    .is_ok_and(|t| t.contains("git-notion")),
+                runs_us,
             };
         }
         let path = self.dir.join(name);
@@ -297,12 +310,12 @@ impl Hooks {
         } else if text.contains("File generated by pre-commit") {
             State::Managed {
                 manager: Manager::PreCommit,
-                runs_us: self.manager_runs_us(Manager::PreCommit),
+                runs_us: self.manager_runs_us(Manager::PreCommit, name),
             }
         } else if text.contains("lefthook") {
             State::Managed {
                 manager: Manager::Lefthook,
-                runs_us: self.manager_runs_us(Manager::Lefthook),
+                runs_us: self.manager_runs_us(Manager::Lefthook, name),
             }
         } else {
             State::Other {
@@ -338,10 +351,25 @@ impl Hooks {
         }
     }
 
+    /// What to add to `manager`'s configuration: husky's snippet names its own directory (`.husky`, or
+    /// the custom one `core.hooksPath` points into).
+    pub fn snippet(&self, manager: Manager) -> String {
+        match (&self.husky, manager) {
+            (Some(dir), Manager::Husky) => {
+                let rel = dir.strip_prefix(&self.root).unwrap_or(dir);
+                manager.snippet().replace(".husky", &rel.to_string_lossy())
+            }
+            _ => manager.snippet().to_string(),
+        }
+    }
+
     /// The manager that owns this repository's hooks, and how we know.
     fn manager(&self) -> Option<(Manager, String)> {
-        if self.husky {
-            return Some((Manager::Husky, "core.hooksPath points to .husky".into()));
+        if let Some(dir) = &self.husky {
+            return Some((
+                Manager::Husky,
+                format!("core.hooksPath points to husky's {}", dir.display()),
+            ));
         }
         self.states().into_iter().find_map(|(name, s)| match s {
             State::Managed { manager, .. } => Some((
@@ -362,7 +390,11 @@ impl Hooks {
         every_move: bool,
     ) -> Result<Vec<(&'static str, Action)>, InstallError> {
         if let Some((manager, why)) = self.manager() {
-            return Err(InstallError::Managed { manager, why });
+            return Err(InstallError::Managed {
+                manager,
+                why,
+                snippet: self.snippet(manager),
+            });
         }
         let wanted = |name: &str| (name == REFERENCE_TRANSACTION) == every_move;
         let states: Vec<(&'static str, State)> = self.states();
@@ -570,6 +602,26 @@ fn write_executable(path: &Path, text: &str) -> Result<(), InstallError> {
             .map_err(io("make executable", path))?;
     }
     Ok(())
+}
+
+/// husky's directory if `hooks_path` (absolute) is husky's: v9 sets `core.hooksPath` to `<dir>/_`, which
+/// holds its `h` runner; v4-8 to `<dir>` itself, with `_/husky.sh` inside. `<dir>` is `.husky` unless
+/// given (`npx husky .config/husky`).
+fn husky_dir(hooks_path: &Path) -> Option<PathBuf> {
+    let p = hooks_path;
+    if p.file_name().is_some_and(|n| n == "_")
+        && (p.join("h").exists() || p.join("husky.sh").exists())
+    {
+        return p.parent().map(Path::to_path_buf);
+    }
+    if p.join("_").join("husky.sh").exists() || p.file_name().is_some_and(|n| n == ".husky") {
+        return Some(p.to_path_buf());
+    }
+    if p.file_name().is_some_and(|n| n == "_") && p.parent().is_some_and(|d| d.ends_with(".husky"))
+    {
+        return p.parent().map(Path::to_path_buf);
+    }
+    None
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 pub mod deliveries;
 pub mod flush;
 pub mod install;
+pub mod managers;
 pub mod outbox;
 pub mod sighting;
 

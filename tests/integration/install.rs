@@ -345,3 +345,248 @@ fn the_pre_commit_framework_installs_and_runs_git_notion_from_this_repository() 
     assert_eq!(w.prop(P007, "状态"), "完成");
     assert!(w.prop(P007, "Commit").contains(&topic));
 }
+
+#[test]
+fn a_bare_repository_is_refused_clearly() {
+    // Hooks in a bare repository never run for a commit: install refuses, doctor fails the check.
+    let w = World::new("zh", ZH_CONFIG);
+    let bare = w.repo.parent().unwrap().join("bare.git");
+    w.git(&["init", "-q", "--bare", bare.to_str().unwrap()]);
+    let out = w
+        .command(&bin("git-notion"))
+        .current_dir(&bare)
+        .args(["hooks", "install"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("bare repository"), "{}", stderr(&out));
+    assert!(!bare.join("hooks/reference-transaction").exists());
+    let out = w
+        .command(&bin("git-notion"))
+        .current_dir(&bare)
+        .args(["doctor", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let hooks = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "hooks")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(hooks["status"], "fail", "{v:#}");
+    assert!(
+        hooks["detail"]
+            .as_str()
+            .unwrap()
+            .contains("bare repository"),
+        "{v:#}"
+    );
+}
+
+/// husky (npm, pinned) installed once into a directory the tests share; None (with a message) without npm.
+fn husky_package() -> Option<PathBuf> {
+    let dir = tmp_root().join("husky-9.1.7");
+    if dir.join("node_modules/husky/index.js").exists() {
+        return Some(dir);
+    }
+    if Command::new("npm").arg("--version").output().is_err() {
+        eprintln!("npm is not installed: the real-husky test is skipped (CI has npm)");
+        return None;
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let ok = Command::new("npm")
+        .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&dir)
+        .arg("husky@9.1.7")
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "npm install husky@9.1.7 failed");
+    Some(dir)
+}
+
+#[test]
+fn husky_with_a_custom_directory_gets_its_own_snippet_and_runs_git_notion() {
+    const P005: &str = "17853bd4e4374814800601e7495de496";
+    // `npx husky .config/husky` points core.hooksPath at .config/husky/_: install refuses and prints the
+    // snippet for that directory; run as printed, commits reach Notion through husky, and doctor says so.
+    let Some(husky) = husky_package() else {
+        return;
+    };
+    let w = World::new("zh", ZH_CONFIG);
+    assert!(w.run(&["hooks", "uninstall"]).status.success());
+    let index = husky.join("node_modules/husky/index.js");
+    let out = w
+        .command(Path::new("node"))
+        .args([
+            "--input-type=module",
+            "-e",
+            &format!(
+                "import h from '{}'; const r = h('.config/husky'); if (r) {{ console.error(r); process.exit(1) }}",
+                index.display()
+            ),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "husky: {}", stderr(&out));
+    assert_eq!(
+        w.git(&["config", "core.hooksPath"]).trim(),
+        ".config/husky/_"
+    );
+    let out = w.run(&["hooks", "install"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let message = stderr(&out);
+    assert!(message.contains("husky manages"), "{message}");
+    let snippet = message.split("instead:\n\n").nth(1).expect("a snippet");
+    assert!(
+        snippet.contains(".config/husky/post-commit") || snippet.contains(".config/husky/$h"),
+        "{snippet}"
+    );
+    assert!(!snippet.contains(".husky/"), "{snippet}");
+    // doctor: husky owns the hooks and does not run git-notion yet.
+    let doctor = |w: &World| -> serde_json::Value {
+        let out = w.run(&["doctor", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "hooks")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(doctor(&w)["status"], "fail");
+    let out = w
+        .command(Path::new("sh"))
+        .args(["-e", "-c", snippet])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let check = doctor(&w);
+    assert_eq!(check["status"], "ok", "{check:#}");
+    assert!(
+        check["detail"]
+            .as_str()
+            .unwrap()
+            .contains("every branch move"),
+        "{check:#}"
+    );
+    w.commit("feat: #005 through husky");
+    w.wait_for_flusher();
+    assert_eq!(w.prop(P005, "状态"), "进行中");
+    let head = w.git(&["rev-parse", "HEAD"]);
+    assert!(w.prop(P005, "Commit").contains(head.trim()));
+}
+
+/// lefthook (npm, pinned), as `husky_package`.
+fn lefthook_binary() -> Option<PathBuf> {
+    let dir = tmp_root().join("lefthook-1.13.6");
+    let bin = dir.join("node_modules/.bin/lefthook");
+    if bin.exists() {
+        return Some(bin);
+    }
+    if Command::new("npm").arg("--version").output().is_err() {
+        eprintln!("npm is not installed: the real-lefthook test is skipped (CI has npm)");
+        return None;
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let ok = Command::new("npm")
+        .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&dir)
+        .arg("lefthook@1.13.6")
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "npm install lefthook@1.13.6 failed");
+    Some(bin)
+}
+
+#[test]
+fn lefthook_runs_the_readme_snippet_and_a_comment_runs_nothing() {
+    const P005: &str = "17853bd4e4374814800601e7495de496";
+    let Some(lefthook) = lefthook_binary() else {
+        return;
+    };
+    let w = World::new("zh", ZH_CONFIG);
+    assert!(w.run(&["hooks", "uninstall"]).status.success());
+    let hooks_check = |w: &World| -> serde_json::Value {
+        let out = w.run(&["doctor", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "hooks")
+            .cloned()
+            .unwrap()
+    };
+    let install = |w: &World| {
+        let out = w
+            .command(&lefthook)
+            .args(["install", "--force"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "lefthook install: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    };
+    // A comment naming git-notion runs nothing: doctor fails the check.
+    std::fs::write(
+        w.repo.join("lefthook.yml"),
+        "# TODO: add git-notion\npost-commit:\n  commands:\n    lint:\n      run: \"true\"\n",
+    )
+    .unwrap();
+    install(&w);
+    assert_eq!(hooks_check(&w)["status"], "fail", "{:#}", hooks_check(&w));
+    // The README's snippet, as written there.
+    let readme = std::fs::read_to_string(source_dir().join("README.md")).unwrap();
+    let start = readme.find("**lefthook**").unwrap();
+    let yaml = readme[start..]
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .unwrap();
+    std::fs::write(w.repo.join("lefthook.yml"), yaml).unwrap();
+    install(&w);
+    let check = hooks_check(&w);
+    assert_eq!(check["status"], "ok", "{check:#}");
+    assert!(
+        check["detail"]
+            .as_str()
+            .unwrap()
+            .contains("every branch move"),
+        "{check:#}"
+    );
+    // lefthook's hooks find lefthook on PATH (as after `npm install -g`, or through npx in a project).
+    let path = format!(
+        "{}:{}",
+        lefthook.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let bin_dir = bin("git-notion").parent().unwrap().to_path_buf();
+    let out = w
+        .command(Path::new("git"))
+        .env("PATH", format!("{}:{path}", bin_dir.display()))
+        .args([
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "feat: #005 through lefthook",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    w.wait_for_flusher();
+    let head = w.git(&["rev-parse", "HEAD"]);
+    assert!(
+        w.prop(P005, "Commit").contains(head.trim()),
+        "{}",
+        w.prop(P005, "Commit")
+    );
+}

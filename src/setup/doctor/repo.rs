@@ -4,6 +4,16 @@ use super::*;
 
 pub(super) fn hook_check(r: &mut Report, repo: &Repo) {
     use crate::hooks::install::Coverage;
+    if repo.is_bare() {
+        r.fail(
+            "hooks",
+            "a bare repository: no commit is made here, so hooks would never run".to_string(),
+            "install the hooks in a clone (`git notion hooks install` there); the CI reconcile in \
+             `examples/` brings what is pushed here up to date"
+                .to_string(),
+        );
+        return;
+    }
     let hooks = Hooks::of(repo);
     let states = hooks.states();
     let describe = |list: &[&(&str, State)]| -> String {
@@ -57,7 +67,7 @@ pub(super) fn hook_check(r: &mut Report, repo: &Repo) {
         Some(m) => format!(
             "add git-notion to {}'s configuration:\n{}",
             m.name(),
-            m.snippet()
+            hooks.snippet(m)
         ),
         None => "run `git notion hooks install` here (or ./install.sh from this repository)".into(),
     };
