@@ -397,9 +397,18 @@ fn husky_package() -> Option<PathBuf> {
     }
     std::fs::create_dir_all(&dir).unwrap();
     let ok = Command::new("npm")
-        .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+        // No install scripts: lefthook's would install its hooks into the repository npm runs from.
+        .args([
+            "install",
+            "--ignore-scripts",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+        ])
         .arg(&dir)
         .arg("husky@9.1.7")
+        .current_dir(&dir)
         .status()
         .unwrap()
         .success();
@@ -493,9 +502,18 @@ fn lefthook_binary() -> Option<PathBuf> {
     }
     std::fs::create_dir_all(&dir).unwrap();
     let ok = Command::new("npm")
-        .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+        // No install scripts: lefthook's would install its hooks into the repository npm runs from.
+        .args([
+            "install",
+            "--ignore-scripts",
+            "--silent",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+        ])
         .arg(&dir)
         .arg("lefthook@1.13.6")
+        .current_dir(&dir)
         .status()
         .unwrap()
         .success();
