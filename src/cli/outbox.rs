@@ -22,6 +22,18 @@ pub(super) fn flush_cmd(
 ) -> Result<Exit, Error> {
     let (ob, repo) = open_outbox()?;
     let config = load_config(&repo, &[]);
+    if !background {
+        // Without a token nothing can be delivered: a configuration error (exit 2), the updates kept.
+        let waiting = {
+            let guard = ob.lock()?;
+            !guard.pending()?.events.is_empty()
+                || guard.has_sightings()
+                || !guard.failed()?.is_empty()
+        };
+        if waiting {
+            crate::config::Token::from_env(env)?;
+        }
+    }
     if !background && config.is_ok() {
         // A person asking: tickets that had no page are looked up again (one may exist now).
         crate::hooks::flush::retry_failed(&ob, Some(&[plan::Settled::NoPage]))?;

@@ -481,3 +481,70 @@ fn an_unborn_repository_and_a_bad_flag_value_say_what_is_wrong() {
         stderr(&out)
     );
 }
+
+#[test]
+fn messages_say_what_is_wrong_in_the_users_terms() {
+    let w = World::new("zh", ZH_CONFIG);
+    // Outside a repository, doctor leads with that (not with "no database configured").
+    let outside = w.repo.parent().unwrap().join("not-a-repo");
+    std::fs::create_dir_all(&outside).unwrap();
+    let out = w
+        .command(&bin("git-notion"))
+        .current_dir(&outside)
+        .arg("doctor")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let first = stdout(&out).lines().next().unwrap_or_default().to_string();
+    assert!(
+        first.contains("repository") && first.contains("not inside a git repository"),
+        "{first}"
+    );
+    // flush and retry without a token: a configuration error (2), the updates kept.
+    let out = w
+        .command(std::path::Path::new("git"))
+        .env_remove("NOTION_TOKEN")
+        .args([
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "feat: #005 without a token",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    w.wait_for_flusher();
+    for cmd in ["flush", "retry"] {
+        let out = w
+            .command(&bin("git-notion"))
+            .env_remove("NOTION_TOKEN")
+            .arg(cmd)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{cmd}: {}", stderr(&out));
+        assert!(stderr(&out).contains("no Notion token"), "{}", stderr(&out));
+    }
+    assert_eq!(w.outbox()["pending"].as_array().map(Vec::len), Some(1));
+    // Only a database: doctor warns that nothing but placeholder titles can be written.
+    w.write_config("");
+    let out = w
+        .command(&bin("git-notion"))
+        .env("GIT_NOTION_DATABASE", "2845c4eb952681828ccf000b14d4c431")
+        .args(["doctor", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let writes = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "writes")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(writes["status"], "warn", "{v:#}");
+    assert!(
+        writes["fix"].as_str().unwrap().contains("git notion init"),
+        "{v:#}"
+    );
+}

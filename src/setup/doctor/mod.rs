@@ -140,6 +140,14 @@ pub fn run(
     env: &[(String, String)],
 ) -> Report {
     let mut r = Report::default();
+    if repo.is_none() {
+        // First things first: everything git-notion does is about a repository's commits.
+        r.fail(
+            "repository",
+            "not inside a git repository",
+            "cd into the repository whose commits name tickets (or `git init` one), then run doctor again",
+        );
+    }
     let config = match config {
         Ok(c) => {
             let origin = match repo {

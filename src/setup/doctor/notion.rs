@@ -114,6 +114,24 @@ pub(super) fn schema_checks(r: &mut Report, client: &Client, config: &Config) ->
     };
     let mut items: Vec<(String, String, Option<String>)> = vec![];
     let props = &config.properties;
+    // A configuration that can write nothing but placeholder titles passes every other check: say so.
+    let statuses = props.status.is_some()
+        && (config.status.on_commit.is_some()
+            || config.status.on_merge.is_some()
+            || !config.status.types.is_empty());
+    if !statuses && props.date.is_none() && props.commit_url.is_none() {
+        r.push(
+            "writes",
+            Level::Warn,
+            "nothing but placeholder titles will ever be written: no status (with on_commit/on_merge), \
+             date or commit link property is configured",
+            Some(
+                "run `git notion init` (it writes [properties] and [status] from the database's schema), \
+                 or set them in .git-notion.toml"
+                    .into(),
+            ),
+        );
+    }
     let title = props
         .title
         .clone()
