@@ -38,6 +38,8 @@ pub enum Exit {
     Partial,
     /// The user declined, or must act before anything can happen.
     Declined,
+    /// Stopped by Ctrl-C (after the request in flight); running the command again resumes.
+    Interrupted,
 }
 
 impl Exit {
@@ -58,6 +60,7 @@ pub fn code(r: &Result<Exit, Error>) -> u8 {
         Ok(Exit::Done) => 0,
         Ok(Exit::Partial) => 1,
         Ok(Exit::Declined) => 2,
+        Ok(Exit::Interrupted) => 130,
         Err(e) => exit_code(e),
     }
 }

@@ -154,14 +154,44 @@ fn replay_cmd(
     } else {
         None
     };
-    let progress = |what: &str, n: usize, total: usize| {
-        if tty {
-            let line = match what {
-                "scan" => format!("\rscanning {}: {n} rows", session.binding.source_name),
-                "lookup" => format!("\rlooking up tickets: {n}/{total}"),
-                _ => format!("\rapplying: {n}/{total} pages"),
-            };
-            let _ = write!(std::io::stderr(), "{line}\x1b[K");
+    if cli.apply {
+        // Ctrl-C: the page in flight is finished and journalled, then the apply stops (the journal stays
+        // open, so running the same command again resumes it); a second Ctrl-C quits at once.
+        let _ = ctrlc::set_handler(|| {
+            if replay::stop_requested() {
+                std::process::exit(130);
+            }
+            replay::request_stop();
+            let _ = writeln!(
+                std::io::stderr(),
+                "\ngit-notion-replay: stopping after the page in flight (Ctrl-C again quits at once; \
+                 the journal resumes either way)"
+            );
+        });
+    }
+    // On a terminal: a spinner while reading, a bar with rate and ETA while writing; nothing on a pipe.
+    let bar = if tty {
+        indicatif::ProgressBar::new_spinner()
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let progress = |what: &str, n: usize, total: usize| match what {
+        "scan" => bar.set_message(format!(
+            "scanning {}: {n} rows",
+            session.binding.source_name
+        )),
+        "lookup" => bar.set_message(format!("looking up tickets: {n}/{total}")),
+        _ => {
+            if bar.length() != Some(total as u64) {
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "applying {bar:30} {pos}/{len} pages  {per_sec}  ETA {eta}",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar.set_length(total as u64);
+            }
+            bar.set_position(n as u64);
         }
     };
     let r = replay::run(
@@ -180,8 +210,23 @@ fn replay_cmd(
         },
         progress,
     )?;
-    if tty {
-        let _ = write!(std::io::stderr(), "\r\x1b[K");
+    bar.finish_and_clear();
+    if replay::stop_requested() {
+        let s = Summary::of(&r.entries);
+        out.error(&format!(
+            "git-notion-replay: interrupted: {} of {} page(s) written; the journal {} stays open: run the \
+             same command again to resume (`git notion undo` restores what was written)",
+            s.written,
+            s.to_update,
+            r.journal
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        ));
+        if cli.apply {
+            crate::hooks::deliveries::record(ob.dir(), "replay", &r.entries);
+        }
+        return Ok(Exit::Interrupted);
     }
     if cli.apply {
         forget_delivered(&ob, &r.entries, &session.binding.source_name);

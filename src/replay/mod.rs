@@ -70,6 +70,20 @@ pub struct Replay {
     pub resumed: bool,
 }
 
+/// Set (by the command line's Ctrl-C handler) to stop an apply after the page in flight: the journal stays
+/// open, and the next apply resumes it.
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Asks a running apply to stop after the page in flight.
+pub fn request_stop() {
+    STOP.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Whether a stop was asked for.
+pub fn stop_requested() -> bool {
+    STOP.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// The plan, and with `how.apply` the writes (journalled first; per page its comments, then its
 /// PATCH). `how.reset`: the status history asks for is set exactly, even where that moves a page
 /// backwards (repairs).
@@ -207,7 +221,7 @@ pub fn run(
             }
             done += 1;
             progress("apply", done, updates);
-            if matches!(e.applied, Some(Err(ApiError::CircuitOpen { .. }))) {
+            if matches!(e.applied, Some(Err(ApiError::CircuitOpen { .. }))) || stop_requested() {
                 break;
             }
         }
@@ -225,7 +239,7 @@ pub fn run(
             })?;
         }
     }
-    if apply {
+    if apply && !stop_requested() {
         // Pages that change were written above, comments first; the others may still owe comments.
         for e in entries.iter_mut() {
             if matches!(e.outcome, Outcome::UpToDate { .. }) {

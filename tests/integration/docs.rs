@@ -156,7 +156,9 @@ fn colour_and_live_progress_follow_the_terminal_and_the_environment() {
     };
     let bold = "\x1b[1m";
     let text = on_terminal(&[], "");
-    assert!(text.contains(bold) && text.contains("\x1b[K"), "{text:?}");
+    // Colour, and the live progress (indicatif: a spinner while scanning, cleared after).
+    assert!(text.contains(bold) && text.contains("\x1b[2K"), "{text:?}");
+    assert!(text.contains("scanning 工单: 38 rows"), "{text:?}");
     for (envs, args) in [
         (&[("NO_COLOR", "1")][..], ""),
         (&[("TERM", "dumb")][..], ""),

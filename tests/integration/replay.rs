@@ -492,3 +492,53 @@ fn history_read_on_several_threads_is_history_read_in_order() {
         }
     }
 }
+
+#[test]
+fn ctrl_c_finishes_the_page_in_flight_and_says_how_to_resume() {
+    let w = zh_world();
+    w.sb.inject(notion_sandbox::Fault::latency_ms(60));
+    let child = w
+        .command(&bin("git-notion-replay"))
+        .arg("--apply")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while w.write_count() < 5 {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the apply did not start writing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let ok = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("stopping after the page in flight"), "{err}");
+    assert!(
+        err.contains("interrupted: ") && err.contains("run the same command again to resume"),
+        "{err}"
+    );
+    let first = w.write_count();
+    assert!((5..34).contains(&first), "stopped midway ({first} writes)");
+    // What was written is journalled: the next apply resumes and writes each page once in all.
+    w.sb.clear_faults();
+    let out = w.replay(&["--apply"]);
+    assert!(
+        stdout(&out).contains("resumed from an interrupted apply"),
+        "{}",
+        stdout(&out)
+    );
+    let writes = w.sb.writes();
+    let mut paths: Vec<&str> = writes.iter().map(|r| r.path.as_str()).collect();
+    paths.sort();
+    paths.dedup();
+    assert_eq!((writes.len(), paths.len()), (34, 34), "each page once");
+}
