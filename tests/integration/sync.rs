@@ -237,7 +237,8 @@ fn a_page_outside_the_data_source_is_never_written() {
 
 #[test]
 fn commit_links_follow_git_configuration_as_git_reads_it() {
-    // `url.<base>.insteadOf` (a short alias in the user's git config) and `git -c remote.origin.url=…`
+    // `url.<base>.insteadOf` (a short alias in the user's git config, or in a file `includeIf` adds) and
+    // `git -c remote.origin.url=…`
     // (GIT_CONFIG_PARAMETERS) decide the link as they decide where git fetches from; a rewrite to a local
     // mirror keeps the forge's link (the tests' teammates fetch through one).
     let w = World::new("zh", ZH_CONFIG);
@@ -256,6 +257,25 @@ fn commit_links_follow_git_configuration_as_git_reads_it() {
     assert_eq!(
         link,
         format!("https://github.com/acme/aliased/commit/{}", head.trim())
+    );
+    // includeIf: a file included for this repository's directory only.
+    let included = w.home.join("work.gitconfig");
+    std::fs::write(
+        &included,
+        "[url \"https://gitlab.com/\"]\n\tinsteadOf = gl:\n",
+    )
+    .unwrap();
+    let condition = format!("includeIf.gitdir:{}/.path", w.repo.display());
+    w.git(&["config", "--global", &condition, included.to_str().unwrap()]);
+    w.git(&["remote", "set-url", "origin", "gl:acme/included"]);
+    w.commit_without_hook("feat: #005 an included rewrite");
+    let out = w.run(&["sync"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let head = w.git(&["rev-parse", "HEAD"]);
+    let link = w.prop("17853bd4e4374814800601e7495de496", "Commit");
+    assert_eq!(
+        link,
+        format!("https://gitlab.com/acme/included/-/commit/{}", head.trim())
     );
     // A repository without `origin` given one for a command, as `git -c … remote get-url origin` reads it.
     w.git(&["remote", "remove", "origin"]);
