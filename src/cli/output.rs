@@ -83,25 +83,17 @@ pub(super) enum ColorChoice {
     Never,
 }
 
-/// Whether to colour a stream, as command-line tools agree (no-color.org, bixense.com/clicolors):
-/// `--color always|never` decides; else `NO_COLOR` (any value) turns colour off, `CLICOLOR_FORCE` (not
-/// `0`) on, `CLICOLOR=0` and `TERM=dumb` off, and otherwise a terminal gets colour and a pipe does not.
-pub(super) fn colour(env: &[(String, String)], is_terminal: bool, choice: ColorChoice) -> bool {
-    let var = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+/// Whether to colour stdout: `--color always|never` decides; else anstream's rules, as command-line tools
+/// agree (no-color.org, bixense.com/clicolors): `NO_COLOR` (any value) off, `CLICOLOR_FORCE` (not `0`)
+/// on, `CLICOLOR=0` and `TERM=dumb` off, and otherwise a terminal gets colour and a pipe does not.
+pub(super) fn colour(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            if var("NO_COLOR").is_some_and(|v| !v.is_empty()) {
-                false
-            } else if var("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0") {
-                true
-            } else if var("CLICOLOR") == Some("0") || var("TERM") == Some("dumb") {
-                false
-            } else {
-                is_terminal
-            }
-        }
+        ColorChoice::Auto => matches!(
+            anstream::AutoStream::choice(&std::io::stdout()),
+            anstream::ColorChoice::Always | anstream::ColorChoice::AlwaysAnsi
+        ),
     }
 }
 
@@ -231,42 +223,4 @@ pub(super) fn entry_json(e: &crate::pipeline::plan::Entry) -> serde_json::Value 
         "pages": pages,
         "error": error,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn colour_follows_the_flag_then_the_environment_then_the_terminal() {
-        let env = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        };
-        let auto = ColorChoice::Auto;
-        assert!(colour(&env(&[]), true, auto));
-        assert!(!colour(&env(&[]), false, auto));
-        assert!(!colour(&env(&[("NO_COLOR", "1")]), true, auto));
-        assert!(
-            colour(&env(&[("NO_COLOR", "")]), true, auto),
-            "empty NO_COLOR is unset"
-        );
-        assert!(!colour(&env(&[("CLICOLOR", "0")]), true, auto));
-        assert!(!colour(&env(&[("TERM", "dumb")]), true, auto));
-        assert!(colour(&env(&[("CLICOLOR_FORCE", "1")]), false, auto));
-        assert!(!colour(&env(&[("CLICOLOR_FORCE", "0")]), false, auto));
-        assert!(!colour(
-            &env(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")]),
-            true,
-            auto
-        ));
-        assert!(colour(
-            &env(&[("NO_COLOR", "1")]),
-            false,
-            ColorChoice::Always
-        ));
-        assert!(!colour(&env(&[]), true, ColorChoice::Never));
-    }
 }

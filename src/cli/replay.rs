@@ -91,7 +91,6 @@ fn replay_cmd(
 ) -> Result<Exit, Error> {
     use crate::pipeline::history::{self, Decide};
     use crate::replay;
-    use std::io::IsTerminal;
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
     let mut flags = vec![];
     if let Some(d) = &cli.database {
@@ -245,10 +244,11 @@ fn replay_cmd(
         return Ok(Exit::partial_if(failed > 0 || !unreadable.is_empty()));
     }
     let mut text = plan::render(&r.entries, &session.binding.source_name, !cli.apply);
-    let colour = colour(env, std::io::stdout().is_terminal(), cli.color);
+    let colour = colour(cli.color);
     let bold = |s: &str| {
+        let style = anstyle::Style::new().bold();
         if colour {
-            format!("\x1b[1m{s}\x1b[0m")
+            format!("{style}{s}{style:#}")
         } else {
             s.to_string()
         }
