@@ -132,18 +132,38 @@ pub(super) fn with_request_ids(v: &mut serde_json::Value) {
     }
 }
 
+/// The progress bar on screen, if any: messages go above it instead of through it.
+static PROGRESS: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
+
+/// Shows `bar` as the live progress (None: no more), for [`above_progress`].
+pub(super) fn set_progress(bar: Option<indicatif::ProgressBar>) {
+    if let Ok(mut p) = PROGRESS.lock() {
+        *p = bar;
+    }
+}
+
+/// A line on stderr, above the progress bar when one is drawn (a wait for Notion's rate limit, say).
+pub(super) fn above_progress(line: &str) {
+    let bar = PROGRESS.lock().ok().and_then(|p| p.clone());
+    match bar {
+        Some(b) if !b.is_hidden() => b.println(line),
+        _ => {
+            let _ = writeln!(std::io::stderr(), "{line}");
+        }
+    }
+}
+
 /// Lets a foreground command wait out Notion's long rate limits (up to 15 minutes), saying so on stderr.
 /// Hooks and the background flusher never call it: their updates stay queued instead.
 pub(super) fn wait_out_long_limits() {
     use crate::notion::client::{self, LongWaits};
     fn announce(op: &str, wait: std::time::Duration, reason: &str) {
-        let _ = writeln!(
-            std::io::stderr(),
+        above_progress(&format!(
             "git-notion: {}: rate limited by Notion ({}); waiting {} before trying again. Ctrl-C stops here and loses nothing: run the same command again later",
             printable(op),
             printable(reason),
             client::human_wait(wait)
-        );
+        ));
     }
     client::wait_out_long_limits(LongWaits {
         max: std::time::Duration::from_secs(15 * 60),

@@ -1,7 +1,5 @@
 //! The `git-notion-replay` binary: repair a drifted database from history.
 
-use std::io::Write;
-
 use clap::Parser;
 
 use crate::git::Repo;
@@ -161,10 +159,9 @@ fn replay_cmd(
                 std::process::exit(130);
             }
             replay::request_stop();
-            let _ = writeln!(
-                std::io::stderr(),
-                "\ngit-notion-replay: stopping after the page in flight (Ctrl-C again quits at once; \
-                 the journal resumes either way)"
+            above_progress(
+                "git-notion-replay: stopping after the page in flight (Ctrl-C again quits at once; \
+                 the journal resumes either way)",
             );
         });
     }
@@ -174,6 +171,8 @@ fn replay_cmd(
     } else {
         indicatif::ProgressBar::hidden()
     };
+    // Waits for Notion's rate limit are said above the bar.
+    set_progress(Some(bar.clone()));
     let progress = |what: &str, n: usize, total: usize| match what {
         "scan" => bar.set_message(format!(
             "scanning {}: {n} rows",
@@ -210,6 +209,7 @@ fn replay_cmd(
         progress,
     )?;
     bar.finish_and_clear();
+    set_progress(None);
     if replay::stop_requested() {
         let s = Summary::of(&r.entries);
         out.error(&format!(
