@@ -272,14 +272,7 @@ impl Repo {
             let object = repo.find_object(info.id).map_err(|e| read(&e))?;
             let commit = object.try_into_commit().map_err(|e| read(&e))?;
             let c = commit.decode().map_err(|e| read(&e))?;
-            let time = c.committer().and_then(|s| s.time()).map_err(|e| read(&e))?;
-            let keep_going = visit(map(Commit {
-                id: info.id.to_string(),
-                message: message::decode(c.message, c.encoding.map(|e| e.as_ref())).into_owned(),
-                time: time.seconds,
-                offset: time.offset,
-                parents: c.parents.len(),
-            }));
+            let keep_going = visit(map(commit_of(info.id, &c)?));
             if !keep_going {
                 break;
             }
@@ -476,15 +469,7 @@ impl Repo {
         let object = self.repo.find_object(id).map_err(|e| read(&e))?;
         let commit = object.try_into_commit().map_err(|e| read(&e))?;
         let c = commit.decode().map_err(|e| read(&e))?;
-        let committer = c.committer().map_err(|e| read(&e))?;
-        let time = committer.time().map_err(|e| read(&e))?;
-        Ok(Commit {
-            id: id.to_string(),
-            message: message::decode(c.message, c.encoding.map(|e| e.as_ref())).into_owned(),
-            time: time.seconds,
-            offset: time.offset,
-            parents: c.parents.len(),
-        })
+        commit_of(id, &c)
     }
 
     /// Whether git is configured to fsync new commits (`core.fsync` naming `loose-object`, `reference`,
@@ -544,6 +529,23 @@ impl Repo {
             rewritten.or(written)
         }
     }
+}
+
+/// A decoded commit as the pipeline needs it: the message decoded per its encoding header, the
+/// committer's time.
+fn commit_of(id: gix::ObjectId, c: &gix::objs::CommitRef<'_>) -> Result<Commit, GitError> {
+    let read = |e: &dyn std::fmt::Display| GitError::Read {
+        what: format!("commit {id}"),
+        detail: e.to_string(),
+    };
+    let time = c.committer().and_then(|s| s.time()).map_err(|e| read(&e))?;
+    Ok(Commit {
+        id: id.to_string(),
+        message: message::decode(c.message, c.encoding.map(|e| e.as_ref())).into_owned(),
+        time: time.seconds,
+        offset: time.offset,
+        parents: c.parents.len(),
+    })
 }
 
 /// The `key=value` settings of `GIT_CONFIG_PARAMETERS` (git's `-c`): shell-quoted words separated by

@@ -12,7 +12,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use gix::objs::Find;
 use gix::ObjectId;
 
-use super::{message, Commit, GitError};
+use super::{Commit, GitError};
 
 /// Commits per batch passed between threads.
 const BATCH: usize = 256;
@@ -209,17 +209,7 @@ fn decode(
     };
     let c = gix::objs::CommitRef::from_bytes(bytes, repo.object_hash())
         .map_err(|e| read_error(&what, &e))?;
-    let time = c
-        .committer()
-        .and_then(|s| s.time())
-        .map_err(|e| read_error(&what, &e))?;
-    Ok(Commit {
-        id: id.to_string(),
-        message: message::decode(c.message, c.encoding.map(|e| e.as_ref())).into_owned(),
-        time: time.seconds,
-        offset: time.offset,
-        parents: c.parents.len(),
-    })
+    super::commit_of(id, &c)
 }
 
 /// The object database, keeping the bytes of the commits the walk reads until they are handed on.

@@ -161,17 +161,7 @@ pub fn pre_commit_stage(env: &[(String, String)]) -> &'static str {
 /// references (tags, `AUTO_MERGE`, `ORIG_HEAD`, the stash) report nothing.
 pub fn commits_for_refs(repo: &Repo, text: &str) -> Result<Vec<(Commit, String)>, Error> {
     let mut out: Vec<(Commit, String)> = vec![];
-    for line in text.lines() {
-        let mut it = line.split_whitespace();
-        let (Some(old), Some(new), Some(reference)) = (it.next(), it.next(), it.next()) else {
-            continue;
-        };
-        if new.starts_with("ref:") || new.bytes().all(|b| b == b'0') {
-            continue;
-        }
-        let Some(short) = sighting::short_name(reference) else {
-            continue;
-        };
+    for (old, new, reference, short) in sighting::updates(text) {
         // On a branch, the branch's own line reports the same commits.
         if reference == "HEAD" && (repo.branch().is_some() || repo.rebase_in_progress()) {
             continue;

@@ -68,17 +68,7 @@ fn mentions(path: &Path, word: &str) -> bool {
 /// path (a new reference).
 fn lines(text: &str, place: &Place) -> Option<String> {
     let mut kept = String::new();
-    for line in text.lines() {
-        let mut it = line.split_whitespace();
-        let (Some(old), Some(new), Some(reference)) = (it.next(), it.next(), it.next()) else {
-            continue;
-        };
-        if new.starts_with("ref:") || new.bytes().all(|b| b == b'0') {
-            continue;
-        }
-        if short_name(reference).is_none() {
-            continue;
-        }
+    for (old, new, reference, _) in updates(text) {
         if reference == "HEAD" {
             // On a branch (or in a rebase), the branch's own line reports the same commits.
             let on_branch = std::fs::read_to_string(place.git_dir.join("HEAD"))
@@ -96,6 +86,20 @@ fn lines(text: &str, place: &Place) -> Option<String> {
         kept.push_str(&format!("{old} {new} {reference}\n"));
     }
     Some(kept)
+}
+
+/// The updates of a `reference-transaction` text that bring commits to a reference that can hold them:
+/// `(old, new, reference, short name)`. Symbolic updates, deletions, tags, `ORIG_HEAD`, `origin/HEAD` and
+/// the stash bring none.
+pub fn updates(text: &str) -> impl Iterator<Item = (&str, &str, &str, &str)> {
+    text.lines().filter_map(|line| {
+        let mut it = line.split_whitespace();
+        let (old, new, reference) = (it.next()?, it.next()?, it.next()?);
+        if new.starts_with("ref:") || new.bytes().all(|b| b == b'0') {
+            return None;
+        }
+        Some((old, new, reference, short_name(reference)?))
+    })
 }
 
 /// The short name an event records for a reference that brings commits (`main`, `origin/main`, `HEAD`), or
@@ -235,14 +239,7 @@ fn fsyncs(place: &Place, env: &[(String, String)]) -> bool {
 pub fn read(repo: &Repo, rules: Option<&Rules>, s: &Sighting) -> Vec<Event> {
     let origin_url = repo.origin_url();
     let mut events: Vec<Event> = vec![];
-    for line in s.refs.lines() {
-        let mut it = line.split_whitespace();
-        let (Some(old), Some(new), Some(reference)) = (it.next(), it.next(), it.next()) else {
-            continue;
-        };
-        let Some(short) = short_name(reference) else {
-            continue;
-        };
+    for (old, new, reference, short) in updates(&s.refs) {
         // A commit that cannot be read (pruned since) brings nothing: the replay covers what it named.
         let Ok(commits) = repo.newly_reachable(reference, old, new, super::REF_UPDATE_CAP) else {
             continue;

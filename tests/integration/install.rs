@@ -385,19 +385,20 @@ fn a_bare_repository_is_refused_clearly() {
     );
 }
 
-/// husky (npm, pinned) installed once into a directory the tests share; None (with a message) without npm.
-fn husky_package() -> Option<PathBuf> {
-    let dir = tmp_root().join("husky-9.1.7");
-    if dir.join("node_modules/husky/index.js").exists() {
+/// An npm package (pinned) installed once into a directory the tests share; None (with a message) where
+/// npm is missing. No install scripts: lefthook's would install its hooks into the repository npm runs
+/// from.
+fn npm_package(spec: &str) -> Option<PathBuf> {
+    let dir = tmp_root().join(spec.replace('@', "-"));
+    if dir.join("node_modules/.package-lock.json").exists() {
         return Some(dir);
     }
     if Command::new("npm").arg("--version").output().is_err() {
-        eprintln!("npm is not installed: the real-husky test is skipped (CI has npm)");
+        eprintln!("npm is not installed: the test with the real {spec} is skipped (CI has npm)");
         return None;
     }
     std::fs::create_dir_all(&dir).unwrap();
     let ok = Command::new("npm")
-        // No install scripts: lefthook's would install its hooks into the repository npm runs from.
         .args([
             "install",
             "--ignore-scripts",
@@ -407,12 +408,12 @@ fn husky_package() -> Option<PathBuf> {
             "--prefix",
         ])
         .arg(&dir)
-        .arg("husky@9.1.7")
+        .arg(spec)
         .current_dir(&dir)
         .status()
         .unwrap()
         .success();
-    assert!(ok, "npm install husky@9.1.7 failed");
+    assert!(ok, "npm install {spec} failed");
     Some(dir)
 }
 
@@ -421,7 +422,7 @@ fn husky_with_a_custom_directory_gets_its_own_snippet_and_runs_git_notion() {
     const P005: &str = "17853bd4e4374814800601e7495de496";
     // `npx husky .config/husky` points core.hooksPath at .config/husky/_: install refuses and prints the
     // snippet for that directory; run as printed, commits reach Notion through husky, and doctor says so.
-    let Some(husky) = husky_package() else {
+    let Some(husky) = npm_package("husky@9.1.7") else {
         return;
     };
     let w = World::new("zh", ZH_CONFIG);
@@ -455,17 +456,7 @@ fn husky_with_a_custom_directory_gets_its_own_snippet_and_runs_git_notion() {
     );
     assert!(!snippet.contains(".husky/"), "{snippet}");
     // doctor: husky owns the hooks and does not run git-notion yet.
-    let doctor = |w: &World| -> serde_json::Value {
-        let out = w.run(&["doctor", "--json"]);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == "hooks")
-            .cloned()
-            .unwrap()
-    };
+    let doctor = |w: &World| w.doctor_check("hooks");
     assert_eq!(doctor(&w)["status"], "fail");
     let out = w
         .command(Path::new("sh"))
@@ -489,57 +480,17 @@ fn husky_with_a_custom_directory_gets_its_own_snippet_and_runs_git_notion() {
     assert!(w.prop(P005, "Commit").contains(head.trim()));
 }
 
-/// lefthook (npm, pinned), as `husky_package`.
-fn lefthook_binary() -> Option<PathBuf> {
-    let dir = tmp_root().join("lefthook-1.13.6");
-    let bin = dir.join("node_modules/.bin/lefthook");
-    if bin.exists() {
-        return Some(bin);
-    }
-    if Command::new("npm").arg("--version").output().is_err() {
-        eprintln!("npm is not installed: the real-lefthook test is skipped (CI has npm)");
-        return None;
-    }
-    std::fs::create_dir_all(&dir).unwrap();
-    let ok = Command::new("npm")
-        // No install scripts: lefthook's would install its hooks into the repository npm runs from.
-        .args([
-            "install",
-            "--ignore-scripts",
-            "--silent",
-            "--no-audit",
-            "--no-fund",
-            "--prefix",
-        ])
-        .arg(&dir)
-        .arg("lefthook@1.13.6")
-        .current_dir(&dir)
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "npm install lefthook@1.13.6 failed");
-    Some(bin)
-}
-
 #[test]
 fn lefthook_runs_the_readme_snippet_and_a_comment_runs_nothing() {
     const P005: &str = "17853bd4e4374814800601e7495de496";
-    let Some(lefthook) = lefthook_binary() else {
+    let Some(lefthook) =
+        npm_package("lefthook@1.13.6").map(|d| d.join("node_modules/.bin/lefthook"))
+    else {
         return;
     };
     let w = World::new("zh", ZH_CONFIG);
     assert!(w.run(&["hooks", "uninstall"]).status.success());
-    let hooks_check = |w: &World| -> serde_json::Value {
-        let out = w.run(&["doctor", "--json"]);
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["name"] == "hooks")
-            .cloned()
-            .unwrap()
-    };
+    let hooks_check = |w: &World| w.doctor_check("hooks");
     let install = |w: &World| {
         let out = w
             .command(&lefthook)

@@ -240,6 +240,19 @@ impl World {
         self.repo.join(".git/git-notion")
     }
 
+    /// One check of `git notion doctor --json` (Null when doctor has no such check).
+    pub fn doctor_check(&self, name: &str) -> Value {
+        let out = self.run(&["doctor", "--json"]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// `git notion status --json`.
     pub fn outbox(&self) -> Value {
         let out = self.run(&["status", "--json"]);
