@@ -238,26 +238,29 @@ fn a_page_outside_the_data_source_is_never_written() {
 #[test]
 fn commit_links_follow_git_configuration_as_git_reads_it() {
     // `url.<base>.insteadOf` (a short alias in the user's git config, or in a file `includeIf` adds) and
-    // `git -c remote.origin.url=…`
-    // (GIT_CONFIG_PARAMETERS) decide the link as they decide where git fetches from; a rewrite to a local
-    // mirror keeps the forge's link (the tests' teammates fetch through one).
+    // `git -c remote.origin.url=…` (GIT_CONFIG_PARAMETERS) decide the link as they decide where git
+    // fetches from; a rewrite to a local mirror keeps the forge's link (the tests' teammates fetch
+    // through one).
     let w = World::new("zh", ZH_CONFIG);
-    w.git(&[
-        "config",
-        "--global",
-        "url.https://github.com/.insteadOf",
-        "gh:",
-    ]);
+    // A commit synced with `git [ARGS] notion sync`: the page's link, and the link expected for `base`.
+    let synced = |git_args: &[&str], base: &str| {
+        w.commit_without_hook("feat: #005 linked");
+        let out = w
+            .command(std::path::Path::new("git"))
+            .args(git_args)
+            .args(["notion", "sync"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let head = w.git(&["rev-parse", "HEAD"]);
+        let link = w.prop("17853bd4e4374814800601e7495de496", "Commit");
+        (link, format!("{base}{}", head.trim()))
+    };
+    let global = |args: &[&str]| w.git(&[&["config", "--global"][..], args].concat());
+    global(&["url.https://github.com/.insteadOf", "gh:"]);
     w.git(&["remote", "set-url", "origin", "gh:acme/aliased"]);
-    w.commit_without_hook("feat: #005 aliased remote");
-    let out = w.run(&["sync"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let head = w.git(&["rev-parse", "HEAD"]);
-    let link = w.prop("17853bd4e4374814800601e7495de496", "Commit");
-    assert_eq!(
-        link,
-        format!("https://github.com/acme/aliased/commit/{}", head.trim())
-    );
+    let (link, expected) = synced(&[], "https://github.com/acme/aliased/commit/");
+    assert_eq!(link, expected);
     // includeIf: a file included for this repository's directory only.
     let included = w.home.join("work.gitconfig");
     std::fs::write(
@@ -266,35 +269,13 @@ fn commit_links_follow_git_configuration_as_git_reads_it() {
     )
     .unwrap();
     let condition = format!("includeIf.gitdir:{}/.path", w.repo.display());
-    w.git(&["config", "--global", &condition, included.to_str().unwrap()]);
+    global(&[&condition, included.to_str().unwrap()]);
     w.git(&["remote", "set-url", "origin", "gl:acme/included"]);
-    w.commit_without_hook("feat: #005 an included rewrite");
-    let out = w.run(&["sync"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let head = w.git(&["rev-parse", "HEAD"]);
-    let link = w.prop("17853bd4e4374814800601e7495de496", "Commit");
-    assert_eq!(
-        link,
-        format!("https://gitlab.com/acme/included/-/commit/{}", head.trim())
-    );
+    let (link, expected) = synced(&[], "https://gitlab.com/acme/included/-/commit/");
+    assert_eq!(link, expected);
     // A repository without `origin` given one for a command, as `git -c … remote get-url origin` reads it.
     w.git(&["remote", "remove", "origin"]);
-    w.commit_without_hook("feat: #005 a one-off remote");
-    let out = w
-        .command(std::path::Path::new("git"))
-        .args([
-            "-c",
-            "remote.origin.url=https://gitlab.com/acme/once.git",
-            "notion",
-            "sync",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let head = w.git(&["rev-parse", "HEAD"]);
-    let link = w.prop("17853bd4e4374814800601e7495de496", "Commit");
-    assert_eq!(
-        link,
-        format!("https://gitlab.com/acme/once/-/commit/{}", head.trim())
-    );
+    let once = ["-c", "remote.origin.url=https://gitlab.com/acme/once.git"];
+    let (link, expected) = synced(&once, "https://gitlab.com/acme/once/-/commit/");
+    assert_eq!(link, expected);
 }
