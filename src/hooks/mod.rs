@@ -227,8 +227,8 @@ pub fn run(
             t
         }
     });
-    if let Some(text) = &rt_text {
-        if let Some(line) = sighting::quick(text, env, user_config) {
+    if rt_text.is_some() || name == "post-commit" {
+        if let Some(line) = sighting::quick(rt_text.as_deref(), env, user_config) {
             return line;
         }
     }

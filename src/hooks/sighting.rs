@@ -5,6 +5,9 @@
 //! configuration and compiles no pattern; the flusher reads the commits, their messages and their tickets
 //! (a commit naming none still never reaches the network) before it delivers anything.
 //!
+//! `post-commit` (the `post-*` hooks of older gits and the pre-commit framework) takes it too: HEAD's
+//! commit, read from HEAD and a loose branch file, is written down as `= <id> <ref>` (that commit only).
+//!
 //! Only updates of existing branches take this path: what `old..new` brings does not depend on when it
 //! is read. A new branch (what no other reference reached *then*), a foreground configuration, a
 //! repository found some other way, or anything unexpected takes the full path in the hook, as before.
@@ -102,6 +105,30 @@ pub fn updates(text: &str) -> impl Iterator<Item = (&str, &str, &str, &str)> {
     })
 }
 
+/// `post-commit`'s one commit, HEAD, as a `= <id> <ref>` line (`=`: this commit only, not a range), or
+/// nothing during a rebase (post-rewrite reports those); None where HEAD is not a plain file pointing at
+/// a loose branch file (packed refs, reftable, an unborn branch: the full path reads it).
+fn head_line(place: &Place) -> Option<String> {
+    if place.git_dir.join("rebase-merge").exists() || place.git_dir.join("rebase-apply").exists() {
+        return Some(String::new());
+    }
+    let head = std::fs::read_to_string(place.git_dir.join("HEAD")).ok()?;
+    let head = head.trim();
+    let commit = |s: &str| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let (id, reference) = match head.strip_prefix("ref:") {
+        Some(r) => {
+            let r = r.trim();
+            if !r.starts_with("refs/heads/") {
+                return None;
+            }
+            let id = std::fs::read_to_string(place.common_dir.join(r)).ok()?;
+            (id.trim().to_string(), r.to_string())
+        }
+        None => (head.to_string(), "HEAD".to_string()),
+    };
+    commit(&id).then(|| format!("= {id} {reference}\n"))
+}
+
 /// The short name an event records for a reference that brings commits (`main`, `origin/main`, `HEAD`), or
 /// None for references that bring none (tags, `ORIG_HEAD`, `origin/HEAD`, the stash).
 pub fn short_name(reference: &str) -> Option<&str> {
@@ -115,8 +142,9 @@ pub fn short_name(reference: &str) -> Option<&str> {
 }
 
 /// The hook's fast path: None when it does not apply (the full path runs), else the warning line to print.
+/// `text`: a `reference-transaction` hook's updates; None for `post-commit`, which records HEAD's commit.
 pub(super) fn quick(
-    text: &str,
+    text: Option<&str>,
     env: &[(String, String)],
     user_config: Option<&Path>,
 ) -> Option<Option<String>> {
@@ -143,7 +171,10 @@ pub(super) fn quick(
     if foreground {
         return None;
     }
-    let refs = lines(text, &place)?;
+    let refs = match text {
+        Some(text) => lines(text, &place)?,
+        None => head_line(&place)?,
+    };
     let ob = ob.with_sync(fsyncs(&place, env));
     if refs.is_empty() {
         if let Err(e) = ob.openable() {
@@ -240,9 +271,21 @@ pub fn read(repo: &Repo, rules: Option<&Rules>, s: &Sighting) -> Vec<Event> {
     let origin_url = repo.origin_url();
     let mut events: Vec<Event> = vec![];
     for (old, new, reference, short) in updates(&s.refs) {
-        // A commit that cannot be read (pruned since) brings nothing: the replay covers what it named.
-        let Ok(commits) = repo.newly_reachable(reference, old, new, super::REF_UPDATE_CAP) else {
+        // `=`: post-commit's one commit. A commit that cannot be read (pruned since) brings nothing: the
+        // replay covers what it named.
+        let one = old == "=";
+        let read = if one {
+            repo.resolve(new).map(|c| vec![c])
+        } else {
+            repo.newly_reachable(reference, old, new, super::REF_UPDATE_CAP)
+        };
+        let Ok(commits) = read else {
             continue;
+        };
+        let (hook, branch) = match (one, reference) {
+            (true, "HEAD") => ("post-commit", None),
+            (true, _) => ("post-commit", Some(short.to_string())),
+            (false, _) => (REFERENCE_TRANSACTION, Some(short.to_string())),
         };
         for c in commits {
             if events.iter().any(|e| e.commit.id == c.id) {
@@ -260,9 +303,9 @@ pub fn read(repo: &Repo, rules: Option<&Rules>, s: &Sighting) -> Vec<Event> {
             };
             events.push(Event {
                 id: format!("{}-{}-{}", &c.id[..12.min(c.id.len())], s.id, events.len()),
-                hook: REFERENCE_TRANSACTION.to_string(),
+                hook: hook.to_string(),
                 keys,
-                branch: Some(short.to_string()),
+                branch: branch.clone(),
                 origin_url: origin_url.clone(),
                 queued_at: s.queued_at,
                 attempts: 0,

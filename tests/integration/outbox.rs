@@ -574,3 +574,33 @@ fn the_delivery_log_says_what_the_background_flusher_delivered() {
     let status = w.outbox();
     assert_eq!(status["last_delivery"]["key"], "#006");
 }
+
+#[test]
+fn post_commit_writes_down_its_commit_and_the_flusher_reads_it() {
+    // The post-* hooks (older gits, the pre-commit framework) take the same fast path for post-commit:
+    // HEAD's commit written down (`= <id> <ref>`), read by the flusher.
+    let w = World::new("zh", &config());
+    w.use_post_hooks();
+    w.commit("chore: the first commit takes the full path");
+    w.wait_for_flusher();
+    let flusher = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(w.outbox_dir().join("flush.lock"))
+        .unwrap();
+    flusher.lock().unwrap();
+    let out = w.commit("feat: #005 through post-commit");
+    assert_eq!(stderr(&out), "");
+    let head = w.git(&["rev-parse", "HEAD"]);
+    let queue = std::fs::read_to_string(w.outbox_dir().join("queue.jsonl")).unwrap();
+    assert!(
+        queue.contains(&format!("= {} refs/heads/main", head.trim())),
+        "{queue}"
+    );
+    drop(flusher);
+    let out = w.run(&["flush"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(w.prop(P005, "Commit").contains(head.trim()));
+    assert_eq!(pending(&w).len(), 0);
+}
