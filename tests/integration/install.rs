@@ -464,15 +464,7 @@ fn husky_with_a_custom_directory_gets_its_own_snippet_and_runs_git_notion() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let check = doctor(&w);
-    assert_eq!(check["status"], "ok", "{check:#}");
-    assert!(
-        check["detail"]
-            .as_str()
-            .unwrap()
-            .contains("every branch move"),
-        "{check:#}"
-    );
+    w.assert_every_move_seen();
     w.commit("feat: #005 through husky");
     w.wait_for_flusher();
     assert_eq!(w.prop(P005, "状态"), "进行中");
@@ -522,15 +514,7 @@ fn lefthook_runs_the_readme_snippet_and_a_comment_runs_nothing() {
         .unwrap();
     std::fs::write(w.repo.join("lefthook.yml"), yaml).unwrap();
     install(&w);
-    let check = hooks_check(&w);
-    assert_eq!(check["status"], "ok", "{check:#}");
-    assert!(
-        check["detail"]
-            .as_str()
-            .unwrap()
-            .contains("every branch move"),
-        "{check:#}"
-    );
+    w.assert_every_move_seen();
     // lefthook's hooks find lefthook on PATH (as after `npm install -g`, or through npx in a project).
     let path = format!(
         "{}:{}",

@@ -484,13 +484,7 @@ fn a_commit_on_a_branch_writes_down_what_moved_and_the_flusher_reads_it() {
     let w = World::new("zh", &config());
     w.commit("chore: the first commit takes the full path");
     w.wait_for_flusher();
-    let flusher = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(w.outbox_dir().join("flush.lock"))
-        .unwrap();
-    flusher.lock().unwrap();
+    let flusher = w.hold_flusher();
     w.sb.clear_log();
     let out = w.commit("feat: #005 sighted");
     assert_eq!(stderr(&out), "");
@@ -583,13 +577,7 @@ fn post_commit_writes_down_its_commit_and_the_flusher_reads_it() {
     w.use_post_hooks();
     w.commit("chore: the first commit takes the full path");
     w.wait_for_flusher();
-    let flusher = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(w.outbox_dir().join("flush.lock"))
-        .unwrap();
-    flusher.lock().unwrap();
+    let flusher = w.hold_flusher();
     let out = w.commit("feat: #005 through post-commit");
     assert_eq!(stderr(&out), "");
     let head = w.git(&["rev-parse", "HEAD"]);

@@ -209,12 +209,7 @@ fn a_replay_killed_midway_resumes_without_writing_twice_and_undo_still_restores_
         stdout(&out)
     );
     // Every page written exactly once over both runs.
-    let writes = w.sb.writes();
-    let mut paths: Vec<&str> = writes.iter().map(|r| r.path.as_str()).collect();
-    assert_eq!(paths.len(), 34, "no duplicate writes");
-    paths.sort();
-    paths.dedup();
-    assert_eq!(paths.len(), 34);
+    w.assert_each_page_written_once(34);
     let s = summary(&w.replay(&["--json"]));
     assert_eq!(s["to_update"], 0);
 
@@ -536,9 +531,5 @@ fn ctrl_c_finishes_the_page_in_flight_and_says_how_to_resume() {
         "{}",
         stdout(&out)
     );
-    let writes = w.sb.writes();
-    let mut paths: Vec<&str> = writes.iter().map(|r| r.path.as_str()).collect();
-    paths.sort();
-    paths.dedup();
-    assert_eq!((writes.len(), paths.len()), (34, 34), "each page once");
+    w.assert_each_page_written_once(34);
 }

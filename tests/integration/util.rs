@@ -240,6 +240,41 @@ impl World {
         self.repo.join(".git/git-notion")
     }
 
+    /// Holds `flush.lock` as a running flusher would (until the file is dropped): hooks leave their work
+    /// queued.
+    pub fn hold_flusher(&self) -> std::fs::File {
+        std::fs::create_dir_all(self.outbox_dir()).unwrap();
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.outbox_dir().join("flush.lock"))
+            .unwrap();
+        f.lock().unwrap();
+        f
+    }
+
+    /// Asserts that the sandbox saw `pages` writes, each to a different page.
+    pub fn assert_each_page_written_once(&self, pages: usize) {
+        let writes = self.sb.writes();
+        let mut paths: Vec<&str> = writes.iter().map(|r| r.path.as_str()).collect();
+        paths.sort();
+        paths.dedup();
+        assert_eq!(
+            (writes.len(), paths.len()),
+            (pages, pages),
+            "each page once"
+        );
+    }
+
+    /// Asserts that doctor's hooks check passes and says every branch move is seen.
+    pub fn assert_every_move_seen(&self) {
+        let check = self.doctor_check("hooks");
+        assert_eq!(check["status"], "ok", "{check:#}");
+        let detail = check["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains("every branch move"), "{check:#}");
+    }
+
     /// One check of `git notion doctor --json` (Null when doctor has no such check).
     pub fn doctor_check(&self, name: &str) -> Value {
         let out = self.run(&["doctor", "--json"]);
