@@ -125,7 +125,17 @@ pub struct Tickets {
     pub id_prefixes: Vec<String>,
     /// Find pages by this property instead of the title.
     pub lookup: Option<Lookup>,
+    /// The most distinct keys read from one commit message; the rest are left out with a warning naming
+    /// the commit (a message naming 50,000 keys costs what 1,000 cost).
+    pub max_keys_per_commit: usize,
+    /// The longest key read, in bytes; a longer match (600 KB of digits) is left out with a warning.
+    pub max_key_length: usize,
 }
+
+/// Default of `[tickets] max_keys_per_commit`.
+pub const MAX_KEYS_PER_COMMIT: usize = 1000;
+/// Default of `[tickets] max_key_length`.
+pub const MAX_KEY_LENGTH: usize = 100;
 
 impl Default for Tickets {
     fn default() -> Self {
@@ -133,6 +143,8 @@ impl Default for Tickets {
             patterns: vec![DEFAULT_PATTERN.to_string()],
             id_prefixes: vec![],
             lookup: None,
+            max_keys_per_commit: MAX_KEYS_PER_COMMIT,
+            max_key_length: MAX_KEY_LENGTH,
         }
     }
 }
@@ -339,6 +351,10 @@ pub struct Patterns {
     pub patterns: Vec<regex::Regex>,
     /// `PREFIX-N` for the configured unique id prefixes.
     pub unique_id: Option<regex::Regex>,
+    /// The most distinct keys read from one text (`[tickets] max_keys_per_commit`).
+    pub max_keys: usize,
+    /// The longest key read, in bytes (`[tickets] max_key_length`).
+    pub max_key_length: usize,
 }
 
 /// A ticket pattern that does not compile.
@@ -379,6 +395,8 @@ impl Patterns {
         Ok(Patterns {
             patterns,
             unique_id,
+            max_keys: MAX_KEYS_PER_COMMIT,
+            max_key_length: MAX_KEY_LENGTH,
         })
     }
 }
@@ -582,7 +600,19 @@ impl Config {
     /// Every number is finite and in its range (a `Duration` built from `-1`, `nan`, `inf` or `1e300`
     /// would panic later, in a hook).
     fn check_numbers(&self) -> Result<(), ConfigError> {
-        let checks: [(&'static str, f64, f64, f64); 5] = [
+        let checks: [(&'static str, f64, f64, f64); 7] = [
+            (
+                "tickets.max_keys_per_commit",
+                self.tickets.max_keys_per_commit as f64,
+                1.0,
+                100_000.0,
+            ),
+            (
+                "tickets.max_key_length",
+                self.tickets.max_key_length as f64,
+                8.0,
+                10_000.0,
+            ),
             (
                 "api.requests_per_second",
                 self.api.requests_per_second,
@@ -637,13 +667,17 @@ impl Config {
         if let Compiled(Some(x)) = &self.compiled {
             return Ok(x.clone());
         }
-        Patterns::compile(&self.tickets.patterns, &self.tickets.id_prefixes).map_err(|e| {
-            ConfigError::BadPattern {
+        Patterns::compile(&self.tickets.patterns, &self.tickets.id_prefixes)
+            .map(|p| Patterns {
+                max_keys: self.tickets.max_keys_per_commit,
+                max_key_length: self.tickets.max_key_length,
+                ..p
+            })
+            .map_err(|e| ConfigError::BadPattern {
                 origin: origin.into(),
                 pattern: e.pattern,
                 error: e.error.to_string(),
-            }
-        })
+            })
     }
 }
 

@@ -24,6 +24,12 @@ pub enum FaultKind {
     Html { status: u16 },
     /// Process the request, then send only the first half of the JSON answer.
     TruncatedJson,
+    /// Answer with this status and JSON body without processing the request: a hostile or broken
+    /// server in Notion's place (a proxy answering `200 {}`, a cursor that never ends).
+    Respond {
+        status: u16,
+        body: serde_json::Value,
+    },
 }
 
 /// A fault for the next `times` matching requests (all of them when `None`), or for a `fraction`
@@ -75,6 +81,10 @@ impl Fault {
     }
     pub fn truncated_json() -> Self {
         Self::new(FaultKind::TruncatedJson)
+    }
+    /// Answer `status` with `body`, the request not processed.
+    pub fn respond(status: u16, body: serde_json::Value) -> Self {
+        Self::new(FaultKind::Respond { status, body })
     }
     /// Only the next `n` matching requests.
     pub fn times(mut self, n: u32) -> Self {

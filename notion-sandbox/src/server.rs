@@ -399,6 +399,11 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
             send(req, *status, "text/html", html.as_bytes(), &[]);
             return;
         }
+        Some(FaultKind::Respond { status, body }) => {
+            log(*status);
+            send_json(req, *status, body, &[]);
+            return;
+        }
         _ => {}
     }
 

@@ -107,6 +107,9 @@ fn replay_cmd(
     };
     let released = history::Released::of(&repo, &rules, &spec)?;
     let history = history::history(&repo, &rules, &spec, &decide, &released, None)?;
+    for w in &history.overflows {
+        out.error(&format!("git-notion-replay: warning: {w}"));
+    }
     let unreadable = history.unreadable.clone();
     if let Some(first) = unreadable.first() {
         out.error(&format!(

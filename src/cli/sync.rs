@@ -20,7 +20,12 @@ pub(super) fn sync_cmd(
     let config = load_config(&repo, flags)?;
     let rules = crate::rules::desired::Rules::new(&config)?;
     let commit = repo.resolve(rev)?;
-    let keys: std::collections::HashSet<_> = rules.keys(&commit).into_iter().collect();
+    let (keys, overflow) = rules.keys_noted(&commit);
+    if overflow.any() {
+        let short = commit.id.get(..12).unwrap_or(&commit.id);
+        out.error(&format!("git-notion: warning: {}", overflow.warning(short)));
+    }
+    let keys: std::collections::HashSet<_> = keys.into_iter().collect();
     let answer = |entries: &[plan::Entry]| {
         let s = Summary::of(entries);
         out.json(serde_json::json!({

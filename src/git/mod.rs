@@ -40,7 +40,7 @@ pub struct Commit {
     /// Full hex id.
     pub id: String,
     /// The message, decoded (never fails; invalid bytes become U+FFFD).
-    pub message: String,
+    pub message: std::sync::Arc<str>,
     /// Committer time, seconds since the epoch, and the committer's UTC offset in seconds.
     pub time: i64,
     /// The committer's UTC offset, in seconds.
@@ -541,7 +541,9 @@ fn commit_of(id: gix::ObjectId, c: &gix::objs::CommitRef<'_>) -> Result<Commit, 
     let time = c.committer().and_then(|s| s.time()).map_err(|e| read(&e))?;
     Ok(Commit {
         id: id.to_string(),
-        message: message::decode(c.message, c.encoding.map(|e| e.as_ref())).into_owned(),
+        message: message::decode(c.message, c.encoding.map(|e| e.as_ref()))
+            .into_owned()
+            .into(),
         time: time.seconds,
         offset: time.offset,
         parents: c.parents.len(),

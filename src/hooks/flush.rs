@@ -364,7 +364,7 @@ fn settle_with(
                     // One record per key: the newest says it.
                     failed.retain(|f| f.key != *key);
                     failed.push(Failure {
-                        event: d.clone(),
+                        event: d.slim(key),
                         key: key.clone(),
                         state,
                         reason,

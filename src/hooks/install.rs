@@ -371,10 +371,19 @@ impl Hooks {
                 format!("core.hooksPath points to husky's {}", dir.display()),
             ));
         }
+        let problems = super::managers::problems(&self.root);
         self.states().into_iter().find_map(|(name, s)| match s {
             State::Managed { manager, .. } => Some((
                 manager,
-                format!("{} is {}'s", self.dir.join(name).display(), manager.name()),
+                format!(
+                    "{} is {}'s{}",
+                    self.dir.join(name).display(),
+                    manager.name(),
+                    problems
+                        .iter()
+                        .map(|p| format!("; {p}"))
+                        .collect::<String>()
+                ),
             )),
             _ => None,
         })

@@ -74,6 +74,37 @@ pub struct Event {
     pub last_error: Option<String>,
 }
 
+/// The longest subject a failed record keeps, in characters.
+pub const FAILED_SUBJECT_CHARS: usize = 200;
+
+impl Event {
+    /// This event as a failed record of one key keeps it: that key alone and the subject (cut to
+    /// [`FAILED_SUBJECT_CHARS`]) instead of the message, so a commit naming a thousand missing tickets
+    /// costs a thousand small records, not a thousand copies of its message.
+    pub fn slim(&self, key: &TicketKey) -> Event {
+        let subject = self.commit.subject();
+        let subject = match subject.char_indices().nth(FAILED_SUBJECT_CHARS) {
+            Some((i, _)) => format!("{}…", &subject[..i]),
+            None => subject.to_string(),
+        };
+        Event {
+            id: self.id.clone(),
+            hook: self.hook.clone(),
+            commit: Commit {
+                message: subject.into(),
+                ..self.commit.clone()
+            },
+            keys: vec![key.clone()],
+            branch: self.branch.clone(),
+            origin_url: self.origin_url.clone(),
+            queued_at: self.queued_at,
+            attempts: self.attempts,
+            next_try: self.next_try,
+            last_error: self.last_error.clone(),
+        }
+    }
+}
+
 /// Reference updates a `reference-transaction` hook saw and left unread (the hook's fast path: it neither
 /// opens the repository nor reads the configuration). The flusher reads their commits and tickets before
 /// it delivers anything, as the hook would have; each update moves an existing branch (`old` is a
@@ -595,7 +626,7 @@ mod tests {
             hook: "post-commit".into(),
             commit: Commit {
                 id: commit.repeat(40),
-                message: format!("feat: {key}\n"),
+                message: format!("feat: {key}\n").into(),
                 time: 1_760_000_000,
                 offset: 0,
                 parents: 1,

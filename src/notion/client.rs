@@ -429,27 +429,38 @@ pub enum Listed {
 /// Reads every page of a paginated list: `fetch(cursor)` makes one request (the first with no cursor),
 /// each result goes to `each`, until Notion has no more or the list is capped ([`LIST_CAP`], or Notion's
 /// `request_status: incomplete`). The one pagination loop of git-notion: page lookups, data-source scans
-/// and comment reads all stop by the same rule.
+/// and comment reads all stop by the same rule. `endpoint` names what is read, for the error when an
+/// answer could make the loop endless (a cursor given twice, or a page with no results that says more
+/// follow): that ends the read with [`ApiError::BadResponse`].
 pub fn paginate(
+    endpoint: &str,
     fetch: impl FnMut(Option<&str>) -> Result<Value, ApiError>,
     each: impl FnMut(Value),
 ) -> Result<Listed, ApiError> {
-    paginate_within(usize::MAX, fetch, each)
+    paginate_within(endpoint, usize::MAX, fetch, each)
 }
 
 /// [`paginate`], sending at most `requests` requests ([`Listed::Stopped`] when more remain).
 pub fn paginate_within(
+    endpoint: &str,
     requests: usize,
     mut fetch: impl FnMut(Option<&str>) -> Result<Value, ApiError>,
     mut each: impl FnMut(Value),
 ) -> Result<Listed, ApiError> {
     let mut cursor: Option<String> = None;
+    let mut cursors_seen: std::collections::HashSet<String> = Default::default();
     let mut read = 0;
     let mut sent = 0;
+    let endless = |detail: String| ApiError::BadResponse {
+        op: endpoint.to_string(),
+        detail,
+    };
     loop {
         let v = fetch(cursor.as_deref())?;
         sent += 1;
+        let mut on_page = 0;
         if let Some(results) = v["results"].as_array() {
+            on_page = results.len();
             read += results.len();
             for r in results {
                 each(r.clone());
@@ -459,6 +470,16 @@ pub fn paginate_within(
             return Ok(Listed::Capped);
         }
         match (v["has_more"].as_bool(), v["next_cursor"].as_str()) {
+            (Some(true), Some(_)) if on_page == 0 => {
+                return Err(endless(format!(
+                    "page {sent} of the list had no results but said more follow; the read was stopped so it cannot go on for ever"
+                )))
+            }
+            (Some(true), Some(next)) if !cursors_seen.insert(next.to_string()) => {
+                return Err(endless(format!(
+                    "page {sent} of the list gave a cursor it had given before; the read was stopped so it cannot go on for ever"
+                )))
+            }
             (Some(true), Some(_)) if sent >= requests => return Ok(Listed::Stopped),
             (Some(true), Some(next)) => cursor = Some(next.to_string()),
             _ => return Ok(Listed::Complete),

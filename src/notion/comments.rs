@@ -58,10 +58,18 @@ fn posted_text(plain: &str) -> Option<&str> {
 pub fn posted(client: &Client, page_id: &str) -> Result<Vec<String>, ApiError> {
     let mut out = vec![];
     crate::notion::client::paginate(
+        &format!("read the page's comments (GET /v1/comments?block_id={page_id})"),
         |cursor| {
             let mut path = format!("/v1/comments?block_id={page_id}&page_size=100");
             if let Some(c) = cursor {
-                path.push_str(&format!("&start_cursor={c}"));
+                path.push_str("&start_cursor=");
+                path.extend(c.bytes().map(|b| {
+                    if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                }));
             }
             client.get("read the page's comments", &path)
         },

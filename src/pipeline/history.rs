@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::git::{Commit, Repo, WalkSpec};
 use crate::rules::desired::{self, Rules, Track};
-use crate::rules::tickets::TicketKey;
+use crate::rules::tickets::{Overflow, TicketKey};
 use crate::Error;
 
 /// Which commit gives a ticket its title, date and link.
@@ -72,7 +72,12 @@ pub struct History {
     pub tickets: Vec<Track>,
     /// Commits whose message could not be judged (a bug in git-notion, reported): skipped, the rest read.
     pub unreadable: Vec<String>,
+    /// Commits that named more keys than are read, or keys too long (the first [`MAX_WARNINGS`] warnings).
+    pub overflows: Vec<String>,
 }
+
+/// The most overflow warnings kept (one commit each).
+pub const MAX_WARNINGS: usize = 20;
 
 /// Reads history newest first, gathering per ticket its effects (see [`Track`]: memory grows with the
 /// number of tickets, the distinct statuses asked for and the comments, not with the number of commits).
@@ -85,13 +90,20 @@ pub fn history(
     released: &Released,
     only: Option<&HashSet<TicketKey>>,
 ) -> Result<History, Error> {
-    let judge = |c: &Commit, r: bool| rules.effects(c, r);
+    let judge = |c: &Commit, r: bool| rules.effects_noted(c, r);
     let map = |c: Commit| {
-        let effects = judged(&judge, released, only, &c);
-        (c, effects)
+        let noted = judged(&judge, released, only, &c);
+        (c, noted)
     };
     let mut reading = Reading::default();
-    repo.walk_map(spec, &map, |(c, effects)| {
+    repo.walk_map(spec, &map, |(c, noted)| {
+        let effects = noted.map(|(effects, overflow)| {
+            if overflow.any() && reading.overflows.len() < MAX_WARNINGS {
+                let short = c.id.get(..12).unwrap_or(&c.id);
+                reading.overflows.push(overflow.warning(short));
+            }
+            effects
+        });
         reading.add(decide, c, effects);
         true
     })?;
@@ -105,15 +117,15 @@ fn judged(
     released: &Released,
     only: Option<&HashSet<TicketKey>>,
     c: &Commit,
-) -> Option<Vec<(TicketKey, desired::Effect)>> {
+) -> Option<(Vec<(TicketKey, desired::Effect)>, Overflow)> {
     let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         judge(c, released.contains(&c.id))
     }));
-    let mut effects = judged.ok()?;
+    let (mut effects, overflow) = judged.ok()?;
     if let Some(only) = only {
         effects.retain(|(k, _)| only.contains(k));
     }
-    Some(effects)
+    Some((effects, overflow))
 }
 
 /// What [`history`] gathers as it reads commits, newest first.
@@ -124,10 +136,11 @@ struct Reading {
     /// Per ticket: its track, and the latest commit of a preferred type (`--prefer`).
     tracks: HashMap<TicketKey, (Track, Option<Commit>)>,
     unreadable: Vec<String>,
+    overflows: Vec<String>,
 }
 
 /// What a commit asks of each ticket, given whether it is released.
-type Judge<'a> = &'a dyn Fn(&Commit, bool) -> Vec<(TicketKey, desired::Effect)>;
+type Judge<'a> = &'a dyn Fn(&Commit, bool) -> (Vec<(TicketKey, desired::Effect)>, Overflow);
 
 impl Reading {
     /// Reads one commit with `judge` (see [`judged`]).
@@ -140,7 +153,7 @@ impl Reading {
         only: Option<&HashSet<TicketKey>>,
         c: Commit,
     ) {
-        let effects = judged(judge, released, only, &c);
+        let effects = judged(judge, released, only, &c).map(|(e, _)| e);
         self.add(decide, c, effects);
     }
 
@@ -199,6 +212,7 @@ impl Reading {
             commits_with_refs: self.commits_with_refs,
             tickets,
             unreadable: self.unreadable,
+            overflows: self.overflows,
         }
     }
 }
@@ -221,7 +235,10 @@ mod tests {
     fn a_commit_that_cannot_be_judged_is_skipped_and_reported() {
         let judge = |c: &Commit, _released: bool| {
             assert!(c.id != "bad", "a bug while judging this message");
-            vec![(TicketKey::Token("#1".into()), desired::Effect::default())]
+            (
+                vec![(TicketKey::Token("#1".into()), desired::Effect::default())],
+                Overflow::default(),
+            )
         };
         let mut reading = Reading::default();
         for c in [

@@ -86,7 +86,12 @@ fn query_all(
 ) -> Result<Vec<Value>, ApiError> {
     let path = query_path(&binding.data_source_id, &binding.read_ids());
     let mut pages = vec![];
+    let endpoint = format!(
+        "{op} (POST /v1/data_sources/{}/query)",
+        binding.data_source_id
+    );
     crate::notion::client::paginate(
+        &endpoint,
         |cursor| {
             let mut body = json!({"filter": filter, "page_size": 100});
             if let Some(c) = cursor {

@@ -153,9 +153,71 @@ impl Entry {
         let op = format!("update the page of {}", self.desired.key);
         let result = client
             .patch(&op, &format!("/v1/pages/{page_id}"), &patch_body(&sent))
-            .map(|_| ());
+            .and_then(|answer| match unshown_write(&answer, &page_id, &sent) {
+                None => Ok(()),
+                Some(detail) => Err(ApiError::BadResponse { op, detail }),
+            });
         self.applied = Some(result);
     }
+}
+
+/// Why Notion's answer to a PATCH does not show the write (None when it does): the answer must be the
+/// page (`object`, the same id) carrying each written property with the written value. A proxy or captive
+/// portal answering `200 {}` wrote nothing, so the update stays pending with this reason.
+pub fn unshown_write(answer: &Value, page_id: &str, sent: &[Change]) -> Option<String> {
+    if answer["object"] != "page" {
+        return Some(format!(
+            "the answer to the write is not a page (object {}), so nothing shows it was written; the update is kept",
+            answer["object"].to_string().chars().take(40).collect::<String>()
+        ));
+    }
+    let same = answer["id"]
+        .as_str()
+        .and_then(crate::id::normalize)
+        .zip(crate::id::normalize(page_id))
+        .is_some_and(|(a, b)| a == b);
+    if !same {
+        return Some(
+            "the answer to the write is another page than the one written; the update is kept"
+                .to_string(),
+        );
+    }
+    for c in sent {
+        let Some(kind) = c.value.as_object().and_then(|m| m.keys().next()) else {
+            continue;
+        };
+        let kind = crate::notion::schema::Kind::from_name(kind);
+        let shown = &answer["properties"][&c.property];
+        if shown.is_null() {
+            return Some(format!(
+                "the answer to the write does not carry the property {:?}; the update is kept",
+                c.property
+            ));
+        }
+        let now = values::text(shown, &kind);
+        let agrees = match kind {
+            Kind::Title | Kind::RichText => loose(&now) == loose(&c.to),
+            Kind::Date => now.get(..10) == c.to.get(..10),
+            _ => now == c.to,
+        };
+        if !agrees {
+            return Some(format!(
+                "the answer to the write shows {:?} = {:?}, not the {:?} written; the update is kept",
+                c.property, now, c.to
+            ));
+        }
+    }
+    None
+}
+
+/// Text as compared after a write: Notion may trim white space and drop control characters.
+fn loose(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Whether a commit is another one or one of its ancestors, in this repository.

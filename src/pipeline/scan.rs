@@ -37,8 +37,10 @@ pub fn scan(
     let mut pages: Vec<Value> = vec![];
     let mut seen: std::collections::HashSet<String> = Default::default();
     let mut window_start: Option<String> = None;
+    let endpoint = format!("scan the data source (POST /v1/data_sources/{data_source_id}/query)");
     loop {
         let listed = paginate_within(
+            &endpoint,
             budget - requests,
             |cursor| {
                 requests += 1;

@@ -389,7 +389,17 @@ pub fn undo_apply(
             &format!("/v1/pages/{}", e.page),
             &e.body,
         );
+        let same_page = |v: &Value| {
+            v["object"] == "page"
+                && v["id"].as_str().and_then(crate::id::normalize) == crate::id::normalize(&e.page)
+        };
         match r {
+            Ok(v) if !same_page(&v) => {
+                e.error = Some(format!(
+                    "restore the page of {}: Notion's answer is not the page restored, so nothing shows it was written; run undo again",
+                    e.key
+                ))
+            }
             Ok(_) => {
                 e.restored = true;
                 let mut text = serde_json::to_vec(&Line::Undone {

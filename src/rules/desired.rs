@@ -17,7 +17,7 @@
 use crate::config::{CloseOn, Config, ConfigError, OnRevert, Status};
 use crate::git::Commit;
 use crate::rules::intent::{self, Keywords};
-use crate::rules::tickets::{Extractor, TicketKey};
+use crate::rules::tickets::{Extractor, Overflow, TicketKey};
 
 /// What one ticket's page should become.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,18 +111,31 @@ impl Rules {
 
     /// The tickets a commit names (none with `[skip notion]`).
     pub fn keys(&self, commit: &Commit) -> Vec<TicketKey> {
-        intent::parse(&commit.message, &self.extractor, &self.keywords)
-            .tickets
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect()
+        self.keys_noted(commit).0
+    }
+
+    /// [`Rules::keys`], and what the message named beyond the limits (left out).
+    pub fn keys_noted(&self, commit: &Commit) -> (Vec<TicketKey>, Overflow) {
+        let intents = intent::parse(&commit.message, &self.extractor, &self.keywords);
+        let keys = intents.tickets.into_iter().map(|(k, _)| k).collect();
+        (keys, intents.overflow)
     }
 
     /// What a commit asks of each ticket it names; `released`: the commit is on a release branch.
     pub fn effects(&self, commit: &Commit, released: bool) -> Vec<(TicketKey, Effect)> {
+        self.effects_noted(commit, released).0
+    }
+
+    /// [`Rules::effects`], and what the message named beyond the limits (left out).
+    pub fn effects_noted(
+        &self,
+        commit: &Commit,
+        released: bool,
+    ) -> (Vec<(TicketKey, Effect)>, Overflow) {
         let intents = intent::parse(&commit.message, &self.extractor, &self.keywords);
+        let overflow = intents.overflow;
         if intents.skip {
-            return vec![];
+            return (vec![], overflow);
         }
         let s = &self.status;
         let mapped = commit_type(commit.subject())
@@ -135,7 +148,7 @@ impl Rules {
         } else {
             s.on_commit.as_ref()
         };
-        intents
+        let effects = intents
             .tickets
             .into_iter()
             .map(|(key, t)| {
@@ -146,7 +159,7 @@ impl Rules {
                 };
                 if intents.revert.is_some() {
                     if s.on_revert != OnRevert::Ignore {
-                        effect.comments.insert(0, commit.subject().to_string());
+                        effect.comments.insert(0, intent::bounded(commit.subject()));
                     }
                     if s.on_revert == OnRevert::Reopen {
                         effect.status = s.on_commit.clone().map(Proposal::Exact);
@@ -162,7 +175,8 @@ impl Rules {
                 }
                 (key, effect)
             })
-            .collect()
+            .collect();
+        (effects, overflow)
     }
 }
 
@@ -358,7 +372,7 @@ mod tests {
     fn commit(subject: &str) -> Commit {
         Commit {
             id: "a".repeat(40),
-            message: format!("{subject}\n\nbody\n"),
+            message: format!("{subject}\n\nbody\n").into(),
             time: 1_700_000_000,
             offset: 8 * 3600,
             parents: 1,
@@ -549,7 +563,7 @@ mod tests {
     /// The effects of a message as `KEY=status` (`~` exact, `-` none) plus `+comment` per comment.
     fn show(r: &Rules, message: &str, released: bool) -> String {
         let mut c = commit("x");
-        c.message = message.to_string();
+        c.message = message.into();
         r.effects(&c, released)
             .into_iter()
             .map(|(k, e)| {
@@ -633,7 +647,7 @@ mod tests {
             let mut t = Track::new(TicketKey::Token("#1".into()));
             for (i, m) in messages.iter().enumerate() {
                 let mut c = commit("x");
-                c.message = m.to_string();
+                c.message = (*m).into();
                 for (_, e) in r.effects(&c, true) {
                     t.add(sign * i as i64, &c, e);
                 }
@@ -665,7 +679,7 @@ mod tests {
         // Positions order effects whichever order they arrive in (replay walks newest first).
         let t = track(&r, &["refs #1", "#1 #status 未开始", "fixes #1"], -1);
         assert_eq!(t.status(&rank), s("进行中", false));
-        assert_eq!(t.commit().unwrap().message, "refs #1");
+        assert_eq!(t.commit().unwrap().message, "refs #1".into());
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub struct Intents {
     pub revert: Option<Option<String>>,
     /// Per ticket, in order of first appearance.
     pub tickets: Vec<(TicketKey, TicketIntent)>,
+    /// What the message named beyond the limits (left out).
+    pub overflow: crate::rules::tickets::Overflow,
 }
 
 /// The closing keywords, lower-cased, longest first (so `fixes` wins over `fix`).
@@ -126,6 +128,18 @@ fn joins(between: &str) -> bool {
 
 /// `#comment text` or `#status Name` right after a key: the command and its argument (the rest of the
 /// line, up to the next key on that line).
+/// The longest `#comment` text or `#status` name kept, in characters (a Notion rich-text item holds
+/// 2,000): a longer one is cut with `…`, so a huge line costs one bounded copy per ticket.
+pub const MAX_COMMAND_CHARS: usize = 2000;
+
+/// `text`, cut to [`MAX_COMMAND_CHARS`] characters (on a character boundary).
+pub fn bounded(text: &str) -> String {
+    match text.char_indices().nth(MAX_COMMAND_CHARS) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
 fn command_after(rest: &str) -> Option<(&'static str, String)> {
     let t = rest.trim_start_matches([' ', '\t']);
     for (word, name) in [("#comment", "comment"), ("#status", "status")] {
@@ -135,7 +149,7 @@ fn command_after(rest: &str) -> Option<(&'static str, String)> {
         {
             let arg = t[word.len()..].lines().next().unwrap_or("").trim();
             if !arg.is_empty() {
-                return Some((name, arg.to_string()));
+                return Some((name, bounded(arg)));
             }
         }
     }
@@ -204,15 +218,23 @@ pub fn parse(message: &str, extractor: &Extractor, keywords: &Keywords) -> Inten
         wip: is_wip(subject),
         revert: revert_of(message, subject),
         tickets: vec![],
+        overflow: Default::default(),
     };
     if intents.skip {
         return intents;
     }
     let may_close = !intents.wip && intents.revert.is_none();
-    let spans = extractor.locate(message);
+    let (spans, overflow) = extractor.locate_bounded(message);
+    intents.overflow = overflow;
     let mut prev: Option<(usize, bool)> = None;
+    let mut index: std::collections::HashMap<TicketKey, usize> = Default::default();
+    // Where the line of the current span starts, found scanning forward once (linear in the message).
+    let (mut scanned, mut line_start) = (0, 0);
     for (range, key) in spans {
-        let line_start = message[..range.start].rfind('\n').map_or(0, |i| i + 1);
+        if let Some(i) = message[scanned..range.start].rfind('\n') {
+            line_start = scanned + i + 1;
+        }
+        scanned = range.start;
         // A page id ends a URL: what stands before the URL counts.
         let start = match key {
             // Any white space, a non-breaking or ideographic one (several bytes) included.
@@ -230,9 +252,10 @@ pub fn parse(message: &str, extractor: &Extractor, keywords: &Keywords) -> Inten
         });
         let close = may_close && (keyword || chained);
         let command = command_after(&message[range.end..]);
-        let i = match intents.tickets.iter().position(|(k, _)| *k == key) {
-            Some(i) => i,
+        let i = match index.get(&key) {
+            Some(i) => *i,
             None => {
+                index.insert(key.clone(), intents.tickets.len());
                 intents.tickets.push((key, TicketIntent::default()));
                 intents.tickets.len() - 1
             }

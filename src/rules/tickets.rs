@@ -40,6 +40,47 @@ impl std::fmt::Display for TicketKey {
 pub struct Extractor {
     patterns: Vec<Regex>,
     unique_id: Option<Regex>,
+    max_keys: usize,
+    max_key_length: usize,
+}
+
+/// What a text named beyond the limits (`[tickets] max_keys_per_commit`, `max_key_length`): left out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Overflow {
+    /// Distinct keys past the most read from one text.
+    pub dropped: usize,
+    /// Matches longer than the longest key read.
+    pub too_long: usize,
+    /// The limits in force: most keys, longest key.
+    pub limits: (usize, usize),
+}
+
+impl Overflow {
+    /// Whether anything was left out.
+    pub fn any(&self) -> bool {
+        self.dropped + self.too_long > 0
+    }
+
+    /// What was left out, for a warning that names the commit (`commit` is its short id).
+    pub fn warning(&self, commit: &str) -> String {
+        let mut parts = vec![];
+        if self.dropped > 0 {
+            parts.push(format!(
+                "{} more distinct keys than the {} read from one message",
+                self.dropped, self.limits.0
+            ));
+        }
+        if self.too_long > 0 {
+            parts.push(format!(
+                "{} keys longer than {} bytes",
+                self.too_long, self.limits.1
+            ));
+        }
+        format!(
+            "commit {commit} names {}: those were left out, the rest was read ([tickets] max_keys_per_commit, max_key_length)",
+            parts.join(" and ")
+        )
+    }
 }
 
 pub use crate::config::{PatternError, DEFAULT_PATTERN};
@@ -142,6 +183,8 @@ impl Extractor {
         Extractor {
             patterns: p.patterns,
             unique_id: p.unique_id,
+            max_keys: p.max_keys,
+            max_key_length: p.max_key_length,
         }
     }
 
@@ -161,13 +204,11 @@ impl Extractor {
 
     /// The distinct keys a text names, in order of first appearance.
     pub fn extract(&self, text: &str) -> Vec<TicketKey> {
-        let mut out: Vec<TicketKey> = vec![];
-        for (_, k) in self.locate(text) {
-            if !out.contains(&k) {
-                out.push(k);
-            }
-        }
-        out
+        let mut seen: std::collections::HashSet<TicketKey> = Default::default();
+        self.locate(text)
+            .into_iter()
+            .filter_map(|(_, k)| seen.insert(k.clone()).then_some(k))
+            .collect()
     }
 
     /// The key a page title belongs to: its first key, when that is a ticket key (`#012 … (#026)` is
@@ -181,38 +222,79 @@ impl Extractor {
 
     /// Every occurrence of a key in a text, with its byte span, in order.
     pub fn locate(&self, text: &str) -> Vec<(std::ops::Range<usize>, TicketKey)> {
-        let mut found: Vec<(std::ops::Range<usize>, TicketKey)> = vec![];
+        self.locate_bounded(text).0
+    }
+
+    /// [`Extractor::locate`] within the limits: matches longer than `max_key_length` and keys past the
+    /// first `max_keys` distinct ones are left out and counted, so that what a message costs is bounded
+    /// by the limits, not by the message.
+    pub fn locate_bounded(
+        &self,
+        text: &str,
+    ) -> (Vec<(std::ops::Range<usize>, TicketKey)>, Overflow) {
+        let mut overflow = Overflow {
+            limits: (self.max_keys, self.max_key_length),
+            ..Overflow::default()
+        };
+        // Spans first (no text copied), with how to make each one's key.
+        enum Kind {
+            Token,
+            UniqueId(String, u64),
+            Page,
+        }
+        let mut spans: Vec<(std::ops::Range<usize>, Kind)> = vec![];
         for re in &self.patterns {
             for m in re.find_iter(text) {
                 if is_whole_token(text, m.start(), m.end()) {
-                    found.push((m.range(), TicketKey::Token(m.as_str().to_string())));
+                    if m.len() > self.max_key_length {
+                        overflow.too_long += 1;
+                    } else {
+                        spans.push((m.range(), Kind::Token));
+                    }
                 }
             }
         }
         if let Some(re) = &self.unique_id {
             for c in re.captures_iter(text) {
                 let Some(m) = c.get(0) else { continue };
+                if m.len() > self.max_key_length {
+                    overflow.too_long += 1;
+                    continue;
+                }
                 if let Ok(number) = c[2].parse() {
-                    found.push((
-                        m.range(),
-                        TicketKey::UniqueId {
-                            prefix: c[1].to_ascii_uppercase(),
-                            number,
-                        },
-                    ));
+                    spans.push((m.range(), Kind::UniqueId(c[1].to_ascii_uppercase(), number)));
                 }
             }
         }
         for (start, end) in page_ids(text) {
-            if !is_whole_token(text, start, end) || !names_a_page(text, start) {
-                continue;
-            }
-            if let Some(id) = crate::id::normalize(&text[start..end]) {
-                found.push((start..end, TicketKey::Page(id)));
+            if is_whole_token(text, start, end) && names_a_page(text, start) {
+                spans.push((start..end, Kind::Page));
             }
         }
-        found.sort_by_key(|(r, _)| r.start);
-        found
+        spans.sort_by_key(|(r, _)| r.start);
+        let mut keys: std::collections::HashSet<TicketKey> = Default::default();
+        let mut dropped: std::collections::HashSet<&str> = Default::default();
+        let mut found = vec![];
+        for (range, kind) in spans {
+            let key = match kind {
+                Kind::Token => TicketKey::Token(text[range.clone()].to_string()),
+                Kind::UniqueId(prefix, number) => TicketKey::UniqueId { prefix, number },
+                Kind::Page => match crate::id::normalize(&text[range.clone()]) {
+                    Some(id) => TicketKey::Page(id),
+                    None => continue,
+                },
+            };
+            if !keys.contains(&key) {
+                if keys.len() >= self.max_keys {
+                    dropped.insert(&text[range]);
+                    continue;
+                }
+                keys.insert(key.clone());
+            }
+            found.push((range, key));
+        }
+        overflow.dropped = dropped.len();
+        (found, overflow)
     }
 }
 

@@ -5,6 +5,7 @@ mod docs;
 mod errors;
 mod fidelity;
 mod hook;
+mod hostile;
 mod install;
 mod json;
 mod lifecycle;

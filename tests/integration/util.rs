@@ -595,3 +595,43 @@ pub fn check<'a>(report: &'a Value, name: &str) -> (&'a str, &'a str, &'a str) {
         c["fix"].as_str().unwrap_or(""),
     )
 }
+
+/// Runs `c` to its end and returns its output and its peak resident memory in KiB (`wait4`'s
+/// `ru_maxrss` for that process alone, so other tests running meanwhile do not count).
+#[allow(
+    clippy::zombie_processes,
+    reason = "waited for with wait4, which std does not know of"
+)]
+pub fn run_measuring_rss(mut c: Command) -> (Output, u64) {
+    use std::io::Read;
+    let mut child = c
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut out_pipe = child.stdout.take().unwrap();
+    let mut err_pipe = child.stderr.take().unwrap();
+    let out_reader = std::thread::spawn(move || {
+        let mut b = vec![];
+        let _ = out_pipe.read_to_end(&mut b);
+        b
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut b = vec![];
+        let _ = err_pipe.read_to_end(&mut b);
+        b
+    });
+    let mut status: libc::c_int = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pid is our child's, not yet waited for; status and usage are valid out-pointers.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t, "wait4");
+    use std::os::unix::process::ExitStatusExt;
+    let output = Output {
+        status: std::process::ExitStatus::from_raw(status),
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+    };
+    (output, usage.ru_maxrss as u64)
+}

@@ -71,10 +71,14 @@ pub(super) fn hook_check(r: &mut Report, repo: &Repo) {
         ),
         None => "run `git notion hooks install` here (or ./install.sh from this repository)".into(),
     };
+    let unreadable: String = crate::hooks::managers::problems(&repo.root())
+        .iter()
+        .map(|p| format!("; {p}"))
+        .collect();
     r.fail(
         "hooks",
         format!(
-            "git-notion does not run from {} ({}; in {})",
+            "git-notion does not run from {} ({}; in {}){unreadable}",
             missing.join(", "),
             describe(&all),
             hooks.dir.display()
