@@ -58,6 +58,23 @@ pub enum ConfigError {
     /// No token in the environment.
     #[error("no Notion token: set NOTION_TOKEN to your integration's secret (https://www.notion.so/my-integrations), e.g. `export NOTION_TOKEN=ntn_…`")]
     MissingToken,
+    /// The token holds a character no Notion token has (a line break pasted with it, a space).
+    #[error("{variable} is not a Notion token: it holds {what} at character {at}, which no token has (pasted with a line break or a space?). Copy the secret again from https://www.notion.so/my-integrations and set {variable} to it alone")]
+    MalformedToken {
+        /// The variable it came from.
+        variable: &'static str,
+        /// What was found (`a line break`, `a space`, `a control character`).
+        what: &'static str,
+        /// Its position, counting from 1.
+        at: usize,
+    },
+    /// A `GIT_NOTION_*` or token variable that is not UTF-8 (it would otherwise be ignored, and a run meant
+    /// for the sandbox would talk to api.notion.com).
+    #[error("the environment variable {variable} is not valid UTF-8, so git-notion cannot read it; set it again in plain text (or unset it)")]
+    NotUtf8 {
+        /// The variable.
+        variable: String,
+    },
     /// A number that cannot work (negative, `nan`, huge).
     #[error("configuration: {key} = {value} is out of range: use a number from {min} to {max}")]
     OutOfRange {
@@ -89,6 +106,8 @@ impl ConfigError {
             | ConfigError::BadPattern { origin, .. }
             | ConfigError::BadDatabase { origin, .. } => Some(origin.clone()),
             ConfigError::InsecureApiUrl { .. } => Some("GIT_NOTION_API_URL".into()),
+            ConfigError::MalformedToken { variable, .. } => Some((*variable).into()),
+            ConfigError::NotUtf8 { variable } => Some(variable.clone()),
             ConfigError::MissingToken | ConfigError::OutOfRange { .. } => None,
         }
     }
@@ -712,24 +731,57 @@ pub fn database_id(value: &str) -> Option<String> {
 #[derive(Clone, PartialEq, Eq)]
 pub struct Token(String);
 
+/// The variables a token is read from, in order.
+pub const TOKEN_VARIABLES: [&str; 3] = ["NOTION_TOKEN", "NOTION_API_KEY", "NOTION_API_TOKEN"];
+
+/// Variables git-notion reads that are not UTF-8: each one is an error naming it
+/// ([`ConfigError::NotUtf8`]), never silently skipped.
+pub fn non_utf8_settings() -> Vec<String> {
+    std::env::vars_os()
+        .filter(|(_, v)| v.to_str().is_none())
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| k.starts_with("GIT_NOTION_") || TOKEN_VARIABLES.contains(&k.as_str()))
+        .collect()
+}
+
 impl Token {
     /// The token for an Authorization header. Never print it.
     pub fn expose(&self) -> &str {
         &self.0
     }
 
-    /// Reads `NOTION_TOKEN`, then `NOTION_API_KEY`, then `NOTION_API_TOKEN`.
+    /// Reads the first of `NOTION_TOKEN`, `NOTION_API_KEY`, `NOTION_API_TOKEN` that is set and not empty
+    /// (an empty one falls through to the next), trimmed. One with a character no token has inside it (a
+    /// line break, a space, a control character) is [`ConfigError::MalformedToken`], named, never shown.
     pub fn from_env(env: &[(String, String)]) -> Result<Token, ConfigError> {
-        ["NOTION_TOKEN", "NOTION_API_KEY", "NOTION_API_TOKEN"]
-            .iter()
-            .find_map(|name| {
-                env.iter()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v.trim().to_string())
-            })
-            .filter(|v| !v.is_empty())
-            .map(Token)
-            .ok_or(ConfigError::MissingToken)
+        for name in TOKEN_VARIABLES {
+            let Some((_, v)) = env.iter().find(|(k, _)| k == name) else {
+                continue;
+            };
+            let v = v.trim();
+            if v.is_empty() {
+                continue;
+            }
+            if let Some((i, c)) = v
+                .chars()
+                .enumerate()
+                .find(|(_, c)| c.is_whitespace() || c.is_control() || !c.is_ascii())
+            {
+                let what = match c {
+                    '\n' | '\r' => "a line break",
+                    c if c.is_whitespace() => "a space",
+                    c if c.is_control() => "a control character",
+                    _ => "a character that is not ASCII",
+                };
+                return Err(ConfigError::MalformedToken {
+                    variable: name,
+                    what,
+                    at: i + 1,
+                });
+            }
+            return Ok(Token(v.to_string()));
+        }
+        Err(ConfigError::MissingToken)
     }
 
     /// Replaces every occurrence of the token in a text (for errors and logs).

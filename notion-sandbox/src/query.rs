@@ -283,12 +283,22 @@ fn check_conds(
             cond.len()
         )));
     }
-    let (c, _) = cond.iter().next().expect("one");
+    let (c, value) = cond.iter().next().expect("one");
     if !allowed.contains(&c.as_str()) {
         return Err(ApiError::validation(format!(
             "body failed validation: body.filter.{key}.{c} is not a supported condition; use one of {}.",
             allowed.join(", ")
         )));
+    }
+    // Text in a request is at most 2,000 characters, filter values included.
+    if let Some(text) = value.as_str() {
+        let n = text.chars().count();
+        if n > crate::values::MAX_TEXT {
+            return Err(ApiError::validation(format!(
+                "body failed validation: body.filter.{key}.{c}.length should be ≤ `{}`, instead was `{n}`.",
+                crate::values::MAX_TEXT
+            )));
+        }
     }
     Ok(())
 }

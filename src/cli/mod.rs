@@ -99,6 +99,15 @@ pub fn user_config_path() -> Option<PathBuf> {
         .map(|s| s.config_dir().join("git-notion").join("config.toml"))
 }
 
+/// Every setting git-notion reads from the environment is UTF-8: one that is not is an error naming it
+/// (skipped, a `GIT_NOTION_API_URL` meant for the sandbox would leave the run talking to Notion).
+pub(super) fn settings_readable() -> Result<(), Error> {
+    match crate::config::non_utf8_settings().into_iter().next() {
+        Some(variable) => Err(crate::config::ConfigError::NotUtf8 { variable }.into()),
+        None => Ok(()),
+    }
+}
+
 pub(super) fn load_config(repo: &Repo, flags: &[(String, String)]) -> Result<Config, Error> {
     Ok(Config::load(
         &repo.root(),
@@ -197,6 +206,14 @@ pub fn main() -> std::process::ExitCode {
     };
     if foreground {
         wait_out_long_limits();
+    }
+    if !matches!(
+        cli.command,
+        Command::Hook { .. } | Command::Completions { .. } | Command::Manpages { .. }
+    ) {
+        if let Err(e) = settings_readable() {
+            return std::process::ExitCode::from(report(&out, Err(e)));
+        }
     }
     let code = match cli.command {
         Command::Hook { name, args } => hook(&name, &args, &env, &out),

@@ -13,6 +13,15 @@ pub(super) fn open_outbox() -> Result<(Outbox, Repo), Error> {
 }
 
 /// `flush` (and `retry`, which re-queued `requeued_failed` first).
+/// A flush's exit: as `sync`'s for the same cause (2 when the user must change something: a data source
+/// that does not exist, a refused token), else 1 while anything waits or failed.
+fn flush_exit(r: &crate::hooks::flush::Report) -> Exit {
+    if r.cause.as_ref().is_some_and(|e| exit_code(e) == 2) {
+        return Exit::Declined;
+    }
+    Exit::partial_if(r.error.is_some() || r.failed + r.requeued > 0)
+}
+
 pub(super) fn flush_cmd(
     background: bool,
     json: bool,
@@ -63,9 +72,7 @@ pub(super) fn flush_cmd(
             v["requeued_failed"] = n.into();
         }
         out.json(v);
-        return Ok(Exit::partial_if(
-            r.error.is_some() || r.failed + r.requeued > 0,
-        ));
+        return Ok(flush_exit(&r));
     }
     if !r.entries.is_empty() {
         out.print(&plan::render(&r.entries, &r.source_name, false));
@@ -86,9 +93,7 @@ pub(super) fn flush_cmd(
     if let Some(e) = &r.error {
         out.error(&format!("git-notion: error: {e}"));
     }
-    Ok(Exit::partial_if(
-        r.error.is_some() || r.failed + r.requeued > 0,
-    ))
+    Ok(flush_exit(&r))
 }
 
 pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {

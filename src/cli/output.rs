@@ -57,14 +57,20 @@ impl Out {
             *map = with;
         }
         with_request_ids(&mut v);
-        self.print(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&v).unwrap_or_default()
-        ));
+        // JSON escapes control characters itself and is read by programs: whole lines, never cut.
+        let text = format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default());
+        let _ = std::io::stdout().write_all(self.clean(&text).as_bytes());
     }
 
+    /// Human output, through [`printable`].
     pub(super) fn print(&self, text: &str) {
-        let _ = std::io::stdout().write_all(self.clean(text).as_bytes());
+        let _ = std::io::stdout().write_all(printable(&self.clean(text)).as_bytes());
+    }
+
+    /// Human output already made [`printable`] by the caller, with git-notion's own colour codes
+    /// (SGR) added: those stay, every other control is escaped.
+    pub(super) fn print_styled(&self, text: &str) {
+        let _ = std::io::stdout().write_all(printable_styled(&self.clean(text)).as_bytes());
     }
 
     /// An error or warning line: nothing in it comes from git-notion's own terminal codes, so every
@@ -171,18 +177,67 @@ pub(super) fn wait_out_long_limits() {
     });
 }
 
-/// `text` with control characters other than newlines and tabs escaped (`\u{1b}`), so that text from
-/// commits or Notion can never drive the terminal.
+/// The longest line shown, in characters: a longer one (a 600 KB key, a huge subject) is cut, saying
+/// how much was left out.
+pub(super) const MAX_LINE_CHARS: usize = 2000;
+
+/// Characters that reorder or hide text on a terminal without being control characters: the bidi
+/// embeddings, overrides, isolates and marks (U+202E makes `#042` read as `240#`).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` as it may reach a terminal: control characters other than newlines and tabs, and bidi
+/// controls, shown escaped (`\u{1b}`, `\u{202e}`); each line cut at [`MAX_LINE_CHARS`]. The one escaping
+/// path of human output: every line `Out` prints goes through it, so text from commits, keys or Notion can
+/// never drive the terminal.
 pub(super) fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
+    shown(text, false)
+}
+
+/// [`printable`], keeping git-notion's own colour codes (SGR: `ESC [ digits ; … m`) and nothing else.
+fn printable_styled(text: &str) -> String {
+    shown(text, true)
+}
+
+fn shown(text: &str, keep_sgr: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (n, line) in text.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let mut chars = 0;
+        let mut rest = line;
+        while let Some(c) = rest.chars().next() {
+            if chars >= MAX_LINE_CHARS {
+                out.push_str(&format!("… ({} more characters)", rest.chars().count()));
+                break;
             }
-        })
-        .collect()
+            if keep_sgr && c == '\u{1b}' {
+                let sgr = rest[1..]
+                    .strip_prefix('[')
+                    .and_then(|r| {
+                        r.find(|x: char| !(x.is_ascii_digit() || x == ';'))
+                            .map(|i| (r, i))
+                    })
+                    .filter(|(r, i)| r[*i..].starts_with('m'))
+                    .map(|(_, i)| i + 3);
+                if let Some(len) = sgr {
+                    out.push_str(&rest[..len]);
+                    rest = &rest[len..];
+                    continue;
+                }
+            }
+            if (c.is_control() && c != '\t') || is_bidi_control(c) {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+            chars += 1;
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
 }
 
 pub(super) fn when(t: i64) -> String {
@@ -243,4 +298,26 @@ pub(super) fn entry_json(e: &crate::pipeline::plan::Entry) -> serde_json::Value 
         "pages": pages,
         "error": error,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_controls_and_bidi_keeps_own_colours_and_cuts_long_lines() {
+        assert_eq!(
+            printable("a\u{1b}]0;pwned\u{7}b \u{202e}#042"),
+            "a\\u{1b}]0;pwned\\u{7}b \\u{202e}#042"
+        );
+        assert_eq!(
+            printable_styled("\u{1b}[1mbold\u{1b}[0m"),
+            "\u{1b}[1mbold\u{1b}[0m"
+        );
+        assert_eq!(printable_styled("\u{1b}[2J"), "\\u{1b}[2J");
+        assert_eq!(printable("x\r\ny"), "x\\ry".replace("\\ry", "\\r\ny"));
+        let long = format!("{}\nnext", "9".repeat(MAX_LINE_CHARS + 5));
+        let shown = printable(&long);
+        assert!(shown.ends_with("… (5 more characters)\nnext"), "{shown}");
+    }
 }

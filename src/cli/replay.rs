@@ -27,7 +27,7 @@ pub fn replay_main() -> std::process::ExitCode {
     wait_out_long_limits();
     let tty = !cli.json && live_progress(&env, cli.color);
     let out = out.with_json(cli.json);
-    let r = replay_cmd(&cli, &env, &out, tty);
+    let r = settings_readable().and_then(|()| replay_cmd(&cli, &env, &out, tty));
     if let Err(e) = &r {
         out.failure("git-notion-replay", e, code(&r));
     }
@@ -246,7 +246,12 @@ fn replay_cmd(
         out.json(v);
         return Ok(Exit::partial_if(failed > 0 || !unreadable.is_empty()));
     }
-    let mut text = plan::render(&r.entries, &session.binding.source_name, !cli.apply);
+    // Text from commits and Notion is made printable here, before git-notion adds its own styles.
+    let mut text = printable(&plan::render(
+        &r.entries,
+        &session.binding.source_name,
+        !cli.apply,
+    ));
     let colour = colour(cli.color);
     let bold = |s: &str| {
         let style = anstyle::Style::new().bold();
@@ -304,6 +309,6 @@ fn replay_cmd(
         ),
         _ => {}
     }
-    out.print(&text);
+    out.print_styled(&text);
     Ok(Exit::partial_if(failed > 0 || !unreadable.is_empty()))
 }

@@ -31,6 +31,9 @@ pub struct Report {
     pub error: Option<String>,
     /// The data source's name, once connected.
     pub source_name: String,
+    /// Why connecting failed, as the error itself (a missing data source, a refused token), so the
+    /// command line gives it the same exit code `sync` gives it.
+    pub cause: Option<crate::Error>,
 }
 
 /// Seconds to wait before trying a transient failure again: 30 s doubling, at most an hour.
@@ -201,6 +204,7 @@ impl Pass<'_> {
                         // No token, a token Notion refuses, a property that does not exist yet, Notion
                         // down: all can be fixed later, so every update stays pending with the reason.
                         self.hold(&due, &e.to_string(), report)?;
+                        report.cause = Some(e);
                         break;
                     }
                 }

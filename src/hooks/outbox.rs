@@ -294,7 +294,7 @@ impl Outbox {
 
     /// Whether a file can be created in the outbox directory (a read-only or full disk cannot queue).
     pub fn writable(&self) -> Result<(), OutboxError> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| self.io(&self.dir, e))?;
+        crate::files::private_dir(&self.dir).map_err(|e| self.io(&self.dir, e))?;
         let probe = self.dir.join(format!(".probe-{}", std::process::id()));
         let r = std::fs::write(&probe, b"probe");
         let _ = std::fs::remove_file(&probe);

@@ -55,6 +55,19 @@ pub enum ApiError {
         /// Notion's message, with its `request_id`.
         message: String,
     },
+    /// Notion refused the lookup of one key (a batch it refused was split until this key was alone): the
+    /// key is set aside as rejected, the others are delivered.
+    #[error("Notion refused to look up the key {} ({status} {code}: {message}); it is set aside as rejected and the other tickets were delivered. If it is no ticket, `git notion clear` dismisses it", shorten(.key))]
+    KeyRefused {
+        /// The key as written (shown cut to 60 characters).
+        key: String,
+        /// The HTTP status.
+        status: u16,
+        /// Notion's error code.
+        code: String,
+        /// Notion's message, with its `request_id`.
+        message: String,
+    },
     /// 429 after the retries (or a `Retry-After` too long to wait here).
     #[error("{op}: rate limited by Notion (429 rate_limited{}) after {attempts} attempts{}. Everyone using this integration's token shares its budget (about 3 requests/s, a per-minute and a per-workspace limit); nothing was lost: run it again later, or lower [api] requests_per_second", detail_suffix(.message), wait_suffix(*.retry_after_secs))]
     RateLimited {
@@ -117,6 +130,14 @@ pub enum ApiError {
         /// What could not be read.
         detail: String,
     },
+}
+
+/// `text` cut to 60 characters (on a character boundary), with how long it was.
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((i, _)) => format!("{}… ({} bytes)", &text[..i], text.len()),
+        None => text.to_string(),
+    }
 }
 
 fn detail_suffix(message: &str) -> String {

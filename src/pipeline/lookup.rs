@@ -367,21 +367,58 @@ pub fn find_many(
         }
     }
     for chunk in filtered.chunks(BATCH) {
-        let filter = match chunk {
-            [(_, only)] => only.clone(),
-            _ => json!({"or": chunk.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>()}),
-        };
-        let op = format!("find the pages of {} ticket(s)", chunk.len());
-        let rows = query_all(client, binding, filter, &op);
-        for (key, _) in chunk {
-            let found = match &rows {
-                Ok(rows) => Ok(found_in(binding, extractor, key, rows)),
-                Err(e) => Err(e.clone()),
-            };
-            out.insert((*key).clone(), found);
-        }
+        find_batch(client, binding, extractor, chunk, &mut out);
     }
     out
+}
+
+/// Finds the pages of one batch of keys in one query. A batch Notion refuses as a request (400, 413) is
+/// split in halves until the key it refuses is alone: that key alone gets the refusal
+/// ([`ApiError::KeyRefused`], set aside as rejected), and every other key is found.
+fn find_batch(
+    client: &Client,
+    binding: &Binding,
+    extractor: &Extractor,
+    chunk: &[(&TicketKey, Value)],
+    out: &mut std::collections::HashMap<TicketKey, Result<Found, ApiError>>,
+) {
+    let filter = match chunk {
+        [(_, only)] => only.clone(),
+        _ => json!({"or": chunk.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>()}),
+    };
+    let op = format!("find the pages of {} ticket(s)", chunk.len());
+    let rows = query_all(client, binding, filter, &op);
+    if let Err(ApiError::Rejected {
+        status: status @ (400 | 413),
+        code,
+        message,
+        ..
+    }) = &rows
+    {
+        if let [(key, _)] = chunk {
+            out.insert(
+                (*key).clone(),
+                Err(ApiError::KeyRefused {
+                    key: key.to_string(),
+                    status: *status,
+                    code: code.clone(),
+                    message: message.clone(),
+                }),
+            );
+        } else {
+            let (a, b) = chunk.split_at(chunk.len() / 2);
+            find_batch(client, binding, extractor, a, out);
+            find_batch(client, binding, extractor, b, out);
+        }
+        return;
+    }
+    for (key, _) in chunk {
+        let found = match &rows {
+            Ok(rows) => Ok(found_in(binding, extractor, key, rows)),
+            Err(e) => Err(e.clone()),
+        };
+        out.insert((*key).clone(), found);
+    }
 }
 
 /// Every page of a data source, indexed by the keys that address it, with the same rules as [`find`]:

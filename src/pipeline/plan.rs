@@ -715,7 +715,7 @@ impl Entry {
     pub fn delivery(&self, source_name: &str) -> Delivery {
         let key = &self.desired.key;
         let api = |e: &ApiError| match e {
-            ApiError::Rejected { status: 400, .. } => {
+            ApiError::Rejected { status: 400, .. } | ApiError::KeyRefused { .. } => {
                 Delivery::Settled(Settled::Rejected, e.to_string())
             }
             _ => Delivery::Retry(e.to_string()),

@@ -186,3 +186,167 @@ fn a_commit_naming_50000_keys_costs_bounded_memory_and_later_tickets_still_arriv
         stderr(&out)
     );
 }
+
+#[test]
+fn a_key_notion_refuses_to_look_up_is_set_aside_and_the_rest_delivered() {
+    let w = World::new(
+        "zh",
+        &format!("{ZH_CONFIG}{FAST}\n[tickets]\nmax_key_length = 5000\n"),
+    );
+    let huge = format!("#1{}", "0".repeat(3000));
+    w.commit(&format!("docs: 完成工单 #003 and #004, see {huge}"));
+    w.wait_for_flusher();
+    assert_eq!(status_of(&w, "#003"), "完成");
+    assert!(pending(&w).is_empty(), "{:#?}", pending(&w));
+    let failed = w.outbox()["failed"].as_array().cloned().unwrap_or_default();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    let reason = failed[0]["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("refused to look up the key #1000") && !reason.contains("property names"),
+        "{reason}"
+    );
+    assert_eq!(failed[0]["state"], "rejected");
+    // People see the key cut short, never 3,000 digits on a line.
+    let out = w.run(&["status"]);
+    let text = stdout(&out);
+    assert!(text.lines().all(|l| l.chars().count() < 2100), "{text}");
+    let out = w.run(&["flush"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// Raw terminal controls or bidi overrides in what a command printed (git-notion itself prints no
+/// colour to a pipe, so any ESC is someone else's).
+fn raw_controls(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|c| {
+            (c.is_control() && !matches!(c, '\n' | '\t'))
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+        })
+        .collect()
+}
+
+#[test]
+fn escapes_from_commits_keys_and_notion_never_reach_the_terminal() {
+    let config = format!(
+        "{}{FAST}\n[tickets]\npatterns = [\"#[0-9]+\", \"#x[^ ]+\"]\n",
+        ZH_CONFIG
+    );
+    let w = World::new("zh", &config);
+    let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2J \u{202e}txt.exe";
+    let notion_says = json!({
+        "object": "error", "status": 400, "code": "validation_error",
+        "message": format!("bad value {hostile}")
+    });
+    w.sb.inject(Fault::respond(400, notion_says).method("PATCH"));
+    w.commit(&format!(
+        "feat: 完成工单 #003 {hostile} and #x\u{1b}[31m\u{202e}9"
+    ));
+    w.wait_for_flusher();
+    let mut outputs = vec![];
+    for args in [
+        vec!["status"],
+        vec!["flush"],
+        vec!["retry"],
+        vec!["sync"],
+        vec!["sync", "--dry-run"],
+        vec!["log"],
+        vec!["doctor"],
+    ] {
+        let out = w.run(&args);
+        outputs.push((args.join(" "), out));
+    }
+    for args in [vec!["--all"], vec!["--all", "--apply"]] {
+        let out = w.replay(&args);
+        outputs.push((format!("replay {}", args.join(" ")), out));
+    }
+    let mut seen_error = false;
+    for (what, out) in &outputs {
+        let text = format!("{}{}", stdout(out), stderr(out));
+        seen_error |= text.contains("bad value");
+        assert!(
+            raw_controls(&text).is_empty(),
+            "{what} printed raw controls {:?}:\n{text}",
+            raw_controls(&text)
+        );
+    }
+    assert!(seen_error, "Notion's message was shown somewhere");
+}
+
+#[test]
+fn the_small_ones_token_shapes_non_utf8_settings_private_outbox_and_exit_codes() {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    w.commit_without_hook("feat: #003");
+    // doctor creates the outbox directory only its owner can enter.
+    let _ = std::fs::remove_dir_all(w.outbox_dir());
+    w.run(&["doctor"]);
+    let mode = std::fs::metadata(w.outbox_dir())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+    // A token pasted with a line break is named as such, at once, without a request.
+    w.sb.clear_log();
+    let out = w
+        .command(&bin("git-notion"))
+        .args(["sync", "--dry-run"])
+        .env("NOTION_TOKEN", format!("{}\nx", w.token))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("NOTION_TOKEN is not a Notion token: it holds a line break"),
+        "{}",
+        stderr(&out)
+    );
+    assert_no_token(&out, &w.token);
+    assert!(w.sb.requests().is_empty());
+    // An empty NOTION_TOKEN falls through to NOTION_API_KEY, as documented.
+    let out = w
+        .command(&bin("git-notion"))
+        .args(["sync", "--dry-run"])
+        .env("NOTION_TOKEN", "")
+        .env("NOTION_API_KEY", &w.token)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A setting that is not UTF-8 is an error naming it, never silently skipped.
+    for var in ["GIT_NOTION_API_URL", "GIT_NOTION_DATABASE"] {
+        for program in ["git-notion", "git-notion-replay"] {
+            let mut c = w.command(&bin(program));
+            if program == "git-notion" {
+                c.args(["sync", "--dry-run"]);
+            }
+            let out = c
+                .env(var, std::ffi::OsStr::from_bytes(b"http://127.0.0.1:1/\xff"))
+                .output()
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{program} {var}: {}",
+                stderr(&out)
+            );
+            assert!(
+                stderr(&out).contains(&format!("{var} is not valid UTF-8")),
+                "{}",
+                stderr(&out)
+            );
+        }
+    }
+    // A data source that does not exist: flush exits as sync does (2).
+    w.write_config(&format!(
+        "{}{FAST}",
+        ZH_CONFIG.replace(
+            "2845c4eb952681828ccf000b14d4c431",
+            "00000000000000000000000000000bad"
+        )
+    ));
+    let sync = w.run(&["sync"]);
+    assert_eq!(sync.status.code(), Some(2), "{}", stderr(&sync));
+    w.commit("feat: #004");
+    w.wait_for_flusher();
+    let flush = w.run(&["flush"]);
+    assert_eq!(flush.status.code(), Some(2), "{}", stderr(&flush));
+}
