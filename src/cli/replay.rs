@@ -154,11 +154,21 @@ fn replay_cmd(
     } else {
         None
     };
+    // Run by git (`git notion-replay`), the terminal's Ctrl-C would reach git too, and git passes one
+    // more to us and, with SIGINT ignored by the shell, reaps us in its handler and fails (`waitpid …
+    // failed`, exit 128): the apply takes the terminal's foreground for its own process group while it
+    // runs, so Ctrl-C reaches it alone, once, as when the binary is called directly.
+    let _terminal = if cli.apply {
+        terminal::Foreground::take()
+    } else {
+        None
+    };
     if cli.apply {
         // Ctrl-C: the page in flight is finished and journalled, then the apply stops (the journal stays
         // open, so running the same command again resumes it); a second Ctrl-C quits at once.
         let _ = ctrlc::set_handler(|| {
             if replay::stop_requested() {
+                terminal::Foreground::give_back();
                 std::process::exit(130);
             }
             replay::request_stop();
@@ -311,4 +321,79 @@ fn replay_cmd(
     }
     out.print_styled(&text);
     Ok(Exit::partial_if(failed > 0 || !unreadable.is_empty()))
+}
+
+/// The terminal's foreground while an apply runs under git (see `replay_cmd`).
+mod terminal {
+    /// The process group that had the terminal's foreground, and the terminal, while this process holds
+    /// it (0: not held).
+    static HELD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+    static TTY: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+
+    /// Holds the foreground until dropped (or [`Foreground::give_back`]).
+    pub(super) struct Foreground;
+
+    impl Foreground {
+        /// Takes the terminal's foreground for a new process group of this process, when this process
+        /// runs in the foreground as part of another's group (git's): None otherwise (called directly
+        /// from a shell, it leads its own group already; on a pipe there is no terminal).
+        #[cfg(unix)]
+        pub(super) fn take() -> Option<Foreground> {
+            // SAFETY: plain system calls on this process and a terminal descriptor it opened; SIGTTOU is
+            // ignored around tcsetpgrp (a background group may not change the foreground otherwise) and
+            // restored after.
+            unsafe {
+                let fd = libc::open(c"/dev/tty".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
+                if fd < 0 {
+                    return None;
+                }
+                let group = libc::getpgrp();
+                let foreground = libc::tcgetpgrp(fd);
+                if foreground != group || group == libc::getpid() {
+                    libc::close(fd);
+                    return None;
+                }
+                let old = libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+                let ok = libc::setpgid(0, 0) == 0 && libc::tcsetpgrp(fd, libc::getpid()) == 0;
+                libc::signal(libc::SIGTTOU, old);
+                if !ok {
+                    libc::setpgid(0, group);
+                    libc::close(fd);
+                    return None;
+                }
+                TTY.store(fd, std::sync::atomic::Ordering::SeqCst);
+                HELD.store(group, std::sync::atomic::Ordering::SeqCst);
+                Some(Foreground)
+            }
+        }
+
+        #[cfg(not(unix))]
+        pub(super) fn take() -> Option<Foreground> {
+            None
+        }
+
+        /// Gives the foreground back to the group that had it (once; also from the Ctrl-C handler before
+        /// an immediate exit).
+        pub(super) fn give_back() {
+            let group = HELD.swap(0, std::sync::atomic::Ordering::SeqCst);
+            #[cfg(unix)]
+            if group != 0 {
+                let fd = TTY.load(std::sync::atomic::Ordering::SeqCst);
+                // SAFETY: as in `take`.
+                unsafe {
+                    let old = libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+                    libc::tcsetpgrp(fd, group);
+                    libc::signal(libc::SIGTTOU, old);
+                }
+            }
+            #[cfg(not(unix))]
+            let _ = group;
+        }
+    }
+
+    impl Drop for Foreground {
+        fn drop(&mut self) {
+            Foreground::give_back();
+        }
+    }
 }

@@ -533,3 +533,57 @@ fn ctrl_c_finishes_the_page_in_flight_and_says_how_to_resume() {
     );
     w.assert_each_page_written_once(34);
 }
+
+/// Ctrl-C typed on a terminal while `git notion-replay --apply` runs (git runs the binary as its child,
+/// and both get the terminal's SIGINT; git passes one more on): the same as calling the binary directly:
+/// the page in flight finished and journalled, the resume line, exit 130. Also with a shell that
+/// ignores SIGINT (`trap '' INT`), as some CI shells and scripts do.
+#[test]
+fn ctrl_c_through_git_on_a_terminal_behaves_as_the_binary_alone() {
+    use std::io::Write;
+    for shell in ["", "trap '' INT; "] {
+        let w = zh_world();
+        w.sb.inject(notion_sandbox::Fault::latency_ms(60));
+        let mut child = w
+            .command(std::path::Path::new("script"))
+            .args([
+                "-q",
+                "-e",
+                "-c",
+                &format!("{shell}git notion-replay --apply"),
+                "/dev/null",
+            ])
+            .env("TERM", "dumb")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        while w.write_count() < 5 {
+            assert!(
+                started.elapsed().as_secs() < 30,
+                "the apply did not start writing"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // ^C typed on the terminal: the line discipline sends SIGINT to the foreground group.
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"\x03").unwrap();
+        stdin.flush().unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert_eq!(out.status.code(), Some(130), "{shell:?}: {text}");
+        assert!(
+            text.contains("interrupted: ") && text.contains("run the same command again to resume"),
+            "{shell:?}: {text}"
+        );
+        assert!(!text.contains("waitpid"), "{shell:?}: {text}");
+        let first = w.write_count();
+        assert!((5..34).contains(&first), "stopped midway ({first} writes)");
+        w.sb.clear_faults();
+        let out = w.replay(&["--apply"]);
+        assert!(stdout(&out).contains("resumed from an interrupted apply"));
+        w.assert_each_page_written_once(34);
+    }
+}
