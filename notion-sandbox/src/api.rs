@@ -47,6 +47,7 @@ pub fn known_route(method: &str, segments: &[&str]) -> bool {
             | ("GET", ["v1", "pages", _, "properties", _])
             | ("POST", ["v1", "comments"])
             | ("GET", ["v1", "comments"])
+            | ("DELETE", ["v1", "comments", _])
             | ("GET", ["v1", "blocks", _])
             | ("DELETE", ["v1", "blocks", _])
             | ("POST", ["v1", "search"])
@@ -68,7 +69,7 @@ fn capability(method: &str, segments: &[&str]) -> Option<&'static str> {
     match (method, segments) {
         (_, ["v1", "users", ..]) => None,
         ("GET", ["v1", "comments"]) => Some("read_comments"),
-        ("POST", ["v1", "comments"]) => Some("insert_comments"),
+        ("POST", ["v1", "comments"]) | ("DELETE", ["v1", "comments", _]) => Some("insert_comments"),
         ("PATCH", _) | ("DELETE", _) => Some("update_content"),
         ("POST", ["v1", "pages"])
         | ("POST", ["v1", "databases"])
@@ -124,6 +125,7 @@ pub fn dispatch(state: &mut State, call: &Call) -> Result<Value, ApiError> {
         ("GET", ["v1", "pages", id, "properties", prop]) => property_item(state, id, prop),
         ("POST", ["v1", "comments"]) => create_comment(state, &call.body),
         ("GET", ["v1", "comments"]) => list_comments(state, call),
+        ("DELETE", ["v1", "comments", id]) => delete_comment(state, id),
         ("GET", ["v1", "blocks", id]) => {
             let id = block_id(state, id)?;
             Ok(state.block_json(&id).expect("block"))
@@ -559,6 +561,18 @@ fn create_comment(state: &mut State, body: &Value) -> Result<Value, ApiError> {
     let v = state.comment_json(&c);
     state.comments.push(c);
     Ok(v)
+}
+
+/// `DELETE /v1/comments/{id}` (added to Notion's API in 2026 with comment updates; notion-sdk-js #703–#706):
+/// the comment leaves its page, resolved or not; the answer is the comment as it was. A comment deleted
+/// already, or never made, is a 404 like any object the integration cannot see.
+fn delete_comment(state: &mut State, raw: &str) -> Result<Value, ApiError> {
+    let id = ids::normalize(raw).unwrap_or_default();
+    let Some(i) = state.comments.iter().position(|c| c.id == id) else {
+        return Err(not_found(state, "comment", raw));
+    };
+    let c = state.comments.remove(i);
+    Ok(state.comment_json(&c))
 }
 
 fn list_comments(state: &State, call: &Call) -> Result<Value, ApiError> {

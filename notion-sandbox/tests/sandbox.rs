@@ -1069,6 +1069,29 @@ fn resolved_discussions_leave_the_comment_list() {
     assert_eq!(c.post("/__sandbox/resolve", json!({})).status, 400);
 }
 
+/// `DELETE /v1/comments/{id}` (Notion's API deletes comments since 2026: notion-sdk-js #703–#706): the
+/// comment leaves the page, resolved or not, the answer is the comment; a second delete is a 404.
+#[test]
+fn comments_can_be_deleted_once() {
+    let sb = zh();
+    let c = Client::new(&sb);
+    let pid = page_id_by_title(&sb, "#010");
+    let one = c.post(
+        "/v1/comments",
+        json!({"parent": {"page_id": pid}, "rich_text": [{"text": {"content": "one"}}]}),
+    );
+    let id = one.body["id"].as_str().unwrap().to_string();
+    sb.resolve_comments(&pid);
+    let gone = c.call("DELETE", &format!("/v1/comments/{id}"), None);
+    assert_eq!(gone.status, 200, "{}", gone.body);
+    assert_eq!(gone.body["object"], "comment");
+    assert_eq!(gone.body["id"], id.as_str());
+    assert!(sb.dump()["comments"].as_array().unwrap().is_empty());
+    let again = c.call("DELETE", &format!("/v1/comments/{id}"), None);
+    assert_eq!(again.status, 404, "{}", again.body);
+    assert_eq!(again.body["code"], "object_not_found");
+}
+
 /// Comments need their own capabilities, "Read comments" and "Insert comments"; content reads and
 /// updates need theirs (developers.notion.com/reference/capabilities). Without one: 403
 /// `restricted_resource`.

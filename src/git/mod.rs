@@ -393,6 +393,34 @@ impl Repo {
         matches!(self.repo.merge_base(a, d), Ok(Some(base)) if base.detach() == a)
     }
 
+    /// Whether `commit`'s change is in `upstream`'s history: `commit` is an ancestor of it, or a commit
+    /// with the same patch id (`git cherry`: the same diff, as a rebase or cherry-pick leaves it) is
+    /// among the commits `upstream` has since they forked. A comment posted for a commit and then
+    /// resolved stays posted for its rebased copy.
+    pub fn has_equivalent(&self, commit: &str, upstream: &str) -> bool {
+        if self.is_ancestor(commit, upstream) {
+            return true;
+        }
+        let hex = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex(commit) || !hex(upstream) || self.repo.find_object(self.id_of(upstream)).is_err() {
+            return false;
+        }
+        let out = std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(self.repo.git_dir())
+            .args(["cherry", upstream, commit, &format!("{commit}^")])
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output();
+        matches!(out, Ok(o) if o.status.success()
+            && String::from_utf8_lossy(&o.stdout).lines().any(|l| l.starts_with("- ")))
+    }
+
+    fn id_of(&self, hex: &str) -> gix::ObjectId {
+        gix::ObjectId::from_hex(hex.as_bytes())
+            .unwrap_or_else(|_| gix::ObjectId::null(gix::hash::Kind::Sha1))
+    }
+
     /// The branches, local (`main`, `release/1.2`) and remote-tracking (`origin/main` as `main`): each as
     /// (branch name, full reference name).
     pub fn branches(&self) -> Vec<(String, String)> {

@@ -395,6 +395,8 @@ pub enum Method {
     Post,
     /// PATCH.
     Patch,
+    /// DELETE.
+    Delete,
 }
 
 impl Method {
@@ -403,6 +405,7 @@ impl Method {
             Method::Get => "GET",
             Method::Post => "POST",
             Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
         }
     }
 }
@@ -565,6 +568,11 @@ impl Client {
     /// A PATCH that sets absolute values: idempotent, so safe to retry.
     pub fn patch(&self, op: &str, path: &str, body: &Value) -> Result<Value, ApiError> {
         self.send(op, Method::Patch, path, Some(body), true)
+    }
+
+    /// A DELETE (safe to retry: deleting twice leaves the same state; the second may answer 404).
+    pub fn delete(&self, op: &str, path: &str) -> Result<Value, ApiError> {
+        self.send(op, Method::Delete, path, None, true)
     }
 
     fn wait_for_slot(&self) {

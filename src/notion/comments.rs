@@ -54,8 +54,19 @@ fn posted_text(plain: &str) -> Option<&str> {
     (id.len() >= 7 && id.chars().all(|c| c.is_ascii_hexdigit())).then_some(text)
 }
 
-/// The texts of the git-notion comments on a page (every page of results).
-pub fn posted(client: &Client, page_id: &str) -> Result<Vec<String>, ApiError> {
+/// A git-notion comment listed on a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Its text without the footer (what [`body_text`] made of the commit's words).
+    pub text: String,
+    /// When Notion says it was made (ISO 8601, as Notion shows it).
+    pub created: String,
+    /// Its id.
+    pub id: String,
+}
+
+/// The git-notion comments on a page (every page of results; Notion lists un-resolved ones only).
+pub fn listed(client: &Client, page_id: &str) -> Result<Vec<Listed>, ApiError> {
     let mut out = vec![];
     crate::notion::client::paginate(
         &format!("read the page's comments (GET /v1/comments?block_id={page_id})"),
@@ -81,11 +92,48 @@ pub fn posted(client: &Client, page_id: &str) -> Result<Vec<String>, ApiError> {
                 .filter_map(|t| t["plain_text"].as_str())
                 .collect();
             if let Some(text) = posted_text(&plain) {
-                out.push(text.to_string());
+                out.push(Listed {
+                    text: text.to_string(),
+                    created: c["created_time"].as_str().unwrap_or_default().to_string(),
+                    id: c["id"].as_str().unwrap_or_default().to_string(),
+                });
             }
         },
     )?;
     Ok(out)
+}
+
+/// The texts of the git-notion comments on a page (every page of results).
+pub fn posted(client: &Client, page_id: &str) -> Result<Vec<String>, ApiError> {
+    Ok(listed(client, page_id)?
+        .into_iter()
+        .map(|c| c.text)
+        .collect())
+}
+
+/// After posting `texts` on a page: where the page lists the same git-notion text more than once (two
+/// clones posted it at the same instant), keeps the earliest (by `created_time`, then id: every clone
+/// picks the same one) and deletes the others, so racing clones converge on one comment. Returns how
+/// many were deleted; a comment another clone deleted first (404) counts as gone.
+pub fn keep_earliest(client: &Client, page_id: &str, texts: &[String]) -> Result<usize, ApiError> {
+    let mut listed = listed(client, page_id)?;
+    listed.retain(|c| texts.contains(&c.text));
+    listed.sort_by(|a, b| (&a.text, &a.created, &a.id).cmp(&(&b.text, &b.created, &b.id)));
+    let mut deleted = 0;
+    for pair in listed.windows(2) {
+        let [first, later] = pair else { continue };
+        if first.text != later.text {
+            continue;
+        }
+        match client.delete(
+            "delete a comment posted twice",
+            &format!("/v1/comments/{}", later.id),
+        ) {
+            Ok(_) | Err(ApiError::NotFound { .. }) => deleted += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(deleted)
 }
 
 /// Posts one comment on a page.

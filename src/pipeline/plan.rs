@@ -66,6 +66,10 @@ pub struct Entry {
     pub comments_posted: usize,
     /// Reading or posting comments failed.
     pub comment_error: Option<ApiError>,
+    /// Texts the page lists more than once (racing clones): the write keeps the earliest of each.
+    pub duplicated: Vec<String>,
+    /// After apply: duplicate comments deleted.
+    pub comments_deleted: usize,
     /// What the commits asked for that cannot be done (`#status` naming no option); the rest is done.
     pub notes: Vec<String>,
 }
@@ -80,6 +84,8 @@ impl Entry {
             comments: vec![],
             comments_posted: 0,
             comment_error: None,
+            duplicated: vec![],
+            comments_deleted: 0,
             notes,
         }
     }
@@ -115,7 +121,10 @@ impl Entry {
         }
         let page_id = page.id.clone();
         match comments::posted(client, &page_id) {
-            Ok(posted) => self.comments = unposted(&wanted, &posted),
+            Ok(posted) => {
+                self.comments = unposted(&wanted, &posted);
+                self.duplicated = duplicated(&wanted, &posted);
+            }
             Err(e) => self.comment_error = Some(e),
         }
     }
@@ -136,6 +145,18 @@ impl Entry {
                         break;
                     }
                 }
+            }
+        }
+        // Another clone may have posted the same comment at the same instant: both keep the earliest.
+        let mut texts: Vec<String> = self.comments[..self.comments_posted]
+            .iter()
+            .map(|c| comments::body_text(&c.text))
+            .collect();
+        texts.extend(self.duplicated.iter().cloned());
+        if !texts.is_empty() {
+            match comments::keep_earliest(client, &page_id, &texts) {
+                Ok(n) => self.comments_deleted += n,
+                Err(e) => self.comment_error = self.comment_error.take().or(Some(e)),
             }
         }
         let held = self.comment_error.is_some();
@@ -230,6 +251,18 @@ fn marked(c: &Comment) -> comments::Marked<'_> {
         commit: &c.commit,
         commit_url: c.commit_url.as_deref(),
     }
+}
+
+/// The texts of `wanted` the page lists more than once.
+pub fn duplicated(wanted: &[Comment], posted: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    for c in wanted {
+        let text = comments::body_text(&c.text);
+        if posted.iter().filter(|p| **p == text).count() > 1 && !out.contains(&text) {
+            out.push(text);
+        }
+    }
+    out
 }
 
 /// The comments of `wanted` that are not on the page yet (by text), each once.

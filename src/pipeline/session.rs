@@ -147,7 +147,7 @@ impl Session {
             found,
             Some(&time_of),
         );
-        entry.check_comments(&self.client, &|a, d| repo.is_ancestor(a, d));
+        entry.check_comments(&self.client, &|a, d| repo.has_equivalent(a, d));
         Some(entry)
     }
 

@@ -158,7 +158,7 @@ pub fn run(
                 // --reset repairs: it may move a page back to an older commit too.
                 (!reset).then_some(&time_of as plan::CommitTime),
             );
-            e.check_comments(&session.client, &|a, d| repo.is_ancestor(a, d));
+            e.check_comments(&session.client, &|a, d| repo.has_equivalent(a, d));
             Some(e)
         })
         .collect();

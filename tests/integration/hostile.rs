@@ -350,3 +350,86 @@ fn the_small_ones_token_shapes_non_utf8_settings_private_outbox_and_exit_codes()
     let flush = w.run(&["flush"]);
     assert_eq!(flush.status.code(), Some(2), "{}", stderr(&flush));
 }
+
+/// The git-notion comments on the page whose title starts with `prefix`, as the sandbox holds them
+/// (resolved ones included).
+fn comments_on(w: &World, prefix: &str) -> Vec<String> {
+    let st = w.sb.state();
+    let page = st.find_page_by_title(prefix).unwrap().id.clone();
+    st.comments
+        .iter()
+        .filter(|c| c.page_id == page)
+        .map(|c| {
+            c.rich_text
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|t| t["plain_text"].as_str())
+                .collect::<String>()
+        })
+        .filter(|t| t.contains("git-notion · commit"))
+        .collect()
+}
+
+#[test]
+fn two_clones_syncing_at_the_same_instant_leave_one_comment() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    w.commit_without_hook("feat: #005 #comment 等待评审");
+    let mate = w.origin_and_teammate();
+    std::fs::copy(
+        w.repo.join(".git-notion.toml"),
+        mate.join(".git-notion.toml"),
+    )
+    .unwrap();
+    // Both read the page's comments before either posts: the posts are slow.
+    w.sb.inject(Fault::latency_ms(400).method("POST").path("/v1/comments"));
+    let children: Vec<_> = [&w.repo, &mate]
+        .into_iter()
+        .map(|dir| {
+            w.command(&bin("git-notion"))
+                .current_dir(dir)
+                .arg("sync")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    }
+    let posted = comments_on(&w, "#005");
+    assert_eq!(posted.len(), 1, "{posted:#?}");
+    assert!(posted[0].starts_with("等待评审"));
+    w.sb.clear_faults();
+    w.assert_replay_plans_nothing();
+}
+
+#[test]
+fn a_resolved_comment_is_not_posted_again_after_its_commit_is_rebased() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    std::fs::write(w.repo.join("a.txt"), "a\n").unwrap();
+    w.git(&["add", "a.txt"]);
+    w.git(&["commit", "-q", "-m", "chore: start"]);
+    w.git(&["checkout", "-q", "-b", "feature"]);
+    std::fs::write(w.repo.join("b.txt"), "b\n").unwrap();
+    w.git(&["add", "b.txt"]);
+    w.git(&["commit", "-q", "-m", "feat: #005 #comment 等待评审"]);
+    w.settle();
+    assert_eq!(comments_on(&w, "#005").len(), 1);
+    // A person resolves it: Notion no longer lists it.
+    let page = w.sb.state().find_page_by_title("#005").unwrap().id.clone();
+    assert_eq!(w.sb.resolve_comments(&page), 1);
+    // main moves on; the branch is rebased: the commit gets a new id, the same change.
+    w.git(&["checkout", "-q", "main"]);
+    std::fs::write(w.repo.join("c.txt"), "c\n").unwrap();
+    w.git(&["add", "c.txt"]);
+    w.git(&["commit", "-q", "-m", "chore: other"]);
+    w.git(&["checkout", "-q", "feature"]);
+    w.git(&["rebase", "-q", "main"]);
+    w.settle();
+    let posted = comments_on(&w, "#005");
+    assert_eq!(posted.len(), 1, "posted again: {posted:#?}");
+    w.assert_replay_plans_nothing();
+}
