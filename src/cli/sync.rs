@@ -68,9 +68,16 @@ pub(super) fn sync_cmd(
             tracks.push(t);
         }
     }
+    let read_at = jiff::Timestamp::now().as_second();
     let mut entries = session.plan(&repo, repo.origin_url().as_deref(), &tracks);
     if !dry_run {
-        session.apply(&mut entries);
+        // What another clone wrote since the plan's read is read again, then each page is written.
+        let time_of = |id: &str| repo.commit_time(id);
+        let mut recheck = session::Recheck::new(read_at);
+        for i in 0..entries.len() {
+            recheck.before_write(&session, &mut entries[i..], Some(&time_of));
+            session.apply(&mut entries[i..=i]);
+        }
         crate::hooks::deliveries::record(ob.dir(), "sync", &entries);
         forget_delivered(&ob, &entries, &session.binding.source_name);
     }

@@ -280,25 +280,33 @@ impl Pass<'_> {
         if self.deadline.is_some_and(|d| Instant::now() >= d) {
             return outcomes;
         }
-        // Every page in a few batched queries, then one write (and its comments) per ticket.
+        // Every page in a few batched queries, then one write (and its comments) per ticket; what another
+        // clone wrote since the read is read again before writing (`Recheck`).
+        let read_at = now();
         let mut entries = s.plan(self.repo, origin.as_deref(), &tracks);
+        let time_of = |id: &str| self.repo.commit_time(id);
+        let mut recheck = crate::pipeline::session::Recheck::new(read_at);
         for t in &tracks {
             if !entries.iter().any(|e| e.desired.key == t.key) {
                 outcomes.insert(t.key.clone(), Delivery::Done);
             }
         }
-        for mut entry in entries.drain(..) {
+        let mut done = 0;
+        while done < entries.len() {
             if self.deadline.is_some_and(|d| Instant::now() >= d) {
                 break;
             }
-            s.apply(std::slice::from_mut(&mut entry));
-            super::deliveries::record(self.outbox.dir(), self.by, std::slice::from_ref(&entry));
+            recheck.before_write(s, &mut entries[done..], Some(&time_of));
+            let entry = &mut entries[done];
+            s.apply(std::slice::from_mut(entry));
+            super::deliveries::record(self.outbox.dir(), self.by, std::slice::from_ref(entry));
             outcomes.insert(
                 entry.desired.key.clone(),
                 entry.delivery(&s.binding.source_name),
             );
-            report.entries.push(entry);
+            done += 1;
         }
+        report.entries.extend(entries.drain(..done));
         outcomes
     }
 

@@ -117,6 +117,25 @@ pub fn is_page(result: &Value) -> bool {
         .is_none_or(|o| o == "page")
 }
 
+/// The rows of the data source edited at or after `since` (seconds; Notion keeps edit times by the
+/// minute, so the minute of `since` counts whole): what changed after a plan read its pages.
+pub fn edited_since(
+    client: &Client,
+    binding: &Binding,
+    since: i64,
+) -> Result<Vec<Value>, ApiError> {
+    let minute = since - since.rem_euclid(60);
+    let at = jiff::Timestamp::from_second(minute)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%S.000Z").to_string())
+        .unwrap_or_default();
+    query_all(
+        client,
+        binding,
+        json!({"timestamp": "last_edited_time", "last_edited_time": {"on_or_after": at}}),
+        "read the rows edited since the plan read them",
+    )
+}
+
 /// The latest 100 rows of a data source (newest created first), trimmed to `properties` (all when empty):
 /// what `init` guesses the ticket pattern from and `doctor` checks the patterns against.
 pub fn recent_rows(

@@ -484,6 +484,39 @@ pub fn entry(
     Entry::new(desired, outcome, notes)
 }
 
+/// Plans `entry` again from its page as it is now (`fresh`, read after the plan): a value another clone
+/// wrote since the plan read the page is compared, never overwritten by an older one. Only entries that
+/// found a page are re-planned. Returns whether the plan of this entry changed.
+pub fn replan(
+    binding: &Binding,
+    policy: TitlePolicy,
+    entry: &mut Entry,
+    fresh: PageState,
+    time_of: Option<CommitTime<'_>>,
+) -> bool {
+    if entry.page().is_none_or(|p| p.id != fresh.id) {
+        return false;
+    }
+    let keep = time_of.is_some_and(|t| page_is_newer(&fresh, &entry.desired, t));
+    let changes = changes(binding, policy, &entry.desired, &fresh, keep);
+    let before = match &entry.outcome {
+        Outcome::Update { changes, .. } => changes.clone(),
+        _ => vec![],
+    };
+    let changed = before != changes;
+    entry.outcome = if changes.is_empty() {
+        Outcome::UpToDate {
+            page: Box::new(fresh),
+        }
+    } else {
+        Outcome::Update {
+            page: Box::new(fresh),
+            changes,
+        }
+    };
+    changed
+}
+
 /// The PATCH body for a list of changes.
 pub fn patch_body(changes: &[Change]) -> Value {
     let mut props = Map::new();

@@ -151,8 +151,100 @@ impl Session {
         Some(entry)
     }
 
+    /// Before writing a plan whose pages were read at `since` (seconds): reads the rows edited since (one
+    /// query, more pages only when many rows changed) and plans again each entry whose page is among
+    /// them, so that a value another clone wrote meanwhile is never overwritten by an older one.
+    /// `time_of`: as for the plan (None: `--reset` moves pages back on purpose). Returns how many entries
+    /// changed their plan.
+    pub fn recheck(
+        &self,
+        entries: &mut [Entry],
+        since: i64,
+        time_of: Option<plan::CommitTime<'_>>,
+    ) -> Result<usize, client::ApiError> {
+        if entries.iter().all(|e| e.page().is_none()) {
+            return Ok(0);
+        }
+        let rows = lookup::edited_since(&self.client, &self.binding, since)?;
+        let fresh: std::collections::HashMap<String, lookup::PageState> = rows
+            .iter()
+            .map(|r| lookup::PageState::from_json(r, &self.binding))
+            .map(|p| (p.id.clone(), p))
+            .collect();
+        let mut changed = 0;
+        for e in entries.iter_mut() {
+            let Some(id) = e.page().map(|p| p.id.clone()) else {
+                continue;
+            };
+            if let Some(page) = fresh.get(&id) {
+                if plan::replan(
+                    &self.binding,
+                    self.config.title.policy,
+                    e,
+                    page.clone(),
+                    time_of,
+                ) {
+                    changed += 1;
+                }
+            }
+        }
+        Ok(changed)
+    }
+
     /// Writes the plan ([`plan::apply`]).
     pub fn apply(&self, entries: &mut [Entry]) {
         plan::apply(&self.client, entries);
+    }
+}
+
+/// How often a long apply reads again what changed since its last read.
+pub const RECHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Re-reads what changed before an apply's first write and every [`RECHECK_EVERY`] after, for the entries
+/// not written yet ([`Session::recheck`]).
+#[derive(Debug)]
+pub struct Recheck {
+    since: i64,
+    last: Option<std::time::Instant>,
+    /// Queries sent.
+    pub reads: usize,
+    /// Entries whose plan changed because a page had changed.
+    pub replanned: usize,
+}
+
+impl Recheck {
+    /// For a plan whose pages were read at `read_at` (seconds).
+    pub fn new(read_at: i64) -> Recheck {
+        Recheck {
+            since: read_at,
+            last: None,
+            reads: 0,
+            replanned: 0,
+        }
+    }
+
+    /// Before writing `rest[0]`: re-plans `rest` from what changed since the last read, when this is the
+    /// first write or the last read is [`RECHECK_EVERY`] old. A failed read changes nothing (the plan's
+    /// own checks stay, and the write goes on).
+    pub fn before_write(
+        &mut self,
+        session: &Session,
+        rest: &mut [Entry],
+        time_of: Option<plan::CommitTime<'_>>,
+    ) {
+        if self.last.is_some_and(|l| l.elapsed() < RECHECK_EVERY)
+            || !rest
+                .first()
+                .is_some_and(|e| matches!(e.outcome, plan::Outcome::Update { .. }))
+        {
+            return;
+        }
+        let now = jiff::Timestamp::now().as_second();
+        self.reads += 1;
+        if let Ok(n) = session.recheck(rest, self.since, time_of) {
+            self.replanned += n;
+            self.since = now;
+        }
+        self.last = Some(std::time::Instant::now());
     }
 }

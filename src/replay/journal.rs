@@ -71,6 +71,12 @@ pub enum Line {
         /// The page id.
         page: String,
     },
+    /// The page was not written after all: read again before its write, it showed a newer value another
+    /// clone wrote after the plan's read. `undo` leaves it alone (unless a later apply wrote it: `done`).
+    Skipped {
+        /// The page id.
+        page: String,
+    },
     /// The apply finished (no outage): the journal is closed.
     End {
         /// When (seconds since the epoch).
@@ -314,6 +320,19 @@ pub fn undo_plan(client: &Client, lines: &[Line]) -> Result<Vec<UndoEntry>, ApiE
             _ => None,
         })
         .collect();
+    // Pages whose last word is `skipped`: this journal's applies never wrote them.
+    let mut skipped: HashSet<&str> = HashSet::new();
+    for l in lines {
+        match l {
+            Line::Skipped { page } => {
+                skipped.insert(page.as_str());
+            }
+            Line::Done { page } => {
+                skipped.remove(page.as_str());
+            }
+            _ => {}
+        }
+    }
     let budget = Some(recorded.len().max(1));
     let current: std::collections::HashMap<String, Value> =
         // An incomplete scan is fine here: a recorded page it missed is read alone below.
@@ -334,7 +353,7 @@ pub fn undo_plan(client: &Client, lines: &[Line]) -> Result<Vec<UndoEntry>, ApiE
         else {
             continue;
         };
-        if !seen.insert(page.clone()) {
+        if !seen.insert(page.clone()) || skipped.contains(page.as_str()) {
             continue;
         }
         let mut e = UndoEntry {

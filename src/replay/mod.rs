@@ -109,6 +109,7 @@ pub fn run(
         Read::Scan => None,
         Read::Lookups => Some(1),
     };
+    let read_at = jiff::Timestamp::now().as_second();
     let scanned = scan(
         &session.client,
         &b.data_source_id,
@@ -209,8 +210,25 @@ pub fn run(
         }
         let mut done = 0;
         let mut written = 0;
-        for e in entries.iter_mut() {
+        // What another clone wrote since the scan is read again before the first write and every
+        // `RECHECK_EVERY` after: a newer value is never overwritten by this plan's older one.
+        let mut recheck = crate::pipeline::session::Recheck::new(read_at);
+        let time_of = |id: &str| repo.commit_time(id);
+        for i in 0..entries.len() {
+            if !matches!(entries[i].outcome, Outcome::Update { .. }) {
+                continue;
+            }
+            recheck.before_write(
+                session,
+                &mut entries[i..],
+                (!reset).then_some(&time_of as plan::CommitTime),
+            );
+            let e = &mut entries[i];
             let Outcome::Update { page, .. } = &e.outcome else {
+                // Another clone brought the page up to date after the scan: nothing of ours to undo.
+                if let Some(p) = e.page() {
+                    j.write(&Line::Skipped { page: p.id.clone() })?;
+                }
                 continue;
             };
             let page_id = page.id.clone();

@@ -433,3 +433,97 @@ fn a_resolved_comment_is_not_posted_again_after_its_commit_is_rebased() {
     assert_eq!(posted.len(), 1, "posted again: {posted:#?}");
     w.assert_replay_plans_nothing();
 }
+
+/// A commit on `dir` dated `2025-10-<day>` 09:00 +08:00; returns its id.
+fn commit_on(w: &World, dir: &std::path::Path, day: &str, message: &str) -> String {
+    let date = format!("2025-10-{day}T09:00:00+08:00");
+    let out = w
+        .command(std::path::Path::new("git"))
+        .current_dir(dir)
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_DATE", &date)
+        .args([
+            "-c",
+            "core.hooksPath=/dev/null",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            message,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    w.git_in(dir, &["rev-parse", "HEAD"]).trim().to_string()
+}
+
+fn link_of(w: &World, prefix: &str) -> String {
+    let id = w.sb.state().find_page_by_title(prefix).unwrap().id.clone();
+    w.prop(&id, "Commit")
+}
+
+#[test]
+fn a_plan_never_writes_over_a_newer_link_written_after_its_read() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    commit_on(&w, &w.repo, "09", "chore: start");
+    let mate = w.origin_and_teammate();
+    std::fs::copy(
+        w.repo.join(".git-notion.toml"),
+        mate.join(".git-notion.toml"),
+    )
+    .unwrap();
+    // Here: an older commit about #006, and a comment that makes the replay read comments before writing.
+    commit_on(&w, &w.repo, "10", "feat: #005 #comment 等待评审");
+    let older = commit_on(&w, &w.repo, "10", "feat: #006 from here");
+    // The teammate's newer commit about #006, delivered while the replay here sits between its read and
+    // its writes.
+    let newer = commit_on(&w, &mate, "20", "feat: #006 from the teammate");
+    w.sb.clear_log();
+    w.sb.inject(Fault::latency_ms(1500).method("GET").path("/v1/comments"));
+    let replay = w
+        .command(&bin("git-notion-replay"))
+        .arg("--apply")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !w
+        .sb
+        .requests()
+        .iter()
+        .any(|r| r.method == "GET" && r.path.starts_with("/v1/comments"))
+        && w.sb
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/query"))
+            .count()
+            == 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the replay did not read"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let out = w
+        .command(&bin("git-notion"))
+        .current_dir(&mate)
+        .arg("sync")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(link_of(&w, "#006").ends_with(&newer));
+    let out = replay.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        link_of(&w, "#006").ends_with(&newer),
+        "the newer link was overwritten by {older}: {}",
+        link_of(&w, "#006")
+    );
+    // Once this clone has the teammate's commit, its replay agrees.
+    w.sb.clear_faults();
+    w.git(&["pull", "-q", "--rebase"]);
+    w.settle();
+    w.assert_replay_plans_nothing();
+}
