@@ -67,6 +67,8 @@ enum Step {
     KillFlusher,
     SyncMeanwhile,
     ReplayMeanwhile,
+    /// `git notion sync` started in both clones at the same instant.
+    SyncBoth,
 }
 
 fn message(ticket: usize, close: bool, n: impl fmt::Display) -> String {
@@ -144,6 +146,7 @@ impl fmt::Debug for Step {
             Step::KillFlusher => write!(f, "kill -9 $(cat .git/git-notion/flush.lock)"),
             Step::SyncMeanwhile => write!(f, "git notion sync &"),
             Step::ReplayMeanwhile => write!(f, "git notion-replay --all --apply &"),
+            Step::SyncBoth => write!(f, "git notion sync & (teammate) git notion sync &"),
         }
     }
 }
@@ -169,7 +172,22 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::KillFlusher),
         1 => Just(Step::SyncMeanwhile),
         1 => Just(Step::ReplayMeanwhile),
+        1 => Just(Step::SyncBoth),
     ]
+}
+
+/// The API URL of the teammate's clone: the same sandbox by another name, so the request log tells the
+/// two clones' requests apart (by `Host`).
+fn mate_api(w: &World) -> String {
+    w.sb.base_url().replace("127.0.0.1", "localhost")
+}
+
+/// The clone a logged request came from.
+fn clone_of(r: &notion_sandbox::LoggedRequest) -> &str {
+    match r.header("Host") {
+        Some(h) if h.starts_with("localhost") => "teammate",
+        _ => "here",
+    }
 }
 
 /// One case, run for real.
@@ -200,6 +218,9 @@ impl Case<'_> {
         let t = 1_759_334_400 + 60 * self.w_tick();
         let date = format!("{t} +0800");
         let mut c = self.w.command(Path::new("git"));
+        if dir == self.mate {
+            c.env("GIT_NOTION_API_URL", mate_api(self.w));
+        }
         c.current_dir(dir)
             .env("GIT_AUTHOR_DATE", &date)
             .env("GIT_COMMITTER_DATE", &date)
@@ -292,9 +313,11 @@ impl Case<'_> {
             Step::Teammate { ticket, close } => {
                 let mate = self.mate.clone();
                 let m = message(*ticket, *close, self.n + 1);
-                self.w.git_in(&mate, &["pull", "-q", "--rebase"]);
+                let api = mate_api(self.w);
+                let env = [("GIT_NOTION_API_URL", api.as_str())];
+                self.w.git_with(&mate, &["pull", "-q", "--rebase"], &env);
                 self.commit_in(&mate, &m, true);
-                self.w.git_in(&mate, &["push", "-q"]);
+                self.w.git_with(&mate, &["push", "-q"], &env);
             }
             Step::Pull { rebase } => {
                 self.to_main();
@@ -365,6 +388,22 @@ impl Case<'_> {
                     .spawn()
                     .unwrap(),
             ),
+            Step::SyncBoth => {
+                for dir in [repo, self.mate.clone()] {
+                    let mut c = self.w.command(&bin("git-notion"));
+                    if dir == self.mate {
+                        c.env("GIT_NOTION_API_URL", mate_api(self.w));
+                    }
+                    self.children.push(
+                        c.current_dir(dir)
+                            .arg("sync")
+                            .stdout(std::process::Stdio::null())
+                            .stderr(std::process::Stdio::null())
+                            .spawn()
+                            .unwrap(),
+                    );
+                }
+            }
         }
     }
 }
@@ -377,7 +416,21 @@ fn run_case(steps: &[Step]) -> Result<(), String> {
         std::fs::write(w.repo.join("README"), "demo\n").unwrap();
         w.git(&["add", "README"]);
         w.git_timed(&w.repo.clone(), &["commit", "-q", "-m", "chore: start"]);
-        w.origin_and_teammate()
+        let mate = w.origin_and_teammate();
+        // The teammate runs git-notion too: hooks installed, the same configuration.
+        std::fs::copy(
+            w.repo.join(".git-notion.toml"),
+            mate.join(".git-notion.toml"),
+        )
+        .unwrap();
+        let out = w
+            .command(&bin("git-notion"))
+            .current_dir(&mate)
+            .args(["hooks", "install"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        mate
     };
     let mut case = Case {
         w: &w,
@@ -398,6 +451,13 @@ fn run_case(steps: &[Step]) -> Result<(), String> {
         if !steps.iter().any(|s| matches!(s, Step::KillFlusher)) {
             w.wait_for_flusher();
         }
+        // Both clones end with the same history: here takes the teammate's commits and pushes every
+        // branch; the teammate pulls them below.
+        w.git(&["switch", "-q", "main"]);
+        case.try_timed(&["pull", "-q", "--rebase"]);
+        let _ = w.git_output(&["push", "-q", "origin", "--all"]);
+        w.wait_for_flusher();
+        w.wait_for_flusher_in(&case.mate);
         let out = w.run(&["flush"]);
         let pending = w.outbox()["pending"]
             .as_array()
@@ -409,6 +469,54 @@ fn run_case(steps: &[Step]) -> Result<(), String> {
             stdout(&out),
             stderr(&out)
         );
+        // The teammate's clone, once it has what was pushed: its hooks settle and its replay agrees.
+        let api = mate_api(&w);
+        w.git_with(
+            &case.mate,
+            &["pull", "-q", "--rebase"],
+            &[("GIT_NOTION_API_URL", api.as_str())],
+        );
+        w.wait_for_flusher_in(&case.mate);
+        let out = w
+            .command(&bin("git-notion"))
+            .env("GIT_NOTION_API_URL", &api)
+            .current_dir(&case.mate)
+            .args(["flush"])
+            .output()
+            .unwrap();
+        let out2 = w
+            .command(&bin("git-notion"))
+            .env("GIT_NOTION_API_URL", &api)
+            .current_dir(&case.mate)
+            .args(["status", "--json"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out2.stdout).unwrap();
+        assert!(
+            v["pending"].as_array().is_none_or(|p| p.is_empty()),
+            "the teammate left pending: {v:#}\n{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        let out = w
+            .command(&bin("git-notion-replay"))
+            .env("GIT_NOTION_API_URL", &api)
+            .current_dir(&case.mate)
+            .args(["--all", "--json"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+        assert_eq!(
+            v["summary"]["to_update"], 0,
+            "the teammate's replay would still change: {v:#}"
+        );
+        assert_eq!(
+            v["summary"]["comments"], 0,
+            "the teammate's replay would still comment: {v:#}"
+        );
+        // And here, after all of that.
+        w.wait_for_flusher();
         w.assert_replay_plans_nothing();
     }));
     let mut problems = vec![];
@@ -444,19 +552,29 @@ fn run_case(steps: &[Step]) -> Result<(), String> {
     }
 }
 
-/// Consecutive PATCHes of one page with identical bodies: a write that changed nothing.
+/// Consecutive PATCHes of one page with identical bodies from one clone: a write that changed nothing.
+/// (Two clones may both write the same values at the same instant: nothing orders the writers of two
+/// repositories, and the re-read before writing narrows that to the time of one request.)
 fn repeated_writes(w: &World) -> Vec<String> {
-    let mut last: HashMap<String, String> = HashMap::new();
+    let mut last: HashMap<(String, String), String> = HashMap::new();
     let mut out = vec![];
     for r in w.sb.writes() {
         // A refused write (503) changed nothing: its retry is not a repeat.
         if r.method != "PATCH" || r.status != 200 {
             continue;
         }
-        if last.get(&r.path) == Some(&r.body) {
-            out.push(format!("{} written twice with {}", r.path, r.body));
+        let key = (clone_of(&r).to_string(), r.path.clone());
+        if last.get(&key) == Some(&r.body) {
+            out.push(format!(
+                "{} written twice by {} with {}",
+                r.path, key.0, r.body
+            ));
         }
-        last.insert(r.path.clone(), r.body.clone());
+        // Any clone's write is the page's latest value.
+        for clone in ["here", "teammate"] {
+            last.remove(&(clone.to_string(), r.path.clone()));
+        }
+        last.insert(key, r.body.clone());
     }
     out
 }

@@ -299,8 +299,13 @@ impl World {
     /// took the lock for an instant would make a flusher starting at that instant leave at once (it takes
     /// the holder for another flusher), and the queue would wait for the next commit.
     pub fn flusher_running(&self) -> bool {
+        self.flusher_running_in(&self.repo)
+    }
+
+    /// [`World::flusher_running`] for the clone at `dir`.
+    pub fn flusher_running_in(&self, dir: &Path) -> bool {
         use std::os::unix::fs::MetadataExt;
-        let Ok(meta) = std::fs::metadata(self.outbox_dir().join("flush.lock")) else {
+        let Ok(meta) = std::fs::metadata(dir.join(".git/git-notion").join("flush.lock")) else {
             return false;
         };
         let locks = std::fs::read_to_string("/proc/locks").unwrap_or_default();
@@ -315,10 +320,16 @@ impl World {
     /// Waits until the background flusher has finished: no flusher holds its lock and every pending
     /// event has been tried at least once.
     pub fn wait_for_flusher(&self) {
+        self.wait_for_flusher_in(&self.repo)
+    }
+
+    /// [`World::wait_for_flusher`] for the clone at `dir`.
+    pub fn wait_for_flusher_in(&self, dir: &Path) {
+        let outbox = dir.join(".git/git-notion");
         let started = std::time::Instant::now();
         loop {
-            let idle = !self.flusher_running();
-            let settled = std::fs::read(self.outbox_dir().join("outbox.json"))
+            let idle = !self.flusher_running_in(dir);
+            let settled = std::fs::read(outbox.join("outbox.json"))
                 .ok()
                 .and_then(|t| serde_json::from_slice::<Value>(&t).ok())
                 .map(|v| {
@@ -328,14 +339,14 @@ impl World {
                 })
                 .unwrap_or(true);
             // Events a hook appended and no flusher has taken yet.
-            let queued = self.outbox_dir().join("queue.jsonl").exists();
+            let queued = outbox.join("queue.jsonl").exists();
             if idle && settled && !queued {
                 return;
             }
             assert!(
                 started.elapsed() < std::time::Duration::from_secs(20),
                 "the flusher did not finish (idle {idle}, settled {settled}, queued {queued}): {}",
-                std::fs::read_to_string(self.outbox_dir().join("outbox.json")).unwrap_or_default()
+                std::fs::read_to_string(outbox.join("outbox.json")).unwrap_or_default()
             );
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
