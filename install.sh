@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs git-notion, git-notion-replay and notion-sandbox with `cargo install --locked` (into PREFIX/bin
 # if PREFIX is set), then, when run inside a git repository (or given --repo DIR), installs the hooks there
-# (reference-transaction with git >= 2.28, which sees every branch move; else post-commit, post-merge,
-# post-rewrite; an existing hook is kept and chained, a hook manager's are left alone with the snippet to
-# use instead), and ends with `git notion doctor` and the next step.
+# (post-commit, post-merge, post-rewrite and post-checkout, which see every branch move at the next hook;
+# an earlier reference-transaction install is replaced; an existing hook is kept and chained, a hook
+# manager's are left alone with the snippet to use instead), and ends with `git notion doctor` and the
+# next step.
 #
 #   ./install.sh [--repo DIR] [--no-hooks]   install (safe to run again: it changes nothing the second time)
 #   ./install.sh --uninstall [--repo DIR]    remove the hooks from the repository, restoring what was there

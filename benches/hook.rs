@@ -3,11 +3,11 @@
 //! 1. The post-commit hook's own wall time beside `git rev-parse HEAD` (one git process: the floor any
 //!    hook pays): HEAD names no ticket (no network), and, in `foreground` mode, one ticket already up to
 //!    date (schema + one query) or needing a write (schema + query + PATCH, paced at 3 requests/s).
-//! 2. `git commit` with git-notion's hooks (default `background` mode) beside the same commit with empty
-//!    hooks of the same kind, the sandbox adding 500 ms to every request: the commit must not wait. As
-//!    installed with git >= 2.28 (the reference-transaction filter) beside an empty reference-transaction
-//!    hook (and beside the three empty post-* hooks, the floor before it), and the post-* hooks as older
-//!    gits get them, linked and as sh shims, beside three empty post-* hooks.
+//! 2. What users would otherwise have: `git commit` (an empty repository, and one changed file in a
+//!    2,000-file tree), `git rebase` of a 200-commit branch and `git pull` of 50 commits, with no hooks
+//!    at all, with an empty post-commit hook, with `git notion hooks install` (the post-* hooks) and with
+//!    `--every-move` (reference-transaction), interleaved, the sandbox adding 500 ms per request: git
+//!    never waits for Notion.
 
 use std::path::Path;
 use std::process::Command;
@@ -171,7 +171,7 @@ fn main() {
         median(up_to_date),
         median(write),
     );
-    let commits = commit_with_latency(hook);
+    let table = against_no_hooks(hook);
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     println!("post-commit hook wall time, median of {ROUNDS} (sandbox on loopback):");
     println!("  git rev-parse HEAD (floor)        {:>8.2} ms", ms(floor));
@@ -201,84 +201,75 @@ fn main() {
         ms(backlog) / ms(floor),
         ms(backlog) / ms(fresh)
     );
-    println!("git commit naming a ticket, sandbox adding 500 ms per request, median of {COMMIT_ROUNDS} (interleaved), 2,000-file tree:");
-    for (change, what) in [(false, "--allow-empty   "), (true, "one changed file")] {
-        let t = |k: Hooks| commits[usize::from(change) * KINDS.len() + k as usize];
+    println!(
+        "What users would otherwise have: no hooks, or an empty post-commit hook; medians of interleaved runs \
+         (commits {COMMIT_ROUNDS}, rebases and pulls {BIG_ROUNDS}), the sandbox adding 500 ms per request:"
+    );
+    for (op, row) in OPS.iter().zip(&table) {
+        let none = ms(row[Hooks::None as usize]);
+        let empty = ms(row[Hooks::EmptyPostCommit as usize]);
+        println!("  {op}");
         for k in KINDS {
-            let line = format!("  {what}, {:<44}{:>8.2} ms", k.label(), ms(t(k)));
-            match k.floor() {
-                None => println!("{line}"),
-                Some(floor) => println!(
-                    "{line}  ratio {:.2} to {}{}",
-                    ms(t(k)) / ms(t(floor)),
-                    floor.short(),
-                    if k == Hooks::Installed {
-                        format!(
-                            " ({:.2} to the three empty post-* hooks)",
-                            ms(t(k)) / ms(t(Hooks::Empty3))
-                        )
-                    } else {
-                        String::new()
-                    }
-                ),
+            let t = ms(row[k as usize]);
+            let mut line = format!("    {:<46}{:>9.2} ms", k.label(), t);
+            if k != Hooks::None {
+                line.push_str(&format!(
+                    "  {:.2}x no hooks (+{:.2} ms)",
+                    t / none,
+                    t - none
+                ));
             }
+            if matches!(k, Hooks::Default | Hooks::EveryMove) {
+                line.push_str(&format!(", {:.2}x an empty post-commit", t / empty));
+            }
+            println!("{line}");
         }
     }
 }
 
+/// What is measured against no hooks at all.
+const OPS: [&str; 4] = [
+    "git commit --allow-empty, empty repository",
+    "git commit of one changed file, 2,000-file tree",
+    "git rebase main of a 200-commit branch",
+    "git pull of 50 commits (fast-forward)",
+];
+
+/// Rounds of the rebases and pulls (each takes up to seconds).
+const BIG_ROUNDS: usize = 5;
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Hooks {
-    /// `#!/bin/sh\nexit 0` as the three post-* hooks: the cost of git running those hooks at all.
-    Empty3,
-    /// `exit 0` as reference-transaction alone: git runs it several times per commit.
-    EmptyRt,
-    /// What `git notion hooks install` installs with git >= 2.28: the reference-transaction sh filter.
-    Installed,
-    /// The binary itself as the three post-* hooks (a symbolic link), as older gits get it.
-    Link3,
-    /// The three post-* sh shims from `hooks/`, as used when an existing hook is chained.
-    Shim3,
+    /// No hooks at all.
+    None,
+    /// `#!/bin/sh\nexit 0` as post-commit: the cost of git running a hook at all.
+    EmptyPostCommit,
+    /// What `git notion hooks install` installs: the binary linked as the four post-* hooks.
+    Default,
+    /// `git notion hooks install --every-move`: the reference-transaction sh filter.
+    EveryMove,
 }
 
-const KINDS: [Hooks; 5] = [
-    Hooks::Empty3,
-    Hooks::EmptyRt,
-    Hooks::Installed,
-    Hooks::Link3,
-    Hooks::Shim3,
+const KINDS: [Hooks; 4] = [
+    Hooks::None,
+    Hooks::EmptyPostCommit,
+    Hooks::Default,
+    Hooks::EveryMove,
 ];
 
 impl Hooks {
     fn label(self) -> &'static str {
         match self {
-            Hooks::Empty3 => "empty post-* hooks (sh: exit 0)",
-            Hooks::EmptyRt => "empty reference-transaction (sh: exit 0)",
-            Hooks::Installed => "git-notion as installed (reference-transaction)",
-            Hooks::Link3 => "git-notion linked as the post-* hooks",
-            Hooks::Shim3 => "git-notion post-* sh shims",
-        }
-    }
-
-    fn short(self) -> &'static str {
-        match self {
-            Hooks::Empty3 => "empty post-*",
-            _ => "empty reference-transaction",
-        }
-    }
-
-    /// The empty hooks of the same kind: the physical floor of this way of hooking in.
-    fn floor(self) -> Option<Hooks> {
-        match self {
-            Hooks::Empty3 | Hooks::EmptyRt => None,
-            Hooks::Installed => Some(Hooks::EmptyRt),
-            Hooks::Link3 | Hooks::Shim3 => Some(Hooks::Empty3),
+            Hooks::None => "no hooks",
+            Hooks::EmptyPostCommit => "an empty post-commit hook (sh: exit 0)",
+            Hooks::Default => "git notion hooks install (post-* hooks)",
+            Hooks::EveryMove => "git notion hooks install --every-move",
         }
     }
 }
 
-/// Median `git commit` times with each kind of hook ([`KINDS`] for an empty commit, then for a commit
-/// changing one file), interleaved, against a slow sandbox.
-fn commit_with_latency(hook: &str) -> Vec<Duration> {
+/// Median times of [`OPS`] with each kind of hook ([`KINDS`]), interleaved, against a slow sandbox.
+fn against_no_hooks(hook: &str) -> Vec<Vec<Duration>> {
     let sb = Sandbox::start_builtin("zh").unwrap();
     sb.inject(notion_sandbox::Fault::latency_ms(500));
     let tmp = tempfile::tempdir().unwrap();
@@ -290,109 +281,139 @@ fn commit_with_latency(hook: &str) -> Vec<Duration> {
         bin_dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let executable = |dst: &Path, text: &str| {
-        std::fs::write(dst, text).unwrap();
-        let mut perm = std::fs::metadata(dst).unwrap().permissions();
-        std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
-        std::fs::set_permissions(dst, perm).unwrap();
+    let git = |repo: &Path, args: &[&str]| {
+        let mut c = cmd("git", repo, &sb, &home);
+        c.env("PATH", &path).args(args);
+        c
     };
-    let make = |kind: Hooks| {
-        let repo = tmp
-            .path()
-            .join(kind.label().replace([' ', '(', ')', ':', '*'], "_"));
-        std::fs::create_dir_all(&repo).unwrap();
-        let out = cmd("git", &repo, &sb, &home)
-            .args(["init", "-q", "-b", "main"])
-            .output()
-            .unwrap();
-        assert!(out.status.success());
+    let quiet = |repo: &Path, args: &[&str]| {
+        let mut c = git(repo, &["-c", "core.hooksPath=/dev/null"]);
+        c.args(args);
+        run(&mut c);
+    };
+    let init = |repo: &Path| {
+        std::fs::create_dir_all(repo).unwrap();
+        run(&mut git(repo, &["init", "-q", "-b", "main"]));
         std::fs::write(
             repo.join(".git-notion.toml"),
             "database = \"2845c4eb952681828ccf000b14d4c431\"\n[properties]\nstatus = \"状态\"\n[status]\non_merge = \"完成\"\n",
         )
         .unwrap();
+    };
+    let install = |repo: &Path, kind: Hooks| {
         let hooks = repo.join(".git/hooks");
         match kind {
-            Hooks::Installed => {
-                let out = cmd(hook, &repo, &sb, &home)
-                    .args(["hooks", "install"])
-                    .output()
-                    .unwrap();
-                assert!(out.status.success());
-                assert!(hooks.join("reference-transaction").exists());
+            Hooks::None => {}
+            Hooks::EmptyPostCommit => {
+                let dst = hooks.join("post-commit");
+                std::fs::write(&dst, "#!/bin/sh\nexit 0\n").unwrap();
+                let mut perm = std::fs::metadata(&dst).unwrap().permissions();
+                std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+                std::fs::set_permissions(&dst, perm).unwrap();
             }
-            Hooks::EmptyRt => {
-                executable(&hooks.join("reference-transaction"), "#!/bin/sh\nexit 0\n")
-            }
-            _ => {
-                for h in ["post-commit", "post-merge", "post-rewrite"] {
-                    let dst = hooks.join(h);
-                    match kind {
-                        Hooks::Link3 => std::os::unix::fs::symlink(hook, &dst).unwrap(),
-                        Hooks::Shim3 => {
-                            std::fs::copy(
-                                Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks").join(h),
-                                &dst,
-                            )
-                            .unwrap();
-                        }
-                        _ => executable(&dst, "#!/bin/sh\nexit 0\n"),
-                    }
+            Hooks::Default | Hooks::EveryMove => {
+                let mut c = cmd(hook, repo, &sb, &home);
+                c.args(["hooks", "install"]);
+                if kind == Hooks::EveryMove {
+                    c.arg("--every-move");
                 }
+                assert!(c.output().unwrap().status.success());
             }
         }
-        repo
     };
-    let repos: Vec<std::path::PathBuf> = KINDS.iter().map(|k| make(*k)).collect();
-    // A working tree of 2,000 files, so that a commit does what real commits do (index, tree, objects).
-    for repo in &repos {
+    let dir = |op: &str, k: Hooks| tmp.path().join(format!("{op}-{}", k as usize));
+    // 1. Commits in an empty repository; 2. in a 2,000-file tree.
+    for k in KINDS {
+        init(&dir("empty", k));
+        install(&dir("empty", k), k);
+        let repo = dir("tree", k);
+        init(&repo);
         for i in 0..2000 {
-            let dir = repo.join(format!("src/m{}", i % 40));
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(dir.join(format!("f{i}.txt")), format!("file {i}\n")).unwrap();
+            let d = repo.join(format!("src/m{}", i % 40));
+            std::fs::create_dir_all(&d).unwrap();
+            std::fs::write(d.join(format!("f{i}.txt")), format!("file {i}\n")).unwrap();
         }
-        run(cmd("git", repo, &sb, &home).args(["-c", "core.hooksPath=/dev/null", "add", "-A"]));
-        run(cmd("git", repo, &sb, &home).args([
-            "-c",
-            "core.hooksPath=/dev/null",
-            "commit",
-            "-q",
-            "-m",
-            "chore: tree",
-        ]));
+        quiet(&repo, &["add", "-A"]);
+        quiet(&repo, &["commit", "-q", "-m", "chore: tree"]);
+        install(&repo, k);
     }
-    let commit = |repo: &Path, i: usize, change: bool| {
-        let mut c = cmd("git", repo, &sb, &home);
-        let msg = format!("feat: #005 step {i}");
-        c.env("PATH", &path);
-        if change {
-            std::fs::write(repo.join("src/m1/f1.txt"), format!("change {i}\n")).unwrap();
-            c.args(["commit", "-q", "-a", "-m", &msg]);
-        } else {
-            c.args(["commit", "-q", "--allow-empty", "-m", &msg]);
-        }
-        run(&mut c)
-    };
-    let mut t: Vec<Vec<Duration>> = vec![vec![]; 2 * KINDS.len()];
-    for i in 0..COMMIT_ROUNDS {
-        for change in [false, true] {
-            for (k, repo) in repos.iter().enumerate() {
-                t[usize::from(change) * KINDS.len() + k].push(commit(repo, i, change));
-            }
-        }
-    }
-    // Every git-notion hook queued its update.
-    for (k, repo) in KINDS.iter().zip(&repos) {
-        if k.floor().is_some() {
-            assert!(
-                repo.join(".git/git-notion/outbox.json").exists()
-                    || repo.join(".git/git-notion/queue.jsonl").exists(),
-                "{}",
-                k.label()
+    // 3. A 200-commit branch to rebase onto main (each commit its own file: no conflicts).
+    for k in KINDS {
+        let repo = dir("rebase", k);
+        init(&repo);
+        quiet(
+            &repo,
+            &["commit", "-q", "--allow-empty", "-m", "chore: base"],
+        );
+        quiet(&repo, &["checkout", "-q", "-b", "topic"]);
+        for i in 0..200 {
+            std::fs::write(repo.join(format!("t{i}.txt")), format!("{i}\n")).unwrap();
+            quiet(&repo, &["add", "-A"]);
+            quiet(
+                &repo,
+                &["commit", "-q", "-m", &format!("chore: topic step {i}")],
             );
         }
+        quiet(&repo, &["branch", "-q", "topic-orig"]);
+        quiet(&repo, &["checkout", "-q", "main"]);
+        std::fs::write(repo.join("main.txt"), "main\n").unwrap();
+        quiet(&repo, &["add", "-A"]);
+        quiet(&repo, &["commit", "-q", "-m", "chore: main moves on"]);
+        install(&repo, k);
     }
-    // Let the last flusher finish before the sandbox goes away.
+    // 4. An upstream 50 commits ahead, pulled (a fast-forward) into a clone.
+    let up = tmp.path().join("upstream");
+    init(&up);
+    quiet(&up, &["commit", "-q", "--allow-empty", "-m", "chore: base"]);
+    quiet(&up, &["tag", "base"]);
+    for i in 0..50 {
+        quiet(
+            &up,
+            &[
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                &format!("chore: upstream {i}"),
+            ],
+        );
+    }
+    for k in KINDS {
+        let repo = dir("pull", k);
+        run(&mut git(
+            tmp.path(),
+            &["clone", "-q", up.to_str().unwrap(), repo.to_str().unwrap()],
+        ));
+        std::fs::copy(up.join(".git-notion.toml"), repo.join(".git-notion.toml")).unwrap();
+        install(&repo, k);
+    }
+    let mut t: Vec<Vec<Vec<Duration>>> = vec![vec![vec![]; KINDS.len()]; OPS.len()];
+    for i in 0..COMMIT_ROUNDS {
+        for k in KINDS {
+            let msg = format!("feat: #005 step {i}");
+            t[0][k as usize].push(run(&mut git(
+                &dir("empty", k),
+                &["commit", "-q", "--allow-empty", "-m", &msg],
+            )));
+            let repo = dir("tree", k);
+            std::fs::write(repo.join("src/m1/f1.txt"), format!("change {i}\n")).unwrap();
+            t[1][k as usize].push(run(&mut git(&repo, &["commit", "-q", "-a", "-m", &msg])));
+        }
+    }
+    for _ in 0..BIG_ROUNDS {
+        for k in KINDS {
+            let repo = dir("rebase", k);
+            quiet(&repo, &["checkout", "-q", "-B", "topic", "topic-orig"]);
+            t[2][k as usize].push(run(&mut git(&repo, &["rebase", "-q", "main"])));
+            quiet(&repo, &["checkout", "-q", "main"]);
+            let repo = dir("pull", k);
+            quiet(&repo, &["reset", "-q", "--hard", "base"]);
+            t[3][k as usize].push(run(&mut git(&repo, &["pull", "-q", "--ff-only"])));
+        }
+    }
+    // Let the last flushers finish before the sandbox goes away.
     std::thread::sleep(Duration::from_secs(3));
-    t.into_iter().map(median).collect()
+    t.into_iter()
+        .map(|row| row.into_iter().map(median).collect())
+        .collect()
 }

@@ -142,14 +142,19 @@ pub(super) enum Command {
 
 #[derive(Subcommand)]
 pub(super) enum HooksAction {
-    /// Install git-notion's hooks: reference-transaction with git 2.28 or later (it sees every branch
-    /// move), else the three post-* hooks (the binary linked where none exists). An existing hook is kept
-    /// and chained (it runs first). Refuses where a hook manager (husky, pre-commit, lefthook) owns the
-    /// hooks, and prints its snippet.
+    /// Install git-notion's hooks: post-commit, post-merge, post-rewrite and post-checkout (the binary
+    /// linked where none exists); each queues what moved since the last one, so a reset, an update-ref or
+    /// a fetch is seen at the next hook. An existing hook is kept and chained (it runs first). Refuses
+    /// where a hook manager (husky, pre-commit, lefthook) owns the hooks, and prints its snippet. An
+    /// earlier install of the other kind is replaced, never kept beside.
     Install {
-        /// Install the three post-* hooks even where git has reference-transaction (as older gits get;
-        /// fast-forwards that no merge made then reach Notion through a replay).
+        /// Install reference-transaction instead (git 2.28 or later): it sees each branch move as it
+        /// happens, at the cost of a process for every reference transaction (a 200-commit rebase takes
+        /// several times longer).
         #[arg(long)]
+        every_move: bool,
+        /// The default (the post-* hooks); kept for scripts written for earlier versions.
+        #[arg(long, hide = true, conflicts_with = "every_move")]
         post: bool,
     },
     /// Remove git-notion's hooks and restore the hooks they chained.

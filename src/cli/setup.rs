@@ -93,17 +93,31 @@ pub(super) fn hooks_cmd(action: Option<HooksAction>, json: bool, out: &Out) -> R
             out.print(&text);
             return Ok(Exit::Done);
         }
-        Some(HooksAction::Install { post }) => {
+        Some(HooksAction::Install { every_move, post }) => {
+            let _ = post;
             let binary = std::env::current_exe()
                 .and_then(|p| p.canonicalize())
                 .map_err(|source| Error::Io {
                     what: "tell where git-notion is installed".into(),
                     source,
                 })?;
-            hooks.install(
-                &binary,
-                !post && crate::hooks::install::git_has_reference_transaction(),
-            )
+            if every_move && !crate::hooks::install::git_has_reference_transaction() {
+                return Err(Error::Usage(
+                    "--every-move needs git 2.28 or later (reference-transaction); this git has only the \
+                     post-* hooks, which `git notion hooks install` installs"
+                        .into(),
+                ));
+            }
+            let done = hooks.install(&binary, every_move);
+            let configured = repo.root().join(crate::config::FILE_NAME).exists();
+            if done.is_ok() && configured {
+                // Moves from now on are seen; what came before is the replay's.
+                let _ = crate::hooks::tips::start(
+                    &crate::hooks::outbox::Outbox::new(repo.common_dir()),
+                    &repo,
+                );
+            }
+            done
         }
         Some(HooksAction::Uninstall) => hooks.uninstall(),
     };

@@ -20,6 +20,10 @@ pub(super) fn sync_cmd(
     let config = load_config(&repo, flags)?;
     let rules = crate::rules::desired::Rules::new(&config)?;
     let commit = repo.resolve(rev)?;
+    if !dry_run {
+        // What moved without a hook seeing it is queued for the flusher.
+        crate::hooks::tips::catch_up(&Outbox::new(repo.common_dir()), &repo, true)?;
+    }
     let (keys, overflow) = rules.keys_noted(&commit);
     if overflow.any() {
         let short = commit.id.get(..12).unwrap_or(&commit.id);

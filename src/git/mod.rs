@@ -450,6 +450,36 @@ impl Repo {
         out
     }
 
+    /// The tips of the local and remote-tracking branches (not `origin/HEAD`), and HEAD when it is detached
+    /// outside a rebase in the main worktree: full reference name → commit id (any reference backend).
+    pub fn tips(&self) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        if let Ok(refs) = self.repo.references() {
+            for iter in [refs.local_branches(), refs.remote_branches()] {
+                let Ok(iter) = iter else { continue };
+                for mut r in iter.flatten() {
+                    let full = r.name().as_bstr().to_string();
+                    if full.ends_with("/HEAD") {
+                        continue;
+                    }
+                    if let Ok(id) = r.peel_to_id() {
+                        out.insert(full, id.detach().to_string());
+                    }
+                }
+            }
+        }
+        let main_worktree = self.git_dir() == self.common_dir();
+        if self.repo.head_name().ok().flatten().is_none()
+            && !self.rebase_in_progress()
+            && main_worktree
+        {
+            if let Ok(Some(id)) = self.repo.head_id().map(|i| Some(i.detach())) {
+                out.insert("HEAD".into(), id.to_string());
+            }
+        }
+        out
+    }
+
     /// The ids of the commits reachable from `tips` and not from `hidden` (only ids: nothing is decoded
     /// but what the walk needs), at most back to `since`.
     pub fn reachable(

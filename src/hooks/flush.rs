@@ -67,6 +67,12 @@ pub fn flush(
     };
     // Hooks may have left their fsync to the flusher (see `outbox`): make what they wrote durable first.
     outbox.sync_files();
+    // What moved without a hook seeing it (a reset, a fetch, hooks switched off) is queued first.
+    if let Err(e) = super::tips::catch_up(outbox, repo, false) {
+        if matches!(e, OutboxError::Damaged { .. }) {
+            super::tips::catch_up(outbox, repo, false)?;
+        }
+    }
     let mut report = Report::default();
     let mut session: Option<Session> = None;
     // Every pending event once: the first pass takes all (a new commit or a `flush` is the moment to try

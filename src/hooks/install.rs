@@ -2,10 +2,11 @@
 //! common dir that linked worktrees share), who owns each hook (git-notion, another script, a hook
 //! manager), and an install that never clobbers and an uninstall that restores exactly what was there.
 //!
-//! With git 2.28 or later one hook is enough: `reference-transaction` sees every move of every branch
-//! (commits, merges, fast-forwards, rebases, `pull --rebase`, `reset`, fetches), so it is installed instead
-//! of the three `post-*` hooks (git-notion's own `post-*` hooks from an earlier install are removed).
-//! Older gits get the three `post-*` hooks. `reference-transaction` is a small sh filter (git runs it
+//! The default is the four `post-*` hooks (`post-commit`, `post-merge`, `post-rewrite`, `post-checkout`):
+//! each queues what moved since the branch tips were last recorded (`hooks::tips`), so every branch move
+//! is seen at the next hook, and a rebase pays one process per commit, not one per reference
+//! transaction. `--every-move` installs `reference-transaction` instead (git 2.28 and later; git-notion's
+//! own `post-*` hooks are removed, and the other way round: never both), a small sh filter (git runs it
 //! several times per commit; a shell exits sooner than the binary) that hands only committed branch
 //! updates to the binary, by absolute path. Where no `post-*` hook exists the binary is linked as the hook
 //! (no shell). An existing hook is kept beside ours as `NAME.pre-git-notion` and a small sh shim runs it
@@ -17,8 +18,8 @@ use std::path::{Path, PathBuf};
 use crate::git::Repo;
 use crate::hooks::{NAMES, REFERENCE_TRANSACTION};
 
-/// The `post-*` hooks, for gits older than 2.28 and for the pre-commit framework.
-pub const POST_HOOKS: [&str; 3] = ["post-commit", "post-merge", "post-rewrite"];
+/// The `post-*` hooks: the default install (each queues what moved since the tips were recorded).
+pub const POST_HOOKS: [&str; 4] = ["post-commit", "post-merge", "post-rewrite", "post-checkout"];
 
 /// Whether the `git` on PATH runs the `reference-transaction` hook (git 2.28 and later).
 pub fn git_has_reference_transaction() -> bool {
@@ -62,6 +63,7 @@ impl Manager {
         match self {
             Manager::Husky => &[
                 ".husky/reference-transaction",
+                ".husky/post-checkout",
                 ".husky/post-commit",
                 ".husky/post-merge",
                 ".husky/post-rewrite",
@@ -88,16 +90,18 @@ impl Manager {
 }
 
 /// What to add to husky's hooks to run git-notion.
-pub const HUSKY_SNIPPET: &str = r#"# husky runs .husky/<hook> for the hooks it knows: add git-notion to the three post-* hooks (commits,
-# merges, rewrites). git-notion always exits 0, and does each commit's work once whichever hooks run.
-for h in post-commit post-merge post-rewrite; do
+pub const HUSKY_SNIPPET: &str = r#"# husky runs .husky/<hook> for the hooks it knows: add git-notion to the four post-* hooks. Each
+# queues what moved since the last one (commits, merges, rewrites, checkouts, and a reset or fetch at the
+# next hook). git-notion always exits 0.
+for h in post-commit post-merge post-rewrite post-checkout; do
   printf 'git-notion hook %s "$@"\n' "$h" >> .husky/$h
 done
-printf 'git-notion hook reference-transaction "$@"\n' >> .husky/reference-transaction
 git add .husky
-# git >= 2.28 sees every branch move (fast-forwards, `pull --rebase`) through reference-transaction, which
-# husky does not list: give it one in husky's own _ directory (ignored by git: run this line in each clone)
-printf '#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n' > .husky/_/reference-transaction && chmod +x .husky/_/reference-transaction"#;
+# Optional (git >= 2.28): reference-transaction sees each branch move as it happens, but runs in every
+# reference transaction (a 200-commit rebase several times slower). husky does not list it: give it one in
+# husky's own _ directory (ignored by git: run these lines in each clone)
+#   printf 'git-notion hook reference-transaction "$@"\n' >> .husky/reference-transaction
+#   printf '#!/usr/bin/env sh\n. "$(dirname "$0")/h"\n' > .husky/_/reference-transaction && chmod +x .husky/_/reference-transaction"#;
 
 /// What to add to `.pre-commit-config.yaml` to run git-notion.
 pub const PRE_COMMIT_SNIPPET: &str = r#"# .pre-commit-config.yaml: add this repo entry (the installed binary, nothing to build)
@@ -108,20 +112,15 @@ repos:
         name: git-notion
         entry: git-notion hook auto
         language: system
-        stages: [post-commit, post-merge, post-rewrite]
+        stages: [post-commit, post-merge, post-rewrite, post-checkout]
         always_run: true
         pass_filenames: false
-# then install the three hook types:
-pre-commit install --hook-type post-commit --hook-type post-merge --hook-type post-rewrite"#;
+# then install the four hook types:
+pre-commit install --hook-type post-commit --hook-type post-merge --hook-type post-rewrite --hook-type post-checkout"#;
 
 /// What to add to `lefthook.yml` to run git-notion.
-pub const LEFTHOOK_SNIPPET: &str = r#"# lefthook.yml: add git-notion to reference-transaction (git >= 2.28: it sees every branch move,
-# fast-forwards and `pull --rebase` included) and to the post-* hooks, then run `lefthook install`
-reference-transaction:
-  commands:
-    git-notion:
-      run: git-notion hook reference-transaction {0}
-      use_stdin: true
+pub const LEFTHOOK_SNIPPET: &str = r#"# lefthook.yml: add git-notion to the post-* hooks (each queues what moved since the last one: commits,
+# merges, rewrites, checkouts, and a reset or fetch at the next hook), then run `lefthook install`
 post-commit:
   commands:
     git-notion:
@@ -134,7 +133,18 @@ post-rewrite:
   commands:
     git-notion:
       run: git-notion hook post-rewrite {0}
-      use_stdin: true"#;
+      use_stdin: true
+post-checkout:
+  commands:
+    git-notion:
+      run: git-notion hook post-checkout {0}
+# Optional (git >= 2.28): each branch move as it happens, at the cost of a process in every reference
+# transaction (a 200-commit rebase several times slower):
+# reference-transaction:
+#   commands:
+#     git-notion:
+#       run: git-notion hook reference-transaction {0}
+#       use_stdin: true"#;
 
 /// Who owns one hook file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -533,6 +543,9 @@ impl Action {
             Action::Restored => "removed; the hook that was there before is back".into(),
             Action::NotInstalled => "not installed".into(),
             Action::NotOurs => "not git-notion's, left alone".into(),
+            Action::Superseded if name == REFERENCE_TRANSACTION => {
+                "removed: the post-* hooks do its work (`hooks install --every-move` brings it back)".into()
+            }
             Action::Superseded => "removed: reference-transaction does its work".into(),
         }
     }
@@ -568,6 +581,7 @@ fn plain_shim(name: &str) -> &'static str {
     match name {
         "post-commit" => include_str!("../../hooks/post-commit"),
         "post-merge" => include_str!("../../hooks/post-merge"),
+        "post-checkout" => include_str!("../../hooks/post-checkout"),
         "reference-transaction" => include_str!("../../hooks/reference-transaction"),
         _ => include_str!("../../hooks/post-rewrite"),
     }

@@ -8,6 +8,7 @@ pub mod install;
 pub mod managers;
 pub mod outbox;
 pub mod sighting;
+pub mod tips;
 
 use std::io::Read;
 use std::path::Path;
@@ -20,13 +21,16 @@ use crate::rules::desired::Rules;
 use crate::Error;
 use outbox::{Event, Outbox, OutboxError};
 
-/// The hooks git-notion handles. `reference-transaction` (git 2.28 and later) sees every move of a
-/// branch, whatever command made it (fast-forwards, `pull --rebase`, `reset`, `update-ref`, fetches of
-/// remote-tracking branches); the three `post-*` hooks are for older gits and the pre-commit framework.
-pub const NAMES: [&str; 4] = [
+/// The hooks git-notion handles. The four `post-*` hooks are the default: each queues what moved since
+/// the branch tips were last recorded ([`tips`]), so a move no hook reports (`reset`, `update-ref`, a
+/// fetch) is queued at the next event. `reference-transaction` (git 2.28 and later, `hooks install
+/// --every-move`) sees each move as it happens, at the cost of a process for every state of every
+/// reference transaction.
+pub const NAMES: [&str; 5] = [
     "post-commit",
     "post-merge",
     "post-rewrite",
+    "post-checkout",
     REFERENCE_TRANSACTION,
 ];
 
@@ -145,7 +149,9 @@ fn configured(repo: &Repo, env: &[(String, String)]) -> bool {
 /// stages): it sets `PRE_COMMIT_IS_SQUASH_MERGE` only for post-merge and `PRE_COMMIT_REWRITE_COMMAND` only
 /// for post-rewrite.
 pub fn pre_commit_stage(env: &[(String, String)]) -> &'static str {
-    if env_get(env, "PRE_COMMIT_IS_SQUASH_MERGE").is_some() {
+    if env_get(env, "PRE_COMMIT_CHECKOUT_TYPE").is_some() {
+        "post-checkout"
+    } else if env_get(env, "PRE_COMMIT_IS_SQUASH_MERGE").is_some() {
         "post-merge"
     } else if env_get(env, "PRE_COMMIT_REWRITE_COMMAND").is_some() {
         "post-rewrite"
@@ -176,28 +182,46 @@ pub fn commits_for_refs(repo: &Repo, text: &str) -> Result<Vec<(Commit, String)>
     Ok(out)
 }
 
+/// The reference HEAD is on (`refs/heads/main`), or `HEAD` when detached.
+fn head_ref(repo: &Repo) -> String {
+    repo.branch()
+        .map_or_else(|| "HEAD".to_string(), |b| format!("refs/heads/{b}"))
+}
+
 /// At most this many commits are read from one reference update (a first fetch of a large repository);
 /// `git notion-replay` covers the rest.
 const REF_UPDATE_CAP: usize = 10_000;
 
 /// Whether the process may exit before any work: a `reference-transaction` hook (linked as the binary, or
-/// `git-notion hook reference-transaction STATE`) in a state other than `committed`.
+/// `git-notion hook reference-transaction STATE`) in a state other than `committed`, or `post-commit`
+/// while a rebase replays commits (git runs it once per commit; the branch moves once, at the end, and
+/// the next hook queues that): one `stat`, no repository, no configuration.
 pub fn skip_at_once(argv: &[std::ffi::OsString]) -> bool {
-    let name = |a: &std::ffi::OsString| {
-        Path::new(a)
-            .file_name()
-            .is_some_and(|n| n == REFERENCE_TRANSACTION)
-    };
+    let name =
+        |a: &std::ffi::OsString, hook: &str| Path::new(a).file_name().is_some_and(|n| n == hook);
     match argv {
-        [first, state, ..] if name(first) => state != "committed",
+        [first, state, ..] if name(first, REFERENCE_TRANSACTION) => state != "committed",
         [_, hook, rt, state, ..] if hook == "hook" && rt == REFERENCE_TRANSACTION => {
             state != "committed"
         }
+        [first, ..] if name(first, "post-commit") => rebase_in_progress_here(),
+        [_, hook, pc, ..] if hook == "hook" && pc == "post-commit" => rebase_in_progress_here(),
         _ => false,
     }
 }
 
+/// A rebase is in progress in the repository a hook runs in (git runs hooks at the top of the worktree;
+/// `GIT_DIR` when git set it): its `rebase-merge` or `rebase-apply` directory exists.
+fn rebase_in_progress_here() -> bool {
+    let git_dir = std::env::var_os("GIT_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(".git"));
+    git_dir.join("rebase-merge").is_dir() || git_dir.join("rebase-apply").is_dir()
+}
+
 /// Runs a hook (`auto`: the one the pre-commit framework runs); returns the warning line to print, if any.
+/// The `post-*` hooks queue what moved since the tips last recorded ([`tips`]); `reference-transaction`
+/// (installed with `--every-move`) queues the updates git hands it.
 pub fn run(
     name: &str,
     args: &[String],
@@ -205,9 +229,6 @@ pub fn run(
     stdin: &mut dyn Read,
     user_config: Option<&Path>,
 ) -> Option<String> {
-    if env_get(env, "GIT_NOTION_SKIP").is_some_and(|v| v != "0") {
-        return None;
-    }
     let name = if name == "auto" {
         pre_commit_stage(env)
     } else {
@@ -215,6 +236,11 @@ pub fn run(
     };
     // git runs reference-transaction for every state of every transaction; only `committed` moved refs.
     if name == REFERENCE_TRANSACTION && args.first().map(String::as_str) != Some("committed") {
+        return None;
+    }
+    if env_get(env, "GIT_NOTION_SKIP").is_some_and(|v| v != "0") {
+        // Skipped means skipped: what moved is recorded as seen, so no later event delivers it.
+        sighting::skip(env);
         return None;
     }
     // The updates (`--refs TEXT` from the installed filter: no pipe to set up; run any other way, git's
@@ -227,10 +253,8 @@ pub fn run(
             t
         }
     });
-    if rt_text.is_some() || name == "post-commit" {
-        if let Some(line) = sighting::quick(rt_text.as_deref(), env, user_config) {
-            return line;
-        }
+    if let Some(line) = sighting::quick(name, rt_text.as_deref(), env, user_config) {
+        return line;
     }
     let result = (|| -> Result<Option<String>, Error> {
         let cwd = std::env::current_dir().map_err(|source| Error::Io {
@@ -253,12 +277,7 @@ pub fn run(
                 let c = commits_for_refs(&repo, text)?;
                 (c.into_iter().map(|(c, b)| (c, Some(b))).collect(), vec![])
             } else {
-                let c = commits_for(&repo, name, args, env, stdin)?;
-                let branch = repo.branch();
-                (
-                    c.new.into_iter().map(|c| (c, branch.clone())).collect(),
-                    c.replaced,
-                )
+                (vec![], vec![])
             };
         let origin_url = repo.origin_url();
         let t = outbox::now();
@@ -298,7 +317,42 @@ pub fn run(
                 "{e}; the commit's Notion updates wait in the queue until it is fixed (`git notion doctor`)"
             )
         });
-        if events.is_empty() && replaced.is_empty() {
+        // The post-* hooks: what moved since the tips were last recorded (the first time, this commit).
+        let tips_now = rt_text.is_none().then(|| repo.tips());
+        let first = match (&tips_now, name) {
+            (Some(_), "post-commit") if !repo.rebase_in_progress() => repo
+                .head()?
+                .map(|c| format!("= {} {}\n", c.id, head_ref(&repo)))
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        let queue = || -> Result<usize, OutboxError> {
+            let guard = ob.lock()?;
+            let mut n = 0;
+            if let Some(now) = &tips_now {
+                n += guard.record_tips(now, &first, true, t)?.lines().count();
+            } else if let (Some(text), Some(mut seen)) = (&rt_text, guard.tips()) {
+                // reference-transaction: the updates it hands over are seen.
+                for (_, new, reference, _) in sighting::updates(text) {
+                    seen.insert(reference.to_string(), new.to_string());
+                }
+                guard.set_tips(&seen)?;
+            }
+            n += events.len();
+            guard.append(events.clone())?;
+            Ok(n)
+        };
+        // A damaged outbox file has been set aside by then: queue into a fresh one.
+        let queued = match queue() {
+            Err(OutboxError::Damaged { .. }) => queue(),
+            other => other,
+        };
+        let queued = match queued {
+            Ok(n) => n,
+            Err(e) => return Ok(Some(not_queued(&e, events.len().max(1)))),
+        };
+        let _ = replaced;
+        if queued == 0 {
             // No ticket, no network; only say so if earlier updates need attention, or if the next
             // commit naming a ticket could not be queued.
             if let Err(e) = ob.openable() {
@@ -307,27 +361,6 @@ pub fn run(
             let mut parts: Vec<String> = config_problem.into_iter().collect();
             parts.extend(attention(&ob));
             return Ok((!parts.is_empty()).then(|| parts.join("; ")));
-        }
-        let queue = || -> Result<(), OutboxError> {
-            let guard = ob.lock()?;
-            if !replaced.is_empty() {
-                // A rewritten commit's pending update is superseded by the new commit's: never sent twice.
-                let mut p = guard.pending()?;
-                let before = p.events.len();
-                p.events.retain(|e| !replaced.contains(&e.commit.id));
-                if p.events.len() != before {
-                    guard.set_pending(&p)?;
-                }
-            }
-            guard.append(events.clone())
-        };
-        // A damaged outbox file has been set aside by then: queue into a fresh one.
-        let queued = match queue() {
-            Err(OutboxError::Damaged { .. }) => queue(),
-            other => other,
-        };
-        if let Err(e) = queued {
-            return Ok(Some(not_queued(&e, events.len())));
         }
         let mode = config
             .as_ref()

@@ -554,6 +554,45 @@ impl Guard<'_> {
         self.append_lines(text)
     }
 
+    /// The branch tips as the last hook or pass recorded them (None: never recorded here).
+    pub fn tips(&self) -> Option<super::tips::Tips> {
+        std::fs::read_to_string(self.path(super::tips::FILE))
+            .ok()
+            .map(|t| super::tips::parse(&t))
+    }
+
+    /// Records the branch tips (written aside, then renamed: never torn).
+    pub fn set_tips(&self, tips: &super::tips::Tips) -> Result<(), OutboxError> {
+        let path = self.path(super::tips::FILE);
+        let tmp = self.path(&format!("{}.tmp", super::tips::FILE));
+        crate::files::write_private(&tmp, super::tips::render(tips).as_bytes())
+            .map_err(|e| self.outbox.io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| self.outbox.io(&path, e))
+    }
+
+    /// Compares the tips `now` with the record and, where something moved, queues it as one sighting;
+    /// then records `now`. With no record yet, records `now` and queues `first` (a hook's own commit, as
+    /// `= <id> <ref>`, or nothing): what happened before git-notion watched is the replay's. `queue:
+    /// false` (`GIT_NOTION_SKIP=1`) only records. Returns the lines queued.
+    pub fn record_tips(
+        &self,
+        now: &super::tips::Tips,
+        first: &str,
+        queue: bool,
+        queued_at: i64,
+    ) -> Result<String, OutboxError> {
+        let lines = match self.tips() {
+            Some(seen) if &seen == now => return Ok(String::new()),
+            Some(seen) => super::tips::moved(&seen, now),
+            None => first.to_string(),
+        };
+        if queue && !lines.is_empty() {
+            self.append_sighting(lines.clone(), queued_at)?;
+        }
+        self.set_tips(now)?;
+        Ok(if queue { lines } else { String::new() })
+    }
+
     /// Appends a hook's unread reference updates to the queue, with a unique id.
     pub fn append_sighting(&self, refs: String, queued_at: i64) -> Result<(), OutboxError> {
         let sighting = Sighting {

@@ -141,9 +141,39 @@ pub fn short_name(reference: &str) -> Option<&str> {
     }
 }
 
+/// What a hook on the fast path queues.
+enum Work {
+    /// `reference-transaction`'s updates, as `<old> <new> <ref>` lines.
+    Updates(String),
+    /// The tips now, and what to queue when none were recorded yet.
+    Tips {
+        /// The branch tips now.
+        tips: super::tips::Tips,
+        /// post-commit's own commit (`= <id> <ref>`), for the first record.
+        first: String,
+    },
+}
+
+/// `GIT_NOTION_SKIP=1`: records the tips as seen, queueing nothing (a no-op where the files are not the
+/// plain case, or nothing was recorded yet).
+pub(super) fn skip(env: &[(String, String)]) {
+    let Some(place) = place(env) else { return };
+    let ob = Outbox::new(&place.common_dir);
+    if !ob.dir().join(super::tips::FILE).exists() {
+        return;
+    }
+    if let Some(now) = super::tips::read_files(&place.git_dir, &place.common_dir) {
+        if let Ok(guard) = ob.lock() {
+            let _ = guard.record_tips(&now, "", false, super::outbox::now());
+        }
+    }
+}
+
 /// The hook's fast path: None when it does not apply (the full path runs), else the warning line to print.
-/// `text`: a `reference-transaction` hook's updates; None for `post-commit`, which records HEAD's commit.
+/// `text`: a `reference-transaction` hook's updates; None for the `post-*` hooks, which queue what moved
+/// since the tips were recorded (the first time, `post-commit`'s own commit).
 pub(super) fn quick(
+    name: &str,
     text: Option<&str>,
     env: &[(String, String)],
     user_config: Option<&Path>,
@@ -171,25 +201,58 @@ pub(super) fn quick(
     if foreground {
         return None;
     }
-    let refs = match text {
-        Some(text) => lines(text, &place)?,
-        None => head_line(&place)?,
-    };
     let ob = ob.with_sync(fsyncs(&place, env));
-    if refs.is_empty() {
+    let now = super::outbox::now();
+    // What to queue, found before taking the lock (None: the full path reads it).
+    let work = match text {
+        Some(text) => Work::Updates(lines(text, &place)?),
+        None => {
+            let tips = super::tips::read_files(&place.git_dir, &place.common_dir)?;
+            // The first time (nothing recorded): post-commit's own commit.
+            let first = if name == "post-commit" && !ob.dir().join(super::tips::FILE).exists() {
+                head_line(&place)?
+            } else {
+                String::new()
+            };
+            Work::Tips { tips, first }
+        }
+    };
+    if matches!(&work, Work::Updates(refs) if refs.is_empty()) {
         if let Err(e) = ob.openable() {
             return Some(Some(not_queued(&e, 0)));
         }
         return Some(attention(&ob));
     }
-    let now = super::outbox::now();
-    let append = || -> Result<(), OutboxError> { ob.lock()?.append_sighting(refs.clone(), now) };
-    let queued = match append() {
-        Err(OutboxError::Damaged { .. }) => append(),
+    let queue = || -> Result<String, OutboxError> {
+        let guard = ob.lock()?;
+        match &work {
+            Work::Updates(refs) => {
+                guard.append_sighting(refs.clone(), now)?;
+                // What it hands over is seen: the tips rule does not queue it again.
+                if let Some(mut seen) = guard.tips() {
+                    for (_, new, reference, _) in updates(refs) {
+                        seen.insert(reference.to_string(), new.to_string());
+                    }
+                    guard.set_tips(&seen)?;
+                }
+                Ok(refs.clone())
+            }
+            Work::Tips { tips, first } => guard.record_tips(tips, first, true, now),
+        }
+    };
+    let queued = match queue() {
+        Err(OutboxError::Damaged { .. }) => queue(),
         other => other,
     };
-    if let Err(e) = queued {
-        return Some(Some(not_queued(&e, refs.lines().count())));
+    let queued = match queued {
+        Ok(q) => q,
+        Err(e) => return Some(Some(not_queued(&e, 1))),
+    };
+    if queued.is_empty() {
+        if let Err(e) = ob.openable() {
+            return Some(Some(not_queued(&e, 0)));
+        }
+        return Some(attention(&ob));
     }
     if !matches!(ob.flusher_lock(false), Ok(None)) {
         spawn_flusher(&place.root);

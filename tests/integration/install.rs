@@ -133,13 +133,19 @@ fn the_readme_quick_start_works_verbatim() {
     for page in ["git-notion.1", "git-notion-sync.1", "git-notion-replay.1"] {
         assert!(root.join("share/man/man1").join(page).exists(), "{page}");
     }
-    // git >= 2.28: one reference-transaction hook, calling the installed binary by its path.
-    let hook = tmp.path().join("demo/.git/hooks/reference-transaction");
-    let text = std::fs::read_to_string(&hook).unwrap();
-    assert!(
-        text.contains(&format!("bin='{}'", root.join("bin/git-notion").display())),
-        "{text}"
-    );
+    // The four post-* hooks, the installed binary linked as each; no reference-transaction.
+    for name in ["post-commit", "post-merge", "post-rewrite", "post-checkout"] {
+        let hook = tmp.path().join("demo/.git/hooks").join(name);
+        assert_eq!(
+            std::fs::read_link(&hook).unwrap(),
+            root.join("bin/git-notion").canonicalize().unwrap(),
+            "{name}"
+        );
+    }
+    assert!(!tmp
+        .path()
+        .join("demo/.git/hooks/reference-transaction")
+        .exists());
     // doctor passed after init, and the page changed.
     assert!(so.contains("all checks passed"), "{so}");
     assert!(so.contains("#006  up to date"), "{so}");
@@ -173,7 +179,7 @@ fn the_readme_quick_start_works_verbatim() {
         &path,
     );
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert!(std::fs::symlink_metadata(&hook).is_err());
+    assert!(std::fs::symlink_metadata(tmp.path().join("demo/.git/hooks/post-commit")).is_err());
     assert!(stdout(&out).contains("cargo uninstall"), "{}", stdout(&out));
 }
 

@@ -15,6 +15,7 @@ mod outbox;
 mod replay;
 mod scale;
 mod sync;
+mod tips;
 mod tls;
 mod truth;
 mod util;

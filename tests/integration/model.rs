@@ -8,7 +8,8 @@
 //! plans nothing, (b) nothing is left pending, (c) no comment was posted twice and no page was written
 //! twice in a row with the same values.
 //!
-//! CI runs 40 cases of 10–30 steps from a fixed seed. A longer run:
+//! CI runs 100 cases of 10–30 steps from a fixed seed for each install (the default post-* hooks, and
+//! `--every-move`). A longer run:
 //! `GIT_NOTION_MODEL_CASES=500 GIT_NOTION_MODEL_SEED=7 cargo test --test integration model -- --nocapture`.
 //! A failure prints the steps as a shell-like script (shrunk to a small one).
 
@@ -409,8 +410,17 @@ impl Case<'_> {
 }
 
 /// Runs the steps; Err with what went wrong.
-fn run_case(steps: &[Step]) -> Result<(), String> {
+fn run_case(steps: &[Step], every_move: bool) -> Result<(), String> {
     let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}\nmax_retries = 1\n"));
+    let install: &[&str] = if every_move {
+        &["hooks", "install", "--every-move"]
+    } else {
+        &["hooks", "install"]
+    };
+    if every_move {
+        let out = w.run(install);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
     let mate = {
         // A first commit to push.
         std::fs::write(w.repo.join("README"), "demo\n").unwrap();
@@ -426,7 +436,7 @@ fn run_case(steps: &[Step]) -> Result<(), String> {
         let out = w
             .command(&bin("git-notion"))
             .current_dir(&mate)
-            .args(["hooks", "install"])
+            .args(install)
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", stderr(&out));
@@ -456,6 +466,8 @@ fn run_case(steps: &[Step]) -> Result<(), String> {
         w.git(&["switch", "-q", "main"]);
         case.try_timed(&["pull", "-q", "--rebase"]);
         let _ = w.git_output(&["push", "-q", "origin", "--all"]);
+        // A flush delivers what a killed flusher left untried, then whatever flusher runs settles.
+        w.run(&["flush"]);
         w.wait_for_flusher();
         w.wait_for_flusher_in(&case.mate);
         let out = w.run(&["flush"]);
@@ -579,16 +591,29 @@ fn repeated_writes(w: &World) -> Vec<String> {
     out
 }
 
+/// The default install: the four post-* hooks (tips).
 #[test]
 fn hooks_and_replay_agree_on_random_workflows() {
+    model(false, 2026);
+}
+
+/// `hooks install --every-move`: reference-transaction.
+#[test]
+fn hooks_and_replay_agree_on_random_workflows_with_every_move() {
+    model(true, 2027);
+}
+
+/// Runs the model: `GIT_NOTION_MODEL_CASES` cases (100 by default) from `GIT_NOTION_MODEL_SEED` (or
+/// `default_seed`).
+fn model(every_move: bool, default_seed: u64) {
     let cases = std::env::var("GIT_NOTION_MODEL_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
+        .unwrap_or(100);
     let seed: u64 = std::env::var("GIT_NOTION_MODEL_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(2026);
+        .unwrap_or(default_seed);
     let mut bytes = [0u8; 32];
     bytes[..8].copy_from_slice(&seed.to_le_bytes());
     let config = Config {
@@ -601,13 +626,18 @@ fn hooks_and_replay_agree_on_random_workflows() {
         TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
     let started = std::time::Instant::now();
     let result = runner.run(&prop::collection::vec(step(), 10..=30), |steps| {
-        run_case(&steps).map_err(|e| {
+        run_case(&steps, every_move).map_err(|e| {
             let script: Vec<String> = steps.iter().map(|s| format!("  {s:?}")).collect();
             TestCaseError::fail(format!("{e}\nsteps:\n{}", script.join("\n")))
         })
     });
     eprintln!(
-        "model: {cases} case(s) from seed {seed} in {:.1} s",
+        "model ({}): {cases} case(s) from seed {seed} in {:.1} s",
+        if every_move {
+            "--every-move"
+        } else {
+            "post-* hooks"
+        },
         started.elapsed().as_secs_f64()
     );
     if let Err(e) = result {

@@ -321,7 +321,7 @@ fn install_chains_an_existing_hook_and_uninstall_restores_it_exactly() {
     // Idempotent: a second install changes nothing.
     let out = w.run(&["hooks", "install", "--post"]);
     assert!(out.status.success());
-    assert_eq!(stdout(&out).matches("already installed").count(), 3);
+    assert_eq!(stdout(&out).matches("already installed").count(), 4);
     assert_eq!(snapshot(&hooks), installed);
 
     // Both run: theirs first (its exit code kept), then ours.
@@ -395,8 +395,8 @@ fn install_honours_core_hooks_path_and_worktrees() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    let common = w.repo.join(".git/hooks/reference-transaction");
-    assert!(std::fs::symlink_metadata(&common).unwrap().is_file());
+    let common = w.repo.join(".git/hooks/post-commit");
+    assert!(std::fs::symlink_metadata(&common).unwrap().is_symlink());
     assert!(!wt.join(".git").is_dir());
     w.git_in(
         &wt,
@@ -422,7 +422,7 @@ fn install_honours_core_hooks_path_and_worktrees() {
     let out = w.run(&["hooks", "install"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains(&w.repo.join(".githooks").display().to_string()));
-    assert!(w.repo.join(".githooks/reference-transaction").exists());
+    assert!(w.repo.join(".githooks/post-checkout").exists());
     assert!(
         std::fs::symlink_metadata(&common).is_err(),
         "not in .git/hooks"
@@ -460,7 +460,7 @@ fn install_refuses_where_a_hook_manager_owns_the_hooks() {
     assert!(detail.contains("husky"), "{detail}");
     assert!(fix.contains(".husky/$h"), "{fix}");
     // Once husky's hooks run git-notion, doctor is content.
-    for h in ["post-commit", "post-merge", "post-rewrite"] {
+    for h in ["post-commit", "post-merge", "post-rewrite", "post-checkout"] {
         write_hook(
             &w.repo.join(".husky").join(h),
             &format!("git-notion hook {h} \"$@\"\n"),
@@ -520,24 +520,24 @@ fn the_shims_from_hooks_are_recognised_as_git_notion() {
     let out = w.run(&["hooks"]);
     assert_eq!(
         stdout(&out).matches("git-notion (sh shim)").count(),
-        3,
+        4,
         "{}",
         stdout(&out)
     );
-    let out = w.run(&["hooks", "install", "--post"]);
+    let out = w.run(&["hooks", "install"]);
     assert_eq!(
         stdout(&out).matches("already installed").count(),
-        3,
+        4,
         "{}",
         stdout(&out)
     );
-    // Where git has reference-transaction, it takes over: our post-* shims would only repeat its work.
-    let out = w.run(&["hooks", "install"]);
+    // --every-move: reference-transaction takes over; our post-* shims would only repeat its work.
+    let out = w.run(&["hooks", "install", "--every-move"]);
     assert_eq!(
         stdout(&out)
             .matches("removed: reference-transaction does its work")
             .count(),
-        3,
+        4,
         "{}",
         stdout(&out)
     );
@@ -548,14 +548,22 @@ fn the_shims_from_hooks_are_recognised_as_git_notion() {
         "{}",
         stdout(&out)
     );
-    let out = w.run(&["hooks", "uninstall"]);
-    assert_eq!(
-        stdout(&out).matches("removed").count(),
-        1,
+    // And back: the default install replaces it, never keeps both.
+    let out = w.run(&["hooks", "install"]);
+    assert!(
+        stdout(&out).contains("reference-transaction  removed: the post-* hooks do its work"),
         "{}",
         stdout(&out)
     );
     assert!(!w.repo.join(".git/hooks/reference-transaction").exists());
+    let out = w.run(&["hooks", "uninstall"]);
+    assert_eq!(
+        stdout(&out).matches("removed").count(),
+        4,
+        "{}",
+        stdout(&out)
+    );
+    assert!(!w.repo.join(".git/hooks/post-commit").exists());
 }
 
 /// doctor's messages name what is wrong in the user's terms: an unreachable API is not a token problem,

@@ -221,13 +221,13 @@ impl World {
         mate
     }
 
-    /// Replaces the installed hooks by the three `post-*` sh shims of `hooks/` (what older gits and the
-    /// pre-commit framework run).
+    /// Replaces the installed hooks by the four `post-*` sh shims of `hooks/` (what a user copying them
+    /// runs).
     pub fn use_post_hooks(&self) {
         let out = self.run(&["hooks", "uninstall"]);
         assert!(out.status.success(), "{}", stderr(&out));
         let hooks = self.repo.join(".git/hooks");
-        for hook in ["post-commit", "post-merge", "post-rewrite"] {
+        for hook in ["post-commit", "post-merge", "post-rewrite", "post-checkout"] {
             let shim = Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("hooks")
                 .join(hook);

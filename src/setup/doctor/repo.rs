@@ -37,7 +37,10 @@ pub(super) fn hook_check(r: &mut Report, repo: &Repo) {
             r.ok(
                 "hooks",
                 format!(
-                    "every branch move is seen ({} in {})",
+                    "every branch move is seen as it happens ({} in {}); reference-transaction runs in \
+                     every reference transaction, which makes a 200-commit rebase several times slower: \
+                     `git notion hooks install` installs the post-* hooks instead, which see every branch \
+                     move at the next commit, merge, rewrite, checkout or flush",
                     describe(&all),
                     hooks.dir.display()
                 ),
@@ -48,9 +51,11 @@ pub(super) fn hook_check(r: &mut Report, repo: &Repo) {
             r.ok(
                 "hooks",
                 format!(
-                    "commits, merges and rewrites made here are seen ({}; in {}); a fast-forward that no \
-                     merge made (`pull --rebase`, `reset`, a fetch) reaches Notion through the next \
-                     replay or the CI reconcile: git 2.28's reference-transaction hook sees those too",
+                    "every branch move is seen at the next commit, merge, rewrite, checkout or flush \
+                     (commits, merges and rewrites at once; a `reset`, `update-ref` or fetch when the \
+                     next hook runs) ({}; in {}); `git notion hooks install --every-move` installs \
+                     reference-transaction, which sees each move as it happens but runs in every \
+                     reference transaction (a rebase several times slower)",
                     describe(&all),
                     hooks.dir.display()
                 ),
