@@ -237,7 +237,7 @@ fn main() {
     let ideal = requests as f64 / 3.0;
     println!("apply against the sandbox at 3 requests/s (35 tickets of the seed, 304 commits):");
     println!(
-        "  requests {requests} (schema 2 + scan {} for {} rows + {} writes), 429s {refused}",
+        "  requests {requests} (schema 2 + scan and the re-read before writing {} for {} rows + {} writes), 429s {refused}",
         requests - 2 - s["written"].as_u64().unwrap(),
         s["rows_scanned"],
         s["written"]

@@ -134,24 +134,20 @@ fn loose(common_dir: &Path, dir: &Path, tips: &mut Tips) -> Option<()> {
 }
 
 /// Queues what moved since the tips were recorded (a `flush`, `sync`, `status` or flusher pass; the tips
-/// read through gix, any reference backend), and, unless the caller is the flusher itself, starts a
-/// flusher for it. Nothing happens where git-notion has no outbox yet.
+/// read through gix, any reference backend). It starts no flusher: a flush delivers it at once, and what
+/// `sync` and `status` queue is delivered by the next event (so that what they send stays their own).
+/// Nothing happens where git-notion has no outbox yet.
 pub fn catch_up(
     ob: &super::outbox::Outbox,
     repo: &crate::git::Repo,
-    flusher: bool,
 ) -> Result<(), super::outbox::OutboxError> {
     if !ob.dir().join(FILE).exists() {
         return Ok(());
     }
     let now = repo.tips();
-    let queued = ob
-        .lock()?
-        .record_tips(&now, "", true, super::outbox::now())?;
-    if flusher && !queued.is_empty() && !matches!(ob.flusher_lock(false), Ok(None)) {
-        super::spawn_flusher(&repo.root());
-    }
-    Ok(())
+    ob.lock()?
+        .record_tips(&now, "", true, super::outbox::now())
+        .map(drop)
 }
 
 /// Records the tips now without queuing anything (`hooks install`: moves from then on are seen).

@@ -527,3 +527,49 @@ fn a_plan_never_writes_over_a_newer_link_written_after_its_read() {
     w.settle();
     w.assert_replay_plans_nothing();
 }
+
+#[test]
+fn a_yaml_alias_bomb_in_a_hook_managers_file_is_reported_not_expanded() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    // lefthook owns the hooks (its generated hook file), and its committed configuration is a bomb of a
+    // few hundred bytes: nine levels of nine aliases.
+    let out = w.run(&["hooks", "uninstall"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hook = w.repo.join(".git/hooks/post-commit");
+    std::fs::write(&hook, "#!/bin/sh\n# lefthook generated\nexit 0\n").unwrap();
+    let mut perm = std::fs::metadata(&hook).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&hook, perm).unwrap();
+    let mut bomb = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    for pair in names.windows(2) {
+        bomb.push_str(&format!(
+            "{}: &{} [{}]\n",
+            pair[1],
+            pair[1],
+            vec![format!("*{}", pair[0]); 9].join(",")
+        ));
+    }
+    bomb.push_str(
+        "post-commit:\n  commands:\n    notion:\n      run: git-notion hook post-commit\n",
+    );
+    std::fs::write(w.repo.join("lefthook.yml"), &bomb).unwrap();
+    for args in [&["doctor"][..], &["hooks", "install"], &["hooks"]] {
+        let (out, rss) = run_measuring_rss({
+            let mut c = w.command(&bin("git-notion"));
+            c.args(args);
+            c
+        });
+        eprintln!("peak RSS of {args:?}: {rss} KiB");
+        assert!(rss < MAX_RSS_KIB, "{args:?} peaked at {rss} KiB");
+        if args != ["hooks"] {
+            let text = format!("{}{}", stdout(&out), stderr(&out));
+            assert!(
+                text.contains("lefthook.yml expands to more than 100000 YAML nodes"),
+                "{args:?}: {text}"
+            );
+        }
+    }
+}
