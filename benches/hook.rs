@@ -96,7 +96,11 @@ fn main() {
         "database = \"2845c4eb952681828ccf000b14d4c431\"\n[properties]\ntitle = \"标题\"\nstatus = \"状态\"\n[status]\non_commit = \"进行中\"\non_merge = \"完成\"\n",
     )
     .unwrap();
+    // Each run finds no tips recorded, so post-commit queues HEAD's commit as the first event does (with
+    // the tips recorded, re-running the hook for the same HEAD would find nothing moved).
+    let tips = repo.join(".git/git-notion/tips");
     let hook_cmd = || {
+        let _ = std::fs::remove_file(&tips);
         let mut c = cmd(hook, &repo, &sb, &home);
         c.args(["hook", "post-commit"])
             .env("GIT_NOTION_MODE", "foreground");
@@ -141,6 +145,7 @@ fn main() {
     // Offline for a while: 1,000 updates waiting. Hooks append to the queue without reading it, so a hook costs
     // the same as with an empty outbox. The bench holds the flusher lock, so no flusher starts.
     let background = || {
+        let _ = std::fs::remove_file(&tips);
         let mut c = cmd(hook, &repo, &sb, &home);
         c.args(["hook", "post-commit"]);
         c
