@@ -456,18 +456,25 @@ fn run_case(steps: &[Step], every_move: bool) -> Result<(), String> {
             let _ = c.wait();
         }
         w.sb.clear_faults();
-        // A killed flusher leaves its events to the next hook or flush: only then is there nothing to
-        // wait for.
-        if !steps.iter().any(|s| matches!(s, Step::KillFlusher)) {
-            w.wait_for_flusher();
-        }
+        // A killed flusher leaves its events, and a `sync` what it queued, to the next event: the flush
+        // below delivers both.
         // Both clones end with the same history: here takes the teammate's commits and pushes every
         // branch; the teammate pulls them below.
         w.git(&["switch", "-q", "main"]);
         case.try_timed(&["pull", "-q", "--rebase"]);
         let _ = w.git_output(&["push", "-q", "origin", "--all"]);
-        // A flush delivers what a killed flusher left untried, then whatever flusher runs settles.
+        // A flush delivers what a killed flusher left untried and what a `sync` queued (it starts no
+        // flusher: the next event delivers it), in both clones; then whatever flusher runs settles.
         w.run(&["flush"]);
+        let mate_flush = |w: &World| {
+            w.command(&bin("git-notion"))
+                .env("GIT_NOTION_API_URL", mate_api(w))
+                .current_dir(&case.mate)
+                .arg("flush")
+                .output()
+                .unwrap()
+        };
+        mate_flush(&w);
         w.wait_for_flusher();
         w.wait_for_flusher_in(&case.mate);
         let out = w.run(&["flush"]);
