@@ -437,12 +437,9 @@ fn a_resolved_comment_is_not_posted_again_after_its_commit_is_rebased() {
 /// A commit on `dir` dated `2025-10-<day>` 09:00 +08:00; returns its id.
 fn commit_on(w: &World, dir: &std::path::Path, day: &str, message: &str) -> String {
     let date = format!("2025-10-{day}T09:00:00+08:00");
-    let out = w
-        .command(std::path::Path::new("git"))
-        .current_dir(dir)
-        .env("GIT_AUTHOR_DATE", &date)
-        .env("GIT_COMMITTER_DATE", &date)
-        .args([
+    w.git_with(
+        dir,
+        &[
             "-c",
             "core.hooksPath=/dev/null",
             "commit",
@@ -450,10 +447,9 @@ fn commit_on(w: &World, dir: &std::path::Path, day: &str, message: &str) -> Stri
             "--allow-empty",
             "-m",
             message,
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+        ],
+        &[("GIT_AUTHOR_DATE", &date), ("GIT_COMMITTER_DATE", &date)],
+    );
     w.git_in(dir, &["rev-parse", "HEAD"]).trim().to_string()
 }
 

@@ -500,14 +500,7 @@ fn ctrl_c_finishes_the_page_in_flight_and_says_how_to_resume() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let started = std::time::Instant::now();
-    while w.write_count() < 5 {
-        assert!(
-            started.elapsed().as_secs() < 30,
-            "the apply did not start writing"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    w.wait_for_writes(5);
     let ok = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -560,14 +553,7 @@ fn ctrl_c_through_git_on_a_terminal_behaves_as_the_binary_alone() {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        let started = std::time::Instant::now();
-        while w.write_count() < 5 {
-            assert!(
-                started.elapsed().as_secs() < 30,
-                "the apply did not start writing"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        w.wait_for_writes(5);
         // ^C typed on the terminal: the line discipline sends SIGINT to the foreground group.
         let mut stdin = child.stdin.take().unwrap();
         stdin.write_all(b"\x03").unwrap();

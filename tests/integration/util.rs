@@ -161,6 +161,12 @@ impl World {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
+        self.wait_for_writes(writes);
+        child
+    }
+
+    /// Waits until the sandbox has seen `writes` writes (30 s at most).
+    pub fn wait_for_writes(&self, writes: usize) {
         let started = std::time::Instant::now();
         while self.write_count() < writes {
             assert!(
@@ -169,7 +175,6 @@ impl World {
             );
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
-        child
     }
 
     /// Lets the hooks' deliveries settle as a user would see them: the background flusher finishes, then
