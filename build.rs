@@ -7,7 +7,11 @@ fn main() {
     println!("cargo:rerun-if-env-changed=GIT_NOTION_PIE");
     let linux_gnu = std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux")
         && std::env::var("CARGO_CFG_TARGET_ENV").as_deref() == Ok("gnu");
-    if linux_gnu && std::env::var_os("GIT_NOTION_PIE").is_none_or(|v| v != "1") {
+    // A static build (`-C target-feature=+crt-static`, as install.sh links git-notion-hook) chooses its own
+    // linking: `-no-pie` beside a static-pie link makes a binary that crashes at start.
+    let crt_static = std::env::var("CARGO_CFG_TARGET_FEATURE")
+        .is_ok_and(|f| f.split(',').any(|f| f == "crt-static"));
+    if linux_gnu && !crt_static && std::env::var_os("GIT_NOTION_PIE").is_none_or(|v| v != "1") {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
 }

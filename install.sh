@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs git-notion, git-notion-replay and notion-sandbox with `cargo install --locked` (into PREFIX/bin
-# if PREFIX is set), then, when run inside a git repository (or given --repo DIR), installs the hooks there
-# (post-commit, post-merge, post-rewrite and post-checkout, which see every branch move at the next hook;
-# an earlier reference-transaction install is replaced; an existing hook is kept and chained, a hook
-# manager's are left alone with the snippet to use instead), and ends with `git notion doctor` and the
-# next step.
+# Installs git-notion, git-notion-replay, the hooks' own git-notion-hook (statically linked on Linux) and
+# notion-sandbox with `cargo install --locked` (into PREFIX/bin if PREFIX is set), then, when run inside a
+# git repository (or given --repo DIR), installs the hooks there (post-commit, post-merge, post-rewrite
+# and post-checkout, which see every branch move at the next hook; an earlier reference-transaction
+# install is replaced; an existing hook is kept and chained, a hook manager's are left alone with the
+# snippet to use instead), and ends with `git notion doctor` and the next step.
 #
 #   ./install.sh [--repo DIR] [--no-hooks]   install (safe to run again: it changes nothing the second time)
 #   ./install.sh --uninstall [--repo DIR]    remove the hooks from the repository, restoring what was there
@@ -36,8 +36,25 @@ if [ "$mode" = install ]; then
     exit 1
   fi
   echo "Building and installing into $bin (cargo install --locked) ..."
-  cargo install --locked --quiet --root "$root" --path "$src" || exit 1
-  cargo install --locked --quiet --root "$root" --path "$src/notion-sandbox" || exit 1
+  # One target directory (the checkout's, or CARGO_TARGET_DIR): a second run, and the hook binary's
+  # static link below, reuse what was built.
+  target_dir="${CARGO_TARGET_DIR:-$src/target}"
+  cargo install --locked --quiet --root "$root" --path "$src" --target-dir "$target_dir" || exit 1
+  cargo install --locked --quiet --root "$root" --path "$src/notion-sandbox" --target-dir "$target_dir" || exit 1
+  # The hooks' own binary, statically linked where the C library allows (Linux with glibc's static
+  # libraries): it starts in about half the time of a dynamic one, and a rebase runs it once per commit.
+  if [ "$(uname -s)" = Linux ]; then
+    if cargo rustc --locked --quiet --release --manifest-path "$src/Cargo.toml" --target-dir "$target_dir" \
+        --bin git-notion-hook -- -C target-feature=+crt-static -C relocation-model=static >/dev/null 2>&1 \
+      && cp "$target_dir/release/git-notion-hook" "$bin/.git-notion-hook.new" \
+      && "$bin/.git-notion-hook.new" >/dev/null 2>&1; then
+      # Renamed into place: a hook running the old one keeps it until it exits.
+      mv -f "$bin/.git-notion-hook.new" "$bin/git-notion-hook"
+    else
+      rm -f "$bin/.git-notion-hook.new"
+      echo "(git-notion-hook stays dynamically linked: no static C library here; each hook costs ~0.3 ms more)"
+    fi
+  fi
   echo "Installed git-notion, git-notion-replay and notion-sandbox: $("$bin/git-notion" --version)"
   # Man pages where man finds them from PATH (PREFIX/bin → PREFIX/share/man): `git notion --help`,
   # `git help notion` and `man git-notion-sync` open them.

@@ -5,8 +5,9 @@
 //!    date (schema + one query) or needing a write (schema + query + PATCH, paced at 3 requests/s).
 //! 2. What users would otherwise have: `git commit` (an empty repository, and one changed file in a
 //!    2,000-file tree), `git rebase` of a 200-commit branch and `git pull` of 50 commits, with no hooks
-//!    at all, with an empty post-commit hook, with `git notion hooks install` (the post-* hooks) and with
-//!    `--every-move` (reference-transaction), interleaved, the sandbox adding 500 ms per request: git
+//!    at all, with an empty post-commit hook, with `git notion hooks install` (the post-* hooks, linked to
+//!    the static `git-notion-hook` that `install.sh` builds, and to the dynamic one of `cargo install`) and
+//!    with `--every-move` (reference-transaction), interleaved, the sandbox adding 500 ms per request: git
 //!    never waits for Notion.
 
 use std::path::Path;
@@ -224,7 +225,7 @@ fn main() {
                     t - none
                 ));
             }
-            if matches!(k, Hooks::Default | Hooks::EveryMove) {
+            if matches!(k, Hooks::Default | Hooks::DefaultDynamic | Hooks::EveryMove) {
                 line.push_str(&format!(", {:.2}x an empty post-commit", t / empty));
             }
             println!("{line}");
@@ -249,16 +250,19 @@ enum Hooks {
     None,
     /// `#!/bin/sh\nexit 0` as post-commit: the cost of git running a hook at all.
     EmptyPostCommit,
-    /// What `git notion hooks install` installs: the binary linked as the four post-* hooks.
+    /// What `install.sh` installs: `git-notion-hook`, statically linked, linked as the four post-* hooks.
     Default,
+    /// The same with the dynamically linked `git-notion-hook` that `cargo install` alone builds.
+    DefaultDynamic,
     /// `git notion hooks install --every-move`: the reference-transaction sh filter.
     EveryMove,
 }
 
-const KINDS: [Hooks; 4] = [
+const KINDS: [Hooks; 5] = [
     Hooks::None,
     Hooks::EmptyPostCommit,
     Hooks::Default,
+    Hooks::DefaultDynamic,
     Hooks::EveryMove,
 ];
 
@@ -267,10 +271,57 @@ impl Hooks {
         match self {
             Hooks::None => "no hooks",
             Hooks::EmptyPostCommit => "an empty post-commit hook (sh: exit 0)",
-            Hooks::Default => "git notion hooks install (post-* hooks)",
+            Hooks::Default => "hooks install (install.sh: static hook binary)",
+            Hooks::DefaultDynamic => "hooks install (cargo install: dynamic)",
             Hooks::EveryMove => "git notion hooks install --every-move",
         }
     }
+}
+
+/// A directory holding this build's `git-notion` beside a statically linked `git-notion-hook`, built as
+/// `install.sh` builds it (`cargo rustc … -C target-feature=+crt-static`, in a target directory of its
+/// own: the bench's is locked while it runs). `GIT_NOTION_BENCH_STATIC_HOOK` names a built one instead.
+fn static_hook_dir(hook: &str, tmp: &Path) -> std::path::PathBuf {
+    let dir = tmp.join("static-bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let built = match std::env::var_os("GIT_NOTION_BENCH_STATIC_HOOK") {
+        Some(p) => std::path::PathBuf::from(p),
+        None => {
+            let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+            let target = manifest.join("target/static-hook");
+            eprintln!(
+                "building the static git-notion-hook as install.sh does (once; into {}) ...",
+                target.display()
+            );
+            let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args([
+                    "rustc",
+                    "--locked",
+                    "--quiet",
+                    "--release",
+                    "--bin",
+                    "git-notion-hook",
+                ])
+                .arg("--manifest-path")
+                .arg(manifest.join("Cargo.toml"))
+                .arg("--target-dir")
+                .arg(&target)
+                .args([
+                    "--",
+                    "-C",
+                    "target-feature=+crt-static",
+                    "-C",
+                    "relocation-model=static",
+                ])
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "the static hook binary builds");
+            target.join("release/git-notion-hook")
+        }
+    };
+    std::fs::copy(hook, dir.join("git-notion")).unwrap();
+    std::fs::copy(built, dir.join("git-notion-hook")).unwrap();
+    dir
 }
 
 /// Median times of [`OPS`] with each kind of hook ([`KINDS`]), interleaved, against a slow sandbox.
@@ -280,6 +331,7 @@ fn against_no_hooks(hook: &str) -> Vec<Vec<Duration>> {
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
+    let static_bin = static_hook_dir(hook, tmp.path());
     let bin_dir = Path::new(hook).parent().unwrap().to_path_buf();
     let path = format!(
         "{}:{}",
@@ -316,8 +368,13 @@ fn against_no_hooks(hook: &str) -> Vec<Vec<Duration>> {
                 std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
                 std::fs::set_permissions(&dst, perm).unwrap();
             }
-            Hooks::Default | Hooks::EveryMove => {
-                let mut c = cmd(hook, repo, &sb, &home);
+            Hooks::Default | Hooks::DefaultDynamic | Hooks::EveryMove => {
+                let binary = if kind == Hooks::Default {
+                    static_bin.join("git-notion")
+                } else {
+                    Path::new(hook).to_path_buf()
+                };
+                let mut c = cmd(binary.to_str().unwrap(), repo, &sb, &home);
                 c.args(["hooks", "install"]);
                 if kind == Hooks::EveryMove {
                     c.arg("--every-move");

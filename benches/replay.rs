@@ -119,7 +119,7 @@ fn main() {
         .status
         .closing_keywords
         .extend(git_notion::rules::intent::CHINESE_CLOSING_KEYWORDS.map(String::from));
-    let rules = Rules::new(&config).unwrap();
+    let rules = Rules::new(&config, None).unwrap();
     println!(
         "reading {COMMITS} commits, best of 5, interleaved (target: replay <= 0.7 x git log):"
     );

@@ -149,6 +149,57 @@ pub struct Tickets {
     pub max_keys_per_commit: usize,
     /// The longest key read, in bytes; a longer match (600 KB of digits) is left out with a warning.
     pub max_key_length: usize,
+    /// Hosting conventions whose numbers are not ticket keys (`["pull-request-suffix", …]`); unset: chosen
+    /// from the `origin` remote's host.
+    pub ignore: Option<Vec<Convention>>,
+    /// Regexes: a key inside a match in a commit message is not a key.
+    pub ignore_patterns: Vec<String>,
+}
+
+/// A hosting convention whose numbers are never ticket keys (`[tickets] ignore`; what each skips is in
+/// `rules::conventions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Convention {
+    /// `Subject (#123)` ending the first line: the pull request of a squash merge (GitHub, Gitea, Forgejo);
+    /// never a number written with a leading zero (`(#025)`).
+    PullRequestSuffix,
+    /// `Merge pull request #123 from owner/branch` (GitHub's merge subject).
+    GithubMerge,
+    /// `See merge request group/project!42` lines (GitLab's merge commits).
+    GitlabMerge,
+    /// `Merged in branch (pull request #12)` (Bitbucket's merge subject).
+    BitbucketMerge,
+    /// `GH-123`: GitHub's issue references.
+    GhRefs,
+}
+
+impl Convention {
+    /// Every convention, in the order the README lists them.
+    pub const ALL: [Convention; 5] = [
+        Convention::PullRequestSuffix,
+        Convention::GithubMerge,
+        Convention::GitlabMerge,
+        Convention::BitbucketMerge,
+        Convention::GhRefs,
+    ];
+
+    /// The name written in `[tickets] ignore`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Convention::PullRequestSuffix => "pull-request-suffix",
+            Convention::GithubMerge => "github-merge",
+            Convention::GitlabMerge => "gitlab-merge",
+            Convention::BitbucketMerge => "bitbucket-merge",
+            Convention::GhRefs => "gh-refs",
+        }
+    }
+}
+
+impl std::fmt::Display for Convention {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Default of `[tickets] max_keys_per_commit`.
@@ -164,6 +215,8 @@ impl Default for Tickets {
             lookup: None,
             max_keys_per_commit: MAX_KEYS_PER_COMMIT,
             max_key_length: MAX_KEY_LENGTH,
+            ignore: None,
+            ignore_patterns: vec![],
         }
     }
 }
@@ -374,6 +427,10 @@ pub struct Patterns {
     pub max_keys: usize,
     /// The longest key read, in bytes (`[tickets] max_key_length`).
     pub max_key_length: usize,
+    /// `[tickets] ignore` (None: chosen from the `origin` host where the rules are made).
+    pub ignore: Option<Vec<Convention>>,
+    /// `[tickets] ignore_patterns`, compiled.
+    pub ignore_patterns: Vec<regex::Regex>,
 }
 
 /// A ticket pattern that does not compile.
@@ -416,6 +473,8 @@ impl Patterns {
             unique_id,
             max_keys: MAX_KEYS_PER_COMMIT,
             max_key_length: MAX_KEY_LENGTH,
+            ignore: None,
+            ignore_patterns: vec![],
         })
     }
 }
@@ -686,17 +745,32 @@ impl Config {
         if let Compiled(Some(x)) = &self.compiled {
             return Ok(x.clone());
         }
+        let bad = |e: PatternError| ConfigError::BadPattern {
+            origin: origin.into(),
+            pattern: e.pattern,
+            error: e.error.to_string(),
+        };
+        let ignore_patterns = self
+            .tickets
+            .ignore_patterns
+            .iter()
+            .map(|p| {
+                regex::Regex::new(p).map_err(|error| PatternError {
+                    pattern: p.clone(),
+                    error,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(bad)?;
         Patterns::compile(&self.tickets.patterns, &self.tickets.id_prefixes)
             .map(|p| Patterns {
                 max_keys: self.tickets.max_keys_per_commit,
                 max_key_length: self.tickets.max_key_length,
+                ignore: self.tickets.ignore.clone(),
+                ignore_patterns,
                 ..p
             })
-            .map_err(|e| ConfigError::BadPattern {
-                origin: origin.into(),
-                pattern: e.pattern,
-                error: e.error.to_string(),
-            })
+            .map_err(bad)
     }
 }
 

@@ -13,7 +13,7 @@ pub fn config(data: &[u8]) {
         text,
     };
     if let Ok(c) = crate::config::Config::from_layers(&[layer], &[]) {
-        let _ = crate::rules::desired::Rules::new(&c);
+        let _ = crate::rules::desired::Rules::new(&c, None);
     }
 }
 

@@ -52,6 +52,18 @@ pub(super) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What git-notion reads in a commit message, and why: each ticket (link or close, commands, the
+    /// status now and once on a release branch) and each text that looked like a key and was skipped, with
+    /// the rule. Reads no network.
+    Explain {
+        /// The commit (default HEAD), or `-` to read a message from stdin (as it would be committed on the
+        /// current branch).
+        #[arg(default_value = "HEAD")]
+        rev: String,
+        /// Machine-readable output (docs/json.md).
+        #[arg(long)]
+        json: bool,
+    },
     /// Show pending updates, failed ones with their reasons, and the last flush.
     Status {
         /// Machine-readable output (docs/json.md).

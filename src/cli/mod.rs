@@ -13,6 +13,7 @@ use crate::Error;
 
 mod args;
 mod docs;
+mod explain;
 mod outbox;
 mod output;
 mod replay;
@@ -117,13 +118,27 @@ pub(super) fn load_config(repo: &Repo, flags: &[(String, String)]) -> Result<Con
 }
 
 fn hook(name: &str, args: &[String], env: &[(String, String)], out: &Out) -> u8 {
-    // A hook never fails git: a panic (a bug) becomes the same one warning line, without Rust's report.
-    std::panic::set_hook(Box::new(|_| {}));
-    let run = std::panic::catch_unwind(|| {
-        let mut stdin = std::io::stdin();
-        crate::hooks::run(name, args, env, &mut stdin, user_config_path().as_deref())
+    let line = caught(name, || {
+        crate::hooks::run(
+            name,
+            args,
+            env,
+            &mut std::io::stdin(),
+            user_config_path().as_deref(),
+        )
     });
-    let line = run.unwrap_or_else(|panic| {
+    warn(out, line);
+    0
+}
+
+/// Runs a hook's work; a panic (a bug) becomes the same one warning line, without Rust's report: a hook
+/// never fails git.
+fn caught(
+    name: &str,
+    work: impl FnOnce() -> Option<String> + std::panic::UnwindSafe,
+) -> Option<String> {
+    std::panic::set_hook(Box::new(|_| {}));
+    std::panic::catch_unwind(work).unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -133,9 +148,12 @@ fn hook(name: &str, args: &[String], env: &[(String, String)], out: &Out) -> u8 
             "git-notion failed inside the {name} hook ({what}); the commit is kept; \
              `git notion-replay --apply` brings its tickets up to date; please report this"
         ))
-    });
+    })
+}
+
+/// Prints a hook's warning as one line, whatever the messages inside it (a TOML error spans several).
+fn warn(out: &Out, line: Option<String>) {
     if let Some(line) = line {
-        // One line, whatever the messages inside it (a TOML error spans several).
         let line = line
             .lines()
             .map(str::trim)
@@ -144,7 +162,93 @@ fn hook(name: &str, args: &[String], env: &[(String, String)], out: &Out) -> u8 
             .join(" ");
         out.error(&format!("git-notion: warning: {line}"));
     }
-    0
+}
+
+/// The hook a process runs as: `(name, arguments)` from the binary linked as the hook
+/// (`.git/hooks/post-commit ARGS`), or from `hook NAME ARGS` after the binary's name.
+fn hook_call(argv: &[std::ffi::OsString]) -> Option<(String, Vec<String>)> {
+    let lossy = |a: &[std::ffi::OsString]| -> Vec<String> {
+        a.iter().map(|a| a.to_string_lossy().into_owned()).collect()
+    };
+    let invoked_as = argv
+        .first()
+        .map(std::path::Path::new)
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .filter(|n| crate::hooks::NAMES.contains(n));
+    if let Some(name) = invoked_as {
+        return Some((name.to_string(), lossy(&argv[1..])));
+    }
+    let hooked = argv.len() >= 3 && argv[1] == "hook";
+    let name = argv.get(2).filter(|_| hooked)?.to_str()?;
+    (!name.starts_with('-')).then(|| (name.to_string(), lossy(&argv[3..])))
+}
+
+/// The hooks' own binary, `git-notion-hook`: the fast path only ([`crate::hooks::fast`]), so that a hook
+/// costs about what a process start costs; anything needing the full path is handed to `git-notion hook`
+/// (exec, same stdin). Linked as the hook, or run as `git-notion-hook hook NAME ARGS`; always exits 0.
+pub fn hook_main() -> std::process::ExitCode {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if crate::hooks::skip_at_once(&argv) {
+        return std::process::ExitCode::SUCCESS;
+    }
+    let env = env();
+    let out = Out::new(&env);
+    let Some((name, args)) = hook_call(&argv) else {
+        warn(
+            &out,
+            Some(format!(
+                "git-notion-hook runs git's hooks (`git-notion-hook hook NAME [ARGS]`, or linked as one \
+                 of: {}); `git notion hooks install` sets it up",
+                crate::hooks::NAMES.join(", ")
+            )),
+        );
+        return std::process::ExitCode::SUCCESS;
+    };
+    let line = caught(&name, || {
+        let user_config = user_config_path();
+        let fast = crate::hooks::fast(
+            &name,
+            &args,
+            &env,
+            &mut std::io::stdin(),
+            user_config.as_deref(),
+        );
+        match fast {
+            crate::hooks::Fast::Done(line) => line,
+            crate::hooks::Fast::Full { name, refs } => hand_over(&name, &args, refs),
+        }
+    });
+    warn(&out, line);
+    std::process::ExitCode::SUCCESS
+}
+
+/// Runs `git-notion hook NAME ARGS` in this process's place (the updates already read from stdin passed
+/// as `--refs`); the warning line when it cannot be started.
+fn hand_over(name: &str, args: &[String], refs: Option<String>) -> Option<String> {
+    let binary = crate::hooks::main_binary();
+    let mut c = std::process::Command::new(&binary);
+    c.arg("hook").arg(name);
+    match refs {
+        Some(text) => {
+            c.args(args.first()).arg("--refs").arg(text);
+        }
+        None => {
+            c.args(args);
+        }
+    }
+    #[cfg(unix)]
+    let e = std::os::unix::process::CommandExt::exec(&mut c);
+    #[cfg(not(unix))]
+    let e = match c.status() {
+        Ok(_) => return None,
+        Err(e) => e,
+    };
+    Some(format!(
+        "cannot run {} for the {name} hook ({e}); the commit is kept; reinstall git-notion, then \
+         `git notion-replay --apply` brings its tickets up to date",
+        binary.display()
+    ))
 }
 
 /// The `git-notion` binary: a hook (fast path, no clap) or a command.
@@ -158,29 +262,9 @@ pub fn main() -> std::process::ExitCode {
     if crate::hooks::skip_at_once(&argv) {
         return std::process::ExitCode::SUCCESS;
     }
-    let lossy = |a: &[std::ffi::OsString]| -> Vec<String> {
-        a.iter().map(|a| a.to_string_lossy().into_owned()).collect()
-    };
-    let invoked_as = argv
-        .first()
-        .map(std::path::Path::new)
-        .and_then(|p| p.file_name())
-        .and_then(|n| n.to_str())
-        .filter(|n| crate::hooks::NAMES.contains(n));
-    if let Some(name) = invoked_as {
+    if let Some((name, args)) = hook_call(&argv) {
         let env = env();
-        return std::process::ExitCode::from(hook(name, &lossy(&argv[1..]), &env, &Out::new(&env)));
-    }
-    if argv.len() >= 3 && argv[1] == "hook" {
-        if let Some(name) = argv[2].to_str().filter(|n| !n.starts_with('-')) {
-            let env = env();
-            return std::process::ExitCode::from(hook(
-                name,
-                &lossy(&argv[3..]),
-                &env,
-                &Out::new(&env),
-            ));
-        }
+        return std::process::ExitCode::from(hook(&name, &args, &env, &Out::new(&env)));
     }
     let cli = Cli::parse_from(argv);
     let env = env();
@@ -190,6 +274,7 @@ pub fn main() -> std::process::ExitCode {
         | Command::Retry { json }
         | Command::Log { json, .. }
         | Command::Status { json }
+        | Command::Explain { json, .. }
         | Command::Doctor { json }
         | Command::Hooks { json, .. }
         | Command::Undo { json, .. } => *json,
@@ -245,6 +330,7 @@ pub fn main() -> std::process::ExitCode {
             init_cmd(database, data_source, force, stdout, &env, &out),
         ),
         Command::Hooks { action, json } => report(&out, hooks_cmd(action, json, &out)),
+        Command::Explain { rev, json } => report(&out, explain::explain_cmd(&rev, json, &out)),
         Command::Completions { shell } => report(&out, docs::completions_cmd(shell, &out)),
         Command::Manpages { dir } => report(&out, docs::man_cmd(&dir, &out)),
         Command::Undo {

@@ -109,7 +109,7 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
     if !sightings.is_empty() {
         let rules = load_config(&repo, &[])
             .ok()
-            .and_then(|c| crate::rules::desired::Rules::new(&c).ok());
+            .and_then(|c| crate::rules::desired::Rules::new(&c, repo.origin_url().as_deref()).ok());
         for s in &sightings {
             pending
                 .events

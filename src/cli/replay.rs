@@ -98,7 +98,7 @@ fn replay_cmd(
         flags.push(("GIT_NOTION_TITLE_POLICY".to_string(), t.clone()));
     }
     let config = load_config(&repo, &flags)?;
-    let rules = crate::rules::desired::Rules::new(&config)?;
+    let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
     let spec = walk_spec(&repo, cli)?;
     let decide = if cli.prefer.is_empty() {
         Decide::Latest
@@ -146,7 +146,7 @@ fn replay_cmd(
         }
         return Ok(Exit::partial_if(!unreadable.is_empty()));
     }
-    let session = Session::connect(config, env)?;
+    let session = Session::connect(config, rules.clone(), env)?;
     let ob = Outbox::new(repo.common_dir());
     // One writer at a time per repository (the hooks' flusher waits meanwhile).
     let _writer = if cli.apply {

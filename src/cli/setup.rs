@@ -47,7 +47,9 @@ pub(super) fn init_cmd(
             )
         })?;
     let data_source = data_source.or_else(|| existing.as_ref().and_then(|c| c.data_source.clone()));
-    let text = crate::setup::init::generate(&database, data_source.as_deref(), env)?;
+    let origin = repo.origin_url();
+    let text =
+        crate::setup::init::generate(&database, data_source.as_deref(), origin.as_deref(), env)?;
     if stdout {
         out.print(&text);
         return Ok(Exit::Done);
@@ -56,8 +58,17 @@ pub(super) fn init_cmd(
         what: format!("write {}", path.display()),
         source,
     })?;
+    let skipped =
+        crate::rules::conventions::defaults(origin.as_deref().and_then(crate::git::links::forge));
+    let skipped = skipped
+        .iter()
+        .map(|c| crate::rules::conventions::example(*c))
+        .collect::<Vec<_>>()
+        .join("; ");
     out.print(&format!(
-        "wrote {} (review it, then commit it: it holds no secret)\nnext: `git notion doctor`\n",
+        "wrote {} (review it, then commit it: it holds no secret)\n\
+         commit messages: these are a code host's numbers, not tickets ([tickets] ignore): {skipped}\n\
+         next: `git notion doctor`\n",
         path.display()
     ));
     Ok(Exit::Done)
@@ -101,6 +112,17 @@ pub(super) fn hooks_cmd(action: Option<HooksAction>, json: bool, out: &Out) -> R
                     what: "tell where git-notion is installed".into(),
                     source,
                 })?;
+            // The hooks' own binary where it was installed beside this one (it starts faster).
+            let hook_binary = binary.with_file_name(format!(
+                "{}{}",
+                crate::hooks::HOOK_BINARY,
+                std::env::consts::EXE_SUFFIX
+            ));
+            let binary = if hook_binary.is_file() {
+                hook_binary
+            } else {
+                binary
+            };
             if every_move && !crate::hooks::install::git_has_reference_transaction() {
                 return Err(Error::Usage(
                     "--every-move needs git 2.28 or later (reference-transaction); this git has only the \

@@ -18,7 +18,7 @@ pub(super) fn sync_cmd(
 ) -> Result<Exit, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
     let config = load_config(&repo, flags)?;
-    let rules = crate::rules::desired::Rules::new(&config)?;
+    let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
     let commit = repo.resolve(rev)?;
     if !dry_run {
         // What moved without a hook seeing it is queued for the flusher.
@@ -57,7 +57,7 @@ pub(super) fn sync_cmd(
         ));
         return Ok(Exit::Done);
     }
-    let session = Session::connect(config, env)?;
+    let session = Session::connect(config, rules.clone(), env)?;
     // What history says of these tickets, as the hooks and the replay deliver it; a commit no branch
     // reaches (a dangling one named by its id) speaks for itself.
     let ob = Outbox::new(repo.common_dir());

@@ -20,20 +20,47 @@ pub fn commit_url(remote: &str, sha: &str, template: Option<&str>) -> Option<Str
     if path.is_empty() || path.contains("..") {
         return None;
     }
-    let h = host.to_ascii_lowercase();
     let base = format!("https://{host}/{path}");
+    Some(match forge_of_host(&host)? {
+        Forge::GitHub | Forge::Gitea | Forge::SourceHut => format!("{base}/commit/{sha}"),
+        Forge::GitLab => format!("{base}/-/commit/{sha}"),
+        Forge::Bitbucket => format!("{base}/commits/{sha}"),
+    })
+}
+
+/// The code hosts git-notion knows: their commit links, and their conventions in commit messages
+/// (pull-request numbers that are not tickets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forge {
+    /// github.com and GitHub Enterprise hosts (`github.*`).
+    GitHub,
+    /// gitlab.com and self-hosted GitLab (a host naming `gitlab`).
+    GitLab,
+    /// Bitbucket.
+    Bitbucket,
+    /// Gitea, Forgejo, Codeberg.
+    Gitea,
+    /// sourcehut (`git.sr.ht`).
+    SourceHut,
+}
+
+/// The forge a remote is on, or None for a host not recognised (or a local path).
+pub fn forge(remote: &str) -> Option<Forge> {
+    forge_of_host(&host_and_path(remote)?.0)
+}
+
+fn forge_of_host(host: &str) -> Option<Forge> {
+    let h = host.to_ascii_lowercase();
     if h == "github.com" || h.starts_with("github.") || h.contains(".github.") {
-        Some(format!("{base}/commit/{sha}"))
+        Some(Forge::GitHub)
     } else if h.contains("gitlab") {
-        Some(format!("{base}/-/commit/{sha}"))
+        Some(Forge::GitLab)
     } else if h.contains("bitbucket") {
-        Some(format!("{base}/commits/{sha}"))
-    } else if h.contains("gitea")
-        || h.contains("forgejo")
-        || h == "codeberg.org"
-        || h == "git.sr.ht"
-    {
-        Some(format!("{base}/commit/{sha}"))
+        Some(Forge::Bitbucket)
+    } else if h.contains("gitea") || h.contains("forgejo") || h == "codeberg.org" {
+        Some(Forge::Gitea)
+    } else if h == "git.sr.ht" {
+        Some(Forge::SourceHut)
     } else {
         None
     }

@@ -80,7 +80,11 @@ pub fn flush(
     let mut seen: HashSet<String> = Default::default();
     // Sightings (the hooks' fast path) are read into events with the rules; without them (a configuration
     // that cannot be read yet) every commit is kept and its tickets found once it is fixed.
-    let rules = config.as_ref().ok().and_then(|c| Rules::new(c).ok());
+    let origin = repo.origin_url();
+    let rules = config
+        .as_ref()
+        .ok()
+        .and_then(|c| Rules::new(c, origin.as_deref()).ok());
     let read = |s: &Sighting| super::sighting::read(repo, rules.as_ref(), s);
     let pass = Pass {
         outbox,
@@ -187,7 +191,7 @@ impl Pass<'_> {
                     break;
                 }
             };
-            let rules = match Rules::new(config) {
+            let rules = match Rules::new(config, self.repo.origin_url().as_deref()) {
                 Ok(r) => r,
                 Err(e) => {
                     self.hold(&due, &e.to_string(), report)?;
@@ -201,7 +205,7 @@ impl Pass<'_> {
                 continue;
             }
             if session.is_none() {
-                match Session::connect(config.clone(), self.env) {
+                match Session::connect(config.clone(), rules.clone(), self.env) {
                     Ok(s) => {
                         report.source_name = s.binding.source_name.clone();
                         *session = Some(s)

@@ -301,7 +301,8 @@ impl Hooks {
                 let is_us = target
                     .file_name()
                     .and_then(|n| n.to_str())
-                    .is_some_and(|n| n == "git-notion" || n == "git-notion.exe");
+                    .and_then(|n| n.strip_suffix(std::env::consts::EXE_SUFFIX))
+                    .is_some_and(|n| n == "git-notion" || n == super::HOOK_BINARY);
                 if is_us {
                     return State::Linked(target);
                 }
@@ -439,6 +440,13 @@ impl Hooks {
                 continue;
             }
             let action = match state {
+                // Linked to another binary (`git-notion` before the hooks' own binary was installed
+                // beside it, or one that moved): linked again.
+                State::Linked(to) if to != binary => {
+                    std::fs::remove_file(&path).map_err(io("remove", &path))?;
+                    link_or_shim(binary, &path, name)?;
+                    Action::Relinked
+                }
                 State::Linked(_) | State::Shim | State::Chained => Action::AlreadyInstalled,
                 State::Other { runs_us: true } => Action::RunsUsAlready,
                 State::Missing if name == REFERENCE_TRANSACTION => {
@@ -504,6 +512,8 @@ pub enum Action {
     Chained,
     /// Ours already.
     AlreadyInstalled,
+    /// Ours, linked to another binary (or one that moved), linked to this one.
+    Relinked,
     /// A hook of the user's own that calls `git-notion hook` already.
     RunsUsAlready,
     /// Ours, removed.
@@ -538,6 +548,7 @@ impl Action {
                 "installed after the existing hook (kept as {name}{KEPT_SUFFIX}; it runs first and its exit code is kept)"
             ),
             Action::AlreadyInstalled => "already installed".into(),
+            Action::Relinked => "linked again, to the binary installed now".into(),
             Action::RunsUsAlready => "left alone: your hook already runs `git-notion hook`".into(),
             Action::Removed => "removed".into(),
             Action::Restored => "removed; the hook that was there before is back".into(),

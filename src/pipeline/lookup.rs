@@ -514,6 +514,30 @@ impl Index {
         ix
     }
 
+    /// Every ticket key the pages carry (in titles or the lookup property, and unique ids), with its
+    /// pages; keys found through a number property are left out (how messages write them is not known).
+    pub fn keyed(&self) -> Vec<(TicketKey, Vec<&PageState>)> {
+        let pages = |ix: &Vec<usize>| ix.iter().map(|&i| &self.pages[i]).collect::<Vec<_>>();
+        let mut out: Vec<(TicketKey, Vec<&PageState>)> = self
+            .by_key
+            .iter()
+            .filter(|(k, _)| matches!(k, TicketKey::Token(_)))
+            .map(|(k, ix)| (k.clone(), pages(ix)))
+            .collect();
+        if let Some(prefix) = &self.unique_prefix {
+            out.extend(self.by_unique_id.iter().map(|(n, ix)| {
+                (
+                    TicketKey::UniqueId {
+                        prefix: prefix.to_ascii_uppercase(),
+                        number: *n,
+                    },
+                    pages(ix),
+                )
+            }));
+        }
+        out
+    }
+
     /// The page(s) of one key.
     pub fn find(&self, key: &TicketKey) -> Found {
         let hits: Option<&Vec<usize>> = match key {

@@ -4,6 +4,7 @@
 //! hooks, `sync`, the replay and `undo` all go through here. Uses `rules`, `notion`, `git`, `config`.
 
 pub mod history;
+pub mod key_index;
 pub mod lookup;
 pub mod plan;
 pub mod scan;

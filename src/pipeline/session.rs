@@ -93,11 +93,14 @@ pub struct Session {
 impl Session {
     /// Reads the token and the API URL, resolves the data source and checks the configuration against its
     /// schema. Nothing is written before this succeeds.
-    pub fn connect(config: Config, env: &[(String, String)]) -> Result<Session, Error> {
+    pub fn connect(
+        config: Config,
+        rules: Rules,
+        env: &[(String, String)],
+    ) -> Result<Session, Error> {
         let client = connect_client(&config, env)?;
         let schema = Schema::resolve(&client, &config)?;
         let binding = Binding::new(&schema, &config)?;
-        let rules = Rules::new(&config)?;
         Ok(Session {
             rules,
             config,

@@ -90,13 +90,28 @@ pub struct Rules {
 }
 
 impl Rules {
-    /// The rules of a configuration (its patterns compiled, its keywords sorted).
-    pub fn new(config: &Config) -> Result<Rules, ConfigError> {
+    /// The rules of a configuration (its patterns compiled, its keywords sorted) for a repository whose
+    /// `origin` remote is `origin_url`: without `[tickets] ignore`, its host decides which hosting
+    /// conventions' numbers are not keys (`rules::conventions`).
+    pub fn new(config: &Config, origin_url: Option<&str>) -> Result<Rules, ConfigError> {
+        let extractor = Extractor::of(config)?;
+        let conventions = config.tickets.ignore.clone().unwrap_or_else(|| {
+            crate::rules::conventions::defaults(origin_url.and_then(crate::git::links::forge))
+        });
+        let ignore = crate::rules::conventions::Ignore {
+            conventions,
+            patterns: extractor.ignore().patterns.clone(),
+        };
         Ok(Rules {
-            extractor: Extractor::of(config)?,
+            extractor: extractor.with_ignore(ignore),
             keywords: Keywords::new(&config.status.closing_keywords),
             status: config.status.clone(),
         })
+    }
+
+    /// The closing keywords.
+    pub fn keywords(&self) -> &Keywords {
+        &self.keywords
     }
 
     /// The branch is a release branch (`[status] release_branches`, globs).
@@ -557,7 +572,7 @@ mod tests {
         c.status.on_merge = Some("完成".into());
         c.status.closing_keywords.push("完成工单".into());
         edit(&mut c);
-        Rules::new(&c).unwrap()
+        Rules::new(&c, None).unwrap()
     }
 
     /// The effects of a message as `KEY=status` (`~` exact, `-` none) plus `+comment` per comment.

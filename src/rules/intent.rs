@@ -224,7 +224,7 @@ pub fn parse(message: &str, extractor: &Extractor, keywords: &Keywords) -> Inten
         return intents;
     }
     let may_close = !intents.wip && intents.revert.is_none();
-    let (spans, overflow) = extractor.locate_bounded(message);
+    let (spans, overflow) = extractor.locate_message(message);
     intents.overflow = overflow;
     let mut prev: Option<(usize, bool)> = None;
     let mut index: std::collections::HashMap<TicketKey, usize> = Default::default();

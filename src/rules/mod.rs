@@ -3,6 +3,8 @@
 //! `#status`, WIP, skip, revert), and the desired state of a ticket gathered over its commits
 //! ([`desired`]). Uses `git` (the commit type) and `config`.
 
+pub mod conventions;
 pub mod desired;
+pub mod explain;
 pub mod intent;
 pub mod tickets;

@@ -42,6 +42,19 @@ pub struct Extractor {
     unique_id: Option<Regex>,
     max_keys: usize,
     max_key_length: usize,
+    /// What commit messages hold that looks like a key and is not (hosting conventions, patterns).
+    ignore: Ignore,
+}
+
+/// A text that looked like a key in a commit message and was skipped, with the rule that skipped it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The key it would have been.
+    pub key: TicketKey,
+    /// The text as written.
+    pub text: String,
+    /// The rule (`pull-request-suffix`, `ignore_patterns "…"`).
+    pub rule: String,
 }
 
 /// What a text named beyond the limits (`[tickets] max_keys_per_commit`, `max_key_length`): left out.
@@ -84,8 +97,9 @@ impl Overflow {
 }
 
 pub use crate::config::{PatternError, DEFAULT_PATTERN};
+use crate::rules::conventions::Ignore;
 
-fn is_word_byte(b: u8) -> bool {
+pub(crate) fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
@@ -185,7 +199,22 @@ impl Extractor {
             unique_id: p.unique_id,
             max_keys: p.max_keys,
             max_key_length: p.max_key_length,
+            ignore: Ignore {
+                conventions: p.ignore.unwrap_or_default(),
+                patterns: p.ignore_patterns,
+            },
         }
+    }
+
+    /// The same extractor skipping `ignore` in commit messages.
+    pub fn with_ignore(mut self, ignore: Ignore) -> Self {
+        self.ignore = ignore;
+        self
+    }
+
+    /// What commit messages are read without.
+    pub fn ignore(&self) -> &Ignore {
+        &self.ignore
     }
 
     /// The extractor of a loaded configuration (its patterns were compiled, and checked, on load).
@@ -232,6 +261,40 @@ impl Extractor {
         &self,
         text: &str,
     ) -> (Vec<(std::ops::Range<usize>, TicketKey)>, Overflow) {
+        self.locate_skipping(text, &Skips::default())
+    }
+
+    /// [`Extractor::locate_bounded`] for a commit message: keys inside a hosting convention or an
+    /// `ignore_patterns` match (`[tickets] ignore`) are not keys.
+    pub fn locate_message(
+        &self,
+        text: &str,
+    ) -> (Vec<(std::ops::Range<usize>, TicketKey)>, Overflow) {
+        self.locate_skipping(text, &Skips::new(self.ignore.spans(text)))
+    }
+
+    /// What a commit message holds that looked like a key and was skipped, and why (`explain`).
+    pub fn skipped(&self, text: &str) -> Vec<Skipped> {
+        let skips = Skips::new(self.ignore.spans(text));
+        self.locate_bounded(text)
+            .0
+            .into_iter()
+            .filter_map(|(range, key)| {
+                let rule = skips.rule_at(&range)?.to_string();
+                Some(Skipped {
+                    key,
+                    text: text[range].to_string(),
+                    rule,
+                })
+            })
+            .collect()
+    }
+
+    fn locate_skipping(
+        &self,
+        text: &str,
+        skips: &Skips,
+    ) -> (Vec<(std::ops::Range<usize>, TicketKey)>, Overflow) {
         let mut overflow = Overflow {
             limits: (self.max_keys, self.max_key_length),
             ..Overflow::default()
@@ -272,6 +335,7 @@ impl Extractor {
             }
         }
         spans.sort_by_key(|(r, _)| r.start);
+        spans.retain(|(r, _)| skips.rule_at(r).is_none());
         let mut keys: std::collections::HashSet<TicketKey> = Default::default();
         let mut dropped: std::collections::HashSet<&str> = Default::default();
         let mut found = vec![];
@@ -295,6 +359,34 @@ impl Extractor {
         }
         overflow.dropped = dropped.len();
         (found, overflow)
+    }
+}
+
+/// Spans of a text to skip, sorted by start, each with its rule: which one covers a range is a binary
+/// search (a message with 50,000 keys and as many skipped spans stays linear-logarithmic).
+#[derive(Debug, Default)]
+struct Skips(Vec<(std::ops::Range<usize>, String)>);
+
+impl Skips {
+    fn new(mut spans: Vec<(std::ops::Range<usize>, String)>) -> Self {
+        spans.sort_by_key(|(r, _)| r.start);
+        // Nested spans (a pattern inside a convention) are covered by the outer one: keep the outer.
+        let mut kept: Vec<(std::ops::Range<usize>, String)> = Vec::with_capacity(spans.len());
+        for (r, rule) in spans {
+            match kept.last_mut() {
+                Some((last, _)) if r.start < last.end => last.end = last.end.max(r.end),
+                _ => kept.push((r, rule)),
+            }
+        }
+        Skips(kept)
+    }
+
+    /// The rule of the span a range overlaps, if any.
+    fn rule_at(&self, range: &std::ops::Range<usize>) -> Option<&str> {
+        // The last span starting before the range ends.
+        let i = self.0.partition_point(|(r, _)| r.start < range.end);
+        let (r, rule) = self.0.get(i.checked_sub(1)?)?;
+        (r.end > range.start).then_some(rule.as_str())
     }
 }
 

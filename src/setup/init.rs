@@ -112,10 +112,47 @@ fn guess_pattern(titles: &[String]) -> (Option<String>, usize, Vec<String>) {
     }
 }
 
+/// The `[tickets] ignore` comment: which hosting conventions' numbers are not tickets here, by default.
+pub fn ignore_section(origin_url: Option<&str>) -> String {
+    use crate::rules::conventions;
+    let forge = origin_url.and_then(crate::git::links::forge);
+    let host = match forge {
+        Some(f) => format!("{f:?} (origin)"),
+        None => "a host not recognised, or no origin".to_string(),
+    };
+    let defaults = conventions::defaults(forge);
+    let mut t = format!(
+        "# Numbers a code host writes that are not tickets. Unset, they follow origin's host, here {host}:\n"
+    );
+    for c in crate::config::Convention::ALL {
+        let mark = if defaults.contains(&c) {
+            "skipped"
+        } else {
+            "read "
+        };
+        t.push_str(&format!(
+            "#   {mark} {:<20} {}\n",
+            c.name(),
+            conventions::example(c)
+        ));
+    }
+    t.push_str(&format!(
+        "# ignore = [{}]   # [] reads every key; `git notion explain` shows what a message names\n",
+        defaults
+            .iter()
+            .map(|c| format!("{:?}", c.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    t.push_str("# ignore_patterns = ['Backport of #[0-9]+']   # regexes: keys inside a match are skipped\n");
+    t
+}
+
 /// Reads the schema and the latest 100 rows of `database` and returns the configuration text.
 pub fn generate(
     database: &str,
     data_source: Option<&str>,
+    origin_url: Option<&str>,
     env: &[(String, String)],
 ) -> Result<String, Error> {
     config::database_id(database).ok_or_else(|| config::ConfigError::BadDatabase {
@@ -128,13 +165,14 @@ pub fn generate(
     let client = crate::pipeline::session::connect_client(&config, env)?;
     let schema = Schema::resolve(&client, &config)?;
     let rows = crate::pipeline::lookup::recent_rows(&client, &schema.data_source_id, &[])?;
-    Ok(render(database, data_source, &schema, &rows))
+    Ok(render(database, data_source, origin_url, &schema, &rows))
 }
 
 /// The configuration text for a schema and some of its rows.
 pub fn render(
     database: &str,
     data_source: Option<&str>,
+    origin_url: Option<&str>,
     schema: &Schema,
     rows: &[Value],
 ) -> String {
@@ -218,6 +256,8 @@ pub fn render(
         }
         None => t.push_str("# id_prefixes = [\"TASK\"]   # PREFIX-N keys, for a database with a unique ID property\n"),
     }
+
+    t.push_str(&ignore_section(origin_url));
 
     t.push_str("\n# The properties git-notion writes, by their names in Notion (case-sensitive). Leave one out and\n# it is never written.\n[properties]\n");
     let mut used = vec![];
@@ -379,7 +419,13 @@ mod tests {
         let rows = vec![
             json!({"properties": {"标题": {"type": "title", "title": [{"plain_text": "#001 - a"}]}}}),
         ];
-        let text = render("2845c4eb952681828ccf000b14d4c431", None, &schema, &rows);
+        let text = render(
+            "2845c4eb952681828ccf000b14d4c431",
+            None,
+            Some("git@github.com:acme/app.git"),
+            &schema,
+            &rows,
+        );
         let c = Config::from_layers(
             &[config::Layer {
                 origin: "init".into(),

@@ -133,15 +133,27 @@ fn the_readme_quick_start_works_verbatim() {
     for page in ["git-notion.1", "git-notion-sync.1", "git-notion-replay.1"] {
         assert!(root.join("share/man/man1").join(page).exists(), "{page}");
     }
-    // The four post-* hooks, the installed binary linked as each; no reference-transaction.
+    // The four post-* hooks, the installed hooks' binary linked as each; no reference-transaction.
     for name in ["post-commit", "post-merge", "post-rewrite", "post-checkout"] {
         let hook = tmp.path().join("demo/.git/hooks").join(name);
         assert_eq!(
             std::fs::read_link(&hook).unwrap(),
-            root.join("bin/git-notion").canonicalize().unwrap(),
+            root.join("bin/git-notion-hook").canonicalize().unwrap(),
             "{name}"
         );
     }
+    // Linked statically here (glibc's static libraries are on this machine): no program interpreter
+    // to load, or install.sh said why not.
+    let dynamic = Command::new("readelf")
+        .arg("-d")
+        .arg(root.join("bin/git-notion-hook"))
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("(NEEDED)"))
+        .expect("readelf (binutils) runs");
+    assert!(
+        !dynamic || so.contains("stays dynamically linked"),
+        "git-notion-hook is dynamically linked and install.sh did not say so:\n{so}"
+    );
     assert!(!tmp
         .path()
         .join("demo/.git/hooks/reference-transaction")

@@ -122,6 +122,12 @@ fn every_json_answer_is_shaped_as_docs_json_md_shows() {
         "git notion retry --json",
         &w.run(&["retry", "--json"]),
     );
+    w.commit_without_hook("feat: vault, closes #006 (#123)");
+    check(
+        &docs,
+        "git notion explain --json",
+        &w.run(&["explain", "--json"]),
+    );
     check(
         &docs,
         "git notion hooks --json",

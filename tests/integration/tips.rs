@@ -162,3 +162,60 @@ fn every_move_is_an_opt_in_and_never_beside_the_post_hooks() {
     assert!(hooks.join("post-commit").exists());
     w.assert_replay_plans_nothing();
 }
+
+/// The hooks are linked to `git-notion-hook` (the fast path alone): what needs the full path, here a
+/// configuration changed into a broken one, is handed to `git-notion`, whose warning the commit prints; an
+/// install linked to `git-notion` itself (before the hooks' binary existed) is linked again.
+#[test]
+fn the_hooks_run_their_own_binary_which_hands_the_full_path_to_git_notion() {
+    let w = world();
+    let hooks = w.repo.join(".git/hooks");
+    let hook_binary = bin("git-notion-hook").canonicalize().unwrap();
+    for h in ["post-commit", "post-merge", "post-rewrite", "post-checkout"] {
+        assert_eq!(
+            std::fs::read_link(hooks.join(h)).unwrap(),
+            hook_binary,
+            "{h}"
+        );
+    }
+    // An earlier install, linked to git-notion: linked again, and said so.
+    std::fs::remove_file(hooks.join("post-merge")).unwrap();
+    std::os::unix::fs::symlink(
+        bin("git-notion").canonicalize().unwrap(),
+        hooks.join("post-merge"),
+    )
+    .unwrap();
+    let out = w.run(&["hooks", "install"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("post-merge             linked again"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        std::fs::read_link(hooks.join("post-merge")).unwrap(),
+        hook_binary
+    );
+    // A broken configuration: only git-notion reads TOML, so its warning shows the hand-over.
+    w.write_config(&format!("{ZH_CONFIG}\n[hooks]\nmode = \"sometimes\"\n"));
+    let out = w.commit("feat: 完成工单 #005 while the configuration is broken");
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("git-notion: warning: "), "{err}");
+    assert!(err.contains("sometimes"), "{err}");
+    // Fixed, the next event delivers the commit that waited.
+    w.write_config(&format!("{ZH_CONFIG}{FAST}"));
+    w.commit("chore: fixed");
+    w.wait_for_flusher();
+    assert_eq!(status(&w, "#005"), "完成");
+    w.assert_replay_plans_nothing();
+    // Run by hand without a hook's name it says what it is for, and still exits 0.
+    let out = w.command(&hook_binary).output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("git notion hooks install"),
+        "{}",
+        stderr(&out)
+    );
+}

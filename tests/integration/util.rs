@@ -41,6 +41,7 @@ pub fn bin(name: &str) -> PathBuf {
     match name {
         "git-notion" => PathBuf::from(env!("CARGO_BIN_EXE_git-notion")),
         "git-notion-replay" => PathBuf::from(env!("CARGO_BIN_EXE_git-notion-replay")),
+        "git-notion-hook" => PathBuf::from(env!("CARGO_BIN_EXE_git-notion-hook")),
         other => panic!("no binary {other}"),
     }
 }

@@ -1,0 +1,217 @@
+//! `git notion explain [REV|-]`: what git-notion reads in a commit message, and why.
+
+use std::io::Read;
+
+use super::output::{printable, Out};
+use super::{load_config, Exit};
+use crate::git::{Commit, Repo};
+use crate::rules::desired::{Proposal, Rules};
+use crate::rules::explain::Explanation;
+use crate::Error;
+
+/// The most of a message read from stdin (a message is never this long; the rest is not read).
+const MAX_STDIN: u64 = 16 << 20;
+
+pub(super) fn explain_cmd(rev: &str, json: bool, out: &Out) -> Result<Exit, Error> {
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let config = load_config(&repo, &[])?;
+    let origin = repo.origin_url();
+    let rules = Rules::new(&config, origin.as_deref())?;
+    let (commit, released) = if rev == "-" {
+        let mut bytes = vec![];
+        std::io::stdin()
+            .take(MAX_STDIN)
+            .read_to_end(&mut bytes)
+            .map_err(|source| Error::Io {
+                what: "read the message from stdin".into(),
+                source,
+            })?;
+        let commit = Commit {
+            id: String::new(),
+            message: String::from_utf8_lossy(&bytes).into_owned().into(),
+            time: jiff::Timestamp::now().as_second(),
+            offset: 0,
+            parents: 1,
+        };
+        // Committed now, it would be on the current branch.
+        (commit, rules.is_release(repo.branch().as_deref()))
+    } else {
+        let commit = repo.resolve(rev)?;
+        let spec = crate::git::WalkSpec {
+            all: true,
+            ..crate::git::WalkSpec::default()
+        };
+        let released = crate::pipeline::history::Released::of(&repo, &rules, &spec)?;
+        let released = released.contains(&commit.id);
+        (commit, released)
+    };
+    let e = rules.explain(&commit, released);
+    let forge = origin.as_deref().and_then(crate::git::links::forge);
+    if json {
+        out.json(to_json(&commit, &e, &config, forge, &rules));
+    } else {
+        out.print(&printable(&render(&commit, &e, &config, forge, &rules)));
+    }
+    Ok(Exit::Done)
+}
+
+fn status(p: &Option<Proposal>) -> Option<(String, bool)> {
+    p.as_ref().map(|p| match p {
+        Proposal::Auto(s) => (s.clone(), false),
+        Proposal::Exact(s) => (s.clone(), true),
+    })
+}
+
+fn render(
+    commit: &Commit,
+    e: &Explanation,
+    config: &crate::config::Config,
+    forge: Option<crate::git::links::Forge>,
+    rules: &Rules,
+) -> String {
+    let mut t = String::new();
+    let what = if commit.id.is_empty() {
+        "the message".to_string()
+    } else {
+        format!("commit {}", &commit.id[..12.min(commit.id.len())])
+    };
+    let place = if e.released {
+        "on a release branch"
+    } else {
+        "not on a release branch yet"
+    };
+    t.push_str(&format!("{what} {:?}, {place}\n", commit.subject()));
+    if e.skip {
+        t.push_str("  [skip notion]: git-notion does nothing with this commit\n");
+    }
+    if e.wip {
+        t.push_str("  WIP: it links and moves at most to on_commit; nothing closes\n");
+    }
+    if e.revert {
+        t.push_str(
+            "  a revert: it closes nothing (on_revert decides the comment and the status)\n",
+        );
+    }
+    if e.named.is_empty() && !e.skip {
+        t.push_str("  names no ticket: nothing is sent to Notion\n");
+    }
+    for n in &e.named {
+        let mut parts = vec![if n.closes {
+            "closes".to_string()
+        } else {
+            "links".to_string()
+        }];
+        match status(&n.status_now) {
+            Some((s, true)) => {
+                parts.push(format!("sets {s} exactly (#status or a reopening revert)"))
+            }
+            Some((s, false)) => parts.push(format!("→ {s} at most")),
+            None => parts.push("status kept".into()),
+        }
+        if let Some((s, _)) = status(&n.status_released) {
+            parts.push(format!(
+                "→ {s} once on a release branch ({})",
+                config.status.release_branches.join(", ")
+            ));
+        }
+        for c in &n.comments {
+            parts.push(format!("comment {c:?}"));
+        }
+        if n.titles {
+            parts.push("its subject may give the title".into());
+        }
+        parts.push("date, commit link".into());
+        t.push_str(&format!(
+            "  {:<10} {}\n",
+            n.key.to_string(),
+            parts.join("; ")
+        ));
+    }
+    for s in &e.skipped {
+        let why = crate::config::Convention::ALL
+            .into_iter()
+            .find(|c| c.name() == s.rule)
+            .map(|c| format!(": {}", crate::rules::conventions::example(c)))
+            .unwrap_or_default();
+        t.push_str(&format!(
+            "  {:<10} not a ticket: {}{why} ([tickets] ignore)\n",
+            s.text, s.rule
+        ));
+    }
+    if e.overflow.any() {
+        t.push_str(&format!("  {}\n", e.overflow.warning(&commit.id)));
+    }
+    let ignoring = &rules.extractor.ignore().conventions;
+    let host = match forge {
+        Some(f) => format!("origin is on {f:?}"),
+        None => "origin's host is not recognised".into(),
+    };
+    let chosen = if config.tickets.ignore.is_some() {
+        "as [tickets] ignore says".to_string()
+    } else {
+        format!("{host}; set [tickets] ignore to choose")
+    };
+    let quoted = |v: &[String]| {
+        v.iter()
+            .map(|p| format!("'{p}'"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    t.push_str(&format!(
+        "keys: patterns {}{}; not keys: {} ({chosen})\n",
+        quoted(&config.tickets.patterns),
+        if config.tickets.id_prefixes.is_empty() {
+            String::new()
+        } else {
+            format!(", id prefixes {}", quoted(&config.tickets.id_prefixes))
+        },
+        if ignoring.is_empty() {
+            "none".to_string()
+        } else {
+            ignoring
+                .iter()
+                .map(|c| c.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    ));
+    t
+}
+
+fn to_json(
+    commit: &Commit,
+    e: &Explanation,
+    config: &crate::config::Config,
+    forge: Option<crate::git::links::Forge>,
+    rules: &Rules,
+) -> serde_json::Value {
+    let proposal = |p: &Option<Proposal>| {
+        status(p).map(|(name, exact)| serde_json::json!({"name": name, "exact": exact}))
+    };
+    serde_json::json!({
+        "commit": if commit.id.is_empty() { serde_json::Value::Null } else { commit.id.clone().into() },
+        "subject": commit.subject(),
+        "released": e.released,
+        "skip": e.skip,
+        "wip": e.wip,
+        "revert": e.revert,
+        "tickets": e.named.iter().map(|n| serde_json::json!({
+            "key": n.key.to_string(),
+            "action": if n.closes { "close" } else { "link" },
+            "status": proposal(&n.status_now),
+            "status_when_released": proposal(&n.status_released),
+            "comments": n.comments,
+            "title": n.titles,
+        })).collect::<Vec<_>>(),
+        "skipped": e.skipped.iter().map(|s| serde_json::json!({
+            "text": s.text,
+            "key": s.key.to_string(),
+            "rule": s.rule,
+        })).collect::<Vec<_>>(),
+        "ignore": rules.extractor.ignore().conventions.iter().map(|c| c.name()).collect::<Vec<_>>(),
+        "ignore_from": if config.tickets.ignore.is_some() { "config".to_string() } else {
+            forge.map_or_else(|| "default".to_string(), |f| format!("{f:?}").to_lowercase())
+        },
+        "overflow": {"dropped": e.overflow.dropped, "too_long": e.overflow.too_long},
+    })
+}
