@@ -105,7 +105,7 @@ mod layering {
         ("git", &["config", "id"]),
         ("rules", &["config", "git", "id"]),
         ("notion", &["config", "id"]),
-        ("pipeline", &["config", "git", "id", "notion", "rules"]),
+        ("pipeline", &["config", "files", "git", "id", "notion", "rules"]),
         (
             "hooks",
             &[
