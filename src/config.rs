@@ -341,6 +341,67 @@ impl Default for Hooks {
     }
 }
 
+/// What the `commit-msg` hook does with what it finds in a message (`[commit] check`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// Says nothing.
+    Off,
+    /// Says what the message will do and what looks wrong; the commit is always made (the default).
+    #[default]
+    Warn,
+    /// As `warn`, and refuses a message with a problem that is certain (a key a fresh index does not
+    /// have, a `#status` that is no option); a missing or stale index never refuses.
+    Block,
+}
+
+/// `[commit]`: what happens at commit time (the `commit-msg` hook).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommitMsg {
+    /// `off`, `warn` (default) or `block`.
+    pub check: Check,
+}
+
+/// How a commit made on a ticket's branch names its ticket (`[branches] mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum BranchMode {
+    /// The `prepare-commit-msg` hook adds a `Refs: KEY` trailer (the default).
+    #[default]
+    Trailer,
+    /// It puts `KEY ` before the subject.
+    Subject,
+    /// Nothing is added: the branch name says nothing to git-notion.
+    Off,
+}
+
+/// `[branches]`: the ticket a branch's name carries (`feature/TASK-17-login`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Branches {
+    /// Regexes finding the ticket in a branch name; the match (or its first group) is formatted by
+    /// `key`. Empty (the default): the ticket patterns and id prefixes, as in messages.
+    pub patterns: Vec<String>,
+    /// How a match becomes the key as messages write it: `{}` is the match (`"#{}"` for `042-login`).
+    pub key: String,
+    /// `trailer`, `subject` or `off`.
+    pub mode: BranchMode,
+    /// A merge commit of a branch whose name carries a ticket closes it (once on a release branch).
+    pub close_on_merge: bool,
+}
+
+impl Default for Branches {
+    fn default() -> Self {
+        Branches {
+            patterns: vec![],
+            key: "{}".into(),
+            mode: BranchMode::Trailer,
+            close_on_merge: false,
+        }
+    }
+}
+
 /// How git-notion talks to Notion.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -389,6 +450,10 @@ pub struct Config {
     pub api: Api,
     /// `[hooks]`.
     pub hooks: Hooks,
+    /// `[commit]`.
+    pub commit: CommitMsg,
+    /// `[branches]`.
+    pub branches: Branches,
     /// The ticket patterns, compiled once on load.
     #[serde(skip)]
     compiled: Compiled,
@@ -431,6 +496,8 @@ pub struct Patterns {
     pub ignore: Option<Vec<Convention>>,
     /// `[tickets] ignore_patterns`, compiled.
     pub ignore_patterns: Vec<regex::Regex>,
+    /// `[branches] patterns`, compiled.
+    pub branch_patterns: Vec<regex::Regex>,
 }
 
 /// A ticket pattern that does not compile.
@@ -475,6 +542,7 @@ impl Patterns {
             max_key_length: MAX_KEY_LENGTH,
             ignore: None,
             ignore_patterns: vec![],
+            branch_patterns: vec![],
         })
     }
 }
@@ -750,24 +818,25 @@ impl Config {
             pattern: e.pattern,
             error: e.error.to_string(),
         };
-        let ignore_patterns = self
-            .tickets
-            .ignore_patterns
-            .iter()
-            .map(|p| {
-                regex::Regex::new(p).map_err(|error| PatternError {
-                    pattern: p.clone(),
-                    error,
+        let compile = |list: &[String]| {
+            list.iter()
+                .map(|p| {
+                    regex::Regex::new(p).map_err(|error| PatternError {
+                        pattern: p.clone(),
+                        error,
+                    })
                 })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(bad)?;
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let ignore_patterns = compile(&self.tickets.ignore_patterns).map_err(bad)?;
+        let branch_patterns = compile(&self.branches.patterns).map_err(bad)?;
         Patterns::compile(&self.tickets.patterns, &self.tickets.id_prefixes)
             .map(|p| Patterns {
                 max_keys: self.tickets.max_keys_per_commit,
                 max_key_length: self.tickets.max_key_length,
                 ignore: self.tickets.ignore.clone(),
                 ignore_patterns,
+                branch_patterns,
                 ..p
             })
             .map_err(bad)

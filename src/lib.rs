@@ -105,7 +105,10 @@ mod layering {
         ("git", &["config", "id"]),
         ("rules", &["config", "git", "id"]),
         ("notion", &["config", "id"]),
-        ("pipeline", &["config", "files", "git", "id", "notion", "rules"]),
+        (
+            "pipeline",
+            &["config", "files", "git", "id", "notion", "rules"],
+        ),
         (
             "hooks",
             &[

@@ -64,6 +64,16 @@ pub(super) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The local index of the database's keys (what commit time reads, without the network): its size
+    /// and age. `--refresh` reads the data source whole and replaces it.
+    Index {
+        /// Read the data source whole (one request per 100 rows) and replace the index.
+        #[arg(long)]
+        refresh: bool,
+        /// Machine-readable output (docs/json.md).
+        #[arg(long)]
+        json: bool,
+    },
     /// Show pending updates, failed ones with their reasons, and the last flush.
     Status {
         /// Machine-readable output (docs/json.md).

@@ -118,6 +118,29 @@ pub(super) fn load_config(repo: &Repo, flags: &[(String, String)]) -> Result<Con
 }
 
 fn hook(name: &str, args: &[String], env: &[(String, String)], out: &Out) -> u8 {
+    if name == crate::hooks::COMMIT_MSG {
+        // What the message will do, line by line; 1 only when `[commit] check = "block"` refuses it.
+        if env
+            .iter()
+            .any(|(k, v)| k == "GIT_NOTION_SKIP" && !v.is_empty() && v != "0")
+        {
+            return 0;
+        }
+        std::panic::set_hook(Box::new(|_| {}));
+        let said = std::panic::catch_unwind(|| {
+            crate::hooks::commit_msg::run(args, env, user_config_path().as_deref())
+        });
+        let (lines, code) = said.unwrap_or_else(|_| {
+            (
+                vec!["warning: git-notion failed inside the commit-msg hook; the commit is made; please report this".into()],
+                0,
+            )
+        });
+        for l in lines {
+            out.error(&format!("git-notion: {}", printable(&l)));
+        }
+        return code;
+    }
     let line = caught(name, || {
         crate::hooks::run(
             name,
@@ -275,6 +298,7 @@ pub fn main() -> std::process::ExitCode {
         | Command::Log { json, .. }
         | Command::Status { json }
         | Command::Explain { json, .. }
+        | Command::Index { json, .. }
         | Command::Doctor { json }
         | Command::Hooks { json, .. }
         | Command::Undo { json, .. } => *json,
@@ -331,6 +355,7 @@ pub fn main() -> std::process::ExitCode {
         ),
         Command::Hooks { action, json } => report(&out, hooks_cmd(action, json, &out)),
         Command::Explain { rev, json } => report(&out, explain::explain_cmd(&rev, json, &out)),
+        Command::Index { refresh, json } => report(&out, index_cmd(refresh, json, &env, &out)),
         Command::Completions { shell } => report(&out, docs::completions_cmd(shell, &out)),
         Command::Manpages { dir } => report(&out, docs::man_cmd(&dir, &out)),
         Command::Undo {

@@ -122,6 +122,8 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
         .map(|p| p.display().to_string())
         .collect();
     let last_delivery = crate::hooks::deliveries::last_change(ob.dir());
+    let index = crate::pipeline::key_index::KeyIndex::read(ob.dir());
+    let now = jiff::Timestamp::now().as_second();
     if json {
         let v = serde_json::json!({
             "pending": pending.events,
@@ -129,6 +131,7 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
             "damaged": damaged,
             "last_flush": pending.last_flush,
             "last_delivery": last_delivery,
+            "index": index.as_ref().map(|ix| index_json(ix, now)),
         });
         out.json(v);
         return Ok(Exit::Done);
@@ -196,6 +199,10 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
     }
     if let Some(d) = &last_delivery {
         text.push_str(&format!("last delivery: {}\n", delivery_line(d)));
+    }
+    match &index {
+        Some(ix) => text.push_str(&format!("index: {}\n", ix.describe(now))),
+        None => text.push_str("index: none yet (`git notion index --refresh`)\n"),
     }
     if !damaged.is_empty() {
         text.push_str(&format!(
@@ -342,5 +349,86 @@ pub(super) fn log_cmd(n: usize, json: bool, out: &Out) -> Result<Exit, Error> {
         text.push('\n');
     }
     out.print(&text);
+    Ok(Exit::Done)
+}
+
+/// The local index's summary, as `status --json` and `index --json` show it.
+pub(super) fn index_json(ix: &crate::pipeline::key_index::KeyIndex, now: i64) -> serde_json::Value {
+    serde_json::json!({
+        "data_source": ix.source,
+        "keys": ix.entries.len(),
+        "refreshed_at": ix.refreshed,
+        "updated_at": ix.updated,
+        "fresh": ix.fresh(now),
+    })
+}
+
+/// `git notion index [--refresh]`: the local index of the database's keys; `--refresh` reads the data
+/// source whole (one request per 100 rows) and replaces it.
+pub(super) fn index_cmd(
+    refresh: bool,
+    json: bool,
+    env: &[(String, String)],
+    out: &Out,
+) -> Result<Exit, Error> {
+    use crate::pipeline::key_index::{of_pages, KeyIndex};
+    let (ob, repo) = open_outbox()?;
+    let mut note = String::new();
+    if refresh {
+        let config = load_config(&repo, &[])?;
+        let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
+        let session = crate::pipeline::session::Session::connect(config, rules, env)?;
+        let b = &session.binding;
+        let scanned = crate::pipeline::scan::scan(
+            &session.client,
+            &b.data_source_id,
+            &b.read_ids(),
+            None,
+            |_| {},
+        )?;
+        let ix = crate::pipeline::lookup::Index::new(&scanned.pages, b, &session.rules.extractor);
+        KeyIndex::replace(
+            ob.dir(),
+            &b.data_source_id,
+            b.status_names(),
+            of_pages(&ix),
+            jiff::Timestamp::now().as_second(),
+        )
+        .map_err(|source| Error::Io {
+            what: format!("write the index in {}", ob.dir().display()),
+            source,
+        })?;
+        note = format!(
+            "read {} rows of {} in {} request(s){}\n",
+            scanned.pages.len(),
+            b.source_name,
+            scanned.requests,
+            if scanned.complete {
+                ""
+            } else {
+                " (not every row: more rows than one query returns share a creation minute)"
+            }
+        );
+    }
+    let now = jiff::Timestamp::now().as_second();
+    let index = KeyIndex::read(ob.dir());
+    if json {
+        out.json(serde_json::json!({
+            "index": index.as_ref().map(|ix| index_json(ix, now)),
+        }));
+        return Ok(Exit::Done);
+    }
+    out.print(&note);
+    match index {
+        Some(ix) => out.print(&format!(
+            "index: {} ({})\n",
+            ix.describe(now),
+            ob.dir().join(crate::pipeline::key_index::FILE).display()
+        )),
+        None => out.print(
+            "index: none yet; `git notion index --refresh` reads the data source whole (a flush, sync or \
+             replay also add what they look up)\n",
+        ),
+    }
     Ok(Exit::Done)
 }

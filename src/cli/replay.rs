@@ -131,6 +131,7 @@ fn replay_cmd(
                 requests: 0,
                 journal: None,
                 resumed: false,
+                keys: None,
             };
             let v = serde_json::json!({
                 "applied": cli.apply,
@@ -223,6 +224,7 @@ fn replay_cmd(
     )?;
     bar.finish_and_clear();
     set_progress(None);
+    remember_keys(&repo, &session, &r);
     if replay::stop_requested() {
         let s = Summary::of(&r.entries);
         out.error(&format!(
@@ -396,4 +398,17 @@ mod terminal {
             Foreground::give_back();
         }
     }
+}
+
+/// The local index learns the data source's keys: all of them when the scan read it whole, else those the
+/// plan looked up; then what the apply wrote (a cache for commit time: failing to write it fails nothing).
+fn remember_keys(repo: &Repo, session: &Session, r: &crate::replay::Replay) {
+    use crate::pipeline::key_index::{seen_in, KeyIndex};
+    let dir = Outbox::new(repo.common_dir()).dir().to_path_buf();
+    let b = &session.binding;
+    let now = jiff::Timestamp::now().as_second();
+    if let Some(all) = &r.keys {
+        let _ = KeyIndex::replace(&dir, &b.data_source_id, b.status_names(), all.clone(), now);
+    }
+    let _ = KeyIndex::merge(&dir, &b.data_source_id, seen_in(&r.entries, b), now);
 }

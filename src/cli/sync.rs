@@ -85,6 +85,13 @@ pub(super) fn sync_cmd(
         crate::hooks::deliveries::record(ob.dir(), "sync", &entries);
         forget_delivered(&ob, &entries, &session.binding.source_name);
     }
+    // The local index learns what the lookups found (a dry run too: it read the pages).
+    let _ = crate::pipeline::key_index::KeyIndex::merge(
+        ob.dir(),
+        &session.binding.data_source_id,
+        crate::pipeline::key_index::seen_in(&entries, &session.binding),
+        read_at,
+    );
     if json {
         answer(&entries);
     } else {

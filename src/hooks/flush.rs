@@ -316,6 +316,13 @@ impl Pass<'_> {
             );
             done += 1;
         }
+        // The local index learns what the lookups found (a cache for commit time; never a reason to fail).
+        let _ = crate::pipeline::key_index::KeyIndex::merge(
+            self.outbox.dir(),
+            &s.binding.data_source_id,
+            crate::pipeline::key_index::seen_in(&entries, &s.binding),
+            now(),
+        );
         report.entries.extend(entries.drain(..done));
         outcomes
     }

@@ -16,7 +16,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::git::Repo;
-use crate::hooks::{NAMES, REFERENCE_TRANSACTION};
+use crate::hooks::{COMMIT_MSG, NAMES, REFERENCE_TRANSACTION};
 
 /// The `post-*` hooks: the default install (each queues what moved since the tips were recorded).
 pub const POST_HOOKS: [&str; 4] = ["post-commit", "post-merge", "post-rewrite", "post-checkout"];
@@ -90,10 +90,11 @@ impl Manager {
 }
 
 /// What to add to husky's hooks to run git-notion.
-pub const HUSKY_SNIPPET: &str = r#"# husky runs .husky/<hook> for the hooks it knows: add git-notion to the four post-* hooks. Each
-# queues what moved since the last one (commits, merges, rewrites, checkouts, and a reset or fetch at the
-# next hook). git-notion always exits 0.
-for h in post-commit post-merge post-rewrite post-checkout; do
+pub const HUSKY_SNIPPET: &str = r#"# husky runs .husky/<hook> for the hooks it knows: add git-notion to the four post-* hooks (each
+# queues what moved since the last one: commits, merges, rewrites, checkouts, and a reset or fetch at the
+# next hook; they always exit 0) and to commit-msg (what the message does; refuses only with
+# [commit] check = "block").
+for h in post-commit post-merge post-rewrite post-checkout commit-msg; do
   printf 'git-notion hook %s "$@"\n' "$h" >> .husky/$h
 done
 git add .husky
@@ -115,8 +116,14 @@ repos:
         stages: [post-commit, post-merge, post-rewrite, post-checkout]
         always_run: true
         pass_filenames: false
-# then install the four hook types:
-pre-commit install --hook-type post-commit --hook-type post-merge --hook-type post-rewrite --hook-type post-checkout"#;
+      - id: git-notion-commit-msg
+        name: git-notion (what this message does in Notion)
+        entry: git-notion hook commit-msg
+        language: system
+        stages: [commit-msg]
+        verbose: true
+# then install the five hook types:
+pre-commit install --hook-type post-commit --hook-type post-merge --hook-type post-rewrite --hook-type post-checkout --hook-type commit-msg"#;
 
 /// What to add to `lefthook.yml` to run git-notion.
 pub const LEFTHOOK_SNIPPET: &str = r#"# lefthook.yml: add git-notion to the post-* hooks (each queues what moved since the last one: commits,
@@ -138,6 +145,10 @@ post-checkout:
   commands:
     git-notion:
       run: git-notion hook post-checkout {0}
+commit-msg:
+  commands:
+    git-notion:
+      run: git-notion hook commit-msg {1}
 # Optional (git >= 2.28): each branch move as it happens, at the cost of a process in every reference
 # transaction (a 200-commit rebase several times slower):
 # reference-transaction:
@@ -416,7 +427,9 @@ impl Hooks {
                 snippet: self.snippet(manager),
             });
         }
-        let wanted = |name: &str| (name == REFERENCE_TRANSACTION) == every_move;
+        // commit-msg goes with either set; the post-* hooks and reference-transaction exclude each other.
+        let wanted =
+            |name: &str| name == COMMIT_MSG || (name == REFERENCE_TRANSACTION) == every_move;
         let states: Vec<(&'static str, State)> = self.states();
         // Check everything before changing anything.
         for (name, state) in states.iter().filter(|(n, _)| wanted(n)) {
@@ -594,6 +607,7 @@ fn plain_shim(name: &str) -> &'static str {
         "post-merge" => include_str!("../../hooks/post-merge"),
         "post-checkout" => include_str!("../../hooks/post-checkout"),
         "reference-transaction" => include_str!("../../hooks/reference-transaction"),
+        "commit-msg" => include_str!("../../hooks/commit-msg"),
         _ => include_str!("../../hooks/post-rewrite"),
     }
 }
@@ -613,15 +627,30 @@ fn chain_shim(name: &str, binary: &Path) -> String {
     } else {
         ("", "")
     };
+    // commit-msg: a refusal from either hook refuses the commit (git-notion's only with check = "block").
+    let (run, end) = if name == COMMIT_MSG {
+        (
+            "[ $status -eq 0 ] || exit $status\n",
+            "\"$bin\" hook commit-msg \"$@\" || status=$?\n",
+        )
+    } else {
+        ("", "")
+    };
+    let ours = if end.is_empty() {
+        format!("{feed}\"$bin\" hook {name} \"$@\"\n")
+    } else {
+        end.to_string()
+    };
     format!(
         "#!/bin/sh\n{CHAIN_MARKER}. The {name} hook that was here is kept as {name}{KEPT_SUFFIX} and runs\n\
          # first (its exit code is kept), then git-notion. `git notion hooks uninstall` puts it back.\n\
          {read}status=0\n\
          kept=\"$(dirname \"$0\")/{name}{KEPT_SUFFIX}\"\n\
          if [ -x \"$kept\" ]; then {feed}\"$kept\" \"$@\"; status=$?; fi\n\
+         {run}\
          bin={bin}\n\
          [ -x \"$bin\" ] || bin=$(command -v git-notion) || exit $status\n\
-         {feed}\"$bin\" hook {name} \"$@\"\n\
+         {ours}\
          exit $status\n",
         bin = sh_quote(&binary.to_string_lossy()),
     )

@@ -2,6 +2,7 @@
 //! (or inside the hook within a time budget in `foreground` mode). A hook never fails or slows git: every
 //! problem becomes one warning line, and the exit code is always 0.
 
+pub mod commit_msg;
 pub mod deliveries;
 pub mod flush;
 pub mod install;
@@ -26,13 +27,17 @@ use outbox::{Event, Outbox, OutboxError};
 /// fetch) is queued at the next event. `reference-transaction` (git 2.28 and later, `hooks install
 /// --every-move`) sees each move as it happens, at the cost of a process for every state of every
 /// reference transaction.
-pub const NAMES: [&str; 5] = [
+pub const NAMES: [&str; 6] = [
     "post-commit",
     "post-merge",
     "post-rewrite",
     "post-checkout",
     REFERENCE_TRANSACTION,
+    COMMIT_MSG,
 ];
+
+/// The hook that reads a message before the commit is made ([`commit_msg`]); installed with either set.
+pub const COMMIT_MSG: &str = "commit-msg";
 
 /// The hook that sees every reference update.
 pub const REFERENCE_TRANSACTION: &str = "reference-transaction";
@@ -268,6 +273,17 @@ pub fn fast(
     } else {
         name
     };
+    // commit-msg reads the configuration and the index: the full binary's work.
+    if name == COMMIT_MSG {
+        return if env_get(env, "GIT_NOTION_SKIP").is_some_and(|v| v != "0") {
+            Fast::Done(None)
+        } else {
+            Fast::Full {
+                name: name.to_string(),
+                refs: None,
+            }
+        };
+    }
     // git runs reference-transaction for every state of every transaction; only `committed` moved refs.
     if name == REFERENCE_TRANSACTION && args.first().map(String::as_str) != Some("committed") {
         return Fast::Done(None);
@@ -308,6 +324,8 @@ pub fn run(
 ) -> Option<String> {
     match fast(name, args, env, stdin, user_config) {
         Fast::Done(line) => line,
+        // Its lines and exit code are the command line's to print (`commit_msg::run`).
+        Fast::Full { name, .. } if name == COMMIT_MSG => None,
         Fast::Full { name, refs } => full(&name, refs, env, user_config),
     }
 }

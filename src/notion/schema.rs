@@ -622,6 +622,14 @@ impl Binding {
             .map(|c| c.name.as_str())
     }
 
+    /// The status property's option names (none when no status is bound).
+    pub fn status_names(&self) -> Vec<String> {
+        self.status
+            .as_ref()
+            .map(|p| p.choices.iter().map(|c| c.name.clone()).collect())
+            .unwrap_or_default()
+    }
+
     /// The status options, quoted, for messages.
     pub fn status_options(&self) -> String {
         self.status

@@ -211,28 +211,33 @@ impl KeyIndex {
                 .to_ascii_uppercase()
         };
         let mine = prefix(&name);
-        let mut near: Vec<(usize, &str)> = self
+        // Closest first; among equally close, the one sharing the longest start (`#006` for `#0061`).
+        let shared = |k: &str| {
+            k.chars()
+                .zip(name.chars())
+                .take_while(|(a, b)| a == b)
+                .count()
+        };
+        let mut near: Vec<(usize, std::cmp::Reverse<usize>, &str)> = self
             .entries
             .keys()
             .filter(|k| prefix(k) == mine)
-            .map(|k| (strsim::levenshtein(&name, k), k.as_str()))
-            .filter(|(d, _)| (1..=2).contains(d))
+            .map(|k| {
+                (
+                    strsim::levenshtein(&name, k),
+                    std::cmp::Reverse(shared(k)),
+                    k.as_str(),
+                )
+            })
+            .filter(|(d, _, _)| (1..=2).contains(d))
             .collect();
         near.sort();
-        near.into_iter().take(n).map(|(_, k)| k).collect()
+        near.into_iter().take(n).map(|(_, _, k)| k).collect()
     }
 
     /// How old the index is, for `status` and `doctor`: `1,204 keys, read whole 3 h ago, updated 5 min ago`.
     pub fn describe(&self, now: i64) -> String {
-        let ago = |t: i64| {
-            let s = (now - t).max(0);
-            match s {
-                0..60 => format!("{s} s ago"),
-                60..3600 => format!("{} min ago", s / 60),
-                3600..172_800 => format!("{} h ago", s / 3600),
-                _ => format!("{} days ago", s / 86_400),
-            }
-        };
+        let ago = |t: i64| ago(now, t);
         let whole = match self.refreshed {
             Some(t) => format!("read whole {}", ago(t)),
             None => "never read whole (`git notion index --refresh`)".to_string(),
@@ -243,6 +248,58 @@ impl KeyIndex {
             ago(self.updated)
         )
     }
+}
+
+/// How long before `now` the time `t` was (seconds): `12 s ago`, `5 min ago`, `3 h ago`, `2 days ago`.
+pub fn ago(now: i64, t: i64) -> String {
+    let s = (now - t).max(0);
+    match s {
+        0..60 => format!("{s} s ago"),
+        60..3600 => format!("{} min ago", s / 60),
+        3600..172_800 => format!("{} h ago", s / 3600),
+        _ => format!("{} days ago", s / 86_400),
+    }
+}
+
+/// What a plan (applied or not) learnt of its keys, for [`KeyIndex::merge`]: the page each key found, with
+/// the status and title written where the write went through; `None` for a key no page carries. Failed
+/// lookups teach nothing; page-id keys are not indexed.
+pub fn seen_in(
+    entries: &[crate::pipeline::plan::Entry],
+    binding: &crate::notion::schema::Binding,
+) -> Vec<(String, Option<Known>)> {
+    use crate::pipeline::plan::Outcome;
+    let status = binding.status.as_ref().map(|p| p.name.as_str());
+    entries
+        .iter()
+        .filter_map(|e| {
+            let name = KeyIndex::name(&e.desired.key)?;
+            let known = match &e.outcome {
+                Outcome::UpToDate { page } => Some(Known::of(page)),
+                Outcome::Update { page, changes } => {
+                    let mut k = Known::of(page);
+                    if matches!(e.applied, Some(Ok(()))) {
+                        for c in changes {
+                            if Some(c.property.as_str()) == status {
+                                k.status = c.to.clone();
+                            } else if c.property == binding.title.name {
+                                k.title = c.to.clone();
+                            }
+                        }
+                    }
+                    Some(k)
+                }
+                Outcome::NotFound => None,
+                Outcome::Ambiguous(pages) => {
+                    let mut k = Known::of(pages.first()?);
+                    k.pages = pages.len();
+                    Some(k)
+                }
+                Outcome::Failed(_) => return None,
+            };
+            Some((name, known))
+        })
+        .collect()
 }
 
 /// The keys of every page of a data source (a scan), by the index's names: each page under the key its
@@ -319,6 +376,11 @@ mod tests {
             number: 171,
         };
         assert_eq!(ix.closest(&typo, 3), ["TASK-17", "TASK-71", "TASK-1"]);
+        let typo = TicketKey::UniqueId {
+            prefix: "TASK".into(),
+            number: 7,
+        };
+        assert_eq!(ix.closest(&typo, 2), ["TASK-71", "TASK-1"]);
         assert!(ix
             .describe(300 + 7200)
             .starts_with("3 keys, read whole 2 h ago"));

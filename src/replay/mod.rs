@@ -68,6 +68,8 @@ pub struct Replay {
     pub journal: Option<PathBuf>,
     /// The apply went on with an unfinished journal.
     pub resumed: bool,
+    /// Every key of the data source and its page, when the scan read it whole (for the local index).
+    pub keys: Option<std::collections::BTreeMap<String, crate::pipeline::key_index::Known>>,
 }
 
 /// Set (by the command line's Ctrl-C handler) to stop an apply after the page in flight: the journal stays
@@ -163,6 +165,9 @@ pub fn run(
             Some(e)
         })
         .collect();
+    let keys = scanned
+        .complete
+        .then(|| crate::pipeline::key_index::of_pages(&index));
     let mut replay = Replay {
         rows,
         looked_up,
@@ -173,6 +178,7 @@ pub fn run(
         requests: 0,
         journal: None,
         resumed: false,
+        keys,
     };
     let updates = entries
         .iter()

@@ -87,6 +87,9 @@ pub struct Rules {
     pub extractor: Extractor,
     keywords: Keywords,
     status: Status,
+    /// `[branches] patterns`, compiled (empty: the ticket patterns).
+    branch_patterns: Vec<regex::Regex>,
+    branches: crate::config::Branches,
 }
 
 impl Rules {
@@ -106,7 +109,58 @@ impl Rules {
             extractor: extractor.with_ignore(ignore),
             keywords: Keywords::new(&config.status.closing_keywords),
             status: config.status.clone(),
+            branch_patterns: config.patterns("configuration")?.branch_patterns,
+            branches: config.branches.clone(),
         })
+    }
+
+    /// The `[branches]` settings.
+    pub fn branches(&self) -> &crate::config::Branches {
+        &self.branches
+    }
+
+    /// The ticket a branch's name carries (`feature/TASK-17-login` → TASK-17): by `[branches] patterns`
+    /// (the match, or its first group, formatted by `key`), else the first key the ticket patterns find.
+    pub fn branch_key(&self, branch: &str) -> Option<TicketKey> {
+        let written = if self.branch_patterns.is_empty() {
+            branch.to_string()
+        } else {
+            self.branch_patterns.iter().find_map(|re| {
+                let c = re.captures(branch)?;
+                let m = c.get(1).or_else(|| c.get(0))?;
+                Some(self.branches.key.replace("{}", m.as_str()))
+            })?
+        };
+        self.extractor
+            .extract(&written)
+            .into_iter()
+            .find(|k| !matches!(k, TicketKey::Page(_)))
+    }
+
+    /// What a message asks, plus, with `[branches] close_on_merge`, a close of the ticket that the
+    /// branch a merge commit merges carries (`Merge branch 'feature/TASK-17-login'`).
+    pub fn intents(&self, commit: &Commit) -> intent::Intents {
+        let mut intents = intent::parse(&commit.message, &self.extractor, &self.keywords);
+        if !self.branches.close_on_merge || commit.parents < 2 || intents.skip {
+            return intents;
+        }
+        if intents.revert.is_some() {
+            return intents;
+        }
+        let Some(key) = merged_branch(commit.subject()).and_then(|b| self.branch_key(b)) else {
+            return intents;
+        };
+        match intents.tickets.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, t)) => t.close = true,
+            None => intents.tickets.push((
+                key,
+                intent::TicketIntent {
+                    close: true,
+                    ..Default::default()
+                },
+            )),
+        }
+        intents
     }
 
     /// The closing keywords.
@@ -131,7 +185,7 @@ impl Rules {
 
     /// [`Rules::keys`], and what the message named beyond the limits (left out).
     pub fn keys_noted(&self, commit: &Commit) -> (Vec<TicketKey>, Overflow) {
-        let intents = intent::parse(&commit.message, &self.extractor, &self.keywords);
+        let intents = self.intents(commit);
         let keys = intents.tickets.into_iter().map(|(k, _)| k).collect();
         (keys, intents.overflow)
     }
@@ -147,7 +201,7 @@ impl Rules {
         commit: &Commit,
         released: bool,
     ) -> (Vec<(TicketKey, Effect)>, Overflow) {
-        let intents = intent::parse(&commit.message, &self.extractor, &self.keywords);
+        let intents = self.intents(commit);
         let overflow = intents.overflow;
         if intents.skip {
             return (vec![], overflow);
@@ -193,6 +247,30 @@ impl Rules {
             .collect();
         (effects, overflow)
     }
+}
+
+/// The branch a merge commit's subject names as merged, as git and the hosts write it: `Merge branch 'X'`
+/// (`… into 'main'`), `Merge remote-tracking branch 'origin/X'`, `Merge pull request #9 from owner/X`,
+/// `Merged in X (pull request #12)`.
+pub fn merged_branch(subject: &str) -> Option<&str> {
+    fn quoted(rest: &str) -> Option<&str> {
+        let rest = rest.strip_prefix('\'')?;
+        Some(&rest[..rest.find('\'')?])
+    }
+    if let Some(rest) = subject.strip_prefix("Merge branch ") {
+        return quoted(rest);
+    }
+    if let Some(rest) = subject.strip_prefix("Merge remote-tracking branch ") {
+        return quoted(rest);
+    }
+    if let Some(rest) = subject.strip_prefix("Merge pull request #") {
+        let (_, from) = rest.split_once(" from ")?;
+        return from.split_whitespace().next();
+    }
+    if let Some(rest) = subject.strip_prefix("Merged in ") {
+        return rest.split_whitespace().next();
+    }
+    None
 }
 
 /// One ticket's effects gathered over its commits, in any order: `pos` orders them (larger is newer).
@@ -564,6 +642,51 @@ mod tests {
             (2, "b".repeat(40), "other".into()),
         ];
         assert_eq!(t.comments, kept);
+    }
+
+    #[test]
+    fn merged_branches_as_git_and_the_hosts_name_them() {
+        assert_eq!(
+            merged_branch("Merge branch 'feature/TASK-17-login' into 'main'"),
+            Some("feature/TASK-17-login")
+        );
+        assert_eq!(
+            merged_branch("Merge remote-tracking branch 'origin/TASK-17'"),
+            Some("origin/TASK-17")
+        );
+        assert_eq!(
+            merged_branch("Merge pull request #9 from acme/TASK-17-login"),
+            Some("acme/TASK-17-login")
+        );
+        assert_eq!(
+            merged_branch("Merged in TASK-17-login (pull request #12)"),
+            Some("TASK-17-login")
+        );
+        assert_eq!(merged_branch("feat: merge branch handling"), None);
+        let r = rules(|c| {
+            c.tickets.id_prefixes = vec!["TASK".into()];
+            c.branches.close_on_merge = true;
+        });
+        assert_eq!(
+            r.branch_key("feature/TASK-17-login").map(|k| k.to_string()),
+            Some("TASK-17".into())
+        );
+        let mut merge = commit("x");
+        merge.message = "Merge branch 'feature/TASK-17-login'\n".into();
+        merge.parents = 2;
+        let intents = r.intents(&merge);
+        assert!(intents
+            .tickets
+            .iter()
+            .any(|(k, t)| k.to_string() == "TASK-17" && t.close));
+        let r = rules(|c| {
+            c.branches.patterns = vec![r"(?:^|/)([0-9]{3})(?:-|$)".into()];
+            c.branches.key = "#{}".into();
+        });
+        assert_eq!(
+            r.branch_key("feature/042-guard").map(|k| k.to_string()),
+            Some("#042".into())
+        );
     }
 
     fn rules(edit: impl FnOnce(&mut Config)) -> Rules {

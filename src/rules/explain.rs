@@ -5,7 +5,6 @@
 
 use crate::git::Commit;
 use crate::rules::desired::{Proposal, Rules};
-use crate::rules::intent;
 use crate::rules::tickets::{Overflow, Skipped, TicketKey};
 
 /// One ticket a message names.
@@ -47,7 +46,7 @@ pub struct Explanation {
 impl Rules {
     /// What `commit` asks for; `released`: it is on a release branch.
     pub fn explain(&self, commit: &Commit, released: bool) -> Explanation {
-        let intents = intent::parse(&commit.message, &self.extractor, self.keywords());
+        let intents = self.intents(commit);
         let (now, overflow) = self.effects_noted(commit, released);
         let (later, _) = if released {
             (vec![], overflow)

@@ -54,7 +54,7 @@ fn a_github_squash_suffix_is_not_a_ticket_and_the_replay_agrees() {
     let out = w.commit(
         "feat: Secrets management, closes #006 (#123)\n\n* feat: vault client\n* fix: rotate keys",
     );
-    assert_eq!(stderr(&out), "", "no warning: #123 is not read");
+    assert_eq!(post_hook_stderr(&out), "", "no warning: #123 is not read");
     // GitHub's merge commit of a pull request, named by its number.
     w.git(&["checkout", "-q", "-b", "topic"]);
     w.commit_without_hook("feat: #007 engine skeleton");
@@ -120,7 +120,7 @@ fn a_host_that_writes_no_suffix_reads_it_and_a_pattern_of_ones_own_skips() {
     ]);
     // An unknown host: `(#123)` is read as written; a backport note is not.
     let out = w.commit("feat: vault (#123)\n\nBackport of #006 to 2.x");
-    assert_eq!(stderr(&out), "");
+    assert_eq!(post_hook_stderr(&out), "");
     w.wait_for_flusher();
     assert_eq!(w.prop(P123, "状态"), "进行中");
     assert_eq!(w.prop_by_title("#006"), "未开始");
@@ -161,4 +161,145 @@ fn a_bad_ignore_entry_is_refused_on_load_with_the_names_to_use() {
         "{}",
         stderr(&out)
     );
+}
+
+/// The commit-msg hook, installed with the others: a line per ticket from the local index, a typo's
+/// neighbours; `block` refuses only what a fresh index makes certain; never the network.
+#[test]
+fn the_commit_msg_hook_says_what_a_message_does_and_block_refuses_only_certain_typos() {
+    let w = world("");
+    assert!(w.repo.join(".git/hooks/commit-msg").exists());
+    // No index yet: the lines say what the rules do; nothing is refused.
+    let out = w.commit("feat: closes #006 and #0061");
+    assert!(out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("git-notion: #006: closes, → 完成 now"),
+        "{err}"
+    );
+    w.wait_for_flusher();
+    // Read whole: each key's page and status; a typo gets its neighbours.
+    let out = w.run(&["index", "--refresh"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("index: 38 keys"), "{}", stdout(&out));
+    w.sb.clear_log();
+    let head = w.head();
+    let out = w.commit("docs: #007 skeleton notes, see #0071");
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "git-notion: #007 \"#007 - Backtest Engine Skeleton\" (未开始): links, → 进行中 now"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("#0071: no page carries it"), "{err}");
+    assert!(err.contains("did you mean #007"), "{err}");
+    assert_ne!(w.head(), head, "warn never refuses");
+    w.wait_for_flusher();
+    // Block: a certain typo and a #status that is no option are refused, before any request.
+    w.write_config(&format!("{ZH_CONFIG}{FAST}[commit]\ncheck = \"block\"\n"));
+    w.sb.clear_log();
+    let head = w.head();
+    for message in ["feat: closes #0061", "feat: #006 #status 完了"] {
+        let out = w.git_output(&["commit", "-q", "--allow-empty", "-m", message]);
+        assert!(!out.status.success(), "{message}: refused");
+        let err = stderr(&out);
+        assert!(
+            err.contains("commit refused ([commit] check = \"block\")"),
+            "{err}"
+        );
+        assert_eq!(w.head(), head);
+    }
+    assert!(w.sb.requests().is_empty(), "commit time never asks Notion");
+    assert!(w
+        .git_output(&[
+            "commit",
+            "-q",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            "feat: #0061"
+        ])
+        .status
+        .success());
+    // A stale index never refuses: only says.
+    let ix = w.outbox_dir().join("index.tsv");
+    let text = std::fs::read_to_string(&ix).unwrap();
+    let start = text.find("refreshed=").unwrap() + "refreshed=".len();
+    let end = start + text[start..].find(' ').unwrap();
+    let old = format!("{}1000{}", &text[..start], &text[end..]);
+    std::fs::write(&ix, old).unwrap();
+    let out = w.commit("feat: #0099 typo while the index is old");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("#0099: not in the local index"),
+        "{}",
+        stderr(&out)
+    );
+    // Merges and fixups are left alone; [commit] check = "off" says nothing.
+    let said = |out: &std::process::Output| stderr(out).contains("git-notion: #0061");
+    let out = w.commit("fixup! feat: #0061");
+    assert!(out.status.success());
+    assert!(!said(&out), "{}", stderr(&out));
+    w.write_config(&format!("{ZH_CONFIG}{FAST}[commit]\ncheck = \"off\"\n"));
+    let out = w.commit("feat: #0061 again");
+    assert!(out.status.success());
+    assert!(!said(&out), "{}", stderr(&out));
+}
+
+/// The ticket from the branch name: the commit-msg hook adds `Refs: TASK-17` once (not again on amend,
+/// not when the message names it), the replay reads the same from history, and with
+/// `[branches] close_on_merge` the merge of the branch into main closes it.
+#[test]
+fn the_ticket_from_the_branch_is_added_once_and_its_merge_closes_it() {
+    const TASK6: &str = "d509529443234b1782038c14a8b4f735";
+    let w = World::new(
+        "en",
+        &format!("{EN_CONFIG}{FAST}[branches]\nclose_on_merge = true\n"),
+    );
+    w.commit("chore: start");
+    w.wait_for_flusher();
+    w.git(&["checkout", "-q", "-b", "feature/TASK-6-login"]);
+    let out = w.commit("feat: the login form");
+    assert!(
+        stderr(&out).contains("TASK-6: added as `Refs: TASK-6`"),
+        "{}",
+        stderr(&out)
+    );
+    let message = w.git(&["log", "-1", "--format=%B"]);
+    assert_eq!(message.trim_end(), "feat: the login form\n\nRefs: TASK-6");
+    // Amended: not twice. A message naming it: not added.
+    w.git_output(&["commit", "-q", "--amend", "-m", &message]);
+    assert_eq!(
+        w.git(&["log", "-1", "--format=%B"])
+            .matches("TASK-6")
+            .count(),
+        1
+    );
+    w.commit("feat: TASK-6 remember me");
+    assert_eq!(
+        w.git(&["log", "-1", "--format=%B"])
+            .matches("TASK-6")
+            .count(),
+        1
+    );
+    w.wait_for_flusher();
+    assert_eq!(w.prop(TASK6, "Status"), "In Progress");
+    // The merge into main closes the branch's ticket; the replay agrees.
+    w.git(&["checkout", "-q", "main"]);
+    let out = w.git_output(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "feature/TASK-6-login",
+        "-m",
+        "Merge branch 'feature/TASK-6-login'",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    w.wait_for_flusher();
+    assert_eq!(w.prop(TASK6, "Status"), "Done");
+    w.assert_replay_plans_nothing();
+    // On main (no ticket in its name) nothing is added.
+    let out = w.commit("chore: tidy");
+    assert!(!stderr(&out).contains("added as"), "{}", stderr(&out));
 }

@@ -39,7 +39,7 @@ fn a_status_that_is_not_an_option_fails_listing_the_options() {
     let w = World::new("zh", &format!("{config}\n[hooks]\nmode = \"foreground\"\n"));
     let out = w.commit("feat: 完成工单 #003");
     // The hook: one warning line, the commit kept, nothing written.
-    let hook_err = stderr(&out);
+    let hook_err = post_hook_stderr(&out);
     assert_eq!(hook_err.lines().count(), 1, "{hook_err}");
     assert!(
         hook_err.contains(r#"status.on_merge = "Done" is not an option"#),

@@ -17,7 +17,7 @@ fn chinese_commit_sets_done_and_fills_the_placeholder_title() {
         json!({"标题": {"title": [{"text": {"content": "#003"}}]}, "状态": {"status": {"name": "未开始"}}}),
     );
     let out = w.commit("feat: 完成工单 #003 - 统一 MT5 工作目录");
-    assert_eq!(stderr(&out), "", "a successful hook is silent");
+    assert_eq!(post_hook_stderr(&out), "", "a successful hook is silent");
     w.wait_for_flusher();
     let sha = w.head();
     assert_eq!(w.prop(P003, "状态"), "完成");
@@ -60,7 +60,7 @@ fn a_real_title_is_kept_under_fill_placeholder_and_an_up_to_date_page_costs_no_w
 fn a_commit_without_a_ticket_touches_no_network() {
     let w = World::new("zh", ZH_CONFIG);
     let out = w.commit("chore: tidy up");
-    assert_eq!(stderr(&out), "");
+    assert_eq!(post_hook_stderr(&out), "");
     assert!(w.sb.requests().is_empty(), "{:#?}", w.sb.requests());
 }
 
@@ -74,7 +74,7 @@ fn hash_04_never_touches_042() {
     assert_eq!(w.write_count(), 0);
     assert_eq!(w.prop(P042, "状态"), "未开始");
     assert_eq!(w.prop(P042, "标题"), "#042 - Exact Matching Guard");
-    let err = stderr(&out);
+    let err = post_hook_stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.starts_with("git-notion: warning: #04 not found in 工单"),
@@ -87,7 +87,7 @@ fn the_english_select_database_works_with_the_same_code() {
     let w = World::new("en", EN_CONFIG);
     assert_eq!(w.prop(TASK6, "Status"), "Backlog");
     let out = w.commit("feat: implements TASK-6 nightly backups");
-    assert_eq!(stderr(&out), "");
+    assert_eq!(post_hook_stderr(&out), "");
     w.wait_for_flusher();
     assert_eq!(w.prop(TASK6, "Status"), "Done");
     assert_eq!(
@@ -151,7 +151,7 @@ fn gbk_encoded_messages_are_decoded() {
     w.git(&["config", "i18n.commitEncoding", "GBK"]);
     let out = w.git_output(&["commit", "-q", "--allow-empty", "-F", msg.to_str().unwrap()]);
     assert!(out.status.success());
-    assert_eq!(stderr(&out), "");
+    assert_eq!(post_hook_stderr(&out), "");
     w.wait_for_flusher();
     assert_eq!(w.prop(P003, "标题"), "feat: 完成工单 #003");
 }
@@ -165,7 +165,7 @@ fn failures_never_fail_the_commit_and_say_one_line() {
     w.sb.inject(notion_sandbox::Fault::status(503));
     let out = w.commit("feat: #005 monitoring");
     assert!(out.status.success());
-    let err = stderr(&out);
+    let err = post_hook_stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("git-notion: warning: "), "{err}");
     assert!(err.contains("Notion is unavailable (503"), "{err}");
@@ -198,7 +198,7 @@ fn git_notion_skip_skips_the_hook() {
 fn an_unconfigured_repository_is_left_alone() {
     let w = World::new("zh", "");
     let out = w.commit("feat: #005");
-    assert_eq!(stderr(&out), "");
+    assert_eq!(post_hook_stderr(&out), "");
     assert!(!w.outbox_dir().exists(), "nothing queued, no outbox made");
     w.wait_for_flusher();
     assert!(w.sb.requests().is_empty());
@@ -224,7 +224,7 @@ fn a_linked_worktree_commit_runs_the_shared_hook() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    assert_eq!(stderr(&out), "");
+    assert_eq!(post_hook_stderr(&out), "");
     w.wait_for_flusher();
     // On branch `topic` (read from the worktree's own HEAD): on_commit.
     assert_eq!(w.prop("94d9697d90f945358de0843f5f971d3c", "状态"), "进行中");
@@ -238,7 +238,7 @@ fn wide_white_space_before_a_page_url_never_panics() {
     let w = World::new("zh", ZH_CONFIG);
     let url = "https://www.notion.so/acme/Monitoring-17853bd4e4374814800601e7495de496";
     let out = w.commit(&format!("feat: closes\u{a0}{url}\n\n完成\u{3000}{url}"));
-    assert_eq!(stderr(&out), "", "no panic, no warning");
+    assert_eq!(post_hook_stderr(&out), "", "no panic, no warning");
     w.wait_for_flusher();
     assert_eq!(w.prop("17853bd4e4374814800601e7495de496", "状态"), "完成");
     let out = w.replay(&["--json"]);

@@ -279,7 +279,7 @@ fn the_pre_commit_framework_installs_and_runs_git_notion_from_this_repository() 
     std::fs::write(
         w.repo.join(".pre-commit-config.yaml"),
         format!(
-            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: git-notion\n",
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: git-notion\n      - id: git-notion-commit-msg\n",
             src.display()
         ),
     )
@@ -317,6 +317,8 @@ fn the_pre_commit_framework_installs_and_runs_git_notion_from_this_repository() 
             "post-merge",
             "--hook-type",
             "post-rewrite",
+            "--hook-type",
+            "commit-msg",
         ],
     );
     // post-commit (the first run builds git-notion with cargo).
@@ -331,6 +333,9 @@ fn the_pre_commit_framework_installs_and_runs_git_notion_from_this_repository() 
         ],
     );
     assert!(stdout(&out).contains("git-notion") || stderr(&out).contains("git-notion"));
+    // The commit-msg stage said what the message does (pre-commit shows it: `verbose: true`).
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(said.contains("#006: closes, → 完成 now"), "{said}");
     w.wait_for_flusher();
     assert_eq!(w.prop(P006, "状态"), "完成");
     assert!(w.prop(P006, "Commit").contains(&w.head()));
@@ -553,6 +558,12 @@ fn lefthook_runs_the_readme_snippet_and_a_comment_runs_nothing() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
+    // lefthook's commit-msg ran git-notion's with the message file ({1}).
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        said.contains("git-notion: #005") && said.contains("links, → 进行中 now"),
+        "{said}"
+    );
     w.wait_for_flusher();
     let head = w.git(&["rev-parse", "HEAD"]);
     assert!(

@@ -130,6 +130,11 @@ fn every_json_answer_is_shaped_as_docs_json_md_shows() {
     );
     check(
         &docs,
+        "git notion index --json",
+        &w.run(&["index", "--refresh", "--json"]),
+    );
+    check(
+        &docs,
         "git notion hooks --json",
         &w.run(&["hooks", "--json"]),
     );

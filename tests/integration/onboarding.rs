@@ -321,7 +321,7 @@ fn install_chains_an_existing_hook_and_uninstall_restores_it_exactly() {
     // Idempotent: a second install changes nothing.
     let out = w.run(&["hooks", "install", "--post"]);
     assert!(out.status.success());
-    assert_eq!(stdout(&out).matches("already installed").count(), 4);
+    assert_eq!(stdout(&out).matches("already installed").count(), 5);
     assert_eq!(snapshot(&hooks), installed);
 
     // Both run: theirs first (its exit code kept), then ours.
@@ -559,7 +559,7 @@ fn the_shims_from_hooks_are_recognised_as_git_notion() {
     let out = w.run(&["hooks", "uninstall"]);
     assert_eq!(
         stdout(&out).matches("removed").count(),
-        4,
+        5,
         "{}",
         stdout(&out)
     );

@@ -47,7 +47,7 @@ fn a_commit_does_not_wait_for_a_slow_notion() {
     let started = Instant::now();
     let out = w.commit("feat: 完成 #005 monitoring");
     let took = started.elapsed();
-    assert_eq!(stderr(&out), "");
+    assert_eq!(post_hook_stderr(&out), "");
     // Four requests at 500 ms each happen after the commit returned.
     assert!(
         took < Duration::from_millis(500),
@@ -128,13 +128,13 @@ fn a_400_lands_in_failed_with_its_reason_and_retry_requeues_it() {
     // The next commit says, in one line, that something needs attention.
     let out = w.commit("chore: unrelated");
     assert_eq!(
-        stderr(&out).trim(),
+        post_hook_stderr(&out).trim(),
         "git-notion: warning: not delivered: #005 (rejected); `git notion status` shows why, \
          `git notion clear KEY` dismisses, `git notion retry` tries again"
     );
     // Said once per key, not on every later commit.
     let out = w.commit("chore: another");
-    assert_eq!(stderr(&out), "");
+    assert_eq!(post_hook_stderr(&out), "");
     w.sb.clear_faults();
     let out = w.run(&["retry"]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
@@ -316,7 +316,7 @@ fn detached_head_bare_repos_and_a_damaged_outbox_never_crash() {
     w.commit_without_hook("chore: base");
     w.git(&["checkout", "-q", "--detach"]);
     let out = w.commit("feat: 完成 #006 detached");
-    assert_eq!(stderr(&out), "");
+    assert_eq!(post_hook_stderr(&out), "");
     w.wait_for_flusher();
     assert_eq!(
         w.prop(P006, "状态"),
@@ -342,7 +342,7 @@ fn detached_head_bare_repos_and_a_damaged_outbox_never_crash() {
         .collect();
     assert_eq!(kept.len(), 1, "the damaged file is kept");
     let out = w.commit("feat: 完成 #006 next");
-    let err = stderr(&out);
+    let err = post_hook_stderr(&out);
     assert!(out.status.success());
     assert!(
         err.contains("is damaged") && err.contains(&kept[0]) && err.lines().count() == 1,
@@ -382,7 +382,7 @@ fn detached_head_bare_repos_and_a_damaged_outbox_never_crash() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(stderr(&out), "");
+    assert_eq!(post_hook_stderr(&out), "");
 }
 
 #[test]
@@ -395,7 +395,7 @@ fn the_binary_linked_as_the_hooks_works_like_the_shims() {
         std::os::unix::fs::symlink(bin("git-notion"), &dst).unwrap();
     }
     let out = w.commit("feat: 完成 #005 monitoring");
-    assert_eq!(stderr(&out), "");
+    assert_eq!(post_hook_stderr(&out), "");
     w.wait_for_flusher();
     let first = w.head();
     assert!(w.prop(P005, "Commit").ends_with(&first));
@@ -474,7 +474,7 @@ fn a_commit_on_a_branch_writes_down_what_moved_and_the_flusher_reads_it() {
     let flusher = w.hold_flusher();
     w.sb.clear_log();
     let out = w.commit("feat: #005 sighted");
-    assert_eq!(stderr(&out), "");
+    assert_eq!(post_hook_stderr(&out), "");
     w.commit("chore: no ticket");
     let queue = std::fs::read_to_string(w.outbox_dir().join("queue.jsonl")).unwrap();
     assert_eq!(queue.lines().count(), 2, "{queue}");
@@ -567,7 +567,7 @@ fn post_commit_writes_down_what_moved_and_the_flusher_reads_it() {
     let before = w.git(&["rev-parse", "HEAD"]);
     let flusher = w.hold_flusher();
     let out = w.commit("feat: #005 through post-commit");
-    assert_eq!(stderr(&out), "");
+    assert_eq!(post_hook_stderr(&out), "");
     let head = w.git(&["rev-parse", "HEAD"]);
     let queue = std::fs::read_to_string(w.outbox_dir().join("queue.jsonl")).unwrap();
     assert!(

@@ -213,7 +213,7 @@ fn updates_without_a_token_or_with_a_broken_configuration_wait_and_are_delivered
         "{p:#?}"
     );
     assert!(
-        stderr(&out).contains("pending") || stderr(&out).is_empty(),
+        stderr(&out).contains("pending") || post_hook_stderr(&out).is_empty(),
         "{}",
         stderr(&out)
     );
@@ -245,7 +245,7 @@ fn a_ticket_without_a_page_is_named_warned_once_and_picked_up_when_its_page_appe
     let err = stderr(&out);
     assert!(err.contains("#011.3 (no page)"), "{err}");
     let out = w.commit("chore: nothing again");
-    assert_eq!(stderr(&out), "", "said once, not on every commit");
+    assert_eq!(post_hook_stderr(&out), "", "said once, not on every commit");
     let status = stdout(&w.run(&["status"]));
     assert!(status.contains("no page: 1"), "{status}");
     assert!(status.contains("#011.3"), "{status}");
@@ -423,7 +423,7 @@ fn an_outbox_that_cannot_be_written_is_said_on_every_commit_and_fails_doctor() {
     std::fs::write(w.outbox_dir(), b"in the way").unwrap();
     for message in ["feat: 完成 #005", "chore: anything"] {
         let out = w.commit(message);
-        let err = stderr(&out);
+        let err = post_hook_stderr(&out);
         assert!(err.contains("NOT QUEUED"), "{err}");
         assert!(err.contains("git notion-replay --apply"), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");

@@ -580,6 +580,16 @@ pub fn pinned_env(c: &mut Command, home: &Path, path: &str) {
         .env("GIT_COMMITTER_DATE", "2025-10-01T12:00:00+08:00");
 }
 
+/// What a commit's `post-*` hooks said: its stderr without the `commit-msg` hook's lines, which say what
+/// the message does (`git-notion: #006: closes, → 完成 now`); warnings (`git-notion: warning: …`) stay.
+pub fn post_hook_stderr(o: &Output) -> String {
+    stderr(o)
+        .lines()
+        .filter(|l| !l.starts_with("git-notion: ") || l.starts_with("git-notion: warning:"))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -5,7 +5,7 @@ mod notion;
 mod repo;
 
 use notion::{api_checks, comments_check, key_check, schema_checks};
-use repo::{hook_check, outbox_check};
+use repo::{hook_check, index_check, outbox_check};
 
 use serde::Serialize;
 use serde_json::json;
@@ -197,17 +197,36 @@ pub fn run(
         }
     };
     if let (Some(client), Some(config), Some(binding)) = (&client, &config, &binding) {
-        let row = key_check(&mut r, client, config, binding);
-        comments_check(&mut r, client, config, row.as_deref());
+        let rows = key_check(&mut r, client, config, binding);
+        let row = rows.first().and_then(|row| row["id"].as_str());
+        comments_check(&mut r, client, config, row);
+        // Fewer rows than one read returns: that was the whole data source, so the local index is made
+        // of it (a larger one is read whole by `git notion index --refresh` or a replay's scan).
+        if let (Some(repo), true) = (repo, rows.len() < 100) {
+            if let Ok(rules) =
+                crate::rules::desired::Rules::new(config, repo.origin_url().as_deref())
+            {
+                let ix = crate::pipeline::lookup::Index::new(&rows, binding, &rules.extractor);
+                let _ = crate::pipeline::key_index::KeyIndex::replace(
+                    crate::hooks::outbox::Outbox::new(repo.common_dir()).dir(),
+                    &binding.data_source_id,
+                    binding.status_names(),
+                    crate::pipeline::key_index::of_pages(&ix),
+                    jiff::Timestamp::now().as_second(),
+                );
+            }
+        }
     }
     match repo {
         Some(repo) => {
             hook_check(&mut r, repo);
             outbox_check(&mut r, repo);
+            index_check(&mut r, repo);
         }
         None => {
             r.skip("hooks", "not inside a git repository");
             r.skip("outbox", "not inside a git repository");
+            r.skip("index", "not inside a git repository");
         }
     }
     r.ok = !r.checks.iter().any(|c| c.status == Level::Fail);

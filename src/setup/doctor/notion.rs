@@ -231,21 +231,19 @@ pub(super) fn comments_check(r: &mut Report, client: &Client, config: &Config, r
     }
 }
 
-/// The ticket patterns match keys in existing rows (the first 100): otherwise no commit will ever find
-/// its page. Returns a row's id (for the comments probe).
+/// The ticket patterns match keys in existing rows (the latest 100): otherwise no commit will ever find
+/// its page. Returns the rows read (with the bound properties: the local index is made of them when they
+/// are the whole data source).
 pub(super) fn key_check(
     r: &mut Report,
     client: &Client,
     config: &Config,
     binding: &Binding,
-) -> Option<String> {
+) -> Vec<serde_json::Value> {
     let Ok(extractor) = crate::rules::tickets::Extractor::of(config) else {
-        return None;
+        return vec![];
     };
-    let mut ids = vec![binding.lookup.id.as_str()];
-    if let Some(u) = &binding.unique_id {
-        ids.push(u.id.as_str());
-    }
+    let ids = binding.read_ids();
     let rows = match crate::pipeline::lookup::recent_rows(client, &binding.data_source_id, &ids) {
         Ok(rows) => rows,
         Err(e) => {
@@ -254,7 +252,7 @@ pub(super) fn key_check(
                 e.to_string(),
                 "run `git notion doctor` again; the integration needs the read content capability",
             );
-            return None;
+            return vec![];
         }
     };
     if rows.is_empty() {
@@ -264,7 +262,7 @@ pub(super) fn key_check(
             "the data source has no rows yet, so the patterns could not be tried",
             None,
         );
-        return None;
+        return rows;
     }
     let uses_unique =
         !config.tickets.id_prefixes.is_empty() || binding.lookup.kind == Kind::UniqueId;
@@ -331,7 +329,5 @@ pub(super) fn key_check(
             ),
         );
     }
-    rows.first()
-        .and_then(|row| row["id"].as_str())
-        .map(String::from)
+    rows
 }

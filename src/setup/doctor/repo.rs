@@ -151,3 +151,33 @@ pub(super) fn outbox_check(r: &mut Report, repo: &Repo) {
         r.ok("outbox", "empty");
     }
 }
+
+/// The local index of the database's keys (what commit time reads): how old it is. A missing or stale one
+/// is a warning, never a failure (commit time then checks nothing it cannot be sure of).
+pub(super) fn index_check(r: &mut Report, repo: &Repo) {
+    use crate::pipeline::key_index::KeyIndex;
+    let now = jiff::Timestamp::now().as_second();
+    match KeyIndex::read(Outbox::new(repo.common_dir()).dir()) {
+        Some(ix) if ix.fresh(now) => r.ok("index", ix.describe(now)),
+        Some(ix) => r.push(
+            "index",
+            Level::Warn,
+            ix.describe(now),
+            Some(
+                "`git notion index --refresh` reads the data source whole (commit time then knows a \
+                 mistyped key for certain)"
+                    .into(),
+            ),
+        ),
+        None => r.push(
+            "index",
+            Level::Warn,
+            "no local index of the database's keys yet",
+            Some(
+                "`git notion index --refresh` (or the next flush, sync or replay) writes it; commit time \
+                 uses it to name each ticket's page and catch mistyped keys"
+                    .into(),
+            ),
+        ),
+    }
+}
