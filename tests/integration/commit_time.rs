@@ -178,6 +178,13 @@ fn the_commit_msg_hook_says_what_a_message_does_and_block_refuses_only_certain_t
         "{err}"
     );
     w.wait_for_flusher();
+    // The flusher's lookups went into the index: #006's page (and its new status); #0061 has none.
+    let index = std::fs::read_to_string(w.outbox_dir().join("index.tsv")).unwrap();
+    assert!(
+        index.contains("#006\t94d9697d-90f9-4535-8de0-843f5f971d3c\t1\t完成"),
+        "{index}"
+    );
+    assert!(!index.contains("#0061"), "{index}");
     // Read whole: each key's page and status; a typo gets its neighbours.
     let out = w.run(&["index", "--refresh"]);
     assert!(out.status.success(), "{}", stderr(&out));
