@@ -4,7 +4,8 @@
 # git repository (or given --repo DIR), installs the hooks there (post-commit, post-merge, post-rewrite
 # and post-checkout, which see every branch move at the next hook; an earlier reference-transaction
 # install is replaced; an existing hook is kept and chained, a hook manager's are left alone with the
-# snippet to use instead), and ends with `git notion doctor` and the next step.
+# snippet to use instead), and ends with `git notion doctor` (once the repository is configured) and the
+# next step.
 #
 #   ./install.sh [--repo DIR] [--no-hooks]   install (safe to run again: it changes nothing the second time)
 #   ./install.sh --uninstall [--repo DIR]    remove the hooks from the repository, restoring what was there
@@ -21,7 +22,7 @@ while [ $# -gt 0 ]; do
     --uninstall) mode=uninstall ;;
     --no-hooks) hooks=no ;;
     --repo) target="${2:?--repo needs a directory}"; shift ;;
-    -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install.sh: unknown option $1 (see ./install.sh --help)" >&2; exit 2 ;;
   esac
   shift
@@ -35,7 +36,8 @@ if [ "$mode" = install ]; then
     echo "install.sh: cargo is needed (https://rustup.rs), then run install.sh again" >&2
     exit 1
   fi
-  echo "Building and installing into $bin (cargo install --locked) ..."
+  echo "Building and installing into $bin (cargo install --locked; the first build compiles ~300 crates,"
+  echo "about 3 to 4 minutes on a laptop; later runs reuse $src/target) ..."
   # One target directory (the checkout's, or CARGO_TARGET_DIR): a second run, and the hook binary's
   # static link below, reuse what was built.
   target_dir="${CARGO_TARGET_DIR:-$src/target}"
@@ -89,16 +91,23 @@ if [ "$mode" = uninstall ]; then
   exit "$status"
 fi
 
-if [ -n "$repo_root" ]; then
+if [ -n "$repo_root" ] && [ ! -e "$repo_root/.git-notion.toml" ]; then
+  # Not configured yet: doctor would only mark the token and the database missing. Say what is next.
+  echo
+  if [ -n "${NOTION_TOKEN:-}${NOTION_API_KEY:-}${NOTION_API_TOKEN:-}" ]; then
+    echo "Next: git notion init --database <Notion database URL>   (writes .git-notion.toml from its schema;"
+    echo "      your NOTION_TOKEN is set), then git notion doctor"
+  else
+    echo "Next: export NOTION_TOKEN=<your integration's secret>, then"
+    echo "      git notion init --database <Notion database URL>   (writes .git-notion.toml from its schema)"
+  fi
+elif [ -n "$repo_root" ]; then
   echo
   echo "git notion doctor:"
   doctor=0
   (cd "$repo_root" && "$bin/git-notion" doctor) || doctor=$?
   echo
-  if [ ! -e "$repo_root/.git-notion.toml" ]; then
-    echo "Next: export NOTION_TOKEN=<your integration's secret>, then"
-    echo "      git notion init --database <Notion database URL>   (writes .git-notion.toml from its schema)"
-  elif [ "$doctor" -ne 0 ]; then
+  if [ "$doctor" -ne 0 ]; then
     echo "Next: fix what doctor marked ✗ (each has its fix), then run  git notion doctor"
   else
     echo "Next: commit as usual; a message naming a ticket (#042, TASK-17) updates its page."

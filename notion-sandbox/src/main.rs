@@ -72,10 +72,12 @@ fn main() {
         }
     };
     if let Some(f) = &args.env_file {
+        // The pid too: `kill $NOTION_SANDBOX_PID` stops this sandbox, and no one else's.
         let text = format!(
-            "export GIT_NOTION_API_URL={}\nexport NOTION_TOKEN={}\n",
+            "export GIT_NOTION_API_URL={}\nexport NOTION_TOKEN={}\nexport NOTION_SANDBOX_PID={}\n",
             sb.base_url(),
-            sb.token()
+            sb.token(),
+            std::process::id()
         );
         if let Err(e) = std::fs::write(f, text) {
             eprintln!("notion-sandbox: cannot write {}: {e}", f.display());

@@ -17,10 +17,12 @@ pub(super) struct Cli {
 
 #[derive(Subcommand)]
 pub(super) enum Command {
-    /// Run as a git hook: `git-notion hook post-commit|post-merge|post-rewrite [ARGS]`. Always exits 0.
+    /// Run as a git hook: `git-notion hook
+    /// post-commit|post-merge|post-rewrite|post-checkout|reference-transaction|commit-msg|auto [ARGS]`.
+    /// Always exits 0 (commit-msg: 1 when `[commit] check = "block"` refuses the message).
     Hook {
         /// The hook's name.
-        name: String,
+        name: Option<String>,
         /// The arguments git passed to the hook.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
@@ -104,6 +106,9 @@ pub(super) enum Command {
         /// Do not ask for confirmation.
         #[arg(long, short = 'y')]
         yes: bool,
+        /// Machine-readable output (docs/json.md).
+        #[arg(long)]
+        json: bool,
     },
     /// Check the token, Notion, the database, the configured properties and statuses, the ticket
     /// patterns, the hooks and the outbox; each with ✓/✗ and the fix. Exit 1 on any ✗.
@@ -127,8 +132,8 @@ pub(super) enum Command {
         #[arg(long)]
         stdout: bool,
     },
-    /// Show who runs this repository's post-commit, post-merge and post-rewrite hooks; install or
-    /// uninstall git-notion's.
+    /// Show who runs this repository's hooks (post-commit, post-merge, post-rewrite, post-checkout,
+    /// commit-msg, reference-transaction); install or uninstall git-notion's.
     Hooks {
         #[command(subcommand)]
         action: Option<HooksAction>,
@@ -151,7 +156,7 @@ pub(super) enum Command {
     },
     /// Restore the pages a replay changed, from its journal (dry run unless --apply).
     Undo {
-        /// The journal (default: the latest under .git/git-notion/journal/).
+        /// The journal: a path, or a file name under .git/git-notion/journal/ (default: the latest).
         journal: Option<PathBuf>,
         /// Write the recorded values back.
         #[arg(long)]

@@ -53,7 +53,13 @@ _git_notion_replay() {
 /// git's completion.
 pub(super) fn completions(shell: Shell) -> String {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "git-notion", &mut out);
+    // Hidden commands (`manpages`, for install.sh) are not offered: clap_complete lists them otherwise.
+    let full = Cli::command();
+    let mut visible = clap::Command::new("git-notion").version(env!("CARGO_PKG_VERSION"));
+    for s in full.get_subcommands().filter(|s| !s.is_hide_set()) {
+        visible = visible.subcommand(s.clone());
+    }
+    clap_complete::generate(shell, &mut visible, "git-notion", &mut out);
     clap_complete::generate(
         shell,
         &mut ReplayCli::command(),

@@ -299,6 +299,7 @@ pub fn main() -> std::process::ExitCode {
         | Command::Status { json }
         | Command::Explain { json, .. }
         | Command::Index { json, .. }
+        | Command::Clear { json, .. }
         | Command::Doctor { json }
         | Command::Hooks { json, .. }
         | Command::Undo { json, .. } => *json,
@@ -325,7 +326,22 @@ pub fn main() -> std::process::ExitCode {
         }
     }
     let code = match cli.command {
-        Command::Hook { name, args } => hook(&name, &args, &env, &out),
+        Command::Hook {
+            name: Some(name),
+            args,
+        } => hook(&name, &args, &env, &out),
+        // Like every hook run, never an error: what it is for, and 0.
+        Command::Hook { name: None, .. } => {
+            warn(
+                &out,
+                Some(format!(
+                    "`git notion hook` needs the hook's name ({}, or auto); git runs it, and `git notion \
+                     hooks install` sets that up",
+                    crate::hooks::NAMES.join(", ")
+                )),
+            );
+            0
+        }
         Command::Flush { background, json } => {
             report(&out, flush_cmd(background, json, None, &env, &out))
         }
@@ -342,7 +358,7 @@ pub fn main() -> std::process::ExitCode {
                 flush_cmd(false, json, Some(n), &env, &out)
             })(),
         ),
-        Command::Clear { keys, yes } => report(&out, clear_cmd(&keys, yes, &out)),
+        Command::Clear { keys, yes, json } => report(&out, clear_cmd(&keys, yes, json, &out)),
         Command::Doctor { json } => report(&out, doctor_cmd(json, &env, &out)),
         Command::Init {
             database,

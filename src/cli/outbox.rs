@@ -43,10 +43,7 @@ pub(super) fn flush_cmd(
             crate::config::Token::from_env(env)?;
         }
     }
-    if !background && config.is_ok() {
-        // A person asking: tickets that had no page are looked up again (one may exist now).
-        crate::hooks::flush::retry_failed(&ob, Some(&[plan::Settled::NoPage]))?;
-    }
+    // A person asking: tickets that had no page are looked up again (one may exist now).
     let r = crate::hooks::flush::flush(
         &ob,
         &repo,
@@ -54,6 +51,7 @@ pub(super) fn flush_cmd(
         env,
         !background,
         None,
+        !background && config.is_ok(),
     )?;
     if background {
         return Ok(Exit::Done);
@@ -75,10 +73,13 @@ pub(super) fn flush_cmd(
         return Ok(flush_exit(&r));
     }
     if !r.entries.is_empty() {
-        out.print(&plan::render(&r.entries, &r.source_name, false));
+        // The per-ticket lines; the flush line below is the summary.
+        out.print(&plan::render_entries(&r.entries, &r.source_name, false));
     }
+    // "Not delivered": what left the queue in a named state (no page, ambiguous, rejected), as the
+    // per-ticket lines above say.
     out.print(&format!(
-        "flush: {} delivered, {} still queued, {} failed\n",
+        "flush: {} delivered, {} still queued, {} not delivered\n",
         r.delivered, r.requeued, r.failed
     ));
     if r.delivered == 0 {
@@ -218,7 +219,14 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
     Ok(Exit::Done)
 }
 
-pub(super) fn clear_cmd(keys: &[String], yes: bool, out: &Out) -> Result<Exit, Error> {
+pub(super) fn clear_cmd(keys: &[String], yes: bool, json: bool, out: &Out) -> Result<Exit, Error> {
+    let said = |text: String, dropped: usize| {
+        if json {
+            out.json(serde_json::json!({"keys": keys, "dropped": dropped}));
+        } else {
+            out.print(&text);
+        }
+    };
     use std::io::IsTerminal;
     let (ob, _) = open_outbox()?;
     let guard = ob.lock()?;
@@ -254,21 +262,21 @@ pub(super) fn clear_cmd(keys: &[String], yes: bool, out: &Out) -> Result<Exit, E
         guard.set_pending(&pending)?;
         guard.set_failed(&failed)?;
         if dropped == 0 {
-            out.print(&format!(
-                "nothing pending or undelivered for {}\n",
-                keys.join(", ")
-            ));
+            said(
+                format!("nothing pending or undelivered for {}\n", keys.join(", ")),
+                0,
+            );
             return Ok(Exit::Partial);
         }
-        out.print(&format!(
-            "dismissed {dropped} update(s) of {}\n",
-            keys.join(", ")
-        ));
+        said(
+            format!("dismissed {dropped} update(s) of {}\n", keys.join(", ")),
+            dropped,
+        );
         return Ok(Exit::Done);
     }
     let (np, nf) = (pending.events.len(), failed.len());
     if np + nf == 0 {
-        out.print("nothing to clear\n");
+        said("nothing to clear\n".into(), 0);
         return Ok(Exit::Done);
     }
     if !yes {
@@ -276,20 +284,26 @@ pub(super) fn clear_cmd(keys: &[String], yes: bool, out: &Out) -> Result<Exit, E
             out.error(&format!(
                 "git-notion: error: this drops {np} pending and {nf} failed update(s); run `git notion clear --yes` to confirm"
             ));
+            if json {
+                out.json(serde_json::json!({"keys": keys, "dropped": 0}));
+            }
             return Ok(Exit::Declined);
         }
         eprint!("Drop {np} pending and {nf} failed update(s)? [y/N] ");
         let mut answer = String::new();
         let _ = std::io::stdin().read_line(&mut answer);
         if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            out.print("kept everything\n");
+            said("kept everything\n".into(), 0);
             return Ok(Exit::Partial);
         }
     }
     pending.events.clear();
     guard.set_pending(&pending)?;
     guard.set_failed(&[])?;
-    out.print(&format!("dropped {np} pending and {nf} failed update(s)\n"));
+    said(
+        format!("dropped {np} pending and {nf} failed update(s)\n"),
+        np + nf,
+    );
     Ok(Exit::Done)
 }
 

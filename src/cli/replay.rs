@@ -259,7 +259,8 @@ fn replay_cmd(
         return Ok(Exit::partial_if(failed > 0 || !unreadable.is_empty()));
     }
     // Text from commits and Notion is made printable here, before git-notion adds its own styles.
-    let mut text = printable(&plan::render(
+    // The replay's own block below is the summary.
+    let mut text = printable(&plan::render_entries(
         &r.entries,
         &session.binding.source_name,
         !cli.apply,

@@ -20,6 +20,10 @@ pub(super) fn undo_cmd(
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
     let dir = journal::dir(repo.common_dir());
     let path = match journal {
+        // A name as the journal directory lists it (`git notion undo 20261205-….jsonl`).
+        Some(p) if !p.exists() && p.components().count() == 1 && dir.join(&p).exists() => {
+            dir.join(p)
+        }
         Some(p) => p,
         None => journal::list(&dir)
             .pop()

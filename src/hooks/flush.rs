@@ -53,7 +53,9 @@ fn event_keys(rules: &Rules, e: &Event) -> Vec<TicketKey> {
 
 /// Drains the outbox. `config`: the configuration, or why it cannot be loaded (the events then stay
 /// pending with that reason). `wait`: wait for a running flusher instead of leaving the work to it.
-/// `deadline`: stop starting new tickets after it (foreground hooks). Errors only for the outbox's files.
+/// `deadline`: stop starting new tickets after it (foreground hooks). `look_up_again`: tickets that had no
+/// page go back to the queue first (`git notion flush`: one may exist now), under the flusher lock, so no
+/// background flusher takes them from this flush's report. Errors only for the outbox's files.
 pub fn flush(
     outbox: &Outbox,
     repo: &Repo,
@@ -61,10 +63,14 @@ pub fn flush(
     env: &[(String, String)],
     wait: bool,
     deadline: Option<Instant>,
+    look_up_again: bool,
 ) -> Result<Report, OutboxError> {
     let Some(mut flusher) = outbox.flusher_lock(wait)? else {
         return Ok(Report::default());
     };
+    if look_up_again {
+        retry_failed(outbox, Some(&[Settled::NoPage]))?;
+    }
     // Hooks may have left their fsync to the flusher (see `outbox`): make what they wrote durable first.
     outbox.sync_files();
     // What moved without a hook seeing it (a reset, a fetch, hooks switched off) is queued first.
@@ -398,7 +404,8 @@ fn settle_with(
                         state,
                         reason,
                         failed_at: t,
-                        warned: false,
+                        // Looked up again with the same outcome: said once already.
+                        warned: d.said == Some(state),
                     });
                 }
                 // Not reached before the deadline.
@@ -439,6 +446,7 @@ pub fn retry_failed(outbox: &Outbox, only: Option<&[Settled]>) -> Result<usize, 
     for f in back {
         let mut e = f.event;
         e.keys = vec![f.key];
+        e.said = f.warned.then_some(f.state);
         e.attempts = 0;
         e.next_try = 0;
         e.last_error = None;

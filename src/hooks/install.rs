@@ -421,6 +421,20 @@ impl Hooks {
         every_move: bool,
     ) -> Result<Vec<(&'static str, Action)>, InstallError> {
         if let Some((manager, why)) = self.manager() {
+            // The manager's configuration runs git-notion at every post-* stage already: nothing to do.
+            let states = self.states();
+            let runs = |n: &str| {
+                states.iter().any(|(name, s)| {
+                    *name == n && matches!(s, State::Managed { runs_us: true, .. })
+                })
+            };
+            if POST_HOOKS.iter().all(|n| runs(n)) {
+                return Ok(states
+                    .iter()
+                    .filter(|(_, s)| matches!(s, State::Managed { runs_us: true, .. }))
+                    .map(|(name, _)| (*name, Action::ManagerRunsUs(manager)))
+                    .collect());
+            }
             return Err(InstallError::Managed {
                 manager,
                 why,
@@ -527,6 +541,8 @@ pub enum Action {
     AlreadyInstalled,
     /// Ours, linked to another binary (or one that moved), linked to this one.
     Relinked,
+    /// A hook manager owns the hook and its configuration runs git-notion already.
+    ManagerRunsUs(Manager),
     /// A hook of the user's own that calls `git-notion hook` already.
     RunsUsAlready,
     /// Ours, removed.
@@ -562,6 +578,7 @@ impl Action {
             ),
             Action::AlreadyInstalled => "already installed".into(),
             Action::Relinked => "linked again, to the binary installed now".into(),
+            Action::ManagerRunsUs(m) => format!("{}'s configuration runs git-notion already", m.name()),
             Action::RunsUsAlready => "left alone: your hook already runs `git-notion hook`".into(),
             Action::Removed => "removed".into(),
             Action::Restored => "removed; the hook that was there before is back".into(),

@@ -386,6 +386,7 @@ fn full(
                     attempts: 0,
                     next_try: t,
                     last_error: None,
+                    said: None,
                     commit: c,
                 })
             })
@@ -452,7 +453,8 @@ fn full(
             (HookMode::Foreground, Ok(config)) => {
                 let deadline =
                     Instant::now() + Duration::from_secs_f64(config.hooks.budget_secs.max(0.0));
-                let report = flush::flush(&ob, &repo, Ok(config), env, true, Some(deadline))?;
+                let report =
+                    flush::flush(&ob, &repo, Ok(config), env, true, Some(deadline), false)?;
                 let mut problems = plan::problems(&report.entries, &report.source_name);
                 problems.extend(report.error.clone());
                 if report.requeued > 0 && problems.is_empty() {

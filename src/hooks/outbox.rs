@@ -72,6 +72,10 @@ pub struct Event {
     pub next_try: i64,
     /// Why the last attempt did not deliver.
     pub last_error: Option<String>,
+    /// A hook already said that this key left the queue in this state (`retry` and `flush` look such keys
+    /// up again): the same outcome is not said twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub said: Option<crate::pipeline::plan::Settled>,
 }
 
 /// The longest subject a failed record keeps, in characters.
@@ -101,6 +105,7 @@ impl Event {
             attempts: self.attempts,
             next_try: self.next_try,
             last_error: self.last_error.clone(),
+            said: self.said,
         }
     }
 }
@@ -677,6 +682,7 @@ mod tests {
             attempts: 0,
             next_try: 1,
             last_error: None,
+            said: None,
         }
     }
 

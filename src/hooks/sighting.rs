@@ -374,6 +374,7 @@ pub fn read(repo: &Repo, rules: Option<&Rules>, s: &Sighting) -> Vec<Event> {
                 attempts: 0,
                 next_try: s.queued_at,
                 last_error: None,
+                said: None,
                 commit: c,
             });
         }

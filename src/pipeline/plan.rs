@@ -647,6 +647,13 @@ fn render_extras(out: &mut String, e: &Entry, dry_run: bool) {
 
 /// The human report: each ticket with its changes, then a summary line.
 pub fn render(entries: &[Entry], source_name: &str, dry_run: bool) -> String {
+    let mut out = render_entries(entries, source_name, dry_run);
+    out.push_str(&summary_line(entries, dry_run));
+    out
+}
+
+/// The per-ticket lines of a plan, without its summary (for commands that summarise in their own words).
+pub fn render_entries(entries: &[Entry], source_name: &str, dry_run: bool) -> String {
     let mut out = String::new();
     for e in entries {
         let key = e.desired.key.to_string();
@@ -698,6 +705,11 @@ pub fn render(entries: &[Entry], source_name: &str, dry_run: bool) -> String {
         }
         render_extras(&mut out, e, dry_run);
     }
+    out
+}
+
+/// A plan's one-line summary: `would change 1 page (3 properties); 0 up to date, …`.
+pub fn summary_line(entries: &[Entry], dry_run: bool) -> String {
     let s = Summary::of(entries);
     let pages = |n: usize| {
         if n == 1 {
@@ -724,7 +736,7 @@ pub fn render(entries: &[Entry], source_name: &str, dry_run: bool) -> String {
         (true, _) | (false, 0) => String::new(),
         (false, n) => format!(", {n} not tried (run it again)"),
     };
-    out.push_str(&format!(
+    format!(
         "{head}{comments}; {} up to date, {} not found, {} ambiguous, {} failed{untried}{}\n",
         s.up_to_date,
         s.not_found,
@@ -735,8 +747,7 @@ pub fn render(entries: &[Entry], source_name: &str, dry_run: bool) -> String {
         } else {
             ""
         }
-    ));
-    out
+    )
 }
 
 /// How one ticket of an applied plan ended, for the outbox. Only what cannot succeed without a change in

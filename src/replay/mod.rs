@@ -112,13 +112,19 @@ pub fn run(
         Read::Lookups => Some(1),
     };
     let read_at = jiff::Timestamp::now().as_second();
-    let scanned = scan(
-        &session.client,
-        &b.data_source_id,
-        &b.read_ids(),
-        budget,
-        |n| progress("scan", n, 0),
-    )?;
+    // `--read lookups` reads no row it was not asked for: the tickets are looked up, however small the
+    // data source.
+    let scanned = if read == Read::Lookups {
+        crate::pipeline::scan::Scanned::default()
+    } else {
+        scan(
+            &session.client,
+            &b.data_source_id,
+            &b.read_ids(),
+            budget,
+            |n| progress("scan", n, 0),
+        )?
+    };
     let rows = scanned.pages.len();
     let scan_requests = scanned.requests;
     let mut pages = scanned.pages;
@@ -299,7 +305,11 @@ pub fn summary_json(r: &Replay) -> Value {
         "read": {
             "scan_requests": r.scan_requests,
             "lookup_requests": r.lookup_requests,
-            "strategy": if r.looked_up.is_some() { "scan+lookups" } else { "scan" },
+            "strategy": match (r.scan_requests, r.looked_up) {
+                (0, Some(_)) => "lookups",
+                (_, Some(_)) => "scan+lookups",
+                _ => "scan",
+            },
         },
         "requests": r.requests,
         "journal": r.journal.as_ref().map(|p| p.display().to_string()),

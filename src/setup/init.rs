@@ -199,7 +199,7 @@ pub fn render(
     t.push_str(&format!(
         "# git-notion configuration, written by `git notion init` from the schema of {:?}.\n\
          # Commit it: it holds no secret (the token is read only from NOTION_TOKEN).\n\
-         # Every key is explained in the README (\"Configuration\"); `git notion doctor` checks this file.\n\n",
+         # Every key is explained in the README (\"Configuration reference\"); `git notion doctor` checks this file.\n\n",
         schema.name
     ));
     t.push_str(&format!("database = {}\n", q(database)));
@@ -372,7 +372,7 @@ pub fn render(
     );
 
     t.push_str(
-        "\n[title]\n# never | fill-placeholder (only \"Untitled\", empty or a bare key) | always\npolicy = \"fill-placeholder\"\n",
+        "\n[title]\n# never | fill-placeholder (an empty title, \"Untitled\", a bare key, or a key with a placeholder such as \"#026 - TBD\" or 待定) | always\npolicy = \"fill-placeholder\"\n",
     );
     t
 }

@@ -143,6 +143,17 @@ fn every_json_answer_is_shaped_as_docs_json_md_shows() {
         "git notion doctor --json",
         &w.run(&["doctor", "--json"]),
     );
+    // Something to clear: a commit queued while Notion is down, dismissed by its key.
+    w.sb.inject(notion_sandbox::Fault::drop_connection());
+    w.commit("feat: #009 queued, then dismissed");
+    w.wait_for_flusher();
+    w.sb.clear_faults();
+    let clear = check(
+        &docs,
+        "git notion clear --json",
+        &w.run(&["clear", "--json", "#009"]),
+    );
+    assert_eq!(clear["dropped"], 1, "{clear:#}");
     w.commit_without_hook("feat: #011 only the replay brings this");
     let out = w.replay(&["--json", "--apply"]);
     check(&docs, "git notion-replay --json", &out);

@@ -11,6 +11,7 @@ mod install;
 mod json;
 mod lifecycle;
 mod model;
+mod newcomer;
 mod onboarding;
 mod outbox;
 mod replay;

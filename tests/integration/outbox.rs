@@ -110,7 +110,7 @@ fn flush_delivers_the_queue_in_the_foreground() {
     let out = w.run(&["flush"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("flush: 1 delivered, 0 still queued, 0 failed"),
+        stdout(&out).contains("flush: 1 delivered, 0 still queued, 0 not delivered"),
         "{}",
         stdout(&out)
     );

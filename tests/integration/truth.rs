@@ -246,6 +246,20 @@ fn a_ticket_without_a_page_is_named_warned_once_and_picked_up_when_its_page_appe
     assert!(err.contains("#011.3 (no page)"), "{err}");
     let out = w.commit("chore: nothing again");
     assert_eq!(post_hook_stderr(&out), "", "said once, not on every commit");
+    // A flush looks it up again (still no page): said once still, not again at the next commit.
+    let out = w.run(&["flush"]);
+    assert!(
+        stdout(&out).contains("#011.3"),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let out = w.commit("chore: after the flush");
+    assert_eq!(
+        post_hook_stderr(&out),
+        "",
+        "a flush looking it up again does not make it new"
+    );
     let status = stdout(&w.run(&["status"]));
     assert!(status.contains("no page: 1"), "{status}");
     assert!(status.contains("#011.3"), "{status}");

@@ -1,0 +1,44 @@
+//! What a newcomer trips on in the first hour: each papercut found by following the README, fixed and kept
+//! fixed here (the quick start itself runs in `install.rs`, JSON shapes in `json.rs`).
+
+use crate::util::*;
+
+#[test]
+fn hook_without_a_name_exits_0_completions_hide_install_commands_undo_takes_a_listed_name() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    // `git notion hook` alone: like every hook run, 0 and one line saying what it is for.
+    let out = w.run(&["hook"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("needs the hook's name"),
+        "{}",
+        stderr(&out)
+    );
+    // install.sh's hidden `manpages` is not offered by completion; the commands are.
+    for shell in ["bash", "zsh", "fish"] {
+        let out = w.run(&["completions", shell]);
+        let text = stdout(&out);
+        assert!(!text.contains("manpages"), "{shell}");
+        assert!(text.contains("explain"), "{shell}");
+    }
+    // undo takes a journal's file name as the journal directory lists it.
+    w.commit_without_hook("feat: 完成工单 #006 Secrets Management");
+    let out = w.replay(&["--apply"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let dir = w.repo.join(".git/git-notion/journal");
+    let name = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with(".jsonl"))
+        .expect("a journal");
+    let out = w.run(&["undo", &name]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("#006"), "{}", stdout(&out));
+    // `--read lookups` looks the tickets up, however small the data source: no scan.
+    w.sb.clear_log();
+    let out = w.replay(&["--json", "--read", "lookups"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["read"]["strategy"], "lookups", "{v:#}");
+    assert_eq!(v["summary"]["read"]["scan_requests"], 0, "{v:#}");
+}
