@@ -175,7 +175,7 @@ pub enum Convention {
 }
 
 impl Convention {
-    /// Every convention, in the order the README lists them.
+    /// Every convention, in the order docs/configuration.md lists them.
     pub const ALL: [Convention; 5] = [
         Convention::PullRequestSuffix,
         Convention::GithubMerge,

@@ -79,7 +79,7 @@ impl Manager {
         }
     }
 
-    /// What to add to the manager's configuration instead of installing hooks (also in the README).
+    /// What to add to the manager's configuration instead of installing hooks (also in docs/hooks.md).
     pub fn snippet(self) -> &'static str {
         match self {
             Manager::Husky => HUSKY_SNIPPET,

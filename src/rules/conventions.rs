@@ -10,7 +10,7 @@ use crate::git::links::Forge;
 
 pub use crate::config::Convention;
 
-/// What each convention skips, for `init`, `explain` and the README.
+/// What each convention skips, for `init`, `explain` and the docs.
 pub fn example(c: Convention) -> &'static str {
     match c {
         Convention::PullRequestSuffix => "`Fix login (#123)`: a squash merge's pull request",

@@ -199,7 +199,7 @@ pub fn render(
     t.push_str(&format!(
         "# git-notion configuration, written by `git notion init` from the schema of {:?}.\n\
          # Commit it: it holds no secret (the token is read only from NOTION_TOKEN).\n\
-         # Every key is explained in the README (\"Configuration reference\"); `git notion doctor` checks this file.\n\n",
+         # Every key is explained in docs/configuration.md of git-notion; `git notion doctor` checks this file.\n\n",
         schema.name
     ));
     t.push_str(&format!("database = {}\n", q(database)));

@@ -381,6 +381,37 @@ fn the_pre_commit_framework_installs_and_runs_git_notion_from_this_repository() 
     w.wait_for_flusher();
     assert_eq!(w.prop(P007, "状态"), "完成");
     assert!(w.prop(P007, "Commit").contains(&topic));
+
+    // The `-installed` ids: the git-notion on PATH (this build's here), nothing built.
+    const P009: &str = "28a79a61069e46c5895284e1b04a4923";
+    std::fs::write(
+        w.repo.join(".pre-commit-config.yaml"),
+        format!(
+            "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n      - id: git-notion-installed\n      - id: git-notion-commit-msg-installed\n",
+            src.display()
+        ),
+    )
+    .unwrap();
+    let with_ours = format!("{}:{path}", bin("git-notion").parent().unwrap().display());
+    let mut cmd = Command::new("git");
+    cmd.args([
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "feat: 完成工单 #009 through the installed ids",
+    ])
+    .current_dir(&w.repo);
+    user_env(&mut cmd, &w.home, &with_ours);
+    cmd.env("PRE_COMMIT_HOME", tmp_root().join("pre-commit-home"))
+        .env("NOTION_TOKEN", &w.token)
+        .env("GIT_NOTION_API_URL", w.sb.base_url());
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let said = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(said.contains("#009"), "{said}");
+    w.wait_for_flusher();
+    assert_eq!(w.prop(P009, "状态"), "完成");
 }
 
 #[test]
@@ -541,8 +572,8 @@ fn lefthook_runs_the_readme_snippet_and_a_comment_runs_nothing() {
     .unwrap();
     install(&w);
     assert_eq!(hooks_check(&w)["status"], "fail", "{:#}", hooks_check(&w));
-    // The README's snippet, as written there.
-    let readme = std::fs::read_to_string(source_dir().join("README.md")).unwrap();
+    // The snippet of docs/hooks.md, as written there.
+    let readme = std::fs::read_to_string(source_dir().join("docs/hooks.md")).unwrap();
     let start = readme.find("**lefthook**").unwrap();
     let yaml = readme[start..]
         .split("```yaml\n")

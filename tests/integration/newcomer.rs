@@ -42,3 +42,40 @@ fn hook_without_a_name_exits_0_completions_hide_install_commands_undo_takes_a_li
     assert_eq!(v["summary"]["read"]["strategy"], "lookups", "{v:#}");
     assert_eq!(v["summary"]["read"]["scan_requests"], 0, "{v:#}");
 }
+
+/// The README reads in five minutes (under 20 KB, the depth in docs/), and every link in it and in docs/
+/// leads to a file of this repository (nothing outside it, such as the developers' shared notes).
+#[test]
+fn the_readme_is_short_and_every_link_resolves() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.len() < 20_000, "README.md is {} bytes", readme.len());
+    assert!(
+        !readme.contains("../shared"),
+        "README.md points outside the repository"
+    );
+    let mut files = vec![root.join("README.md")];
+    for e in std::fs::read_dir(root.join("docs")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "md") {
+            files.push(p);
+        }
+    }
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (i, _) in text.match_indices("](") {
+            let rest = &text[i + 2..];
+            let Some(end) = rest.find(')') else { continue };
+            let target = &rest[..end];
+            if target.starts_with("http") || target.starts_with('#') || target.contains(' ') {
+                continue;
+            }
+            let path = target.split('#').next().unwrap();
+            assert!(
+                f.parent().unwrap().join(path).exists(),
+                "{}: the link {target} leads nowhere",
+                f.display()
+            );
+        }
+    }
+}
