@@ -79,3 +79,53 @@ fn the_readme_is_short_and_every_link_resolves() {
         }
     }
 }
+
+/// The README's "Using it" block, command by command, against the sandbox: its placeholders (your
+/// repository, the path to install.sh, the token, the database's URL) become this world's, the installed
+/// binaries' alternative to install.sh is taken, and each command must succeed.
+#[test]
+fn the_readme_using_it_block_runs_as_written() {
+    const P006: &str = "94d9697d90f945358de0843f5f971d3c";
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("<!-- using-it -->").expect("a using-it block");
+    let end = readme.find("<!-- /using-it -->").unwrap();
+    let block = readme[start..end]
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .unwrap();
+    let w = World::new("zh", "");
+    let mut script = String::from("set -e\n");
+    for line in block.lines() {
+        let line = line
+            .replace(
+                "cd your-repo && /path/to/git-notion/install.sh",
+                "git notion hooks install",
+            )
+            .replace("ntn_…", &w.token)
+            .replace(
+                "https://www.notion.so/…/<database id>",
+                &format!("https://www.notion.so/acme/{}", ZH_DB.replace('-', "")),
+            );
+        script.push_str(&line);
+        script.push('\n');
+    }
+    assert!(!script.contains('…'), "a placeholder left: {script}");
+    let out = w
+        .command(std::path::Path::new("bash"))
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{script}\n{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(text.contains("all checks passed"), "{text}");
+    assert!(text.contains("#006"), "{text}");
+    assert_eq!(w.prop(P006, "状态"), "完成");
+}
