@@ -31,7 +31,66 @@ done
 root="${PREFIX:-${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}}"
 bin="$root/bin"
 
-if [ "$mode" = install ]; then
+# This platform's release archive (dist/package.sh), when one is published for this version: installed
+# without a build, its SHA-256 checked. GIT_NOTION_RELEASE_URL names where the archives are (a URL curl
+# reads, file:// included); by default the GitHub releases of the origin this checkout was cloned from;
+# "off" always builds.
+from_release() {
+  local version target url archive tmp
+  version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$src/Cargo.toml" | head -1)"
+  case "$(uname -s)-$(uname -m)" in
+    Linux-x86_64) target=x86_64-unknown-linux-gnu ;;
+    Linux-aarch64) target=aarch64-unknown-linux-gnu ;;
+    Darwin-arm64) target=aarch64-apple-darwin ;;
+    Darwin-x86_64) target=x86_64-apple-darwin ;;
+    *) return 1 ;;
+  esac
+  url="${GIT_NOTION_RELEASE_URL:-}"
+  if [ -z "$url" ]; then
+    local origin repo
+    origin="$(git -C "$src" remote get-url origin 2>/dev/null || true)"
+    case "$origin" in
+      https://github.com/*|git@github.com:*)
+        repo="${origin#*github.com?}"; repo="${repo%.git}"
+        url="https://github.com/$repo/releases/download/v$version" ;;
+      *) return 1 ;;
+    esac
+  fi
+  [ "$url" = off ] && return 1
+  command -v curl >/dev/null 2>&1 || return 1
+  archive="git-notion-$version-$target.tar.gz"
+  tmp="$(mktemp -d)"
+  if ! curl -fsSL --max-time 60 "$url/$archive" -o "$tmp/$archive" 2>/dev/null \
+    || ! curl -fsSL --max-time 60 "$url/$archive.sha256" -o "$tmp/$archive.sha256" 2>/dev/null; then
+    echo "No release archive $archive at $url: building from source instead."
+    rm -rf "$tmp"; return 1
+  fi
+  local sum
+  if command -v sha256sum >/dev/null 2>&1; then sum="$(cd "$tmp" && sha256sum "$archive")"; else sum="$(cd "$tmp" && shasum -a 256 "$archive")"; fi
+  if [ "${sum%% *}" != "$(cut -d' ' -f1 < "$tmp/$archive.sha256")" ]; then
+    echo "install.sh: $archive does not match its SHA-256: not installed, building from source instead." >&2
+    rm -rf "$tmp"; return 1
+  fi
+  tar -C "$tmp" -xzf "$tmp/$archive"
+  mkdir -p "$bin"
+  for b in git-notion git-notion-replay git-notion-hook notion-sandbox; do
+    # Renamed into place: a hook running the old binary keeps it until it exits.
+    cp "$tmp/git-notion-$version-$target/$b" "$bin/.$b.new" && chmod 755 "$bin/.$b.new" && mv -f "$bin/.$b.new" "$bin/$b"
+  done
+  rm -rf "$tmp"
+  echo "Installed the release archive $archive into $bin (SHA-256 checked; nothing built)."
+  released=yes
+}
+
+released=no
+if [ "$mode" = install ] && from_release; then
+  "$bin/git-notion" manpages "$root/share/man/man1" >/dev/null
+  echo "Installed git-notion, git-notion-replay and notion-sandbox: $("$bin/git-notion" --version)"
+  case ":$PATH:" in
+    *":$bin:"*) ;;
+    *) echo "Add them to your PATH (git runs \`git notion\` from there):  export PATH=\"$bin:\$PATH\"" ;;
+  esac
+elif [ "$mode" = install ]; then
   if ! command -v cargo >/dev/null 2>&1; then
     echo "install.sh: cargo is needed (https://rustup.rs), then run install.sh again" >&2
     exit 1
@@ -88,6 +147,7 @@ fi
 
 if [ "$mode" = uninstall ]; then
   echo "The binaries stay installed; remove them with:  cargo uninstall --root \"$root\" git-notion notion-sandbox"
+  echo "(installed from a release archive:  rm \"$bin\"/git-notion \"$bin\"/git-notion-replay \"$bin\"/git-notion-hook \"$bin\"/notion-sandbox)"
   exit "$status"
 fi
 

@@ -53,7 +53,9 @@ fn user_env(cmd: &mut Command, home: &Path, path: &str) {
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
         .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "true")
-        .env("CARGO_TERM_COLOR", "never");
+        .env("CARGO_TERM_COLOR", "never")
+        // Build from source, never look for a release archive on the network.
+        .env("GIT_NOTION_RELEASE_URL", "off");
     if let Some(t) = std::env::var_os("RUSTUP_TOOLCHAIN") {
         cmd.env("RUSTUP_TOOLCHAIN", t);
     }
@@ -616,4 +618,68 @@ fn lefthook_runs_the_readme_snippet_and_a_comment_runs_nothing() {
         "{}",
         w.prop(P005, "Commit")
     );
+}
+
+/// A release archive as the release workflow makes it (`dist/package.sh`, here unoptimised), installed by
+/// install.sh from where `GIT_NOTION_RELEASE_URL` points, SHA-256 checked, without cargo on PATH: the
+/// installed binaries run and the hooks link to the archive's git-notion-hook. A damaged archive is
+/// refused.
+#[test]
+fn install_sh_installs_a_release_archive_without_building() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let out_dir = tmp.path().join("release");
+    let host =
+        String::from_utf8(Command::new("rustc").arg("-vV").output().unwrap().stdout).unwrap();
+    let host = host
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .unwrap()
+        .to_string();
+    let package = Command::new("bash")
+        .arg(source_dir().join("dist/package.sh"))
+        .arg(&host)
+        .arg(&out_dir)
+        .env("DIST_PROFILE", "dev")
+        .env("CARGO_TARGET_DIR", tmp_root().join("dist-target"))
+        .output()
+        .unwrap();
+    assert!(package.status.success(), "{}", stderr(&package));
+    let archive = stdout(&package).trim().to_string();
+    assert!(archive.ends_with(&format!("-{host}.tar.gz")), "{archive}");
+    assert!(std::path::Path::new(&format!("{archive}.sha256")).exists());
+    // A repository to install into; a PATH without cargo (git, curl, tar and sh remain).
+    let repo = tmp.path().join("demo");
+    std::fs::create_dir_all(&repo).unwrap();
+    let root = tmp.path().join("root");
+    let no_cargo: String = system_path()
+        .split(':')
+        .filter(|d| !std::path::Path::new(d).join("cargo").exists())
+        .collect::<Vec<_>>()
+        .join(":");
+    let script = format!(
+        "git init -q -b main . && export PREFIX={} GIT_NOTION_RELEASE_URL=file://{}\n{}/install.sh\n\
+         \"$PREFIX/bin/git-notion\" --version\n",
+        root.display(),
+        out_dir.display(),
+        source_dir().display()
+    );
+    let out = run_script(&script, &repo, &home, &no_cargo);
+    let (so, se) = (stdout(&out), stderr(&out));
+    assert!(out.status.success(), "{so}\n{se}");
+    assert!(so.contains("SHA-256 checked; nothing built"), "{so}");
+    assert!(so.contains("git-notion 0."), "{so}");
+    assert_eq!(
+        std::fs::read_link(repo.join(".git/hooks/post-commit")).unwrap(),
+        root.join("bin/git-notion-hook").canonicalize().unwrap()
+    );
+    // A damaged archive is refused (and, without cargo, nothing is installed).
+    let sum = format!("{archive}.sha256");
+    let text = std::fs::read_to_string(&sum).unwrap();
+    std::fs::write(&sum, text.replacen(&text[..8], "00000000", 1)).unwrap();
+    let out = run_script(&script, &repo, &home, &no_cargo);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(all.contains("does not match its SHA-256"), "{all}");
+    assert!(!out.status.success(), "{all}");
 }
