@@ -168,6 +168,9 @@ fn colour_and_live_progress_follow_the_terminal_and_the_environment() {
         let text = on_terminal(envs, args);
         assert!(!text.contains('\x1b'), "{envs:?} {args}: {text:?}");
         assert!(text.contains("would update"), "{text:?}");
+        // One summary: the replay's own block, not the plan's line as well.
+        assert!(!text.contains("would change"), "{text:?}");
+        assert_eq!(text.matches("dry run").count(), 1, "{text:?}");
     }
     assert!(!on_pipe(&[], &[]).contains('\x1b'));
     assert!(on_pipe(&[], &["--color", "always"]).contains(bold));
