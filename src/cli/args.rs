@@ -39,8 +39,8 @@ pub(super) enum Command {
         #[arg(long, value_name = "URL_OR_ID")]
         database: Option<String>,
         /// Override `[title] policy`.
-        #[arg(long, value_name = "never|fill-placeholder|always", value_parser = ["never", "fill-placeholder", "always"])]
-        title_policy: Option<String>,
+        #[arg(long, value_enum, value_name = "never|fill-placeholder|always")]
+        title_policy: Option<TitlePolicyArg>,
         /// Machine-readable output (docs/json.md).
         #[arg(long)]
         json: bool,
@@ -224,15 +224,63 @@ pub(super) struct ReplayCli {
     #[arg(long, value_name = "URL_OR_ID")]
     pub(super) database: Option<String>,
     /// Override `[title] policy`.
-    #[arg(long, value_name = "never|fill-placeholder|always", value_parser = ["never", "fill-placeholder", "always"])]
-    pub(super) title_policy: Option<String>,
+    #[arg(long, value_enum, value_name = "never|fill-placeholder|always")]
+    pub(super) title_policy: Option<TitlePolicyArg>,
     /// How to read the data source: `auto` scans up to what batched lookups of the history's tickets
     /// cost, then looks them up; `scan` reads every row; `lookups` looks the tickets up. The plan is the
     /// same; only the requests differ.
-    #[arg(long, value_name = "auto|scan|lookups", default_value = "auto", value_parser = ["auto", "scan", "lookups"])]
-    pub(super) read: String,
+    #[arg(
+        long,
+        value_enum,
+        value_name = "auto|scan|lookups",
+        default_value = "auto"
+    )]
+    pub(super) read: ReadArg,
     /// Colour and live progress: `auto` (a terminal, unless NO_COLOR, CLICOLOR=0 or TERM=dumb; CLICOLOR_FORCE
     /// forces it), `always`, `never`.
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
     pub(super) color: ColorChoice,
+}
+
+/// `--title-policy`: the `[title] policy` of this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum TitlePolicyArg {
+    /// Never touch titles.
+    Never,
+    /// Fill placeholder titles only.
+    FillPlaceholder,
+    /// Always the commit subject.
+    Always,
+}
+
+impl TitlePolicyArg {
+    /// As the configuration writes it (the flag overrides the files like `GIT_NOTION_TITLE_POLICY`).
+    pub(super) fn as_config(self) -> &'static str {
+        match self {
+            TitlePolicyArg::Never => "never",
+            TitlePolicyArg::FillPlaceholder => "fill-placeholder",
+            TitlePolicyArg::Always => "always",
+        }
+    }
+}
+
+/// `--read`: how the replay reads the data source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(super) enum ReadArg {
+    /// Scan up to what the lookups would cost, then look the rest up.
+    Auto,
+    /// Read every row.
+    Scan,
+    /// Look the history's tickets up.
+    Lookups,
+}
+
+impl From<ReadArg> for crate::replay::Read {
+    fn from(r: ReadArg) -> Self {
+        match r {
+            ReadArg::Auto => crate::replay::Read::Auto,
+            ReadArg::Scan => crate::replay::Read::Scan,
+            ReadArg::Lookups => crate::replay::Read::Lookups,
+        }
+    }
 }

@@ -391,7 +391,7 @@ pub fn main() -> std::process::ExitCode {
                 flags.push(("GIT_NOTION_DATABASE".to_string(), d));
             }
             if let Some(t) = title_policy {
-                flags.push(("GIT_NOTION_TITLE_POLICY".to_string(), t));
+                flags.push(("GIT_NOTION_TITLE_POLICY".to_string(), t.as_config().into()));
             }
             report(&out, sync_cmd(&rev, dry_run, json, &flags, &env, &out))
         }

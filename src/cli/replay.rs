@@ -94,8 +94,8 @@ fn replay_cmd(
     if let Some(d) = &cli.database {
         flags.push(("GIT_NOTION_DATABASE".to_string(), d.clone()));
     }
-    if let Some(t) = &cli.title_policy {
-        flags.push(("GIT_NOTION_TITLE_POLICY".to_string(), t.clone()));
+    if let Some(t) = cli.title_policy {
+        flags.push(("GIT_NOTION_TITLE_POLICY".to_string(), t.as_config().into()));
     }
     let config = load_config(&repo, &flags)?;
     let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
@@ -214,11 +214,7 @@ fn replay_cmd(
         replay::How {
             reset: cli.reset,
             apply: cli.apply,
-            read: match cli.read.as_str() {
-                "scan" => replay::Read::Scan,
-                "lookups" => replay::Read::Lookups,
-                _ => replay::Read::Auto,
-            },
+            read: cli.read.into(),
         },
         progress,
     )?;

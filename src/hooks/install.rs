@@ -33,6 +33,16 @@ pub fn git_has_reference_transaction() -> bool {
     (major, minor) >= (2, 28)
 }
 
+/// husky's hook scripts that would run git-notion (`.husky/<hook>`).
+const HUSKY_HOOK_FILES: [&str; 6] = [
+    ".husky/reference-transaction",
+    ".husky/post-checkout",
+    ".husky/post-commit",
+    ".husky/post-merge",
+    ".husky/post-rewrite",
+    ".husky/commit-msg",
+];
+
 /// The suffix of an existing hook kept beside the chaining shim.
 pub const KEPT_SUFFIX: &str = ".pre-git-notion";
 
@@ -55,27 +65,6 @@ impl Manager {
             Manager::Husky => "husky",
             Manager::PreCommit => "pre-commit",
             Manager::Lefthook => "lefthook",
-        }
-    }
-
-    /// The manager's configuration files that would run git-notion.
-    fn config_files(self) -> &'static [&'static str] {
-        match self {
-            Manager::Husky => &[
-                ".husky/reference-transaction",
-                ".husky/post-checkout",
-                ".husky/post-commit",
-                ".husky/post-merge",
-                ".husky/post-rewrite",
-            ],
-            Manager::PreCommit => &[".pre-commit-config.yaml", ".pre-commit-config.yml"],
-            Manager::Lefthook => &[
-                "lefthook.yml",
-                "lefthook.yaml",
-                ".lefthook.yml",
-                ".lefthook.yaml",
-                "lefthook-local.yml",
-            ],
         }
     }
 
@@ -284,7 +273,7 @@ impl Hooks {
         match manager {
             Manager::Lefthook => super::managers::lefthook_runs(&self.root, name),
             Manager::PreCommit => super::managers::pre_commit_runs(&self.root, name),
-            Manager::Husky => manager.config_files().iter().any(|f| {
+            Manager::Husky => HUSKY_HOOK_FILES.iter().any(|f| {
                 std::fs::read_to_string(self.root.join(f)).is_ok_and(|t| t.contains("git-notion"))
             }),
         }

@@ -455,7 +455,8 @@ impl Guard<'_> {
         }
     }
 
-    /// Writes queued events into `outbox.json`; sightings stay queued.
+    /// Writes queued events into `outbox.json`; sightings stay queued (the tests' way to look at the fold).
+    #[cfg(test)]
     pub fn fold_queue(&self) -> Result<(), OutboxError> {
         if self.path(QUEUE).exists() {
             let p = self.pending()?;

@@ -1,7 +1,9 @@
 //! The pipeline from commits to Notion: history read into per-ticket tracks ([`history`]), pages found
-//! ([`lookup`]: one ticket at a time; [`scan`]: a whole data source, matched locally), the plan of what
-//! differs and its apply ([`plan`]), and the checked connection that assembles them ([`session`]). The
-//! hooks, `sync`, the replay and `undo` all go through here. Uses `rules`, `notion`, `git`, `config`.
+//! ([`lookup`]: batched queries of up to 100 keys; [`scan`]: a whole data source, matched locally), the
+//! plan of what differs and its apply ([`plan`]), the checked connection that assembles them
+//! ([`session`]), and the local index of the database's keys that commit time reads ([`key_index`]). The
+//! hooks, `sync`, the replay and `undo` all go through here. Uses `rules`, `notion`, `git`, `config`,
+//! `files`.
 
 pub mod history;
 pub mod key_index;
