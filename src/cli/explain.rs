@@ -69,7 +69,6 @@ fn render(
     forge: Option<crate::git::links::Forge>,
     rules: &Rules,
 ) -> String {
-    let mut t = String::new();
     let what = if commit.id.is_empty() {
         "the message".to_string()
     } else {
@@ -80,52 +79,31 @@ fn render(
     } else {
         "not on a release branch yet"
     };
-    t.push_str(&format!("{what} {:?}, {place}\n", commit.subject()));
-    if e.skip {
-        t.push_str("  [skip notion]: git-notion does nothing with this commit\n");
-    }
-    if e.wip {
-        t.push_str("  WIP: it links and moves at most to on_commit; nothing closes\n");
-    }
-    if e.revert {
-        t.push_str(
-            "  a revert: it closes nothing (on_revert decides the comment and the status)\n",
-        );
-    }
-    if e.named.is_empty() && !e.skip {
-        t.push_str("  names no ticket: nothing is sent to Notion\n");
+    let mut t = format!("{what} {:?}, {place}\n", commit.subject());
+    for (on, line) in [
+        (
+            e.skip,
+            "[skip notion]: git-notion does nothing with this commit",
+        ),
+        (
+            e.wip,
+            "WIP: it links and moves at most to on_commit; nothing closes",
+        ),
+        (
+            e.revert,
+            "a revert: it closes nothing (on_revert decides the comment and the status)",
+        ),
+        (
+            e.named.is_empty() && !e.skip,
+            "names no ticket: nothing is sent to Notion",
+        ),
+    ] {
+        if on {
+            t.push_str(&format!("  {line}\n"));
+        }
     }
     for n in &e.named {
-        let mut parts = vec![if n.closes {
-            "closes".to_string()
-        } else {
-            "links".to_string()
-        }];
-        match status(&n.status_now) {
-            Some((s, true)) => {
-                parts.push(format!("sets {s} exactly (#status or a reopening revert)"))
-            }
-            Some((s, false)) => parts.push(format!("→ {s} at most")),
-            None => parts.push("status kept".into()),
-        }
-        if let Some((s, _)) = status(&n.status_released) {
-            parts.push(format!(
-                "→ {s} once on a release branch ({})",
-                config.status.release_branches.join(", ")
-            ));
-        }
-        for c in &n.comments {
-            parts.push(format!("comment {c:?}"));
-        }
-        if n.titles {
-            parts.push("its subject may give the title".into());
-        }
-        parts.push("date, commit link".into());
-        t.push_str(&format!(
-            "  {:<10} {}\n",
-            n.key.to_string(),
-            parts.join("; ")
-        ));
+        t.push_str(&ticket_line(n, config));
     }
     for s in &e.skipped {
         let why = crate::config::Convention::ALL
@@ -141,15 +119,45 @@ fn render(
     if e.overflow.any() {
         t.push_str(&format!("  {}\n", e.overflow.warning(&commit.id)));
     }
+    t.push_str(&rules_line(config, forge, rules));
+    t
+}
+
+/// One ticket: link or close, the status now and once released, comments, title.
+fn ticket_line(n: &crate::rules::explain::Named, config: &crate::config::Config) -> String {
+    let mut parts = vec![if n.closes { "closes" } else { "links" }.to_string()];
+    match status(&n.status_now) {
+        Some((s, true)) => parts.push(format!("sets {s} exactly (#status or a reopening revert)")),
+        Some((s, false)) => parts.push(format!("→ {s} at most")),
+        None => parts.push("status kept".into()),
+    }
+    if let Some((s, _)) = status(&n.status_released) {
+        parts.push(format!(
+            "→ {s} once on a release branch ({})",
+            config.status.release_branches.join(", ")
+        ));
+    }
+    for c in &n.comments {
+        parts.push(format!("comment {c:?}"));
+    }
+    if n.titles {
+        parts.push("its subject may give the title".into());
+    }
+    parts.push("date, commit link".into());
+    format!("  {:<10} {}\n", n.key.to_string(), parts.join("; "))
+}
+
+/// The patterns and the conventions in force, and where the conventions came from.
+fn rules_line(
+    config: &crate::config::Config,
+    forge: Option<crate::git::links::Forge>,
+    rules: &Rules,
+) -> String {
     let ignoring = &rules.extractor.ignore().conventions;
-    let host = match forge {
-        Some(f) => format!("origin is on {f:?}"),
-        None => "origin's host is not recognised".into(),
-    };
-    let chosen = if config.tickets.ignore.is_some() {
-        "as [tickets] ignore says".to_string()
-    } else {
-        format!("{host}; set [tickets] ignore to choose")
+    let chosen = match (config.tickets.ignore.is_some(), forge) {
+        (true, _) => "as [tickets] ignore says".to_string(),
+        (false, Some(f)) => format!("origin is on {f:?}; set [tickets] ignore to choose"),
+        (false, None) => "origin's host is not recognised; set [tickets] ignore to choose".into(),
     };
     let quoted = |v: &[String]| {
         v.iter()
@@ -157,25 +165,24 @@ fn render(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    t.push_str(&format!(
-        "keys: patterns {}{}; not keys: {} ({chosen})\n",
-        quoted(&config.tickets.patterns),
-        if config.tickets.id_prefixes.is_empty() {
-            String::new()
-        } else {
-            format!(", id prefixes {}", quoted(&config.tickets.id_prefixes))
-        },
-        if ignoring.is_empty() {
-            "none".to_string()
-        } else {
-            ignoring
-                .iter()
-                .map(|c| c.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    ));
-    t
+    let prefixes = if config.tickets.id_prefixes.is_empty() {
+        String::new()
+    } else {
+        format!(", id prefixes {}", quoted(&config.tickets.id_prefixes))
+    };
+    let not_keys = if ignoring.is_empty() {
+        "none".to_string()
+    } else {
+        ignoring
+            .iter()
+            .map(|c| c.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "keys: patterns {}{prefixes}; not keys: {not_keys} ({chosen})\n",
+        quoted(&config.tickets.patterns)
+    )
 }
 
 fn to_json(

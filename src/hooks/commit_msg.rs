@@ -206,60 +206,7 @@ pub fn check(
         );
     }
     for n in &e.named {
-        let key = n.key.to_string();
-        let what = effect(n, config);
-        match (index, &n.key) {
-            (_, TicketKey::Page(_)) | (None, _) => said.lines.push(format!("{key}: {what}")),
-            (Some(ix), k) => match ix.get(k) {
-                Some(known) if known.pages > 1 => said.lines.push(format!(
-                    "{key}: {} pages carry it, so none is written: give one page the key",
-                    known.pages
-                )),
-                Some(known) => said.lines.push(format!(
-                    "{key} {:?}{}: {what}",
-                    cut(&known.title, 60),
-                    if known.status.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", known.status)
-                    }
-                )),
-                None => {
-                    let near = ix.closest(k, 3);
-                    let hint = if near.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; did you mean {}?", near.join(", "))
-                    };
-                    if fresh {
-                        said.lines.push(format!(
-                            "{key}: no page carries it (index read whole {}){hint}",
-                            crate::pipeline::key_index::ago(now, ix.refreshed.unwrap_or(now))
-                        ));
-                        certain.push(format!("{key} has no page"));
-                    } else {
-                        said.lines.push(format!(
-                            "{key}: not in the local index ({}){hint}; `git notion index --refresh` \
-                             reads the database again",
-                            ix.describe(now)
-                        ));
-                    }
-                }
-            },
-        }
-        if let Some(Proposal::Exact(name)) = &n.status_now {
-            if let Some(ix) = index.filter(|ix| !ix.options.is_empty()) {
-                if !ix.options.iter().any(|o| o.eq_ignore_ascii_case(name)) {
-                    said.lines.push(format!(
-                        "{key}: #status {name:?} is no option of the status (options: {})",
-                        ix.options.join(", ")
-                    ));
-                    if fresh {
-                        certain.push(format!("#status {name:?} is no option"));
-                    }
-                }
-            }
-        }
+        ticket_lines(n, config, index, fresh, now, &mut said.lines, &mut certain);
     }
     for s in &e.skipped {
         said.lines.push(format!(
@@ -275,6 +222,72 @@ pub fn check(
         ));
     }
     said
+}
+
+/// The lines of one ticket: its page and status from the index and what the message does to it, or why
+/// the index does not know it (with its neighbours); an unknown `#status`. What is certain (a fresh index)
+/// goes to `certain`.
+fn ticket_lines(
+    n: &crate::rules::explain::Named,
+    config: &Config,
+    index: Option<&KeyIndex>,
+    fresh: bool,
+    now: i64,
+    lines: &mut Vec<String>,
+    certain: &mut Vec<String>,
+) {
+    let key = n.key.to_string();
+    let what = effect(n, config);
+    match (index, &n.key) {
+        (_, TicketKey::Page(_)) | (None, _) => lines.push(format!("{key}: {what}")),
+        (Some(ix), k) => match ix.get(k) {
+            Some(known) if known.pages > 1 => lines.push(format!(
+                "{key}: {} pages carry it, so none is written: give one page the key",
+                known.pages
+            )),
+            Some(known) => {
+                let status = if known.status.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", known.status)
+                };
+                lines.push(format!("{key} {:?}{status}: {what}", cut(&known.title, 60)));
+            }
+            None => {
+                let near = ix.closest(k, 3);
+                let hint = if near.is_empty() {
+                    String::new()
+                } else {
+                    format!("; did you mean {}?", near.join(", "))
+                };
+                if fresh {
+                    let ago = crate::pipeline::key_index::ago(now, ix.refreshed.unwrap_or(now));
+                    lines.push(format!(
+                        "{key}: no page carries it (index read whole {ago}){hint}"
+                    ));
+                    certain.push(format!("{key} has no page"));
+                } else {
+                    lines.push(format!(
+                        "{key}: not in the local index ({}){hint}; `git notion index --refresh` reads \
+                         the database again",
+                        ix.describe(now)
+                    ));
+                }
+            }
+        },
+    }
+    if let Some(Proposal::Exact(name)) = &n.status_now {
+        let options = index.map(|ix| &ix.options).filter(|o| !o.is_empty());
+        if let Some(options) = options.filter(|o| !o.iter().any(|x| x.eq_ignore_ascii_case(name))) {
+            lines.push(format!(
+                "{key}: #status {name:?} is no option of the status (options: {})",
+                options.join(", ")
+            ));
+            if fresh {
+                certain.push(format!("#status {name:?} is no option"));
+            }
+        }
+    }
 }
 
 /// What a ticket's line says it will get: `links; → In progress now, → Done once on main`.
