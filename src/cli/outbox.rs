@@ -100,7 +100,7 @@ pub(super) fn flush_cmd(
 pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
     let (ob, repo) = open_outbox()?;
     // What moved without a hook seeing it is queued (and shown) now.
-    crate::hooks::tips::catch_up(&ob, &repo)?;
+    ob.catch_up(&repo)?;
     let guard = ob.lock()?;
     let mut pending = guard.pending()?;
     // Updates a hook wrote down unread (its fast path) are shown as the flusher will read them.

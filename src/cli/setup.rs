@@ -134,10 +134,7 @@ pub(super) fn hooks_cmd(action: Option<HooksAction>, json: bool, out: &Out) -> R
             let configured = repo.root().join(crate::config::FILE_NAME).exists();
             if done.is_ok() && configured {
                 // Moves from now on are seen; what came before is the replay's.
-                let _ = crate::hooks::tips::start(
-                    &crate::hooks::outbox::Outbox::new(repo.common_dir()),
-                    &repo,
-                );
+                let _ = crate::hooks::outbox::Outbox::new(repo.common_dir()).start_tips(&repo);
             }
             done
         }

@@ -22,7 +22,7 @@ pub(super) fn sync_cmd(
     let commit = repo.resolve(rev)?;
     if !dry_run {
         // What moved without a hook seeing it is queued for the flusher.
-        crate::hooks::tips::catch_up(&Outbox::new(repo.common_dir()), &repo)?;
+        Outbox::new(repo.common_dir()).catch_up(&repo)?;
     }
     let (keys, overflow) = rules.keys_noted(&commit);
     if overflow.any() {

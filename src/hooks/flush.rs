@@ -74,9 +74,9 @@ pub fn flush(
     // Hooks may have left their fsync to the flusher (see `outbox`): make what they wrote durable first.
     outbox.sync_files();
     // What moved without a hook seeing it (a reset, a fetch, hooks switched off) is queued first.
-    if let Err(e) = super::tips::catch_up(outbox, repo) {
+    if let Err(e) = outbox.catch_up(repo) {
         if matches!(e, OutboxError::Damaged { .. }) {
-            super::tips::catch_up(outbox, repo)?;
+            outbox.catch_up(repo)?;
         }
     }
     let mut report = Report::default();

@@ -18,8 +18,7 @@ use std::path::{Path, PathBuf};
 use crate::git::Repo;
 use crate::hooks::{COMMIT_MSG, NAMES, REFERENCE_TRANSACTION};
 
-/// The `post-*` hooks: the default install (each queues what moved since the tips were recorded).
-pub const POST_HOOKS: [&str; 4] = ["post-commit", "post-merge", "post-rewrite", "post-checkout"];
+pub use super::POST_HOOKS;
 
 /// Whether the `git` on PATH runs the `reference-transaction` hook (git 2.28 and later).
 pub fn git_has_reference_transaction() -> bool {

@@ -138,7 +138,7 @@ pub fn pre_commit_runs(root: &Path, name: &str) -> bool {
                             let ours = calls_us(&h["id"]) || calls_us(&h["entry"]);
                             let stage = match h["stages"].as_vec() {
                                 Some(stages) => stages.iter().any(|s| s.as_str() == Some(name)),
-                                None => crate::hooks::install::POST_HOOKS.contains(&name),
+                                None => crate::hooks::POST_HOOKS.contains(&name),
                             };
                             ours && stage
                         })

@@ -39,6 +39,9 @@ pub const NAMES: [&str; 6] = [
 /// The hook that reads a message before the commit is made ([`commit_msg`]); installed with either set.
 pub const COMMIT_MSG: &str = "commit-msg";
 
+/// The `post-*` hooks: the default install (each queues what moved since the tips were recorded).
+pub const POST_HOOKS: [&str; 4] = ["post-commit", "post-merge", "post-rewrite", "post-checkout"];
+
 /// The hook that sees every reference update.
 pub const REFERENCE_TRANSACTION: &str = "reference-transaction";
 

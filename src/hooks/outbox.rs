@@ -291,6 +291,24 @@ impl Outbox {
         }
     }
 
+    /// Queues what moved since the tips were recorded (a `flush`, `sync`, `status` or flusher pass; the
+    /// tips read through gix, any reference backend). It starts no flusher: a flush delivers it at once,
+    /// and what `sync` and `status` queue is delivered by the next event (so that what they send stays
+    /// their own). Nothing happens where git-notion has no outbox yet.
+    pub fn catch_up(&self, repo: &crate::git::Repo) -> Result<(), OutboxError> {
+        if !self.dir.join(super::tips::FILE).exists() {
+            return Ok(());
+        }
+        let tips = repo.tips();
+        self.lock()?.record_tips(&tips, "", true, now()).map(drop)
+    }
+
+    /// Records the tips now without queuing anything (`hooks install`: moves from then on are seen).
+    pub fn start_tips(&self, repo: &crate::git::Repo) -> Result<(), OutboxError> {
+        let tips = repo.tips();
+        self.lock()?.record_tips(&tips, "", false, now()).map(drop)
+    }
+
     /// Whether the outbox can be opened for writing (one open of its lock file: cheap enough for every
     /// hook run).
     pub fn openable(&self) -> Result<(), OutboxError> {

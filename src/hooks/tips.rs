@@ -133,34 +133,6 @@ fn loose(common_dir: &Path, dir: &Path, tips: &mut Tips) -> Option<()> {
     Some(())
 }
 
-/// Queues what moved since the tips were recorded (a `flush`, `sync`, `status` or flusher pass; the tips
-/// read through gix, any reference backend). It starts no flusher: a flush delivers it at once, and what
-/// `sync` and `status` queue is delivered by the next event (so that what they send stays their own).
-/// Nothing happens where git-notion has no outbox yet.
-pub fn catch_up(
-    ob: &super::outbox::Outbox,
-    repo: &crate::git::Repo,
-) -> Result<(), super::outbox::OutboxError> {
-    if !ob.dir().join(FILE).exists() {
-        return Ok(());
-    }
-    let now = repo.tips();
-    ob.lock()?
-        .record_tips(&now, "", true, super::outbox::now())
-        .map(drop)
-}
-
-/// Records the tips now without queuing anything (`hooks install`: moves from then on are seen).
-pub fn start(
-    ob: &super::outbox::Outbox,
-    repo: &crate::git::Repo,
-) -> Result<(), super::outbox::OutboxError> {
-    let now = repo.tips();
-    ob.lock()?
-        .record_tips(&now, "", false, super::outbox::now())
-        .map(drop)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

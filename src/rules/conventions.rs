@@ -95,23 +95,21 @@ fn pull_request_suffix(subject: &str) -> Option<Range<usize>> {
     (plain_number && spaced).then(|| open + 1..body.len())
 }
 
+/// An ASCII word character: what a token may not touch (as ticket keys are matched).
+fn word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
 /// `GH-123` (any case), standing as a whole token.
 fn gh_refs(text: &str) -> Vec<Range<usize>> {
     let b = text.as_bytes();
     let mut out = vec![];
     let mut i = 0;
     while i + 3 < b.len() {
-        if b[i..i + 3].eq_ignore_ascii_case(b"gh-")
-            && (i == 0 || !super::tickets::is_word_byte(b[i - 1]))
-        {
+        if b[i..i + 3].eq_ignore_ascii_case(b"gh-") && (i == 0 || !word_byte(b[i - 1])) {
             let digits = b[i + 3..].iter().take_while(|c| c.is_ascii_digit()).count();
             let end = i + 3 + digits;
-            if digits > 0
-                && !b
-                    .get(end)
-                    .copied()
-                    .is_some_and(super::tickets::is_word_byte)
-            {
+            if digits > 0 && !b.get(end).copied().is_some_and(word_byte) {
                 out.push(i..end);
                 i = end;
                 continue;

@@ -99,7 +99,7 @@ impl Overflow {
 pub use crate::config::{PatternError, DEFAULT_PATTERN};
 use crate::rules::conventions::Ignore;
 
-pub(crate) fn is_word_byte(b: u8) -> bool {
+fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
