@@ -186,7 +186,7 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
     }
     match &pending.last_flush {
         Some(l) => text.push_str(&format!(
-            "last flush: {} ({} delivered, {} queued again, {} failed{})\n",
+            "last flush: {} ({} delivered, {} queued again, {} not delivered{})\n",
             when(l.at),
             l.delivered,
             l.requeued,

@@ -7,6 +7,7 @@ mod errors;
 mod fidelity;
 mod hook;
 mod hostile;
+mod human;
 mod install;
 mod json;
 mod lifecycle;
