@@ -340,8 +340,8 @@ impl Hooks {
     }
 
     /// Whether git-notion sees every commit that reaches this repository's branches: through
-    /// `reference-transaction`, or through the three `post-*` hooks (which miss fast-forwards that no
-    /// merge made: `pull --rebase`, `reset`, fetched remote-tracking branches).
+    /// `reference-transaction` (each move as it happens), or through the four `post-*` hooks (each move at
+    /// the next event, by the tips rule).
     pub fn coverage(&self) -> Coverage {
         let states = self.states();
         let runs = |n: &str| states.iter().any(|(name, s)| *name == n && s.runs_us());
@@ -399,10 +399,12 @@ impl Hooks {
         })
     }
 
-    /// Installs the hooks: `reference-transaction` alone when `every_move` (git 2.28 and later; our own
-    /// `post-*` hooks from an earlier install are removed), else the three `post-*` hooks: `binary` linked
-    /// where none exists, a chaining shim where another hook is. Hooks already git-notion's are left as
-    /// they are. Refuses (changing nothing) where a hook manager owns the hooks.
+    /// Installs the hooks: `reference-transaction` when `every_move` (git 2.28 and later; our own `post-*`
+    /// hooks from an earlier install are removed), else the four `post-*` hooks; `commit-msg` with either.
+    /// `binary` (the hooks' own binary where installed) is linked where no hook exists, a chaining shim
+    /// goes where another hook is; hooks already git-notion's are left as they are (linked again when they
+    /// point at another binary). Where a hook manager owns the hooks: nothing to do if its configuration
+    /// runs git-notion at every `post-*` stage, else refused (changing nothing) with its snippet.
     pub fn install(
         &self,
         binary: &Path,
@@ -550,7 +552,7 @@ pub enum Action {
 pub enum Coverage {
     /// `reference-transaction`: every move of every branch.
     Every,
-    /// The three `post-*` hooks: commits, merges and rewrites made here.
+    /// The four `post-*` hooks: every move, at the next event (the tips rule).
     PostHooks,
     /// Hooks that do not run git-notion.
     Missing(Vec<&'static str>),
