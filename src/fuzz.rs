@@ -12,7 +12,7 @@ pub fn config(data: &[u8]) {
         origin: "fuzz.toml".into(),
         text,
     };
-    if let Ok(c) = crate::config::Config::from_layers(&[layer], &[]) {
+    if let Ok(c) = crate::config::Config::from_layers(&[layer], &crate::config::Env::default()) {
         let _ = crate::rules::desired::Rules::new(&c, None);
     }
 }
@@ -50,7 +50,7 @@ pub fn ids(data: &[u8]) {
     let _ = crate::config::database_id(&text);
     let _ = crate::pipeline::plan::linked_commit(&text);
     let _ = crate::config::is_loopback_url(&text);
-    let env = [("GIT_NOTION_API_URL".to_string(), text.into_owned())];
+    let env = crate::config::Env::from_pairs([("GIT_NOTION_API_URL", text.into_owned())]);
     let _ = crate::config::api_url(&env);
 }
 

@@ -8,8 +8,8 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use super::args::ReplayCli;
+use super::Error;
 use super::{Cli, Exit};
-use crate::Error;
 
 /// Writes `git-notion.1`, one page per subcommand (`git-notion-sync.1`, …) and `git-notion-replay.1`
 /// into `dir` (created if needed); returns the files written.

@@ -3,18 +3,23 @@
 use std::io::Read;
 
 use super::output::{printable, Out};
+use super::Error;
 use super::{load_config, Exit};
 use crate::git::{Commit, Repo};
 use crate::rules::desired::{Proposal, Rules};
 use crate::rules::explain::Explanation;
-use crate::Error;
 
 /// The most of a message read from stdin (a message is never this long; the rest is not read).
 const MAX_STDIN: u64 = 16 << 20;
 
-pub(super) fn explain_cmd(rev: &str, json: bool, out: &Out) -> Result<Exit, Error> {
+pub(super) fn explain_cmd(
+    rev: &str,
+    json: bool,
+    env: &crate::config::Env,
+    out: &Out,
+) -> Result<Exit, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
-    let config = load_config(&repo, &[])?;
+    let config = load_config(&repo, env)?;
     let origin = repo.origin_url();
     let rules = Rules::new(&config, origin.as_deref())?;
     let (commit, released) = if rev == "-" {

@@ -6,13 +6,12 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::config::Config;
+use crate::config::{Config, Env};
 use crate::git::Repo;
-use crate::notion::schema::SchemaError;
-use crate::Error;
 
 mod args;
 mod docs;
+mod error;
 mod explain;
 mod outbox;
 mod output;
@@ -22,6 +21,7 @@ mod sync;
 mod undo;
 
 use args::*;
+pub use error::Error;
 use outbox::*;
 use output::*;
 pub use replay::replay_main;
@@ -58,38 +58,17 @@ impl Exit {
 /// later may succeed (Notion unreachable); 2 usage, configuration, token, access or schema, or declined.
 pub fn code(r: &Result<Exit, Error>) -> u8 {
     match r {
-        Ok(Exit::Done) => 0,
-        Ok(Exit::Partial) => 1,
-        Ok(Exit::Declined) => 2,
-        Ok(Exit::Interrupted) => 130,
-        Err(e) => exit_code(e),
+        Ok(Exit::Done) => error::DONE,
+        Ok(Exit::Partial) => error::PARTIAL,
+        Ok(Exit::Declined) => error::FIX_FIRST,
+        Ok(Exit::Interrupted) => error::INTERRUPTED,
+        Err(e) => e.exit_code(),
     }
 }
 
-/// Exit code of an error: 2 when the user must fix something (config, token, access, schema), 1 when
-/// trying again later may succeed.
-fn exit_code(e: &Error) -> u8 {
-    let api = match e {
-        Error::Api(a) => a,
-        Error::Schema(s) => match s.as_ref() {
-            SchemaError::Api(a) => a,
-            _ => return 2,
-        },
-        _ => return 2,
-    };
-    if api.is_transient() {
-        1
-    } else {
-        2
-    }
-}
-
-/// The environment as text. A variable that is not UTF-8 is skipped (`std::env::vars` would panic on it,
-/// and a hook must never fail).
-pub(super) fn env() -> Vec<(String, String)> {
-    std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .collect()
+/// This process's environment, read once per run.
+pub(super) fn env() -> Env {
+    Env::from_process()
 }
 
 /// The user config file: `<platform config dir>/git-notion/config.toml`.
@@ -102,28 +81,25 @@ pub fn user_config_path() -> Option<PathBuf> {
 
 /// Every setting git-notion reads from the environment is UTF-8: one that is not is an error naming it
 /// (skipped, a `GIT_NOTION_API_URL` meant for the sandbox would leave the run talking to Notion).
-pub(super) fn settings_readable() -> Result<(), Error> {
-    match crate::config::non_utf8_settings().into_iter().next() {
+pub(super) fn settings_readable(env: &Env) -> Result<(), Error> {
+    match env.not_utf8_settings().into_iter().next() {
         Some(variable) => Err(crate::config::ConfigError::NotUtf8 { variable }.into()),
         None => Ok(()),
     }
 }
 
-pub(super) fn load_config(repo: &Repo, flags: &[(String, String)]) -> Result<Config, Error> {
+pub(super) fn load_config(repo: &Repo, env: &Env) -> Result<Config, Error> {
     Ok(Config::load(
         &repo.root(),
         user_config_path().as_deref(),
-        flags,
+        env,
     )?)
 }
 
-fn hook(name: &str, args: &[String], env: &[(String, String)], out: &Out) -> u8 {
+fn hook(name: &str, args: &[String], env: &crate::config::Env, out: &Out) -> u8 {
     if name == crate::hooks::COMMIT_MSG {
         // What the message will do, line by line; 1 only when `[commit] check = "block"` refuses it.
-        if env
-            .iter()
-            .any(|(k, v)| k == "GIT_NOTION_SKIP" && !v.is_empty() && v != "0")
-        {
+        if env.value("GIT_NOTION_SKIP").is_some_and(|v| v != "0") {
             return 0;
         }
         std::panic::set_hook(Box::new(|_| {}));
@@ -321,7 +297,7 @@ pub fn main() -> std::process::ExitCode {
         cli.command,
         Command::Hook { .. } | Command::Completions { .. } | Command::Manpages { .. }
     ) {
-        if let Err(e) = settings_readable() {
+        if let Err(e) = settings_readable(&env) {
             return std::process::ExitCode::from(report(&out, Err(e)));
         }
     }
@@ -345,7 +321,7 @@ pub fn main() -> std::process::ExitCode {
         Command::Flush { background, json } => {
             report(&out, flush_cmd(background, json, None, &env, &out))
         }
-        Command::Status { json } => report(&out, status_cmd(json, &out)),
+        Command::Status { json } => report(&out, status_cmd(json, &env, &out)),
         Command::Log { n, json } => report(&out, log_cmd(n, json, &out)),
         Command::Retry { json } => report(
             &out,
@@ -370,7 +346,9 @@ pub fn main() -> std::process::ExitCode {
             init_cmd(database, data_source, force, stdout, &env, &out),
         ),
         Command::Hooks { action, json } => report(&out, hooks_cmd(action, json, &out)),
-        Command::Explain { rev, json } => report(&out, explain::explain_cmd(&rev, json, &out)),
+        Command::Explain { rev, json } => {
+            report(&out, explain::explain_cmd(&rev, json, &env, &out))
+        }
         Command::Index { refresh, json } => report(&out, index_cmd(refresh, json, &env, &out)),
         Command::Completions { shell } => report(&out, docs::completions_cmd(shell, &out)),
         Command::Manpages { dir } => report(&out, docs::man_cmd(&dir, &out)),

@@ -1,9 +1,9 @@
 //! The queue as people see it: `git notion flush`, `status`, `clear` (and `retry`, which is flush).
 
+use super::Error;
 use crate::git::Repo;
 use crate::hooks::outbox::Outbox;
 use crate::pipeline::plan;
-use crate::Error;
 
 use super::*;
 
@@ -16,7 +16,7 @@ pub(super) fn open_outbox() -> Result<(Outbox, Repo), Error> {
 /// A flush's exit: as `sync`'s for the same cause (2 when the user must change something: a data source
 /// that does not exist, a refused token), else 1 while anything waits or failed.
 fn flush_exit(r: &crate::hooks::flush::Report) -> Exit {
-    if r.cause.as_ref().is_some_and(|e| exit_code(e) == 2) {
+    if r.cause.as_ref().is_some_and(|e| !e.is_transient()) {
         return Exit::Declined;
     }
     Exit::partial_if(r.error.is_some() || r.failed + r.requeued > 0)
@@ -26,11 +26,12 @@ pub(super) fn flush_cmd(
     background: bool,
     json: bool,
     requeued_failed: Option<usize>,
-    env: &[(String, String)],
+    env: &crate::config::Env,
     out: &Out,
 ) -> Result<Exit, Error> {
     let (ob, repo) = open_outbox()?;
-    let config = load_config(&repo, &[]);
+    let config =
+        crate::config::Config::load(&repo.root(), super::user_config_path().as_deref(), env);
     if !background {
         // Without a token nothing can be delivered: a configuration error (exit 2), the updates kept.
         let waiting = {
@@ -47,7 +48,7 @@ pub(super) fn flush_cmd(
     let r = crate::hooks::flush::flush(
         &ob,
         &repo,
-        config.as_ref().map_err(|e| e.to_string()),
+        config.as_ref().map_err(crate::pipeline::Reason::of_config),
         env,
         !background,
         None,
@@ -97,7 +98,7 @@ pub(super) fn flush_cmd(
     Ok(flush_exit(&r))
 }
 
-pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
+pub(super) fn status_cmd(json: bool, env: &crate::config::Env, out: &Out) -> Result<Exit, Error> {
     let (ob, repo) = open_outbox()?;
     // What moved without a hook seeing it is queued (and shown) now.
     ob.catch_up(&repo)?;
@@ -108,7 +109,7 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
     let failed = guard.failed()?;
     drop(guard);
     if !sightings.is_empty() {
-        let rules = load_config(&repo, &[])
+        let rules = load_config(&repo, env)
             .ok()
             .and_then(|c| crate::rules::desired::Rules::new(&c, repo.origin_url().as_deref()).ok());
         for s in &sightings {
@@ -152,7 +153,7 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
                 ", {} attempt(s), next try after {}: {}",
                 e.attempts,
                 when(e.next_try),
-                printable(e.last_error.as_deref().unwrap_or(""))
+                printable(e.last_error.as_ref().map_or("", |r| r.message.as_str()))
             ));
         }
         text.push('\n');
@@ -174,7 +175,7 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
                 f.key,
                 f.event.commit.id.get(..12).unwrap_or(&f.event.commit.id),
                 f.event.commit.subject(),
-                printable(&f.reason)
+                printable(&f.reason.message)
             ));
         }
     }
@@ -192,7 +193,7 @@ pub(super) fn status_cmd(json: bool, out: &Out) -> Result<Exit, Error> {
             l.requeued,
             l.failed,
             l.error
-                .as_deref()
+                .as_ref()
                 .map(|e| format!("; {e}"))
                 .unwrap_or_default()
         )),
@@ -382,14 +383,14 @@ pub(super) fn index_json(ix: &crate::pipeline::key_index::KeyIndex, now: i64) ->
 pub(super) fn index_cmd(
     refresh: bool,
     json: bool,
-    env: &[(String, String)],
+    env: &crate::config::Env,
     out: &Out,
 ) -> Result<Exit, Error> {
     use crate::pipeline::key_index::{of_pages, KeyIndex};
     let (ob, repo) = open_outbox()?;
     let mut note = String::new();
     if refresh {
-        let config = load_config(&repo, &[])?;
+        let config = load_config(&repo, env)?;
         let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
         let session = crate::pipeline::session::Session::connect(config, rules, env)?;
         let b = &session.binding;

@@ -16,7 +16,7 @@ pub(super) struct Out {
 }
 
 impl Out {
-    pub(super) fn new(env: &[(String, String)]) -> Out {
+    pub(super) fn new(env: &crate::config::Env) -> Out {
         Out {
             token: Token::from_env(env).ok(),
             json: false,
@@ -31,12 +31,16 @@ impl Out {
 
     /// Says what went wrong: a line on stderr, and under `--json` an object on stdout with a stable
     /// `kind`, the message and the exit code.
-    pub(super) fn failure(&self, program: &str, e: &crate::Error, code: u8) {
+    pub(super) fn failure(&self, program: &str, e: &super::Error, code: u8) {
         self.error(&format!("{program}: error: {e}"));
         if self.json {
-            self.json(serde_json::json!({
-                "error": {"kind": e.kind(), "message": self.clean(&e.to_string()), "exit_code": code}
-            }));
+            let mut error = serde_json::json!({
+                "kind": e.kind(), "message": self.clean(&e.to_string()), "exit_code": code
+            });
+            if let Some(id) = e.request_id() {
+                error["request_id"] = id.into();
+            }
+            self.json(serde_json::json!({ "error": error }));
         }
     }
 
@@ -47,7 +51,8 @@ impl Out {
         }
     }
 
-    /// A JSON answer, pretty-printed, `"schema"` first, with `request_id` beside every error that has one.
+    /// A JSON answer, pretty-printed, `"schema"` first; each [`Reason`](crate::pipeline::Reason) in it as
+    /// its message, with its `request_id` beside it.
     pub(super) fn json(&self, v: impl serde::Serialize) {
         let mut v = serde_json::to_value(v).unwrap_or_default();
         if let serde_json::Value::Object(map) = &mut v {
@@ -56,7 +61,7 @@ impl Out {
             with.extend(std::mem::take(map));
             *map = with;
         }
-        with_request_ids(&mut v);
+        reasons_as_text(&mut v);
         // JSON escapes control characters itself and is read by programs: whole lines, never cut.
         let text = format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default());
         let _ = std::io::stdout().write_all(self.clean(&text).as_bytes());
@@ -105,9 +110,9 @@ pub(super) fn colour(choice: ColorChoice) -> bool {
 
 /// Whether a progress line (rewritten in place with `\r` and erase-to-end) may go to stderr: a terminal
 /// that is not `TERM=dumb`, unless `--color never` (or, with `auto`, `NO_COLOR`) asks for plain output.
-pub(super) fn live_progress(env: &[(String, String)], choice: ColorChoice) -> bool {
+pub(super) fn live_progress(env: &crate::config::Env, choice: ColorChoice) -> bool {
     use std::io::IsTerminal;
-    let var = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let var = |k: &str| env.get(k);
     let plain = match choice {
         ColorChoice::Never => true,
         ColorChoice::Always => false,
@@ -116,24 +121,34 @@ pub(super) fn live_progress(env: &[(String, String)], choice: ColorChoice) -> bo
     std::io::stderr().is_terminal() && var("TERM") != Some("dumb") && !plain
 }
 
-/// Adds `request_id` beside every error text of a JSON answer (`error`, `reason`, `last_error`, `detail`)
-/// that carries Notion's request id, so that scripts can hand it to Notion's support.
-pub(super) fn with_request_ids(v: &mut serde_json::Value) {
+/// Writes each [`Reason`](crate::pipeline::Reason) of a JSON answer (an object `{kind, message,
+/// request_id}` under `error`, `reason` or `last_error`) as its message, with `request_id` beside it when
+/// Notion gave one: the shape scripts read (docs/json.md).
+pub(super) fn reasons_as_text(v: &mut serde_json::Value) {
+    use serde_json::Value;
     match v {
-        serde_json::Value::Object(map) => {
-            let id = ["error", "reason", "last_error", "detail"]
-                .iter()
-                .filter_map(|k| map.get(*k).and_then(|t| t.as_str()))
-                .find_map(crate::notion::client::request_id_in)
-                .map(String::from);
+        Value::Object(map) => {
+            let mut id = None;
+            for field in ["error", "reason", "last_error"] {
+                let Some(Value::Object(reason)) = map.get(field) else {
+                    continue;
+                };
+                let Ok(r) = serde_json::from_value::<crate::pipeline::Reason>(Value::Object(
+                    reason.clone(),
+                )) else {
+                    continue;
+                };
+                id = id.or(r.request_id);
+                map.insert(field.into(), r.message.into());
+            }
             for child in map.values_mut() {
-                with_request_ids(child);
+                reasons_as_text(child);
             }
             if let Some(id) = id {
-                map.insert("request_id".into(), serde_json::Value::String(id));
+                map.insert("request_id".into(), id.into());
             }
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(with_request_ids),
+        Value::Array(items) => items.iter_mut().for_each(reasons_as_text),
         _ => {}
     }
 }
@@ -275,7 +290,7 @@ pub(super) fn entry_json(e: &crate::pipeline::plan::Entry) -> serde_json::Value 
     };
     let error = match (&e.outcome, &e.applied, &e.comment_error) {
         (Outcome::Failed(err), _, _) | (_, Some(Err(err)), _) | (_, _, Some(err)) => {
-            Some(err.to_string())
+            Some(crate::pipeline::Reason::of_api(err))
         }
         _ => None,
     };

@@ -2,11 +2,11 @@
 
 use clap::Parser;
 
+use super::Error;
 use crate::git::Repo;
 use crate::hooks::outbox::Outbox;
 use crate::pipeline::plan::{self, Summary};
 use crate::pipeline::session::Session;
-use crate::Error;
 
 use super::*;
 
@@ -27,7 +27,7 @@ pub fn replay_main() -> std::process::ExitCode {
     wait_out_long_limits();
     let tty = !cli.json && live_progress(&env, cli.color);
     let out = out.with_json(cli.json);
-    let r = settings_readable().and_then(|()| replay_cmd(&cli, &env, &out, tty));
+    let r = settings_readable(&env).and_then(|()| replay_cmd(&cli, &env, &out, tty));
     if let Err(e) = &r {
         out.failure("git-notion-replay", e, code(&r));
     }
@@ -83,7 +83,7 @@ fn walk_spec(repo: &Repo, cli: &ReplayCli) -> Result<crate::git::WalkSpec, Error
 
 fn replay_cmd(
     cli: &ReplayCli,
-    env: &[(String, String)],
+    env: &crate::config::Env,
     out: &Out,
     tty: bool,
 ) -> Result<Exit, Error> {
@@ -97,7 +97,7 @@ fn replay_cmd(
     if let Some(t) = cli.title_policy {
         flags.push(("GIT_NOTION_TITLE_POLICY".to_string(), t.as_config().into()));
     }
-    let config = load_config(&repo, &flags)?;
+    let config = load_config(&repo, &env.with(&flags))?;
     let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
     let spec = walk_spec(&repo, cli)?;
     let decide = if cli.prefer.is_empty() {

@@ -1,16 +1,16 @@
 //! `git notion doctor`, `init` and `hooks`.
 
+use super::Error;
 use crate::config::Config;
 use crate::git::Repo;
-use crate::Error;
 
 use super::*;
 
-pub(super) fn doctor_cmd(json: bool, env: &[(String, String)], out: &Out) -> Result<Exit, Error> {
+pub(super) fn doctor_cmd(json: bool, env: &crate::config::Env, out: &Out) -> Result<Exit, Error> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let repo = Repo::discover(&cwd).ok();
     let root = repo.as_ref().map_or(cwd, Repo::root);
-    let config = Config::load(&root, user_config_path().as_deref(), &[]);
+    let config = Config::load(&root, user_config_path().as_deref(), env);
     let report = crate::setup::doctor::run(repo.as_ref(), config, env);
     if json {
         out.json(report.json());
@@ -25,7 +25,7 @@ pub(super) fn init_cmd(
     data_source: Option<String>,
     force: bool,
     stdout: bool,
-    env: &[(String, String)],
+    env: &crate::config::Env,
     out: &Out,
 ) -> Result<Exit, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
@@ -37,7 +37,7 @@ pub(super) fn init_cmd(
         )));
     }
     // The database from the flag, else the environment or the existing configuration.
-    let existing = Config::load(&repo.root(), user_config_path().as_deref(), &[]).ok();
+    let existing = Config::load(&repo.root(), user_config_path().as_deref(), env).ok();
     let database = database
         .or_else(|| existing.as_ref().and_then(|c| c.database.clone()))
         .ok_or_else(|| {

@@ -1,10 +1,10 @@
 //! `git notion sync`: bring the tickets a commit names to what history says of them.
 
+use super::Error;
 use crate::git::Repo;
 use crate::hooks::outbox::Outbox;
 use crate::pipeline::plan::{self, Summary};
 use crate::pipeline::session::{self, Session};
-use crate::Error;
 
 use super::*;
 
@@ -13,11 +13,11 @@ pub(super) fn sync_cmd(
     dry_run: bool,
     json: bool,
     flags: &[(String, String)],
-    env: &[(String, String)],
+    env: &crate::config::Env,
     out: &Out,
 ) -> Result<Exit, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
-    let config = load_config(&repo, flags)?;
+    let config = load_config(&repo, &env.with(flags))?;
     let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
     let commit = repo.resolve(rev)?;
     if !dry_run {

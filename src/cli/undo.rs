@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
+use super::Error;
 use crate::git::Repo;
 use crate::hooks::outbox::Outbox;
 use crate::pipeline::session;
-use crate::Error;
 
 use super::*;
 
@@ -13,7 +13,7 @@ pub(super) fn undo_cmd(
     journal: Option<PathBuf>,
     apply: bool,
     json: bool,
-    env: &[(String, String)],
+    env: &crate::config::Env,
     out: &Out,
 ) -> Result<Exit, Error> {
     use crate::replay::journal::{self, Line};
@@ -30,7 +30,7 @@ pub(super) fn undo_cmd(
             .ok_or(journal::JournalError::None { dir: dir.clone() })?,
     };
     let lines = journal::read(&path)?;
-    let config = load_config(&repo, &[])?;
+    let config = load_config(&repo, env)?;
     let client = session::connect_client(&config, env)?;
     let _writer = if apply {
         Some(Outbox::new(repo.common_dir()).writer_lock()?)

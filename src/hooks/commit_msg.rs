@@ -50,7 +50,7 @@ pub fn message_text(raw: &str) -> String {
 /// Runs the hook on the message file `args[0]`: the lines to print and the exit code (1: refused).
 pub fn run(
     args: &[String],
-    env: &[(String, String)],
+    env: &crate::config::Env,
     user_config: Option<&Path>,
 ) -> (Vec<String>, u8) {
     let said = (|| -> Result<Said, String> {
@@ -63,7 +63,7 @@ pub fn run(
             return Ok(Said::default());
         }
         // A configuration that does not load is said once, by the post-commit hook after it.
-        let Ok(config) = Config::load(&repo.root(), user_config, &[]) else {
+        let Ok(config) = Config::load(&repo.root(), user_config, env) else {
             return Ok(Said::default());
         };
         let path = repo.root().join(file);

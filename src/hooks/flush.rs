@@ -13,6 +13,7 @@ use crate::git::Repo;
 use crate::hooks::outbox::{now, Event, Failure, LastFlush, Outbox, OutboxError, Sighting};
 use crate::pipeline::plan::{Delivery, Entry, Settled};
 use crate::pipeline::session::Session;
+use crate::pipeline::{Reason, ReasonKind};
 use crate::rules::desired::Rules;
 use crate::rules::tickets::TicketKey;
 
@@ -28,12 +29,12 @@ pub struct Report {
     /// The plan entries, for a human report.
     pub entries: Vec<Entry>,
     /// Why nothing could be sent (token, configuration, schema, Notion down), if so.
-    pub error: Option<String>,
+    pub error: Option<Reason>,
     /// The data source's name, once connected.
     pub source_name: String,
     /// Why connecting failed, as the error itself (a missing data source, a refused token), so the
     /// command line gives it the same exit code `sync` gives it.
-    pub cause: Option<crate::Error>,
+    pub cause: Option<crate::pipeline::Error>,
 }
 
 /// Seconds to wait before trying a transient failure again: 30 s doubling, at most an hour.
@@ -59,8 +60,8 @@ fn event_keys(rules: &Rules, e: &Event) -> Vec<TicketKey> {
 pub fn flush(
     outbox: &Outbox,
     repo: &Repo,
-    config: Result<&Config, String>,
-    env: &[(String, String)],
+    config: Result<&Config, Reason>,
+    env: &crate::config::Env,
     wait: bool,
     deadline: Option<Instant>,
     look_up_again: bool,
@@ -112,7 +113,7 @@ pub fn flush(
             match pass.drain(&mut report, &mut session, &mut seen) {
                 // The damaged file has been set aside: go on with a fresh one, and say so.
                 Err(e @ OutboxError::Damaged { .. }) => {
-                    report.error = Some(e.to_string());
+                    report.error = Some(Reason::new(ReasonKind::Outbox, e.to_string()));
                     pass.drain(&mut report, &mut session, &mut seen)?;
                 }
                 other => other?,
@@ -157,8 +158,8 @@ pub fn flush(
 struct Pass<'a> {
     outbox: &'a Outbox,
     repo: &'a Repo,
-    config: Result<&'a Config, String>,
-    env: &'a [(String, String)],
+    config: Result<&'a Config, Reason>,
+    env: &'a crate::config::Env,
     deadline: Option<Instant>,
     /// Reads a sighting into its events.
     read: &'a dyn Fn(&Sighting) -> Vec<Event>,
@@ -192,15 +193,15 @@ impl Pass<'_> {
             }
             let config = match &self.config {
                 Ok(c) => *c,
-                Err(msg) => {
-                    self.hold(&due, msg, report)?;
+                Err(reason) => {
+                    self.hold(&due, reason, report)?;
                     break;
                 }
             };
             let rules = match Rules::new(config, self.repo.origin_url().as_deref()) {
                 Ok(r) => r,
                 Err(e) => {
-                    self.hold(&due, &e.to_string(), report)?;
+                    self.hold(&due, &Reason::of_config(&e), report)?;
                     break;
                 }
             };
@@ -219,7 +220,7 @@ impl Pass<'_> {
                     Err(e) => {
                         // No token, a token Notion refuses, a property that does not exist yet, Notion
                         // down: all can be fixed later, so every update stays pending with the reason.
-                        self.hold(&due, &e.to_string(), report)?;
+                        self.hold(&due, &Reason::of_error(&e), report)?;
                         report.cause = Some(e);
                         break;
                     }
@@ -233,11 +234,11 @@ impl Pass<'_> {
                     match outbox.try_writer_lock()? {
                         Some(l) => l,
                         None => {
-                            self.hold(
-                                &due,
+                            let busy = Reason::new(
+                                ReasonKind::Busy,
                                 "another git-notion command is writing to Notion; queued for later",
-                                report,
-                            )?;
+                            );
+                            self.hold(&due, &busy, report)?;
                             break;
                         }
                     }
@@ -249,7 +250,7 @@ impl Pass<'_> {
                     Ok(tracks) => self.deliver(s, &wanted, tracks, report),
                     Err(e) => {
                         drop(_writer);
-                        self.hold(&due, &e.to_string(), report)?;
+                        self.hold(&due, &Reason::of_error(&e), report)?;
                         break;
                     }
                 }
@@ -334,14 +335,14 @@ impl Pass<'_> {
     }
 
     /// Keeps every key of `due` pending with `reason` (nothing could be tried).
-    fn hold(&self, due: &[Event], reason: &str, report: &mut Report) -> Result<(), OutboxError> {
+    fn hold(&self, due: &[Event], reason: &Reason, report: &mut Report) -> Result<(), OutboxError> {
         let keys: Vec<Vec<TicketKey>> = due.iter().map(|e| e.keys.clone()).collect();
         let mut outcomes = BTreeMap::new();
         for k in keys.iter().flatten() {
-            outcomes.insert(k.clone(), Delivery::Retry(reason.to_string()));
+            outcomes.insert(k.clone(), Delivery::Retry(reason.clone()));
         }
         settle_with(self.outbox, due, &keys, &outcomes, Some(reason), report)?;
-        report.error = Some(reason.to_string());
+        report.error = Some(reason.clone());
         Ok(())
     }
 }
@@ -364,7 +365,7 @@ fn settle_with(
     due: &[Event],
     keys: &[Vec<TicketKey>],
     outcomes: &BTreeMap<TicketKey, Delivery>,
-    held: Option<&str>,
+    held: Option<&Reason>,
     report: &mut Report,
 ) -> Result<(), OutboxError> {
     let guard = outbox.lock()?;
@@ -380,7 +381,7 @@ fn settle_with(
             let e = &mut pending.events[pos];
             e.attempts += 1;
             e.next_try = t + retry_delay(e.attempts);
-            e.last_error = Some(reason.to_string());
+            e.last_error = Some(reason.clone());
             report.requeued += 1;
             continue;
         }

@@ -4,6 +4,7 @@
 
 pub mod commit_msg;
 pub mod deliveries;
+mod error;
 pub mod flush;
 pub mod install;
 pub mod managers;
@@ -17,9 +18,9 @@ use std::time::{Duration, Instant};
 
 use crate::config::{Config, HookMode};
 use crate::git::{Commit, Repo};
-use crate::pipeline::plan;
+use crate::pipeline::{plan, Reason};
 use crate::rules::desired::Rules;
-use crate::Error;
+pub use error::HookError;
 use outbox::{Event, Outbox, OutboxError};
 
 /// The hooks git-notion handles. The four `post-*` hooks are the default: each queues what moved since
@@ -54,13 +55,6 @@ pub struct Commits {
     pub replaced: Vec<String>,
 }
 
-fn env_get<'a>(env: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    env.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .filter(|v| !v.is_empty())
-}
-
 /// Which commits a hook reports.
 /// - post-commit: HEAD (nothing during a rebase: post-rewrite reports those).
 /// - post-merge: `ORIG_HEAD..HEAD`, merge commits and fast-forwards included; a squash merge records
@@ -71,10 +65,10 @@ pub fn commits_for(
     repo: &Repo,
     name: &str,
     args: &[String],
-    env: &[(String, String)],
+    env: &crate::config::Env,
     stdin: &mut dyn Read,
-) -> Result<Commits, Error> {
-    let head_only = || -> Result<Commits, Error> {
+) -> Result<Commits, HookError> {
+    let head_only = || -> Result<Commits, HookError> {
         Ok(Commits {
             new: repo.head()?.into_iter().collect(),
             replaced: vec![],
@@ -89,7 +83,7 @@ pub fn commits_for(
         }
         "post-merge" => {
             let squash = args.first().map(String::as_str) == Some("1")
-                || env_get(env, "PRE_COMMIT_IS_SQUASH_MERGE") == Some("1");
+                || env.value("PRE_COMMIT_IS_SQUASH_MERGE") == Some("1");
             if squash {
                 return Ok(Commits::default());
             }
@@ -105,10 +99,10 @@ pub fn commits_for(
             let command = args
                 .first()
                 .map(String::as_str)
-                .or_else(|| env_get(env, "PRE_COMMIT_REWRITE_COMMAND"))
+                .or_else(|| env.value("PRE_COMMIT_REWRITE_COMMAND"))
                 .unwrap_or("amend");
             let mut text = String::new();
-            if env_get(env, "PRE_COMMIT_REWRITE_COMMAND").is_none() {
+            if env.value("PRE_COMMIT_REWRITE_COMMAND").is_none() {
                 let _ = stdin.read_to_string(&mut text);
             }
             let pairs: Vec<(String, String)> = text
@@ -141,27 +135,24 @@ pub fn commits_for(
                 replaced: pairs.into_iter().map(|(o, _)| o).collect(),
             })
         }
-        other => Err(Error::Usage(format!(
-            "unknown hook {other:?}: git-notion handles post-commit, post-merge, post-rewrite and \
-             reference-transaction"
-        ))),
+        other => Err(HookError::UnknownHook { name: other.into() }),
     }
 }
 
-fn configured(repo: &Repo, env: &[(String, String)]) -> bool {
+fn configured(repo: &Repo, env: &crate::config::Env) -> bool {
     repo.root().join(crate::config::FILE_NAME).exists()
-        || env_get(env, "GIT_NOTION_DATABASE").is_some()
+        || env.value("GIT_NOTION_DATABASE").is_some()
 }
 
 /// The hook the pre-commit framework is running (`git-notion hook auto`, for one hook id declared for three
 /// stages): it sets `PRE_COMMIT_IS_SQUASH_MERGE` only for post-merge and `PRE_COMMIT_REWRITE_COMMAND` only
 /// for post-rewrite.
-pub fn pre_commit_stage(env: &[(String, String)]) -> &'static str {
-    if env_get(env, "PRE_COMMIT_CHECKOUT_TYPE").is_some() {
+pub fn pre_commit_stage(env: &crate::config::Env) -> &'static str {
+    if env.value("PRE_COMMIT_CHECKOUT_TYPE").is_some() {
         "post-checkout"
-    } else if env_get(env, "PRE_COMMIT_IS_SQUASH_MERGE").is_some() {
+    } else if env.value("PRE_COMMIT_IS_SQUASH_MERGE").is_some() {
         "post-merge"
-    } else if env_get(env, "PRE_COMMIT_REWRITE_COMMAND").is_some() {
+    } else if env.value("PRE_COMMIT_REWRITE_COMMAND").is_some() {
         "post-rewrite"
     } else {
         "post-commit"
@@ -173,7 +164,7 @@ pub fn pre_commit_stage(env: &[(String, String)]) -> &'static str {
 /// or from a detached HEAD outside a rebase (post-rewrite-free: a rebase's commits count once its branch
 /// moves). Each with the short name of the reference that moved. Symbolic updates, deletions and other
 /// references (tags, `AUTO_MERGE`, `ORIG_HEAD`, the stash) report nothing.
-pub fn commits_for_refs(repo: &Repo, text: &str) -> Result<Vec<(Commit, String)>, Error> {
+pub fn commits_for_refs(repo: &Repo, text: &str) -> Result<Vec<(Commit, String)>, HookError> {
     let mut out: Vec<(Commit, String)> = vec![];
     for (old, new, reference, short) in sighting::updates(text) {
         // On a branch, the branch's own line reports the same commits.
@@ -267,7 +258,7 @@ pub enum Fast {
 pub fn fast(
     name: &str,
     args: &[String],
-    env: &[(String, String)],
+    env: &crate::config::Env,
     stdin: &mut dyn Read,
     user_config: Option<&Path>,
 ) -> Fast {
@@ -278,7 +269,7 @@ pub fn fast(
     };
     // commit-msg reads the configuration and the index: the full binary's work.
     if name == COMMIT_MSG {
-        return if env_get(env, "GIT_NOTION_SKIP").is_some_and(|v| v != "0") {
+        return if env.value("GIT_NOTION_SKIP").is_some_and(|v| v != "0") {
             Fast::Done(None)
         } else {
             Fast::Full {
@@ -291,7 +282,7 @@ pub fn fast(
     if name == REFERENCE_TRANSACTION && args.first().map(String::as_str) != Some("committed") {
         return Fast::Done(None);
     }
-    if env_get(env, "GIT_NOTION_SKIP").is_some_and(|v| v != "0") {
+    if env.value("GIT_NOTION_SKIP").is_some_and(|v| v != "0") {
         // Skipped means skipped: what moved is recorded as seen, so no later event delivers it.
         sighting::skip(env);
         return Fast::Done(None);
@@ -321,7 +312,7 @@ pub fn fast(
 pub fn run(
     name: &str,
     args: &[String],
-    env: &[(String, String)],
+    env: &crate::config::Env,
     stdin: &mut dyn Read,
     user_config: Option<&Path>,
 ) -> Option<String> {
@@ -338,25 +329,21 @@ pub fn run(
 fn full(
     name: &str,
     rt_text: Option<String>,
-    env: &[(String, String)],
+    env: &crate::config::Env,
     user_config: Option<&Path>,
 ) -> Option<String> {
-    let result = (|| -> Result<Option<String>, Error> {
-        let cwd = std::env::current_dir().map_err(|source| Error::Io {
-            what: "read the current directory".into(),
-            source,
-        })?;
+    let result = (|| -> Result<Option<String>, HookError> {
+        let cwd = std::env::current_dir().map_err(HookError::WorkingDirectory)?;
         let repo = Repo::discover(&cwd)?;
         if !configured(&repo, env) {
             return Ok(None);
         }
         // A configuration that cannot be read yet does not lose the commit: it is queued without its
         // tickets, which the flusher finds once the configuration is fixed.
-        let config = Config::load(&repo.root(), user_config, &[]);
-        let rules = config
-            .as_ref()
-            .map_err(|e| e.to_string())
-            .and_then(|c| Rules::new(c, repo.origin_url().as_deref()).map_err(|e| e.to_string()));
+        let config = Config::load(&repo.root(), user_config, env);
+        let rules = config.as_ref().map_err(Reason::of_config).and_then(|c| {
+            Rules::new(c, repo.origin_url().as_deref()).map_err(|e| Reason::of_config(&e))
+        });
         let (commits, replaced): (Vec<(Commit, Option<String>)>, Vec<String>) =
             if let Some(text) = &rt_text {
                 let c = commits_for_refs(&repo, text)?;
@@ -459,7 +446,7 @@ fn full(
                 let report =
                     flush::flush(&ob, &repo, Ok(config), env, true, Some(deadline), false)?;
                 let mut problems = plan::problems(&report.entries, &report.source_name);
-                problems.extend(report.error.clone());
+                problems.extend(report.error.map(|r| r.message));
                 if report.requeued > 0 && problems.is_empty() {
                     problems.push(format!("{} update(s) queued for later", report.requeued));
                 }
@@ -513,7 +500,7 @@ fn attention(ob: &Outbox) -> Option<String> {
             parts.push(format!(
                 "{} Notion update(s) pending: {}; they are delivered once this is fixed (`git notion status`)",
                 notice.waiting,
-                notice.reason.as_deref().unwrap_or_default()
+                notice.reason.map(|r| r.message).unwrap_or_default()
             ));
         }
         if let Ok(mut failed) = guard.failed() {

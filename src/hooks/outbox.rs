@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::git::Commit;
 use crate::pipeline::plan::Settled;
+use crate::pipeline::Reason;
 use crate::rules::tickets::TicketKey;
 
 /// What the outbox's files can run into.
@@ -71,7 +72,7 @@ pub struct Event {
     /// Not before this time (seconds since the epoch).
     pub next_try: i64,
     /// Why the last attempt did not deliver.
-    pub last_error: Option<String>,
+    pub last_error: Option<Reason>,
     /// A hook already said that this key left the queue in this state (`retry` and `flush` look such keys
     /// up again): the same outcome is not said twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -143,13 +144,28 @@ pub struct Failure {
     /// Why it left the queue: no page, ambiguous, rejected.
     #[serde(default = "rejected")]
     pub state: Settled,
-    /// The message, as the delivery gave it.
-    pub reason: String,
+    /// Why, as the delivery gave it.
+    pub reason: Reason,
     /// When (seconds since the epoch).
     pub failed_at: i64,
     /// A hook has said so once (hooks warn once per key, not on every commit).
     #[serde(default)]
     pub warned: bool,
+}
+
+impl Default for Pending {
+    fn default() -> Pending {
+        Pending {
+            version: PENDING_VERSION,
+            events: vec![],
+            last_flush: None,
+            seq: 0,
+        }
+    }
+}
+
+fn version_one() -> u32 {
+    1
 }
 
 fn rejected() -> Settled {
@@ -168,7 +184,7 @@ pub struct LastFlush {
     /// Updates that left the queue undelivered.
     pub failed: usize,
     /// Why nothing could be tried, if so.
-    pub error: Option<String>,
+    pub error: Option<Reason>,
 }
 
 /// What a hook says about waiting updates, kept small beside `outbox.json` (`notice.json`) so that a hook
@@ -178,12 +194,19 @@ pub struct Notice {
     /// Updates that were tried and wait for a fix.
     pub waiting: usize,
     /// The first one's reason.
-    pub reason: Option<String>,
+    pub reason: Option<Reason>,
 }
 
+/// The version of `outbox.json` this build writes: 2 stores reasons as values (`kind`, `message`,
+/// `request_id`); 1 (no `version` field) stored their text, which is still read (kind `unknown`).
+pub const PENDING_VERSION: u32 = 2;
+
 /// `outbox.json`: the events waiting for delivery, and the last flush.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pending {
+    /// The file's version ([`PENDING_VERSION`] when written by this build; 1 when absent).
+    #[serde(default = "version_one")]
+    pub version: u32,
     /// The events, oldest first.
     pub events: Vec<Event>,
     /// What the last flush did.
@@ -441,7 +464,23 @@ impl Guard<'_> {
     }
 
     fn write_pending(&self, p: &Pending, sightings: &[Sighting]) -> Result<(), OutboxError> {
-        self.write("outbox.json", p)?;
+        /// `Pending` as this build writes it, without copying the queue.
+        #[derive(Serialize)]
+        struct Written<'a> {
+            version: u32,
+            events: &'a [Event],
+            last_flush: &'a Option<LastFlush>,
+            seq: u64,
+        }
+        self.write(
+            "outbox.json",
+            &Written {
+                version: PENDING_VERSION,
+                events: &p.events,
+                last_flush: &p.last_flush,
+                seq: p.seq,
+            },
+        )?;
         let waiting: Vec<&Event> = p
             .events
             .iter()
@@ -682,6 +721,7 @@ fn ends_with_newline(f: &File) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::ReasonKind;
 
     fn event(commit: &str, key: &str) -> Event {
         Event {
@@ -836,8 +876,8 @@ mod tests {
         untried.last_error = Some("not tried yet".into());
         let p = Pending {
             events: vec![untried, waiting.clone()],
-            last_flush: None,
             seq: 3,
+            ..Pending::default()
         };
         g.set_pending(&p).unwrap();
         assert_eq!(
@@ -860,6 +900,28 @@ mod tests {
         g.set_failed(&f).unwrap();
         assert_eq!(g.failed().unwrap(), f);
         assert!(ob.exists());
+    }
+
+    #[test]
+    fn an_outbox_written_before_reasons_had_kinds_is_read_and_written_as_version_2() {
+        let (_d, ob) = outbox();
+        let mut old = event("a", "#1");
+        old.attempts = 1;
+        let mut v = serde_json::json!({"events": [old], "last_flush": null, "seq": 1});
+        v["events"][0]["last_error"] = "no token".into();
+        std::fs::create_dir_all(ob.dir()).unwrap();
+        std::fs::write(ob.dir().join("outbox.json"), v.to_string()).unwrap();
+        let guard = ob.lock().unwrap();
+        let p = guard.pending().unwrap();
+        assert_eq!(p.version, 1);
+        let reason = p.events[0].last_error.clone().unwrap();
+        assert_eq!(reason, Reason::new(ReasonKind::Unknown, "no token"));
+        guard.set_pending(&p).unwrap();
+        let text = std::fs::read_to_string(ob.dir().join("outbox.json")).unwrap();
+        let now: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(now["version"], PENDING_VERSION);
+        assert_eq!(now["events"][0]["last_error"]["kind"], "unknown");
+        assert_eq!(guard.pending().unwrap().events[0].last_error, Some(reason));
     }
 
     #[test]

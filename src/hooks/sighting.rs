@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 
 use super::outbox::{Event, Outbox, OutboxError, Sighting};
-use super::{attention, env_get, not_queued, spawn_flusher, REFERENCE_TRANSACTION};
+use super::{attention, not_queued, spawn_flusher, REFERENCE_TRANSACTION};
 use crate::git::Repo;
 use crate::rules::desired::Rules;
 
@@ -27,12 +27,12 @@ struct Place {
 }
 
 /// The repository from the hook's environment without opening it, or None when it is not the plain case.
-fn place(env: &[(String, String)]) -> Option<Place> {
-    if env_get(env, "GIT_COMMON_DIR").is_some() {
+fn place(env: &crate::config::Env) -> Option<Place> {
+    if env.value("GIT_COMMON_DIR").is_some() {
         return None;
     }
     let cwd = std::env::current_dir().ok()?;
-    let git_dir = match (env_get(env, "GIT_DIR"), env_get(env, "GIT_WORK_TREE")) {
+    let git_dir = match (env.value("GIT_DIR"), env.value("GIT_WORK_TREE")) {
         // A linked worktree: git sets both (`GIT_WORK_TREE=.`, the hook's directory).
         (Some(dir), Some(".")) => cwd.join(dir),
         (Some(_), _) | (None, Some(_)) => return None,
@@ -156,7 +156,7 @@ enum Work {
 
 /// `GIT_NOTION_SKIP=1`: records the tips as seen, queueing nothing (a no-op where the files are not the
 /// plain case, or nothing was recorded yet).
-pub(super) fn skip(env: &[(String, String)]) {
+pub(super) fn skip(env: &crate::config::Env) {
     let Some(place) = place(env) else { return };
     let ob = Outbox::new(&place.common_dir);
     if !ob.dir().join(super::tips::FILE).exists() {
@@ -175,12 +175,12 @@ pub(super) fn skip(env: &[(String, String)]) {
 pub(super) fn quick(
     name: &str,
     text: Option<&str>,
-    env: &[(String, String)],
+    env: &crate::config::Env,
     user_config: Option<&Path>,
 ) -> Option<Option<String>> {
     let place = place(env)?;
     let config = place.root.join(crate::config::FILE_NAME);
-    if !config.exists() && env_get(env, "GIT_NOTION_DATABASE").is_none() {
+    if !config.exists() && env.value("GIT_NOTION_DATABASE").is_none() {
         // Not configured here: nothing to do, as on the full path.
         return Some(None);
     }
@@ -191,7 +191,7 @@ pub(super) fn quick(
         return None;
     }
     // A foreground hook delivers inside the commit: the full path.
-    let foreground = env_get(env, "GIT_NOTION_MODE").map_or_else(
+    let foreground = env.value("GIT_NOTION_MODE").map_or_else(
         || {
             mentions(&config, "foreground")
                 || user_config.is_some_and(|p| mentions(p, "foreground"))
@@ -296,30 +296,34 @@ pub(super) fn config_read(ob: &Outbox, root: &Path, user_config: Option<&Path>) 
 
 /// Whether git may be set to fsync commits (then the hook fsyncs its line too; see `outbox`): any of
 /// git's configuration files mentioning `fsync`, or including others (not followed here).
-fn fsyncs(place: &Place, env: &[(String, String)]) -> bool {
-    let home = env_get(env, "HOME").map(PathBuf::from);
-    let xdg = env_get(env, "XDG_CONFIG_HOME")
+fn fsyncs(place: &Place, env: &crate::config::Env) -> bool {
+    let home = env.value("HOME").map(PathBuf::from);
+    let xdg = env
+        .value("XDG_CONFIG_HOME")
         .map(PathBuf::from)
         .or_else(|| home.as_ref().map(|h| h.join(".config")));
     let mut files = vec![
         place.common_dir.join("config"),
         place.git_dir.join("config.worktree"),
     ];
-    match env_get(env, "GIT_CONFIG_GLOBAL") {
+    match env.value("GIT_CONFIG_GLOBAL") {
         Some(g) => files.push(PathBuf::from(g)),
         None => {
             files.extend(home.map(|h| h.join(".gitconfig")));
             files.extend(xdg.map(|x| x.join("git").join("config")));
         }
     }
-    if env_get(env, "GIT_CONFIG_NOSYSTEM").is_none_or(|v| v == "0" || v == "false") {
+    if env
+        .value("GIT_CONFIG_NOSYSTEM")
+        .is_none_or(|v| v == "0" || v == "false")
+    {
         files.push(
-            env_get(env, "GIT_CONFIG_SYSTEM")
+            env.value("GIT_CONFIG_SYSTEM")
                 .map_or_else(|| "/etc/gitconfig".into(), PathBuf::from),
         );
     }
     let from_env = env
-        .iter()
+        .vars()
         .any(|(k, v)| k.starts_with("GIT_CONFIG") && v.to_ascii_lowercase().contains("fsync"));
     from_env
         || files

@@ -14,69 +14,59 @@ use crate::config::{Api, Token};
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// 401: the token is invalid or revoked.
-    #[error("{op}: Notion refused the token (401 {code}: {message}). The token is invalid or was revoked: create or copy a new internal integration secret at https://www.notion.so/my-integrations and set NOTION_TOKEN")]
+    #[error("{op}: Notion refused the token (401 {said}). The token is invalid or was revoked: create or copy a new internal integration secret at https://www.notion.so/my-integrations and set NOTION_TOKEN")]
     Unauthorized {
         /// What git-notion was doing (`update the page of #042`).
         op: String,
-        /// Notion's error code (`unauthorized`, `validation_error`, …).
-        code: String,
-        /// Notion's message, with its `request_id`.
-        message: String,
+        /// What Notion said (code, message, request id).
+        said: Box<Said>,
     },
     /// 404: missing, or not shared with the integration.
-    #[error("{op}: not found (404 {code}: {message}). The page or database does not exist or is not shared with the integration: in Notion open it, ••• → Connections → add your integration")]
+    #[error("{op}: not found (404 {said}). The page or database does not exist or is not shared with the integration: in Notion open it, ••• → Connections → add your integration")]
     NotFound {
         /// What git-notion was doing (`update the page of #042`).
         op: String,
-        /// Notion's error code (`unauthorized`, `validation_error`, …).
-        code: String,
-        /// Notion's message, with its `request_id`.
-        message: String,
+        /// What Notion said (code, message, request id).
+        said: Box<Said>,
     },
     /// 403: the integration lacks the capability the operation needs.
-    #[error("{op}: the integration lacks a capability (403 {code}: {message}). {}", forbidden_fix(.op))]
+    #[error("{op}: the integration lacks a capability (403 {said}). {}", forbidden_fix(.op))]
     Forbidden {
         /// What git-notion was doing (`update the page of #042`).
         op: String,
-        /// Notion's error code (`unauthorized`, `validation_error`, …).
-        code: String,
-        /// Notion's message, with its `request_id`.
-        message: String,
+        /// What Notion said (code, message, request id).
+        said: Box<Said>,
     },
     /// A 4xx Notion refused (400 validation, 409 after retries, …).
-    #[error("{op}: Notion rejected the request ({status} {code}: {message}). Check the property names and values in .git-notion.toml against the database (`git notion doctor`)")]
+    #[error("{op}: Notion rejected the request ({status} {said}). Check the property names and values in .git-notion.toml against the database (`git notion doctor`)")]
     Rejected {
         /// What git-notion was doing (`update the page of #042`).
         op: String,
         /// The HTTP status.
         status: u16,
-        /// Notion's error code (`unauthorized`, `validation_error`, …).
-        code: String,
-        /// Notion's message, with its `request_id`.
-        message: String,
+        /// What Notion said (code, message, request id).
+        said: Box<Said>,
     },
     /// Notion refused the lookup of one key (a batch it refused was split until this key was alone): the
     /// key is set aside as rejected, the others are delivered.
-    #[error("Notion refused to look up the key {} ({status} {code}: {message}); it is set aside as rejected and the other tickets were delivered. If it is no ticket, `git notion clear` dismisses it", shorten(.key))]
+    #[error("Notion refused to look up the key {} ({status} {said}); it is set aside as rejected and the other tickets were delivered. If it is no ticket, `git notion clear` dismisses it", shorten(.key))]
     KeyRefused {
         /// The key as written (shown cut to 60 characters).
         key: String,
         /// The HTTP status.
         status: u16,
-        /// Notion's error code.
-        code: String,
-        /// Notion's message, with its `request_id`.
-        message: String,
+        /// What Notion said (code, message, request id).
+        said: Box<Said>,
     },
     /// 429 after the retries (or a `Retry-After` too long to wait here).
-    #[error("{op}: rate limited by Notion (429 rate_limited{}) after {attempts} attempts{}. Everyone using this integration's token shares its budget (about 3 requests/s, a per-minute and a per-workspace limit); nothing was lost: run it again later, or lower [api] requests_per_second", detail_suffix(.message), wait_suffix(*.retry_after_secs))]
+    #[error("{op}: rate limited by Notion (429 rate_limited{}) after {attempts} attempts{}. Everyone using this integration's token shares its budget (about 3 requests/s, a per-minute and a per-workspace limit); nothing was lost: run it again later, or lower [api] requests_per_second", detail_suffix(&.said.message_text()), wait_suffix(*.retry_after_secs))]
     RateLimited {
         /// What git-notion was doing (`update the page of #042`).
         op: String,
         /// Attempts made, retries included.
         attempts: u32,
-        /// Notion's message, with `rate_limit_reason` and `request_id` when given.
-        message: String,
+        /// What Notion said (its `rate_limit_reason` and `request_id` when given).
+        said: Box<Said>,
         /// The `Retry-After` Notion asked for, when it was too long to wait here.
         retry_after_secs: Option<u64>,
     },
@@ -187,6 +177,19 @@ pub fn wait_out_long_limits(waits: LongWaits) {
 }
 
 impl ApiError {
+    /// The request id Notion gave this error, for Notion's support.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            ApiError::Unauthorized { said, .. }
+            | ApiError::NotFound { said, .. }
+            | ApiError::Forbidden { said, .. }
+            | ApiError::Rejected { said, .. }
+            | ApiError::KeyRefused { said, .. }
+            | ApiError::RateLimited { said, .. } => said.request_id.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Worth trying again later (network, 429, 5xx): kept in the outbox rather than failed.
     pub fn is_transient(&self) -> bool {
         matches!(
@@ -277,15 +280,6 @@ fn trusted_roots() -> ureq::tls::RootCerts {
             .map(|c| Certificate::from_der(c.as_ref()).to_owned()),
     );
     ureq::tls::RootCerts::new_with_certs(&certs)
-}
-
-/// The `request_id` Notion gave an error, as every error text carries it (`[request_id …]`): what
-/// Notion's support asks for.
-pub fn request_id_in(text: &str) -> Option<&str> {
-    let rest = &text[text.rfind("[request_id ")? + "[request_id ".len()..];
-    let id = &rest[..rest.find(']')?];
-    (!id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-        .then_some(id)
 }
 
 /// What to try when a TLS certificate is not trusted (a network that inspects TLS with its own CA).
@@ -665,8 +659,7 @@ impl Client {
                     false,
                 ),
                 Ok((status, text, retry_after)) => {
-                    let (code, message) = error_body(&text);
-                    let err = classify(&op, status, code, message, attempts);
+                    let err = classify(&op, status, error_body(&text), attempts);
                     // 429 and 529 mean Notion did not process the request: always safe to retry.
                     let retryable = match status {
                         429 | 529 => true,
@@ -699,12 +692,12 @@ impl Client {
                 return Err(err);
             }
             let wait = match (retry_after, &err) {
-                (Some(d), ApiError::RateLimited { message, .. })
+                (Some(d), ApiError::RateLimited { said, .. })
                     if d > self.options.max_retry_after =>
                 {
                     match LONG_WAITS.get() {
                         Some(l) if d <= l.max => {
-                            (l.announce)(&op, d, message);
+                            (l.announce)(&op, d, &said.message_text());
                             d
                         }
                         _ => {
@@ -740,7 +733,7 @@ impl Client {
             .method(method.as_str())
             .uri(url)
             .header("Authorization", format!("Bearer {}", self.token.expose()))
-            .header("Notion-Version", crate::NOTION_VERSION)
+            .header("Notion-Version", super::VERSION)
             .header("Accept", "application/json");
         if body.is_some() {
             req = req.header("Content-Type", "application/json");
@@ -774,24 +767,55 @@ impl Client {
     }
 }
 
-/// `code` and `message` of a Notion error body, or a description of a body that is not one.
-fn error_body(text: &str) -> (String, String) {
+/// What Notion said of a refused request, read from its error body once: code, message, and the ids and
+/// reasons its support and its rate limits name. Shown as `code: message (rate_limit_reason: …)
+/// [request_id …]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Said {
+    /// Notion's error code (`unauthorized`, `validation_error`, …; `unknown` for a body that is not one).
+    pub code: String,
+    /// Notion's message (or what the body was, when it is not a Notion error).
+    pub message: String,
+    /// The request id Notion's support asks for.
+    pub request_id: Option<String>,
+    /// Which rate limit ran out (`additional_data.rate_limit_reason`), for a 429.
+    pub rate_limit_reason: Option<String>,
+}
+
+impl Said {
+    /// The message with the rate limit's reason and the request id, without the code.
+    pub fn message_text(&self) -> String {
+        let mut text = self.message.clone();
+        if let Some(reason) = &self.rate_limit_reason {
+            text = format!("{text} (rate_limit_reason: {reason})");
+        }
+        if let Some(id) = &self.request_id {
+            text = format!("{text} [request_id {id}]");
+        }
+        text
+    }
+}
+
+impl std::fmt::Display for Said {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message_text())
+    }
+}
+
+/// What a Notion error body says, or a description of a body that is not one.
+fn error_body(text: &str) -> Said {
     match serde_json::from_str::<Value>(text) {
         Ok(v) if v.get("object").and_then(Value::as_str) == Some("error") => {
-            let mut message = v["message"].as_str().unwrap_or("").to_string();
-            // A 429's reason (per-connection window, per-workspace limit) says which budget ran out.
-            if let Some(reason) = v["additional_data"]["rate_limit_reason"]
-                .as_str()
-                .or(v["rate_limit_reason"].as_str())
-            {
-                message = format!("{message} (rate_limit_reason: {reason})");
+            let text_of = |v: &Value| v.as_str().filter(|s| !s.is_empty()).map(String::from);
+            Said {
+                code: v["code"].as_str().unwrap_or("unknown").to_string(),
+                message: v["message"].as_str().unwrap_or("").to_string(),
+                // Notion's support asks for the request id: every error that has one shows it.
+                request_id: text_of(&v["request_id"]),
+                // A 429's reason (per-connection window, per-workspace limit) says which budget ran out.
+                rate_limit_reason: text_of(&v["additional_data"]["rate_limit_reason"])
+                    .or_else(|| text_of(&v["rate_limit_reason"])),
             }
-            // Notion's support asks for the request id: every error that has one shows it.
-            let message = match v["request_id"].as_str() {
-                Some(id) if !id.is_empty() => format!("{message} [request_id {id}]"),
-                _ => message,
-            };
-            (v["code"].as_str().unwrap_or("unknown").to_string(), message)
         }
         _ => {
             let snippet: String = text.chars().take(80).collect();
@@ -800,7 +824,11 @@ fn error_body(text: &str) -> (String, String) {
             } else {
                 "a body that is not a Notion error"
             };
-            ("unknown".into(), format!("{kind}: {:?}", snippet.trim()))
+            Said {
+                code: "unknown".into(),
+                message: format!("{kind}: {:?}", snippet.trim()),
+                ..Said::default()
+            }
         }
     }
 }
@@ -816,51 +844,32 @@ fn forbidden_fix(op: &str) -> &'static str {
     }
 }
 
-fn classify(op: &str, status: u16, code: String, message: String, attempts: u32) -> ApiError {
+fn classify(op: &str, status: u16, said: Said, attempts: u32) -> ApiError {
     let op = op.to_string();
+    let said = Box::new(said);
     match status {
-        401 => ApiError::Unauthorized { op, code, message },
-        403 => ApiError::Forbidden { op, code, message },
-        404 => ApiError::NotFound { op, code, message },
+        401 => ApiError::Unauthorized { op, said },
+        403 => ApiError::Forbidden { op, said },
+        404 => ApiError::NotFound { op, said },
         429 => ApiError::RateLimited {
             op,
             attempts,
-            message,
+            said,
             retry_after_secs: None,
         },
         500..=599 => ApiError::Unavailable {
             op,
             status,
-            code,
+            code: said.code,
             attempts,
         },
-        _ => ApiError::Rejected {
-            op,
-            status,
-            code,
-            message,
-        },
+        _ => ApiError::Rejected { op, status, said },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn request_ids_are_found_in_error_texts() {
-        let id = "639062db-8d35-47c8-9094-b170da62fac2";
-        assert_eq!(
-            request_id_in(&format!(
-                "x (403 restricted_resource: No. [request_id {id}]). Fix"
-            )),
-            Some(id)
-        );
-        assert_eq!(request_id_in("no id here"), None);
-        assert_eq!(request_id_in("[request_id ]"), None);
-        assert_eq!(request_id_in("[request_id a b]"), None);
-        assert_eq!(request_id_in("[request_id 长]"), None);
-    }
 
     #[test]
     fn retry_after_seconds_and_dates() {
@@ -934,7 +943,8 @@ mod tests {
             retry_budget: 2,
             ..Options::default()
         };
-        let token = Token::from_env(&[("NOTION_TOKEN".into(), "ntn_x".into())]).unwrap();
+        let token =
+            Token::from_env(&crate::config::Env::from_pairs([("NOTION_TOKEN", "ntn_x")])).unwrap();
         let c = Client::new("http://127.0.0.1:9", token, options);
         c.record(false);
         c.record(false);
@@ -956,12 +966,20 @@ mod tests {
 
     #[test]
     fn error_bodies() {
-        let (c, m) = error_body(
-            r#"{"object":"error","status":400,"code":"validation_error","message":"x"}"#,
+        let said = error_body(
+            r#"{"object":"error","status":429,"code":"rate_limited","message":"x","request_id":"r-1","additional_data":{"rate_limit_reason":"workspace"}}"#,
         );
-        assert_eq!((c.as_str(), m.as_str()), ("validation_error", "x"));
-        let (c, m) = error_body("<html><body>Bad gateway</body></html>");
-        assert_eq!(c, "unknown");
-        assert!(m.starts_with("an HTML page"), "{m}");
+        assert_eq!(
+            (said.code.as_str(), said.message.as_str()),
+            ("rate_limited", "x")
+        );
+        assert_eq!(said.request_id.as_deref(), Some("r-1"));
+        assert_eq!(
+            said.to_string(),
+            "rate_limited: x (rate_limit_reason: workspace) [request_id r-1]"
+        );
+        let said = error_body("<html><body>Bad gateway</body></html>");
+        assert_eq!(said.code, "unknown");
+        assert!(said.message.starts_with("an HTML page"), "{}", said.message);
     }
 }

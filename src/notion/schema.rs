@@ -273,21 +273,24 @@ impl Schema {
             // Maybe it is a data source id.
             Err(ApiError::NotFound { .. }) => match Self::fetch(client, &id) {
                 Ok(schema) => return Ok(schema),
-                Err(ApiError::NotFound { code, message, .. }) => {
+                Err(ApiError::NotFound { said, .. }) => {
                     return Err(ApiError::NotFound {
                         op: format!("read database {id}"),
-                        code,
-                        message,
+                        said,
                     }
                     .into())
                 }
                 Err(e) => return Err(e.into()),
             },
-            Err(ApiError::Rejected { message, .. }) if message.contains("is a page, not a") => {
-                return Err(SchemaError::NotADatabase { id, message })
+            Err(ApiError::Rejected { said, .. }) if said.message.contains("is a page, not a") => {
+                let message = said.message_text();
+                return Err(SchemaError::NotADatabase { id, message });
             }
-            Err(ApiError::Rejected { message, .. }) if message.contains("is a linked database") => {
-                return Err(SchemaError::LinkedDatabase { id, message })
+            Err(ApiError::Rejected { said, .. })
+                if said.message.contains("is a linked database") =>
+            {
+                let message = said.message_text();
+                return Err(SchemaError::LinkedDatabase { id, message });
             }
             Err(e) => return Err(e.into()),
         };

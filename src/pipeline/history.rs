@@ -5,10 +5,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::Error;
 use crate::git::{Commit, Repo, WalkSpec};
 use crate::rules::desired::{self, Rules, Track};
 use crate::rules::tickets::{Overflow, TicketKey};
-use crate::Error;
 
 /// Which commit gives a ticket its title, date and link.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -409,8 +409,7 @@ fn find_batch(
     let rows = query_all(client, binding, filter, &op);
     if let Err(ApiError::Rejected {
         status: status @ (400 | 413),
-        code,
-        message,
+        said,
         ..
     }) = &rows
     {
@@ -420,8 +419,7 @@ fn find_batch(
                 Err(ApiError::KeyRefused {
                     key: key.to_string(),
                     status: *status,
-                    code: code.clone(),
-                    message: message.clone(),
+                    said: said.clone(),
                 }),
             );
         } else {

@@ -5,9 +5,14 @@
 //! hooks, `sync`, the replay and `undo` all go through here. Uses `rules`, `notion`, `git`, `config`,
 //! `files`.
 
+mod error;
 pub mod history;
 pub mod key_index;
 pub mod lookup;
 pub mod plan;
+mod reason;
 pub mod scan;
 pub mod session;
+
+pub use error::Error;
+pub use reason::{Reason, ReasonKind};

@@ -9,6 +9,7 @@ use crate::notion::comments;
 use crate::notion::schema::{Binding, Kind};
 use crate::notion::values;
 use crate::pipeline::lookup::{Found, PageState};
+use crate::pipeline::{Reason, ReasonKind};
 use crate::rules::desired::{Comment, Desired};
 use crate::rules::tickets::{title_has_token, TicketKey};
 
@@ -758,9 +759,9 @@ pub enum Delivery {
     /// Notion has it (written now, or already up to date).
     Done,
     /// Stays queued with this reason; delivered once the cause is gone.
-    Retry(String),
+    Retry(Reason),
     /// Leaves the queue: no page, several pages, or a value Notion refused (400).
-    Settled(Settled, String),
+    Settled(Settled, Reason),
 }
 
 /// The named states of updates that left the queue without being delivered.
@@ -793,9 +794,9 @@ impl Entry {
         let key = &self.desired.key;
         let api = |e: &ApiError| match e {
             ApiError::Rejected { status: 400, .. } | ApiError::KeyRefused { .. } => {
-                Delivery::Settled(Settled::Rejected, e.to_string())
+                Delivery::Settled(Settled::Rejected, Reason::of_api(e))
             }
-            _ => Delivery::Retry(e.to_string()),
+            _ => Delivery::Retry(Reason::of_api(e)),
         };
         if let Some(e) = &self.comment_error {
             return api(e);
@@ -806,20 +807,31 @@ impl Entry {
                     Delivery::Done
                 } else {
                     // An unknown `#status`: the rest is written; it waits for the option to exist.
-                    Delivery::Retry(self.notes.join("; "))
+                    Delivery::Retry(Reason::new(
+                        ReasonKind::UnknownStatus,
+                        self.notes.join("; "),
+                    ))
                 }
             }
             (Outcome::Update { .. }, Some(Err(e))) | (Outcome::Failed(e), _) => api(e),
-            (Outcome::Update { .. }, None) => Delivery::Retry("not applied".into()),
+            (Outcome::Update { .. }, None) => {
+                Delivery::Retry(Reason::new(ReasonKind::NotTried, "not applied"))
+            }
             (Outcome::NotFound, _) => Delivery::Settled(
                 Settled::NoPage,
-                format!("{key} not found: no page of {source_name} carries it as its key"),
+                Reason::new(
+                    ReasonKind::NoPage,
+                    format!("{key} not found: no page of {source_name} carries it as its key"),
+                ),
             ),
             (Outcome::Ambiguous(pages), _) => Delivery::Settled(
                 Settled::Ambiguous,
-                format!(
-                    "{key} matches {} pages of {source_name}; make the key unique",
-                    pages.len()
+                Reason::new(
+                    ReasonKind::Ambiguous,
+                    format!(
+                        "{key} matches {} pages of {source_name}; make the key unique",
+                        pages.len()
+                    ),
                 ),
             ),
         }
@@ -1060,8 +1072,11 @@ mod tests {
         ApiError::Rejected {
             op: what.into(),
             status: 400,
-            code: "validation_error".into(),
-            message: "no".into(),
+            said: Box::new(crate::notion::client::Said {
+                code: "validation_error".into(),
+                message: "no".into(),
+                ..Default::default()
+            }),
         }
     }
 
@@ -1422,7 +1437,10 @@ mod tests {
             },
         );
         noted.notes = vec!["no such option".into()];
-        assert_eq!(d(noted), Delivery::Retry("no such option".into()));
+        assert_eq!(
+            d(noted),
+            Delivery::Retry(Reason::new(ReasonKind::UnknownStatus, "no such option"))
+        );
         assert!(matches!(
             d(entry("#1", Outcome::NotFound)),
             Delivery::Settled(Settled::NoPage, _)

@@ -1,6 +1,7 @@
 //! The pipeline, assembled: commits → ticket refs → desired state → plan → apply. Hooks and commands
 //! differ only in where their commits come from.
 
+use super::Error;
 use crate::config::{self, Config, Token};
 use crate::git::{Commit, Repo, WalkSpec};
 use crate::notion::client::{self, Client};
@@ -9,7 +10,6 @@ use crate::pipeline::lookup;
 use crate::pipeline::plan::{self, Entry};
 use crate::rules::desired::{self, Rules, Track};
 use crate::rules::tickets::TicketKey;
-use crate::Error;
 
 /// The tickets named by `commits` (oldest first, each with whether it is on a release branch), each with
 /// its effects gathered, in order of first appearance. `keep(i, key)`: whether commit `i`'s effect on
@@ -68,7 +68,7 @@ pub fn history_tracks(
 
 /// The API client for this configuration: the token and API URL from the environment, the rate limits and
 /// retries from `[api]`.
-pub fn connect_client(config: &Config, env: &[(String, String)]) -> Result<Client, Error> {
+pub fn connect_client(config: &Config, env: &crate::config::Env) -> Result<Client, Error> {
     let token = Token::from_env(env)?;
     let base = config::api_url(env)?;
     Ok(Client::new(
@@ -96,7 +96,7 @@ impl Session {
     pub fn connect(
         config: Config,
         rules: Rules,
-        env: &[(String, String)],
+        env: &crate::config::Env,
     ) -> Result<Session, Error> {
         let client = connect_client(&config, env)?;
         let schema = Schema::resolve(&client, &config)?;

@@ -5,6 +5,7 @@
 //! An apply that stops midway leaves a journal without `end`; the next apply resumes it (keeping the
 //! first recorded values), and `git notion undo` restores every recorded page.
 
+use crate::pipeline::{Reason, ReasonKind};
 use std::collections::{BTreeMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -301,7 +302,7 @@ pub struct UndoEntry {
     #[serde(skip)]
     pub body: Value,
     /// Why it cannot be restored, if so.
-    pub error: Option<String>,
+    pub error: Option<Reason>,
     /// After apply: it was restored.
     pub restored: bool,
 }
@@ -385,7 +386,7 @@ pub fn undo_plan(client: &Client, lines: &[Line]) -> Result<Vec<UndoEntry>, ApiE
                 }
                 e.body = json!({ "properties": props });
             }
-            Err(err) => e.error = Some(err.to_string()),
+            Err(err) => e.error = Some(Reason::of_api(&err)),
         }
         out.push(e);
     }
@@ -414,9 +415,12 @@ pub fn undo_apply(
         };
         match r {
             Ok(v) if !same_page(&v) => {
-                e.error = Some(format!(
-                    "restore the page of {}: Notion's answer is not the page restored, so nothing shows it was written; run undo again",
-                    e.key
+                e.error = Some(Reason::new(
+                    ReasonKind::Unreachable,
+                    format!(
+                        "restore the page of {}: Notion's answer is not the page restored, so nothing shows it was written; run undo again",
+                        e.key
+                    ),
                 ))
             }
             Ok(_) => {
@@ -430,7 +434,7 @@ pub fn undo_apply(
                     .and_then(|_| file.sync_data())
                     .map_err(|x| io(journal, x))?;
             }
-            Err(err) => e.error = Some(err.to_string()),
+            Err(err) => e.error = Some(Reason::of_api(&err)),
         }
     }
     Ok(())

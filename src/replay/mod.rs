@@ -6,6 +6,63 @@
 
 pub mod journal;
 
+mod error {
+    use crate::config::ConfigError;
+    use crate::git::GitError;
+    use crate::notion::client::ApiError;
+    use crate::notion::schema::SchemaError;
+    use crate::pipeline;
+
+    use super::journal::JournalError;
+
+    /// An error of the replay: the pipeline's, or its journal's.
+    #[derive(Debug, thiserror::Error)]
+    pub enum ReplayError {
+        /// The configuration, the repository, the schema or Notion.
+        #[error(transparent)]
+        Pipeline(#[from] pipeline::Error),
+        /// A replay journal cannot be read or written.
+        #[error(transparent)]
+        Journal(#[from] JournalError),
+    }
+
+    impl ReplayError {
+        /// A stable name for the kind of error: the pipeline's kinds, or `journal`.
+        pub fn kind(&self) -> &'static str {
+            match self {
+                ReplayError::Pipeline(e) => e.kind(),
+                ReplayError::Journal(_) => "journal",
+            }
+        }
+    }
+
+    impl From<GitError> for ReplayError {
+        fn from(e: GitError) -> Self {
+            ReplayError::Pipeline(e.into())
+        }
+    }
+
+    impl From<ConfigError> for ReplayError {
+        fn from(e: ConfigError) -> Self {
+            ReplayError::Pipeline(e.into())
+        }
+    }
+
+    impl From<ApiError> for ReplayError {
+        fn from(e: ApiError) -> Self {
+            ReplayError::Pipeline(e.into())
+        }
+    }
+
+    impl From<SchemaError> for ReplayError {
+        fn from(e: SchemaError) -> Self {
+            ReplayError::Pipeline(e.into())
+        }
+    }
+}
+
+pub use error::ReplayError;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -20,7 +77,6 @@ use crate::pipeline::scan::scan;
 use crate::pipeline::session::Session;
 use crate::rules::desired;
 use crate::rules::tickets::TicketKey;
-use crate::Error;
 use journal::{Journal, Line};
 
 /// How a replay runs: `reset` sets statuses exactly as history says (a repair), `apply` writes, `read`
@@ -96,7 +152,7 @@ pub fn run(
     origin_url: Option<&str>,
     how: How,
     mut progress: impl FnMut(&str, usize, usize),
-) -> Result<Replay, Error> {
+) -> Result<Replay, ReplayError> {
     let How { reset, apply, read } = how;
     let config = &session.config;
     let b = &session.binding;

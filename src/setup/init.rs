@@ -9,8 +9,8 @@ use serde_json::Value;
 use crate::config::{self, Config};
 use crate::notion::schema::{Kind, Property, Schema};
 use crate::notion::values;
+use crate::pipeline::Error;
 use crate::rules::tickets::DEFAULT_PATTERN;
-use crate::Error;
 
 /// Notion's status groups, in order.
 const GROUPS: [&str; 3] = ["To-do", "In progress", "Complete"];
@@ -153,7 +153,7 @@ pub fn generate(
     database: &str,
     data_source: Option<&str>,
     origin_url: Option<&str>,
-    env: &[(String, String)],
+    env: &crate::config::Env,
 ) -> Result<String, Error> {
     config::database_id(database).ok_or_else(|| config::ConfigError::BadDatabase {
         origin: "--database".into(),
@@ -431,7 +431,7 @@ mod tests {
                 origin: "init".into(),
                 text: text.clone(),
             }],
-            &[],
+            &config::Env::default(),
         )
         .unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(c.properties.status.as_deref(), Some("状态"));

@@ -56,6 +56,9 @@ pub struct Check {
     /// What to do, for a failure or a warning.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// Notion's request id, when the detail is Notion's answer (for Notion's support).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// Every check of one run.
@@ -74,7 +77,15 @@ impl Report {
             status,
             detail: detail.into(),
             fix,
+            request_id: None,
         });
+    }
+
+    /// The last check's detail is Notion's answer, with this request id.
+    fn notion_said(&mut self, e: &crate::notion::client::ApiError) {
+        if let Some(c) = self.checks.last_mut() {
+            c.request_id = e.request_id().map(String::from);
+        }
     }
 
     fn ok(&mut self, name: &str, detail: impl Into<String>) {
@@ -137,7 +148,7 @@ impl Report {
 pub fn run(
     repo: Option<&Repo>,
     config: Result<Config, config::ConfigError>,
-    env: &[(String, String)],
+    env: &crate::config::Env,
 ) -> Report {
     let mut r = Report::default();
     if repo.is_none() {

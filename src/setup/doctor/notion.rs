@@ -7,7 +7,7 @@ use super::*;
 pub(super) fn api_checks(
     r: &mut Report,
     config: Option<&Config>,
-    env: &[(String, String)],
+    env: &crate::config::Env,
 ) -> Option<Client> {
     let token = match Token::from_env(env) {
         Ok(t) => {
@@ -60,6 +60,7 @@ pub(super) fn api_checks(
                 e.to_string(),
                 "copy the Internal Integration Secret again from https://www.notion.so/my-integrations and export NOTION_TOKEN",
             );
+            r.notion_said(&e);
             None
         }
         Err(e) => {
@@ -68,6 +69,7 @@ pub(super) fn api_checks(
                 e.to_string(),
                 "check the network, proxy and GIT_NOTION_API_URL; https://status.notion.so for Notion's side",
             );
+            r.notion_said(&e);
             r.skip("token accepted", "Notion was not reached");
             None
         }
@@ -103,6 +105,9 @@ pub(super) fn schema_checks(r: &mut Report, client: &Client, config: &Config) ->
                 _ => "see the message".to_string(),
             };
             r.fail("database", e.to_string(), fix);
+            if let SchemaError::Api(a) = &e {
+                r.notion_said(a);
+            }
             r.skip("properties", "the data source was not resolved");
             r.skip("ticket keys", "the data source was not resolved");
             return None;
@@ -226,8 +231,12 @@ pub(super) fn comments_check(r: &mut Report, client: &Client, config: &Config, r
                 Level::Fail
             };
             r.push("comments", level, e.to_string(), Some(fix.into()));
+            r.notion_said(&e);
         }
-        Err(e) => r.fail("comments", e.to_string(), "see the message"),
+        Err(e) => {
+            r.fail("comments", e.to_string(), "see the message");
+            r.notion_said(&e);
+        }
     }
 }
 
@@ -252,6 +261,7 @@ pub(super) fn key_check(
                 e.to_string(),
                 "run `git notion doctor` again; the integration needs the read content capability",
             );
+            r.notion_said(&e);
             return vec![];
         }
     };

@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+mod env;
+pub use env::Env;
+
 /// The file name of the repository config.
 pub const FILE_NAME: &str = ".git-notion.toml";
 
@@ -667,14 +670,9 @@ fn merge(into: &mut toml::Table, from: toml::Table) {
 }
 
 /// Settings from `GIT_NOTION_*` variables, as a TOML table.
-fn env_layer(env: &[(String, String)]) -> toml::Table {
+fn env_layer(env: &Env) -> toml::Table {
     let mut t = toml::Table::new();
-    let get = |name: &str| {
-        env.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .filter(|v| !v.is_empty())
-    };
+    let get = |name: &str| env.value(name).map(String::from);
     if let Some(v) = get("GIT_NOTION_DATABASE") {
         t.insert("database".into(), v.into());
     }
@@ -696,7 +694,7 @@ fn env_layer(env: &[(String, String)]) -> toml::Table {
 
 impl Config {
     /// Parses and validates layers (lowest first) and the environment into one config.
-    pub fn from_layers(layers: &[Layer], env: &[(String, String)]) -> Result<Config, ConfigError> {
+    pub fn from_layers(layers: &[Layer], env: &Env) -> Result<Config, ConfigError> {
         let mut merged = toml::Table::new();
         for layer in layers {
             let toml_error = |e: toml::de::Error| ConfigError::Toml {
@@ -788,24 +786,19 @@ impl Config {
         Ok(())
     }
 
-    /// Loads the user config (platform config dir), the repository's `.git-notion.toml` and the environment.
-    /// `flags` are command-line settings in the form of `GIT_NOTION_*` pairs; they win over the environment.
+    /// Loads the user config (platform config dir), the repository's `.git-notion.toml` and the
+    /// environment's `GIT_NOTION_*` settings (command-line flags already in it: [`Env::with`]).
     pub fn load(
         repo_root: &Path,
         user_config: Option<&Path>,
-        flags: &[(String, String)],
+        env: &Env,
     ) -> Result<Config, ConfigError> {
         let mut layers = vec![];
         if let Some(p) = user_config {
             layers.extend(Layer::file(p)?);
         }
         layers.extend(Layer::file(&repo_root.join(FILE_NAME))?);
-        let mut env: Vec<(String, String)> = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .filter(|(k, _)| k.starts_with("GIT_NOTION_") && !flags.iter().any(|(f, _)| f == k))
-            .collect();
-        env.extend(flags.iter().cloned());
-        Self::from_layers(&layers, &env)
+        Self::from_layers(&layers, env)
     }
 
     /// The compiled ticket patterns (compiled on load; compiled here for a config built by hand).
@@ -877,16 +870,6 @@ pub struct Token(String);
 /// The variables a token is read from, in order.
 pub const TOKEN_VARIABLES: [&str; 3] = ["NOTION_TOKEN", "NOTION_API_KEY", "NOTION_API_TOKEN"];
 
-/// Variables git-notion reads that are not UTF-8: each one is an error naming it
-/// ([`ConfigError::NotUtf8`]), never silently skipped.
-pub fn non_utf8_settings() -> Vec<String> {
-    std::env::vars_os()
-        .filter(|(_, v)| v.to_str().is_none())
-        .filter_map(|(k, _)| k.into_string().ok())
-        .filter(|k| k.starts_with("GIT_NOTION_") || TOKEN_VARIABLES.contains(&k.as_str()))
-        .collect()
-}
-
 impl Token {
     /// The token for an Authorization header. Never print it.
     pub fn expose(&self) -> &str {
@@ -896,9 +879,9 @@ impl Token {
     /// Reads the first of `NOTION_TOKEN`, `NOTION_API_KEY`, `NOTION_API_TOKEN` that is set and not empty
     /// (an empty one falls through to the next), trimmed. One with a character no token has inside it (a
     /// line break, a space, a control character) is [`ConfigError::MalformedToken`], named, never shown.
-    pub fn from_env(env: &[(String, String)]) -> Result<Token, ConfigError> {
+    pub fn from_env(env: &Env) -> Result<Token, ConfigError> {
         for name in TOKEN_VARIABLES {
-            let Some((_, v)) = env.iter().find(|(k, _)| k == name) else {
+            let Some(v) = env.get(name) else {
                 continue;
             };
             let v = v.trim();
@@ -953,12 +936,8 @@ impl std::fmt::Display for Token {
 }
 
 /// The API base URL: `GIT_NOTION_API_URL` or Notion's. Plain http only to loopback.
-pub fn api_url(env: &[(String, String)]) -> Result<String, ConfigError> {
-    let Some((_, url)) = env
-        .iter()
-        .find(|(k, _)| k == "GIT_NOTION_API_URL")
-        .filter(|(_, v)| !v.is_empty())
-    else {
+pub fn api_url(env: &Env) -> Result<String, ConfigError> {
+    let Some(url) = env.value("GIT_NOTION_API_URL") else {
         return Ok("https://api.notion.com".to_string());
     };
     let url = url.trim_end_matches('/').to_string();
@@ -1018,11 +997,7 @@ mod tests {
 
     fn load(texts: &[&str], env: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let layers: Vec<Layer> = texts.iter().map(|t| layer(t)).collect();
-        let env: Vec<(String, String)> = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Config::from_layers(&layers, &env)
+        Config::from_layers(&layers, &Env::from_pairs(env.iter().copied()))
     }
 
     #[test]
@@ -1149,12 +1124,7 @@ policy = "always"
 
     #[test]
     fn token_from_environment_and_redaction() {
-        let env = |pairs: &[(&str, &str)]| {
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<Vec<_>>()
-        };
+        let env = |pairs: &[(&str, &str)]| Env::from_pairs(pairs.iter().copied());
         assert!(matches!(
             Token::from_env(&env(&[])),
             Err(ConfigError::MissingToken)
@@ -1175,8 +1145,8 @@ policy = "always"
 
     #[test]
     fn api_url_override_is_loopback_only_for_http() {
-        let env = |v: &str| vec![("GIT_NOTION_API_URL".to_string(), v.to_string())];
-        assert_eq!(api_url(&[]).unwrap(), "https://api.notion.com");
+        let env = |v: &str| Env::from_pairs([("GIT_NOTION_API_URL", v)]);
+        assert_eq!(api_url(&Env::default()).unwrap(), "https://api.notion.com");
         assert_eq!(
             api_url(&env("http://127.0.0.1:8787/")).unwrap(),
             "http://127.0.0.1:8787"
@@ -1229,7 +1199,7 @@ policy = "always"
             format!("[status]\nclosing_keywords = [\"fixes\", \"{secret}\"]\n"),
             format!("commit_url_template = \"https://git.example.com/c/{{sha}}?k={token}\"\n"),
         ] {
-            let e = Config::from_layers(&[layer(&text)], &[])
+            let e = Config::from_layers(&[layer(&text)], &Env::default())
                 .unwrap_err()
                 .to_string();
             assert!(e.contains("looks like a secret"), "{text}: {e}");
@@ -1242,14 +1212,14 @@ policy = "always"
             ("GIT_NOTION_DATABASE", token),
             ("GIT_NOTION_DATABASE", secret),
         ] {
-            let env = vec![(var.to_string(), value.to_string())];
+            let env = Env::from_pairs([(var, value)]);
             let e = Config::from_layers(&[], &env).unwrap_err().to_string();
             assert!(e.contains("looks like a secret"), "{e}");
             assert!(!e.contains(&value[4..]), "echoed: {e}");
         }
         // Words that only contain the prefix are fine.
         let ok = "database = \"2845c4eb952681828ccf000b14d4c431\"\n[status]\nrelease_branches = [\"my_secret_branch\", \"release/secret_santa_2025_edition\"]\n";
-        assert!(Config::from_layers(&[layer(ok)], &[]).is_ok());
+        assert!(Config::from_layers(&[layer(ok)], &Env::default()).is_ok());
     }
 
     #[test]
@@ -1291,14 +1261,14 @@ policy = "always"
             let text = format!(
                 "database = \"2845c4eb952681828ccf000b14d4c431\"\n[{section}]\n{key} = {value}\n"
             );
-            let e = Config::from_layers(&[layer(&text)], &[]).unwrap_err();
+            let e = Config::from_layers(&[layer(&text)], &Env::default()).unwrap_err();
             assert!(
                 e.to_string().contains(&format!("{section}.{key}")),
                 "{section}.{key} = {value}: {e}"
             );
         }
         let ok = "database = \"2845c4eb952681828ccf000b14d4c431\"\n[api]\ntimeout_secs = 60\n";
-        assert!(Config::from_layers(&[layer(ok)], &[]).is_ok());
+        assert!(Config::from_layers(&[layer(ok)], &Env::default()).is_ok());
     }
 
     #[test]

@@ -1,0 +1,63 @@
+//! What the hooks can run into: the pipeline's errors, the outbox's files, installing, an unknown hook.
+
+use crate::config::ConfigError;
+use crate::git::GitError;
+use crate::notion::client::ApiError;
+use crate::pipeline;
+
+use super::install::InstallError;
+use super::outbox::OutboxError;
+
+/// An error of the hooks' layer.
+#[derive(Debug, thiserror::Error)]
+pub enum HookError {
+    /// The configuration, the repository, the schema or Notion.
+    #[error(transparent)]
+    Pipeline(#[from] pipeline::Error),
+    /// The outbox cannot be read or written.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
+    /// Hooks cannot be installed or removed.
+    #[error(transparent)]
+    Install(#[from] InstallError),
+    /// A hook name git-notion does not handle.
+    #[error("unknown hook {name:?}: git-notion handles post-commit, post-merge, post-rewrite and reference-transaction")]
+    UnknownHook {
+        /// The name given.
+        name: String,
+    },
+    /// The working directory cannot be read.
+    #[error("cannot read the current directory: {0}")]
+    WorkingDirectory(std::io::Error),
+}
+
+impl HookError {
+    /// A stable name for the kind of error: the pipeline's kinds, `outbox`, `install`, `usage`, `io`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            HookError::Pipeline(e) => e.kind(),
+            HookError::Outbox(_) => "outbox",
+            HookError::Install(_) => "install",
+            HookError::UnknownHook { .. } => "usage",
+            HookError::WorkingDirectory(_) => "io",
+        }
+    }
+}
+
+impl From<GitError> for HookError {
+    fn from(e: GitError) -> Self {
+        HookError::Pipeline(e.into())
+    }
+}
+
+impl From<ConfigError> for HookError {
+    fn from(e: ConfigError) -> Self {
+        HookError::Pipeline(e.into())
+    }
+}
+
+impl From<ApiError> for HookError {
+    fn from(e: ApiError) -> Self {
+        HookError::Pipeline(e.into())
+    }
+}
