@@ -10,10 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use git_notion::config::Config;
-use git_notion::git::{Repo, WalkSpec};
-use git_notion::pipeline::history::{self, Decide, Released};
-use git_notion::rules::desired::Rules;
+use git_notion::bench::HistoryReader;
 use notion_sandbox::Sandbox;
 
 const COMMITS: usize = 100_000;
@@ -72,16 +69,10 @@ fn git_log(repo: &Path) -> (Duration, usize) {
     (d, out.stdout.len())
 }
 
-fn ours(repo: &Path, rules: &Rules) -> (Duration, usize, usize) {
+fn ours(repo: &Path, reader: &HistoryReader) -> (Duration, usize, usize) {
     let t = Instant::now();
-    let r = Repo::discover(repo).unwrap();
-    let spec = WalkSpec {
-        tips: vec!["HEAD".into()],
-        ..Default::default()
-    };
-    let released = Released::of(&r, rules, &spec).unwrap();
-    let h = history::history(&r, rules, &spec, &Decide::Latest, &released, None).unwrap();
-    (t.elapsed(), h.commits, h.tickets.len())
+    let (commits, tickets) = reader.read(repo).unwrap();
+    (t.elapsed(), commits, tickets)
 }
 
 fn main() {
@@ -112,14 +103,7 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
     // The default patterns and closing keywords, with the seed team's statuses and Chinese keywords.
-    let mut config = Config::default();
-    config.status.on_commit = Some("进行中".into());
-    config.status.on_merge = Some("完成".into());
-    config
-        .status
-        .closing_keywords
-        .extend(git_notion::rules::intent::CHINESE_CLOSING_KEYWORDS.map(String::from));
-    let rules = Rules::new(&config, None).unwrap();
+    let rules = HistoryReader::seed_team();
     println!(
         "reading {COMMITS} commits, best of 5, interleaved (target: replay <= 0.7 x git log):"
     );

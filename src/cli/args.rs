@@ -35,12 +35,8 @@ pub(super) enum Command {
         /// Show the plan (current → new per ticket) without writing anything.
         #[arg(long, short = 'n')]
         dry_run: bool,
-        /// Override `database` (a Notion URL, database id or data source id).
-        #[arg(long, value_name = "URL_OR_ID")]
-        database: Option<String>,
-        /// Override `[title] policy`.
-        #[arg(long, value_enum, value_name = "never|fill-placeholder|always")]
-        title_policy: Option<TitlePolicyArg>,
+        #[command(flatten)]
+        overrides: OverrideArgs,
         /// Machine-readable output (docs/json.md).
         #[arg(long)]
         json: bool,
@@ -220,12 +216,8 @@ pub(super) struct ReplayCli {
     /// Machine-readable output (docs/json.md).
     #[arg(long)]
     pub(super) json: bool,
-    /// Override `database` (a Notion URL, database id or data source id).
-    #[arg(long, value_name = "URL_OR_ID")]
-    pub(super) database: Option<String>,
-    /// Override `[title] policy`.
-    #[arg(long, value_enum, value_name = "never|fill-placeholder|always")]
-    pub(super) title_policy: Option<TitlePolicyArg>,
+    #[command(flatten)]
+    pub(super) overrides: OverrideArgs,
     /// How to read the data source: `auto` scans up to what batched lookups of the history's tickets
     /// cost, then looks them up; `scan` reads every row; `lookups` looks the tickets up. The plan is the
     /// same; only the requests differ.
@@ -242,6 +234,26 @@ pub(super) struct ReplayCli {
     pub(super) color: ColorChoice,
 }
 
+/// The settings `sync` and the replay take from their command line, over the files and the environment.
+#[derive(Debug, Clone, clap::Args)]
+pub(super) struct OverrideArgs {
+    /// Override `database` (a Notion URL, database id or data source id).
+    #[arg(long, value_name = "URL_OR_ID")]
+    pub(super) database: Option<String>,
+    /// Override `[title] policy`.
+    #[arg(long, value_enum, value_name = "never|fill-placeholder|always")]
+    pub(super) title_policy: Option<TitlePolicyArg>,
+}
+
+impl From<&OverrideArgs> for crate::config::Overrides {
+    fn from(a: &OverrideArgs) -> Self {
+        crate::config::Overrides {
+            database: a.database.clone(),
+            title_policy: a.title_policy.map(Into::into),
+        }
+    }
+}
+
 /// `--title-policy`: the `[title] policy` of this run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(super) enum TitlePolicyArg {
@@ -253,13 +265,12 @@ pub(super) enum TitlePolicyArg {
     Always,
 }
 
-impl TitlePolicyArg {
-    /// As the configuration writes it (the flag overrides the files like `GIT_NOTION_TITLE_POLICY`).
-    pub(super) fn as_config(self) -> &'static str {
-        match self {
-            TitlePolicyArg::Never => "never",
-            TitlePolicyArg::FillPlaceholder => "fill-placeholder",
-            TitlePolicyArg::Always => "always",
+impl From<TitlePolicyArg> for crate::config::TitlePolicy {
+    fn from(a: TitlePolicyArg) -> Self {
+        match a {
+            TitlePolicyArg::Never => crate::config::TitlePolicy::Never,
+            TitlePolicyArg::FillPlaceholder => crate::config::TitlePolicy::FillPlaceholder,
+            TitlePolicyArg::Always => crate::config::TitlePolicy::Always,
         }
     }
 }

@@ -21,7 +21,7 @@ mod sync;
 mod undo;
 
 use args::*;
-pub use error::Error;
+pub(crate) use error::Error;
 use outbox::*;
 use output::*;
 pub use replay::replay_main;
@@ -32,7 +32,7 @@ use undo::*;
 /// What a command came to, when it ran to its end (errors are [`Error`]s). [`code`] maps both to exit
 /// codes: the one place they are decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
+pub(crate) enum Exit {
     /// Done, or nothing to do.
     Done,
     /// Some tickets were not brought up to date (not found, ambiguous, failed, still queued).
@@ -56,7 +56,7 @@ impl Exit {
 
 /// The exit code of a command's result: 0 done; 1 some tickets not brought up to date, or trying again
 /// later may succeed (Notion unreachable); 2 usage, configuration, token, access or schema, or declined.
-pub fn code(r: &Result<Exit, Error>) -> u8 {
+pub(crate) fn code(r: &Result<Exit, Error>) -> u8 {
     match r {
         Ok(Exit::Done) => error::DONE,
         Ok(Exit::Partial) => error::PARTIAL,
@@ -72,7 +72,7 @@ pub(super) fn env() -> Env {
 }
 
 /// The user config file: `<platform config dir>/git-notion/config.toml`.
-pub fn user_config_path() -> Option<PathBuf> {
+pub(crate) fn user_config_path() -> Option<PathBuf> {
     use etcetera::BaseStrategy;
     etcetera::choose_base_strategy()
         .ok()
@@ -89,10 +89,19 @@ pub(super) fn settings_readable(env: &Env) -> Result<(), Error> {
 }
 
 pub(super) fn load_config(repo: &Repo, env: &Env) -> Result<Config, Error> {
-    Ok(Config::load(
+    load_config_overridden(repo, env, &crate::config::Overrides::default())
+}
+
+pub(super) fn load_config_overridden(
+    repo: &Repo,
+    env: &Env,
+    overrides: &crate::config::Overrides,
+) -> Result<Config, Error> {
+    Ok(Config::load_overridden(
         &repo.root(),
         user_config_path().as_deref(),
         env,
+        overrides,
     )?)
 }
 
@@ -360,19 +369,12 @@ pub fn main() -> std::process::ExitCode {
         Command::Sync {
             rev,
             dry_run,
-            database,
-            title_policy,
+            overrides,
             json,
-        } => {
-            let mut flags = vec![];
-            if let Some(d) = database {
-                flags.push(("GIT_NOTION_DATABASE".to_string(), d));
-            }
-            if let Some(t) = title_policy {
-                flags.push(("GIT_NOTION_TITLE_POLICY".to_string(), t.as_config().into()));
-            }
-            report(&out, sync_cmd(&rev, dry_run, json, &flags, &env, &out))
-        }
+        } => report(
+            &out,
+            sync_cmd(&rev, dry_run, json, &(&overrides).into(), &env, &out),
+        ),
     };
     std::process::ExitCode::from(code)
 }

@@ -90,14 +90,7 @@ fn replay_cmd(
     use crate::pipeline::history::{self, Decide};
     use crate::replay;
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
-    let mut flags = vec![];
-    if let Some(d) = &cli.database {
-        flags.push(("GIT_NOTION_DATABASE".to_string(), d.clone()));
-    }
-    if let Some(t) = cli.title_policy {
-        flags.push(("GIT_NOTION_TITLE_POLICY".to_string(), t.as_config().into()));
-    }
-    let config = load_config(&repo, &env.with(&flags))?;
+    let config = load_config_overridden(&repo, env, &(&cli.overrides).into())?;
     let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
     let spec = walk_spec(&repo, cli)?;
     let decide = if cli.prefer.is_empty() {

@@ -12,12 +12,12 @@ pub(super) fn sync_cmd(
     rev: &str,
     dry_run: bool,
     json: bool,
-    flags: &[(String, String)],
+    overrides: &crate::config::Overrides,
     env: &crate::config::Env,
     out: &Out,
 ) -> Result<Exit, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
-    let config = load_config(&repo, &env.with(flags))?;
+    let config = load_config_overridden(&repo, env, overrides)?;
     let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
     let commit = repo.resolve(rev)?;
     if !dry_run {

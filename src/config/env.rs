@@ -50,13 +50,6 @@ impl Env {
         self.get(name).filter(|v| !v.is_empty())
     }
 
-    /// This environment with `settings` (`GIT_NOTION_*` pairs from command-line flags) winning over it.
-    pub fn with(&self, settings: &[(String, String)]) -> Env {
-        let mut env = self.clone();
-        env.vars.extend(settings.iter().cloned());
-        env
-    }
-
     /// The variables, in order (a later one of the same name wins).
     pub fn vars(&self) -> impl Iterator<Item = (&str, &str)> {
         self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
@@ -80,12 +73,10 @@ mod tests {
 
     #[test]
     fn the_last_setting_wins_and_an_empty_one_counts_as_unset() {
-        let env = Env::from_pairs([("A", "1"), ("B", "")]);
-        assert_eq!(env.get("A"), Some("1"));
+        let env = Env::from_pairs([("A", "1"), ("B", ""), ("A", "2")]);
+        assert_eq!(env.get("A"), Some("2"));
         assert_eq!(env.get("B"), Some(""));
         assert_eq!(env.value("B"), None);
-        let flags = env.with(&[("A".to_string(), "2".to_string())]);
-        assert_eq!(flags.get("A"), Some("2"));
-        assert_eq!(env.get("A"), Some("1"));
+        assert_eq!(env.value("C"), None);
     }
 }

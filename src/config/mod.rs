@@ -129,6 +129,42 @@ pub enum TitlePolicy {
     Always,
 }
 
+impl TitlePolicy {
+    /// As the configuration writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TitlePolicy::Never => "never",
+            TitlePolicy::FillPlaceholder => "fill-placeholder",
+            TitlePolicy::Always => "always",
+        }
+    }
+}
+
+/// Settings one run takes from its command line (`--database`, `--title-policy`): they win over the files
+/// and the environment, and are checked as they are (a token pasted into `--database` is refused).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `database`.
+    pub database: Option<String>,
+    /// `[title] policy`.
+    pub title_policy: Option<TitlePolicy>,
+}
+
+impl Overrides {
+    fn table(&self) -> toml::Table {
+        let mut t = toml::Table::new();
+        if let Some(d) = &self.database {
+            t.insert("database".into(), d.clone().into());
+        }
+        if let Some(p) = self.title_policy {
+            let mut title = toml::Table::new();
+            title.insert("policy".into(), p.as_str().into());
+            t.insert("title".into(), title.into());
+        }
+        t
+    }
+}
+
 /// `[tickets.lookup]`: find pages by another property than the title.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -695,6 +731,15 @@ fn env_layer(env: &Env) -> toml::Table {
 impl Config {
     /// Parses and validates layers (lowest first) and the environment into one config.
     pub fn from_layers(layers: &[Layer], env: &Env) -> Result<Config, ConfigError> {
+        Self::from_sources(layers, env, &Overrides::default())
+    }
+
+    /// [`Config::from_layers`] with the command line's settings on top.
+    pub fn from_sources(
+        layers: &[Layer],
+        env: &Env,
+        overrides: &Overrides,
+    ) -> Result<Config, ConfigError> {
         let mut merged = toml::Table::new();
         for layer in layers {
             let toml_error = |e: toml::de::Error| ConfigError::Toml {
@@ -709,8 +754,11 @@ impl Config {
         // The environment and command-line flags too: a token pasted into GIT_NOTION_DATABASE or
         // --database is refused without being echoed.
         let env_table = env_layer(env);
-        check_secrets("environment (GIT_NOTION_*) or command line", &env_table, "")?;
+        check_secrets("environment (GIT_NOTION_*)", &env_table, "")?;
         merge(&mut merged, env_table);
+        let flags = overrides.table();
+        check_secrets("command line", &flags, "")?;
+        merge(&mut merged, flags);
         let mut config: Config = match merged.try_into() {
             Ok(c) => c,
             Err(e) => {
@@ -787,18 +835,28 @@ impl Config {
     }
 
     /// Loads the user config (platform config dir), the repository's `.git-notion.toml` and the
-    /// environment's `GIT_NOTION_*` settings (command-line flags already in it: [`Env::with`]).
+    /// environment's `GIT_NOTION_*` settings.
     pub fn load(
         repo_root: &Path,
         user_config: Option<&Path>,
         env: &Env,
+    ) -> Result<Config, ConfigError> {
+        Self::load_overridden(repo_root, user_config, env, &Overrides::default())
+    }
+
+    /// [`Config::load`] with the command line's settings on top.
+    pub fn load_overridden(
+        repo_root: &Path,
+        user_config: Option<&Path>,
+        env: &Env,
+        overrides: &Overrides,
     ) -> Result<Config, ConfigError> {
         let mut layers = vec![];
         if let Some(p) = user_config {
             layers.extend(Layer::file(p)?);
         }
         layers.extend(Layer::file(&repo_root.join(FILE_NAME))?);
-        Self::from_layers(&layers, env)
+        Self::from_sources(&layers, env, overrides)
     }
 
     /// The compiled ticket patterns (compiled on load; compiled here for a config built by hand).
@@ -1215,6 +1273,19 @@ policy = "always"
             let env = Env::from_pairs([(var, value)]);
             let e = Config::from_layers(&[], &env).unwrap_err().to_string();
             assert!(e.contains("looks like a secret"), "{e}");
+            assert!(!e.contains(&value[4..]), "echoed: {e}");
+            // The same pasted into `--database`.
+            let flags = Overrides {
+                database: Some(value.to_string()),
+                ..Overrides::default()
+            };
+            let e = Config::from_sources(&[], &Env::default(), &flags)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("command line") && e.contains("looks like a secret"),
+                "{e}"
+            );
             assert!(!e.contains(&value[4..]), "echoed: {e}");
         }
         // Words that only contain the prefix are fine.

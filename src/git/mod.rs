@@ -169,36 +169,6 @@ impl Repo {
         self.commit(resolve_id(&self.repo, rev)?)
     }
 
-    /// The commits reachable from `to` but not from `from` (`from..to`), oldest first.
-    pub fn range(&self, from: &str, to: &str) -> Result<Vec<Commit>, GitError> {
-        let (from, to) = (resolve_id(&self.repo, from)?, resolve_id(&self.repo, to)?);
-        let walk = self
-            .repo
-            .rev_walk([to])
-            .with_hidden([from])
-            .all()
-            .map_err(|e| GitError::Read {
-                what: format!("history {from}..{to}"),
-                detail: e.to_string(),
-            })?;
-        let mut ids = vec![];
-        for info in walk {
-            let info = info.map_err(|e| GitError::Read {
-                what: format!("history {from}..{to}"),
-                detail: e.to_string(),
-            })?;
-            ids.push(info.id);
-        }
-        ids.reverse();
-        ids.into_iter().map(|id| self.commit(id)).collect()
-    }
-
-    /// Walks history newest first (by commit time) and hands each commit to `visit`, streaming: nothing
-    /// of the history is kept here. Stops early when `visit` returns false.
-    pub fn walk(&self, spec: &WalkSpec, visit: impl FnMut(Commit) -> bool) -> Result<(), GitError> {
-        self.walk_map(spec, &|c| c, visit)
-    }
-
     /// [`Repo::walk`], each commit first passed through `map`, which runs on reader threads (several
     /// cores share the reading and the mapping; `visit` sees the results in walk order).
     pub fn walk_map<T: Send>(

@@ -1,4 +1,4 @@
-//! What the hooks can run into: the pipeline's errors, the outbox's files, installing, an unknown hook.
+//! What the hooks can run into: the pipeline's errors, the outbox's files, installing.
 
 use crate::config::ConfigError;
 use crate::git::GitError;
@@ -20,25 +20,18 @@ pub enum HookError {
     /// Hooks cannot be installed or removed.
     #[error(transparent)]
     Install(#[from] InstallError),
-    /// A hook name git-notion does not handle.
-    #[error("unknown hook {name:?}: git-notion handles post-commit, post-merge, post-rewrite and reference-transaction")]
-    UnknownHook {
-        /// The name given.
-        name: String,
-    },
     /// The working directory cannot be read.
     #[error("cannot read the current directory: {0}")]
     WorkingDirectory(std::io::Error),
 }
 
 impl HookError {
-    /// A stable name for the kind of error: the pipeline's kinds, `outbox`, `install`, `usage`, `io`.
+    /// A stable name for the kind of error: the pipeline's kinds, `outbox`, `install`, `io`.
     pub fn kind(&self) -> &'static str {
         match self {
             HookError::Pipeline(e) => e.kind(),
             HookError::Outbox(_) => "outbox",
             HookError::Install(_) => "install",
-            HookError::UnknownHook { .. } => "usage",
             HookError::WorkingDirectory(_) => "io",
         }
     }

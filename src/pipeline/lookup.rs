@@ -60,7 +60,7 @@ pub enum Found {
     /// Exactly one page carries the key.
     Page(Box<PageState>),
     /// No page of the data source carries it.
-    NotFound,
+    Nothing,
     /// Several pages carry the key: reported, never guessed.
     Ambiguous(Vec<PageState>),
 }
@@ -186,7 +186,7 @@ fn percent_encode(id: &str) -> String {
 
 fn outcome(mut pages: Vec<PageState>) -> Found {
     match pages.len() {
-        0 => Found::NotFound,
+        0 => Found::Nothing,
         1 => Found::Page(Box::new(pages.remove(0))),
         _ => Found::Ambiguous(pages),
     }
@@ -381,7 +381,7 @@ pub fn find_many(
         match key_filter(binding, key) {
             Some(f) => filtered.push((key, f)),
             None => {
-                out.insert(key.clone(), Ok(Found::NotFound));
+                out.insert(key.clone(), Ok(Found::Nothing));
             }
         }
     }

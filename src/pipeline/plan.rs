@@ -478,7 +478,7 @@ pub fn entry(
                 Outcome::Update { page, changes }
             }
         }
-        Ok(Found::NotFound) => Outcome::NotFound,
+        Ok(Found::Nothing) => Outcome::NotFound,
         Ok(Found::Ambiguous(pages)) => Outcome::Ambiguous(pages),
         Err(e) => Outcome::Failed(e),
     };

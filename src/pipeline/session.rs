@@ -120,7 +120,7 @@ impl Session {
         tracks
             .iter()
             .filter_map(|t| {
-                let f = found.remove(&t.key).unwrap_or(Ok(lookup::Found::NotFound));
+                let f = found.remove(&t.key).unwrap_or(Ok(lookup::Found::Nothing));
                 self.entry(repo, origin_url, t, f)
             })
             .collect()

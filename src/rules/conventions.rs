@@ -149,11 +149,6 @@ impl Ignore {
         }
         out
     }
-
-    /// Whether nothing is skipped.
-    pub fn is_empty(&self) -> bool {
-        self.conventions.is_empty() && self.patterns.is_empty()
-    }
 }
 
 #[cfg(test)]

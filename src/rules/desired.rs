@@ -51,15 +51,6 @@ pub struct Comment {
     pub commit_url: Option<String>,
 }
 
-/// Where the commits are: the branch they are on and the `origin` remote.
-#[derive(Debug, Clone, Default)]
-pub struct Context {
-    /// The branch the commit is on (None: detached).
-    pub branch: Option<String>,
-    /// The `origin` remote's URL, for commit links.
-    pub origin_url: Option<String>,
-}
-
 /// A status a commit asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Proposal {
@@ -161,11 +152,6 @@ impl Rules {
             )),
         }
         intents
-    }
-
-    /// The closing keywords.
-    pub fn keywords(&self) -> &Keywords {
-        &self.keywords
     }
 
     /// The branch is a release branch (`[status] release_branches`, globs).
