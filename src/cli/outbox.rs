@@ -99,125 +99,159 @@ pub(super) fn flush_cmd(
 }
 
 pub(super) fn status_cmd(json: bool, env: &crate::config::Env, out: &Out) -> Result<Exit, Error> {
-    let (ob, repo) = open_outbox()?;
-    // What moved without a hook seeing it is queued (and shown) now.
-    ob.catch_up(&repo)?;
-    let guard = ob.lock()?;
-    let mut pending = guard.pending()?;
-    // Updates a hook wrote down unread (its fast path) are shown as the flusher will read them.
-    let sightings = guard.sightings()?;
-    let failed = guard.failed()?;
-    drop(guard);
-    if !sightings.is_empty() {
-        let rules = load_config(&repo, env)
-            .ok()
-            .and_then(|c| crate::rules::desired::Rules::new(&c, repo.origin_url().as_deref()).ok());
-        for s in &sightings {
-            pending
-                .events
-                .extend(crate::hooks::sighting::read(&repo, rules.as_ref(), s));
-        }
-    }
-    let damaged: Vec<String> = ob
-        .damaged()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    let last_delivery = crate::hooks::deliveries::last_change(ob.dir());
-    let index = crate::pipeline::key_index::KeyIndex::read(ob.dir());
+    let st = Status::read(env)?;
     let now = jiff::Timestamp::now().as_second();
     if json {
-        let v = serde_json::json!({
-            "pending": pending.events,
-            "failed": failed,
-            "damaged": damaged,
-            "last_flush": pending.last_flush,
-            "last_delivery": last_delivery,
-            "index": index.as_ref().map(|ix| index_json(ix, now)),
-        });
-        out.json(v);
-        return Ok(Exit::Done);
+        out.json(serde_json::json!({
+            "pending": st.pending.events,
+            "failed": st.failed,
+            "damaged": st.damaged,
+            "last_flush": st.pending.last_flush,
+            "last_delivery": st.last_delivery,
+            "index": st.index.as_ref().map(|ix| index_json(ix, now)),
+        }));
+    } else {
+        out.print(&st.render(now));
     }
-    let mut text = format!("pending: {}\n", pending.events.len());
-    for e in &pending.events {
-        let keys: Vec<String> = e.keys.iter().map(ToString::to_string).collect();
-        text.push_str(&format!(
-            "  {}  {}  {:?}  queued {}",
-            &e.commit.id[..12.min(e.commit.id.len())],
-            keys.join(" "),
-            e.commit.subject(),
-            when(e.queued_at)
-        ));
-        if e.attempts > 0 {
-            text.push_str(&format!(
-                ", {} attempt(s), next try after {}: {}",
-                e.attempts,
-                when(e.next_try),
-                printable(e.last_error.as_ref().map_or("", |r| r.message.as_str()))
-            ));
-        }
-        text.push('\n');
-    }
-    // Undelivered, by named state: what needs a change in Notion or history.
-    for state in [
-        plan::Settled::NoPage,
-        plan::Settled::Ambiguous,
-        plan::Settled::Rejected,
-    ] {
-        let group: Vec<_> = failed.iter().filter(|f| f.state == state).collect();
-        if group.is_empty() {
-            continue;
-        }
-        text.push_str(&format!("{}: {}\n", state.label(), group.len()));
-        for f in group {
-            text.push_str(&format!(
-                "  {}  {}  {:?}: {}\n",
-                f.key,
-                f.event.commit.id.get(..12).unwrap_or(&f.event.commit.id),
-                f.event.commit.subject(),
-                printable(&f.reason.message)
-            ));
-        }
-    }
-    if !failed.is_empty() {
-        text.push_str(
-            "  (`git notion clear KEY…` dismisses; `git notion retry` tries again; `git notion flush` \
-             looks up tickets without a page again)\n",
-        );
-    }
-    match &pending.last_flush {
-        Some(l) => text.push_str(&format!(
-            "last flush: {} ({} delivered, {} queued again, {} not delivered{})\n",
-            when(l.at),
-            l.delivered,
-            l.requeued,
-            l.failed,
-            l.error
-                .as_ref()
-                .map(|e| format!("; {e}"))
-                .unwrap_or_default()
-        )),
-        None => text.push_str("last flush: never\n"),
-    }
-    if let Some(d) = &last_delivery {
-        text.push_str(&format!("last delivery: {}\n", delivery_line(d)));
-    }
-    match &index {
-        Some(ix) => text.push_str(&format!("index: {}\n", ix.describe(now))),
-        None => text.push_str("index: none yet (`git notion index --refresh`)\n"),
-    }
-    if !damaged.is_empty() {
-        text.push_str(&format!(
-            "damaged: {} file(s) set aside because they could not be read; review (`git notion sync <commit>` \
-             re-sends a commit's updates), then delete them\n",
-            damaged.len()
-        ));
-        for d in &damaged {
-            text.push_str(&format!("  {d}\n"));
-        }
-    }
-    out.print(&text);
     Ok(Exit::Done)
+}
+
+/// What `status` shows: the queue, the undelivered, the last flush and delivery, the index, damaged files.
+struct Status {
+    pending: crate::hooks::outbox::Pending,
+    failed: Vec<crate::hooks::outbox::Failure>,
+    damaged: Vec<String>,
+    last_delivery: Option<crate::hooks::deliveries::Delivery>,
+    index: Option<crate::pipeline::key_index::KeyIndex>,
+}
+
+impl Status {
+    fn read(env: &crate::config::Env) -> Result<Status, Error> {
+        let (ob, repo) = open_outbox()?;
+        // What moved without a hook seeing it is queued (and shown) now.
+        ob.catch_up(&repo)?;
+        let guard = ob.lock()?;
+        let mut pending = guard.pending()?;
+        // Updates a hook wrote down unread (its fast path) are shown as the flusher will read them.
+        let sightings = guard.sightings()?;
+        let failed = guard.failed()?;
+        drop(guard);
+        if !sightings.is_empty() {
+            let rules = load_config(&repo, env).ok().and_then(|c| {
+                crate::rules::desired::Rules::new(&c, repo.origin_url().as_deref()).ok()
+            });
+            for s in &sightings {
+                pending
+                    .events
+                    .extend(crate::hooks::sighting::read(&repo, rules.as_ref(), s));
+            }
+        }
+        Ok(Status {
+            pending,
+            failed,
+            damaged: ob
+                .damaged()
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+            last_delivery: crate::hooks::deliveries::last_change(ob.dir()),
+            index: crate::pipeline::key_index::KeyIndex::read(ob.dir()),
+        })
+    }
+
+    fn render(&self, now: i64) -> String {
+        let mut text = self.pending_lines();
+        text.push_str(&self.failed_lines());
+        match &self.pending.last_flush {
+            Some(l) => text.push_str(&format!(
+                "last flush: {} ({} delivered, {} queued again, {} not delivered{})\n",
+                when(l.at),
+                l.delivered,
+                l.requeued,
+                l.failed,
+                l.error
+                    .as_ref()
+                    .map(|e| format!("; {e}"))
+                    .unwrap_or_default()
+            )),
+            None => text.push_str("last flush: never\n"),
+        }
+        if let Some(d) = &self.last_delivery {
+            text.push_str(&format!("last delivery: {}\n", delivery_line(d)));
+        }
+        match &self.index {
+            Some(ix) => text.push_str(&format!("index: {}\n", ix.describe(now))),
+            None => text.push_str("index: none yet (`git notion index --refresh`)\n"),
+        }
+        if !self.damaged.is_empty() {
+            text.push_str(&format!(
+                "damaged: {} file(s) set aside because they could not be read; review (`git notion sync <commit>` \
+                 re-sends a commit's updates), then delete them\n",
+                self.damaged.len()
+            ));
+            for d in &self.damaged {
+                text.push_str(&format!("  {d}\n"));
+            }
+        }
+        text
+    }
+
+    /// The queue, one line per event (with its attempts and reason once tried).
+    fn pending_lines(&self) -> String {
+        let mut text = format!("pending: {}\n", self.pending.events.len());
+        for e in &self.pending.events {
+            let keys: Vec<String> = e.keys.iter().map(ToString::to_string).collect();
+            text.push_str(&format!(
+                "  {}  {}  {:?}  queued {}",
+                &e.commit.id[..12.min(e.commit.id.len())],
+                keys.join(" "),
+                e.commit.subject(),
+                when(e.queued_at)
+            ));
+            if e.attempts > 0 {
+                text.push_str(&format!(
+                    ", {} attempt(s), next try after {}: {}",
+                    e.attempts,
+                    when(e.next_try),
+                    printable(e.last_error.as_ref().map_or("", |r| r.message.as_str()))
+                ));
+            }
+            text.push('\n');
+        }
+        text
+    }
+
+    /// Undelivered, by named state: what needs a change in Notion or history.
+    fn failed_lines(&self) -> String {
+        let mut text = String::new();
+        for state in [
+            plan::Settled::NoPage,
+            plan::Settled::Ambiguous,
+            plan::Settled::Rejected,
+        ] {
+            let group: Vec<_> = self.failed.iter().filter(|f| f.state == state).collect();
+            if group.is_empty() {
+                continue;
+            }
+            text.push_str(&format!("{}: {}\n", state.label(), group.len()));
+            for f in group {
+                text.push_str(&format!(
+                    "  {}  {}  {:?}: {}\n",
+                    f.key,
+                    f.event.commit.id.get(..12).unwrap_or(&f.event.commit.id),
+                    f.event.commit.subject(),
+                    printable(&f.reason.message)
+                ));
+            }
+        }
+        if !self.failed.is_empty() {
+            text.push_str(
+                "  (`git notion clear KEY…` dismisses; `git notion retry` tries again; `git notion flush` \
+                 looks up tickets without a page again)\n",
+            );
+        }
+        text
+    }
 }
 
 pub(super) fn clear_cmd(keys: &[String], yes: bool, json: bool, out: &Out) -> Result<Exit, Error> {

@@ -87,148 +87,42 @@ fn replay_cmd(
     out: &Out,
     tty: bool,
 ) -> Result<Exit, Error> {
-    use crate::pipeline::history::{self, Decide};
     use crate::replay;
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
     let config = load_config_overridden(&repo, env, &(&cli.overrides).into())?;
     let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
-    let spec = walk_spec(&repo, cli)?;
-    let decide = if cli.prefer.is_empty() {
-        Decide::Latest
-    } else {
-        Decide::Prefer(cli.prefer.clone())
-    };
-    let released = history::Released::of(&repo, &rules, &spec)?;
-    let history = history::history(&repo, &rules, &spec, &decide, &released, None)?;
-    for w in &history.overflows {
-        out.error(&format!("git-notion-replay: warning: {w}"));
-    }
-    let unreadable = history.unreadable.clone();
-    if let Some(first) = unreadable.first() {
-        out.error(&format!(
-            "git-notion-replay: warning: {} commit(s) could not be read and were skipped (first: {first}); \
-             the rest of history was read. Please report this",
-            unreadable.len()
-        ));
-    }
+    let history = read_history(&repo, &rules, cli, out)?;
+    let unreadable = !history.unreadable.is_empty();
     if history.tickets.is_empty() {
-        if cli.json {
-            // The same shape as a run with tickets, so that CI parses one format.
-            let empty = replay::Replay {
-                history,
-                entries: vec![],
-                rows: 0,
-                looked_up: None,
-                scan_requests: 0,
-                lookup_requests: 0,
-                requests: 0,
-                journal: None,
-                resumed: false,
-                keys: None,
-            };
-            let v = serde_json::json!({
-                "applied": cli.apply,
-                "summary": replay::summary_json(&empty),
-                "tickets": [],
-            });
-            out.json(v);
-        } else {
-            out.print(&format!(
-                "{} commit(s) read; none names a ticket: nothing to do\n",
-                history.commits
-            ));
-        }
-        return Ok(Exit::partial_if(!unreadable.is_empty()));
+        nothing_to_do(history, cli, out);
+        return Ok(Exit::partial_if(unreadable));
     }
-    let session = Session::connect(config, rules.clone(), env)?;
+    let session = Session::connect(config, rules, env)?;
     let ob = Outbox::new(repo.common_dir());
-    // One writer at a time per repository (the hooks' flusher waits meanwhile).
-    let _writer = if cli.apply {
-        Some(ob.writer_lock()?)
+    let _held = if cli.apply {
+        Some(Applying::start(&ob)?)
     } else {
         None
     };
-    // Run by git (`git notion-replay`), the terminal's Ctrl-C would reach git too, and git passes one
-    // more to us and, with SIGINT ignored by the shell, reaps us in its handler and fails (`waitpid …
-    // failed`, exit 128): the apply takes the terminal's foreground for its own process group while it
-    // runs, so Ctrl-C reaches it alone, once, as when the binary is called directly.
-    let _terminal = if cli.apply {
-        terminal::Foreground::take()
-    } else {
-        None
+    let bar = Progress::new(tty, &session.binding.source_name);
+    let how = replay::How {
+        reset: cli.reset,
+        apply: cli.apply,
+        read: cli.read.into(),
     };
-    if cli.apply {
-        // Ctrl-C: the page in flight is finished and journalled, then the apply stops (the journal stays
-        // open, so running the same command again resumes it); a second Ctrl-C quits at once.
-        let _ = ctrlc::set_handler(|| {
-            if replay::stop_requested() {
-                terminal::Foreground::give_back();
-                std::process::exit(130);
-            }
-            replay::request_stop();
-            above_progress(
-                "git-notion-replay: stopping after the page in flight (Ctrl-C again quits at once; \
-                 the journal resumes either way)",
-            );
-        });
-    }
-    // On a terminal: a spinner while reading, a bar with rate and ETA while writing; nothing on a pipe.
-    let bar = if tty {
-        indicatif::ProgressBar::new_spinner()
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    // Waits for Notion's rate limit are said above the bar.
-    set_progress(Some(bar.clone()));
-    let progress = |what: &str, n: usize, total: usize| match what {
-        "scan" => bar.set_message(format!(
-            "scanning {}: {n} rows",
-            session.binding.source_name
-        )),
-        "lookup" => bar.set_message(format!("looking up tickets: {n}/{total}")),
-        _ => {
-            if bar.length() != Some(total as u64) {
-                bar.set_style(
-                    indicatif::ProgressStyle::with_template(
-                        "applying {bar:30} {pos}/{len} pages  {per_sec}  ETA {eta}",
-                    )
-                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-                );
-                bar.set_length(total as u64);
-            }
-            bar.set_position(n as u64);
-        }
-    };
+    let origin = repo.origin_url();
     let r = replay::run(
         &repo,
         &session,
         history,
-        repo.origin_url().as_deref(),
-        replay::How {
-            reset: cli.reset,
-            apply: cli.apply,
-            read: cli.read.into(),
-        },
-        progress,
+        origin.as_deref(),
+        how,
+        |w, n, t| bar.show(w, n, t),
     )?;
-    bar.finish_and_clear();
-    set_progress(None);
+    bar.finish();
     remember_keys(&repo, &session, &r);
     if replay::stop_requested() {
-        let s = Summary::of(&r.entries);
-        out.error(&format!(
-            "git-notion-replay: interrupted: {} of {} page(s) written; the journal {} stays open: run the \
-             same command again to resume (`git notion undo` restores what was written)",
-            s.written,
-            s.to_update,
-            r.journal
-                .as_ref()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default()
-        ));
-        if cli.apply {
-            crate::hooks::deliveries::record(ob.dir(), "replay", &r.entries);
-        }
+        interrupted(&r, cli.apply, &ob, out);
         return Ok(Exit::Interrupted);
     }
     if cli.apply {
@@ -236,24 +130,184 @@ fn replay_cmd(
         crate::hooks::deliveries::record(ob.dir(), "replay", &r.entries);
     }
     let summary = Summary::of(&r.entries);
-    let failed = summary.failed + summary.ambiguous;
+    let partial = summary.failed + summary.ambiguous > 0 || unreadable;
     if cli.json {
-        let entries: Vec<serde_json::Value> = r.entries.iter().map(entry_json).collect();
-        let v = serde_json::json!({
+        out.json(serde_json::json!({
             "applied": cli.apply,
-            "summary": replay::summary_json(&r),
-            "tickets": entries,
-        });
-        out.json(v);
-        return Ok(Exit::partial_if(failed > 0 || !unreadable.is_empty()));
+            "summary": replay::ReplaySummary::of(&r, cli.apply),
+            "tickets": r.entries.iter().map(entry_json).collect::<Vec<_>>(),
+        }));
+    } else {
+        out.print_styled(&render(&r, &summary, &session.binding.source_name, cli));
     }
-    // Text from commits and Notion is made printable here, before git-notion adds its own styles.
-    // The replay's own block below is the summary.
-    let mut text = printable(&plan::render_entries(
-        &r.entries,
-        &session.binding.source_name,
-        !cli.apply,
+    Ok(Exit::partial_if(partial))
+}
+
+/// History read as the options say, with a warning for each commit naming too many keys and for commits
+/// that could not be read.
+fn read_history(
+    repo: &Repo,
+    rules: &crate::rules::desired::Rules,
+    cli: &ReplayCli,
+    out: &Out,
+) -> Result<crate::pipeline::history::History, Error> {
+    use crate::pipeline::history::{self, Decide};
+    let spec = walk_spec(repo, cli)?;
+    let decide = if cli.prefer.is_empty() {
+        Decide::Latest
+    } else {
+        Decide::Prefer(cli.prefer.clone())
+    };
+    let released = history::Released::of(repo, rules, &spec)?;
+    let history = history::history(repo, rules, &spec, &decide, &released, None)?;
+    for w in &history.overflows {
+        out.error(&format!("git-notion-replay: warning: {w}"));
+    }
+    if let Some(first) = history.unreadable.first() {
+        out.error(&format!(
+            "git-notion-replay: warning: {} commit(s) could not be read and were skipped (first: {first}); \
+             the rest of history was read. Please report this",
+            history.unreadable.len()
+        ));
+    }
+    Ok(history)
+}
+
+/// No commit names a ticket: said, or under `--json` the same shape as a run with tickets (CI parses
+/// one format).
+fn nothing_to_do(history: crate::pipeline::history::History, cli: &ReplayCli, out: &Out) {
+    if !cli.json {
+        out.print(&format!(
+            "{} commit(s) read; none names a ticket: nothing to do\n",
+            history.commits
+        ));
+        return;
+    }
+    let empty = crate::replay::Replay {
+        history,
+        entries: vec![],
+        rows: 0,
+        looked_up: None,
+        scan_requests: 0,
+        lookup_requests: 0,
+        requests: 0,
+        journal: None,
+        resumed: false,
+        keys: None,
+    };
+    out.json(serde_json::json!({
+        "applied": cli.apply,
+        "summary": crate::replay::ReplaySummary::of(&empty, cli.apply),
+        "tickets": [],
+    }));
+}
+
+/// What an apply holds while it runs: the repository's writer lock (the hooks' flusher waits meanwhile),
+/// the terminal's foreground, and Ctrl-C's handler.
+struct Applying {
+    _writer: std::fs::File,
+    _terminal: Option<terminal::Foreground>,
+}
+
+impl Applying {
+    fn start(ob: &Outbox) -> Result<Applying, Error> {
+        let writer = ob.writer_lock()?;
+        // Run by git (`git notion-replay`), the terminal's Ctrl-C would reach git too, and git passes one
+        // more to us and, with SIGINT ignored by the shell, reaps us in its handler and fails (`waitpid …
+        // failed`, exit 128): the apply takes the terminal's foreground for its own process group while
+        // it runs, so Ctrl-C reaches it alone, once, as when the binary is called directly.
+        let terminal = terminal::Foreground::take();
+        // Ctrl-C: the page in flight is finished and journalled, then the apply stops (the journal stays
+        // open, so running the same command again resumes it); a second Ctrl-C quits at once.
+        let _ = ctrlc::set_handler(|| {
+            if crate::replay::stop_requested() {
+                terminal::Foreground::give_back();
+                std::process::exit(i32::from(super::error::INTERRUPTED));
+            }
+            crate::replay::request_stop();
+            above_progress(
+                "git-notion-replay: stopping after the page in flight (Ctrl-C again quits at once; \
+                 the journal resumes either way)",
+            );
+        });
+        Ok(Applying {
+            _writer: writer,
+            _terminal: terminal,
+        })
+    }
+}
+
+/// On a terminal: a spinner while reading, a bar with rate and ETA while writing; nothing on a pipe.
+/// Waits for Notion's rate limit are said above it.
+struct Progress<'a> {
+    bar: indicatif::ProgressBar,
+    source_name: &'a str,
+}
+
+impl<'a> Progress<'a> {
+    fn new(tty: bool, source_name: &'a str) -> Progress<'a> {
+        let bar = if tty {
+            indicatif::ProgressBar::new_spinner()
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        set_progress(Some(bar.clone()));
+        Progress { bar, source_name }
+    }
+
+    fn show(&self, what: &str, n: usize, total: usize) {
+        let bar = &self.bar;
+        match what {
+            "scan" => bar.set_message(format!("scanning {}: {n} rows", self.source_name)),
+            "lookup" => bar.set_message(format!("looking up tickets: {n}/{total}")),
+            _ => {
+                if bar.length() != Some(total as u64) {
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "applying {bar:30} {pos}/{len} pages  {per_sec}  ETA {eta}",
+                        )
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    );
+                    bar.set_length(total as u64);
+                }
+                bar.set_position(n as u64);
+            }
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+        set_progress(None);
+    }
+}
+
+/// Ctrl-C stopped the apply: what was written, and how to resume.
+fn interrupted(r: &crate::replay::Replay, apply: bool, ob: &Outbox, out: &Out) {
+    let s = Summary::of(&r.entries);
+    out.error(&format!(
+        "git-notion-replay: interrupted: {} of {} page(s) written; the journal {} stays open: run the \
+         same command again to resume (`git notion undo` restores what was written)",
+        s.written,
+        s.to_update,
+        r.journal
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
     ));
+    if apply {
+        crate::hooks::deliveries::record(ob.dir(), "replay", &r.entries);
+    }
+}
+
+/// The replay's human report: one line per ticket, then its own summary block (bold on a terminal).
+fn render(
+    r: &crate::replay::Replay,
+    summary: &Summary,
+    source_name: &str,
+    cli: &ReplayCli,
+) -> String {
+    // Text from commits and Notion is made printable here, before git-notion adds its own styles.
+    let mut text = printable(&plan::render_entries(&r.entries, source_name, !cli.apply));
     let colour = colour(cli.color);
     let bold = |s: &str| {
         let style = anstyle::Style::new().bold();
@@ -272,16 +326,13 @@ fn replay_cmd(
             r.history.tickets.len()
         ))
     ));
-    let verb = if cli.apply { "updated" } else { "to update" };
+    let (verb, changed) = if cli.apply {
+        ("updated", summary.written)
+    } else {
+        ("to update", summary.to_update)
+    };
     let rows = [
-        (
-            verb,
-            if cli.apply {
-                summary.written
-            } else {
-                summary.to_update
-            },
-        ),
+        (verb, changed),
         ("already correct", summary.up_to_date),
         ("not found", summary.not_found),
         ("ambiguous", summary.ambiguous),
@@ -291,8 +342,8 @@ fn replay_cmd(
         text.push_str(&format!("  {name:<16}{n:>6}\n"));
     }
     text.push_str(&format!(
-        "  {:<16}{:>6}  ({} row(s) scanned of {})\n",
-        "requests", r.requests, r.rows, session.binding.source_name
+        "  {:<16}{:>6}  ({} row(s) scanned of {source_name})\n",
+        "requests", r.requests, r.rows
     ));
     if let Some(n) = r.looked_up {
         text.push_str(&format!(
@@ -311,8 +362,7 @@ fn replay_cmd(
         ),
         _ => {}
     }
-    out.print_styled(&text);
-    Ok(Exit::partial_if(failed > 0 || !unreadable.is_empty()))
+    text
 }
 
 /// The terminal's foreground while an apply runs under git (see `replay_cmd`).

@@ -31,18 +31,11 @@ pub(super) fn sync_cmd(
     }
     let keys: std::collections::HashSet<_> = keys.into_iter().collect();
     let answer = |entries: &[plan::Entry]| {
-        let s = Summary::of(entries);
         out.json(serde_json::json!({
             "commit": {"id": commit.id, "subject": commit.subject()},
             "dry_run": dry_run,
             "tickets": entries.iter().map(entry_json).collect::<Vec<_>>(),
-            "summary": {
-                "to_update": s.to_update, "properties": s.properties, "already_correct": s.up_to_date,
-                "not_found": s.not_found, "ambiguous": s.ambiguous, "errors": s.failed,
-                "written": s.written, "not_tried": if dry_run { 0 } else { s.not_tried },
-                "comments": s.comments,
-                "comments_posted": s.comments_posted, "notes": s.notes,
-            },
+            "summary": Summary::of_run(entries, !dry_run),
         }));
     };
     if keys.is_empty() {

@@ -18,17 +18,7 @@ pub(super) fn undo_cmd(
 ) -> Result<Exit, Error> {
     use crate::replay::journal::{self, Line};
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
-    let dir = journal::dir(repo.common_dir());
-    let path = match journal {
-        // A name as the journal directory lists it (`git notion undo 20261205-….jsonl`).
-        Some(p) if !p.exists() && p.components().count() == 1 && dir.join(&p).exists() => {
-            dir.join(p)
-        }
-        Some(p) => p,
-        None => journal::list(&dir)
-            .pop()
-            .ok_or(journal::JournalError::None { dir: dir.clone() })?,
-    };
+    let path = journal_path(&repo, journal)?;
     let lines = journal::read(&path)?;
     let config = load_config(&repo, env)?;
     let client = session::connect_client(&config, env)?;
@@ -41,70 +31,111 @@ pub(super) fn undo_cmd(
     if apply {
         journal::undo_apply(&client, &path, &mut entries)?;
     }
-    let to_restore = entries
-        .iter()
-        .filter(|e| !e.changes.is_empty() && e.error.is_none())
-        .count();
-    let restored = entries.iter().filter(|e| e.restored).count();
-    let errors: Vec<&journal::UndoEntry> = entries.iter().filter(|e| e.error.is_some()).collect();
-    let as_recorded = entries
-        .iter()
-        .filter(|e| e.changes.is_empty() && e.error.is_none())
-        .count();
+    let counts = Counts::of(&entries, client.request_count());
     if json {
-        let v = serde_json::json!({
+        out.json(serde_json::json!({
             "journal": path.display().to_string(),
             "pages": entries,
-            "to_restore": to_restore,
-            "restored": restored,
-            "as_recorded": as_recorded,
-            "errors": errors.len(),
-            "requests": client.request_count(),
+            "to_restore": counts.to_restore,
+            "restored": counts.restored,
+            "as_recorded": counts.as_recorded,
+            "errors": counts.errors,
+            "requests": counts.requests,
             "applied": apply,
-        });
-        out.json(v);
+        }));
     } else {
-        let mut text = format!("undo {}\n", path.display());
-        for e in &entries {
-            if let Some(err) = &e.error {
-                text.push_str(&format!(
-                    "{}  FAILED  {:?}\n    error: {err}\n",
-                    e.key, e.title
-                ));
-                continue;
-            }
-            if e.changes.is_empty() {
-                continue;
-            }
-            let verb = match (apply, e.restored) {
-                (false, _) => "would restore",
-                (true, true) => "restored",
-                (true, false) => "not restored",
-            };
-            text.push_str(&format!("{}  {verb}  {:?}\n", e.key, e.title));
-            for (prop, (now, before)) in &e.changes {
-                text.push_str(&format!("    {prop}: {now:?} → {before:?}\n"));
-            }
-        }
         let ended = lines.iter().any(|l| matches!(l, Line::End { .. }));
-        text.push_str(&format!(
-            "{} page(s) to restore, {} already as recorded, {} error(s); {} request(s){}\n",
-            to_restore,
-            as_recorded,
-            errors.len(),
-            client.request_count(),
-            if ended {
-                ""
-            } else {
-                " (the replay was interrupted; every recorded page is covered)"
-            }
-        ));
-        if apply {
-            text.push_str(&format!("restored {restored} page(s)\n"));
-        } else if to_restore > 0 {
-            text.push_str("dry run: nothing written; run again with --apply to restore\n");
-        }
-        out.print(&text);
+        out.print(&render(&path, &entries, &counts, apply, ended));
     }
-    Ok(Exit::partial_if(!errors.is_empty()))
+    Ok(Exit::partial_if(counts.errors > 0))
+}
+
+/// The journal named (a path, or a name as the journal directory lists it:
+/// `git notion undo 20261205-….jsonl`), else the newest.
+fn journal_path(repo: &Repo, journal: Option<PathBuf>) -> Result<PathBuf, Error> {
+    use crate::replay::journal;
+    let dir = journal::dir(repo.common_dir());
+    Ok(match journal {
+        Some(p) if !p.exists() && p.components().count() == 1 && dir.join(&p).exists() => {
+            dir.join(p)
+        }
+        Some(p) => p,
+        None => journal::list(&dir)
+            .pop()
+            .ok_or(journal::JournalError::None { dir: dir.clone() })?,
+    })
+}
+
+/// What an undo found and did, counted.
+struct Counts {
+    to_restore: usize,
+    restored: usize,
+    as_recorded: usize,
+    errors: usize,
+    requests: u64,
+}
+
+impl Counts {
+    fn of(entries: &[crate::replay::journal::UndoEntry], requests: u64) -> Counts {
+        let count = |f: &dyn Fn(&crate::replay::journal::UndoEntry) -> bool| {
+            entries.iter().filter(|e| f(e)).count()
+        };
+        Counts {
+            to_restore: count(&|e| !e.changes.is_empty() && e.error.is_none()),
+            restored: count(&|e| e.restored),
+            as_recorded: count(&|e| e.changes.is_empty() && e.error.is_none()),
+            errors: count(&|e| e.error.is_some()),
+            requests,
+        }
+    }
+}
+
+/// The undo's human report: each page that changes (or failed), then the counts.
+fn render(
+    path: &std::path::Path,
+    entries: &[crate::replay::journal::UndoEntry],
+    c: &Counts,
+    apply: bool,
+    ended: bool,
+) -> String {
+    let mut text = format!("undo {}\n", path.display());
+    for e in entries {
+        if let Some(err) = &e.error {
+            text.push_str(&format!(
+                "{}  FAILED  {:?}\n    error: {err}\n",
+                e.key, e.title
+            ));
+            continue;
+        }
+        if e.changes.is_empty() {
+            continue;
+        }
+        let verb = match (apply, e.restored) {
+            (false, _) => "would restore",
+            (true, true) => "restored",
+            (true, false) => "not restored",
+        };
+        text.push_str(&format!("{}  {verb}  {:?}\n", e.key, e.title));
+        for (prop, (now, before)) in &e.changes {
+            text.push_str(&format!("    {prop}: {now:?} → {before:?}\n"));
+        }
+    }
+    text.push_str(&format!(
+        "{} page(s) to restore, {} already as recorded, {} error(s); {} request(s){}\n",
+        c.to_restore,
+        c.as_recorded,
+        c.errors,
+        c.requests,
+        if ended {
+            ""
+        } else {
+            " (the replay was interrupted; every recorded page is covered)"
+        }
+    ));
+    if apply {
+        text.push_str(&format!("restored {} page(s)\n", c.restored));
+    } else if c.to_restore > 0 {
+        text.push_str("dry run: nothing written; run again with --apply to restore\n");
+    }
+    text
 }

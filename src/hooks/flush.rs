@@ -69,17 +69,7 @@ pub fn flush(
     let Some(mut flusher) = outbox.flusher_lock(wait)? else {
         return Ok(Report::default());
     };
-    if look_up_again {
-        retry_failed(outbox, Some(&[Settled::NoPage]))?;
-    }
-    // Hooks may have left their fsync to the flusher (see `outbox`): make what they wrote durable first.
-    outbox.sync_files();
-    // What moved without a hook seeing it (a reset, a fetch, hooks switched off) is queued first.
-    if let Err(e) = outbox.catch_up(repo) {
-        if matches!(e, OutboxError::Damaged { .. }) {
-            outbox.catch_up(repo)?;
-        }
-    }
+    prepare(outbox, repo, look_up_again)?;
     let mut report = Report::default();
     let mut session: Option<Session> = None;
     // Every pending event once: the first pass takes all (a new commit or a `flush` is the moment to try
@@ -100,51 +90,16 @@ pub fn flush(
         env,
         deadline,
         read: &read,
-        by: if deadline.is_some() {
-            "hook"
-        } else if wait {
-            "flush"
-        } else {
-            "flusher"
+        by: match (deadline, wait) {
+            (Some(_), _) => "hook",
+            (None, true) => "flush",
+            (None, false) => "flusher",
         },
     };
     loop {
-        if report.error.is_none() {
-            match pass.drain(&mut report, &mut session, &mut seen) {
-                // The damaged file has been set aside: go on with a fresh one, and say so.
-                Err(e @ OutboxError::Damaged { .. }) => {
-                    report.error = Some(Reason::new(ReasonKind::Outbox, e.to_string()));
-                    pass.drain(&mut report, &mut session, &mut seen)?;
-                }
-                other => other?,
-            }
-        }
-        // A hook that saw this flusher running left its events to it: look once more.
-        let unseen: Vec<Event> = {
-            let guard = outbox.lock()?;
-            guard.fold_queue_with(&read)?;
-            guard.pending()?
-        }
-        .events
-        .into_iter()
-        .filter(|e| !seen.contains(&e.id))
-        .collect();
-        if let (Some(reason), false) = (report.error.clone(), unseen.is_empty()) {
-            // Nothing could be sent a moment ago: they wait with the same reason, untried.
-            seen.extend(unseen.iter().map(|e| e.id.clone()));
-            pass.hold(&unseen, &reason, &mut report)?;
-        }
+        pass.round(&mut report, &mut session, &mut seen)?;
         drop(flusher);
-        let unseen = {
-            let guard = outbox.lock()?;
-            guard.has_sightings()
-                || guard
-                    .pending()?
-                    .events
-                    .iter()
-                    .any(|e| !seen.contains(&e.id))
-        };
-        if !unseen || deadline.is_some_and(|d| Instant::now() >= d) {
+        if !pass.more(&seen)? || deadline.is_some_and(|d| Instant::now() >= d) {
             break;
         }
         match outbox.flusher_lock(false)? {
@@ -153,6 +108,23 @@ pub fn flush(
         }
     }
     Ok(report)
+}
+
+/// Before a flush: tickets without a page back in the queue (when asked), the hooks' writes made durable,
+/// and what moved without a hook seeing it queued.
+fn prepare(outbox: &Outbox, repo: &Repo, look_up_again: bool) -> Result<(), OutboxError> {
+    if look_up_again {
+        retry_failed(outbox, Some(&[Settled::NoPage]))?;
+    }
+    // Hooks may have left their fsync to the flusher (see `outbox`): make what they wrote durable first.
+    outbox.sync_files();
+    // What moved without a hook seeing it (a reset, a fetch, hooks switched off) is queued first.
+    if let Err(e) = outbox.catch_up(repo) {
+        if matches!(e, OutboxError::Damaged { .. }) {
+            outbox.catch_up(repo)?;
+        }
+    }
+    Ok(())
 }
 
 struct Pass<'a> {
@@ -168,6 +140,53 @@ struct Pass<'a> {
 }
 
 impl Pass<'_> {
+    /// One round under the flusher lock: the pending events drained; those queued meanwhile held with
+    /// the same reason when nothing could be sent.
+    fn round(
+        &self,
+        report: &mut Report,
+        session: &mut Option<Session>,
+        seen: &mut HashSet<String>,
+    ) -> Result<(), OutboxError> {
+        if report.error.is_none() {
+            match self.drain(report, session, seen) {
+                // The damaged file has been set aside: go on with a fresh one, and say so.
+                Err(e @ OutboxError::Damaged { .. }) => {
+                    report.error = Some(Reason::new(ReasonKind::Outbox, e.to_string()));
+                    self.drain(report, session, seen)?;
+                }
+                other => other?,
+            }
+        }
+        // A hook that saw this flusher running left its events to it: look once more.
+        let unseen: Vec<Event> = {
+            let guard = self.outbox.lock()?;
+            guard.fold_queue_with(self.read)?;
+            guard.pending()?
+        }
+        .events
+        .into_iter()
+        .filter(|e| !seen.contains(&e.id))
+        .collect();
+        if let (Some(reason), false) = (report.error.clone(), unseen.is_empty()) {
+            // Nothing could be sent a moment ago: they wait with the same reason, untried.
+            seen.extend(unseen.iter().map(|e| e.id.clone()));
+            self.hold(&unseen, &reason, report)?;
+        }
+        Ok(())
+    }
+
+    /// Something was queued that this flush has not seen (after it let go of the flusher lock).
+    fn more(&self, seen: &HashSet<String>) -> Result<bool, OutboxError> {
+        let guard = self.outbox.lock()?;
+        Ok(guard.has_sightings()
+            || guard
+                .pending()?
+                .events
+                .iter()
+                .any(|e| !seen.contains(&e.id)))
+    }
+
     /// Passes over the pending events until none is left that this flush has not tried.
     fn drain(
         &self,
@@ -175,10 +194,9 @@ impl Pass<'_> {
         session: &mut Option<Session>,
         seen: &mut HashSet<String>,
     ) -> Result<(), OutboxError> {
-        let outbox = self.outbox;
         loop {
             let pending = {
-                let guard = outbox.lock()?;
+                let guard = self.outbox.lock()?;
                 // Only what is written in outbox.json is delivered (see `outbox`): never twice after a crash.
                 guard.fold_queue_with(self.read)?;
                 guard.pending()?
@@ -188,79 +206,14 @@ impl Pass<'_> {
                 .into_iter()
                 .filter(|e| seen.insert(e.id.clone()))
                 .collect();
-            if due.is_empty() {
+            if due.is_empty() || !self.batch(&due, report, session)? {
                 break;
             }
-            let config = match &self.config {
-                Ok(c) => *c,
-                Err(reason) => {
-                    self.hold(&due, reason, report)?;
-                    break;
-                }
-            };
-            let rules = match Rules::new(config, self.repo.origin_url().as_deref()) {
-                Ok(r) => r,
-                Err(e) => {
-                    self.hold(&due, &Reason::of_config(&e), report)?;
-                    break;
-                }
-            };
-            let keys: Vec<Vec<TicketKey>> = due.iter().map(|e| event_keys(&rules, e)).collect();
-            let wanted: BTreeSet<TicketKey> = keys.iter().flatten().cloned().collect();
-            if wanted.is_empty() {
-                settle(outbox, &due, &keys, &BTreeMap::new(), report)?;
-                continue;
-            }
-            if session.is_none() {
-                match Session::connect(config.clone(), rules.clone(), self.env) {
-                    Ok(s) => {
-                        report.source_name = s.binding.source_name.clone();
-                        *session = Some(s)
-                    }
-                    Err(e) => {
-                        // No token, a token Notion refuses, a property that does not exist yet, Notion
-                        // down: all can be fixed later, so every update stays pending with the reason.
-                        self.hold(&due, &Reason::of_error(&e), report)?;
-                        report.cause = Some(e);
-                        break;
-                    }
-                }
-            }
-            let Some(s) = session.as_ref() else { break };
-            let outcomes = {
-                // One writer at a time per repository: `sync`, the replay and `undo` wait here too. A
-                // foreground hook (a deadline) does not wait: its updates stay queued.
-                let _writer = if self.deadline.is_some() {
-                    match outbox.try_writer_lock()? {
-                        Some(l) => l,
-                        None => {
-                            let busy = Reason::new(
-                                ReasonKind::Busy,
-                                "another git-notion command is writing to Notion; queued for later",
-                            );
-                            self.hold(&due, &busy, report)?;
-                            break;
-                        }
-                    }
-                } else {
-                    outbox.writer_lock()?
-                };
-                let only: HashSet<TicketKey> = wanted.iter().cloned().collect();
-                match crate::pipeline::session::history_tracks(self.repo, &s.rules, &only) {
-                    Ok(tracks) => self.deliver(s, &wanted, tracks, report),
-                    Err(e) => {
-                        drop(_writer);
-                        self.hold(&due, &Reason::of_error(&e), report)?;
-                        break;
-                    }
-                }
-            };
-            settle(outbox, &due, &keys, &outcomes, report)?;
             if self.deadline.is_some_and(|d| Instant::now() >= d) {
                 break;
             }
         }
-        let guard = outbox.lock()?;
+        let guard = self.outbox.lock()?;
         let mut p = guard.pending()?;
         p.last_flush = Some(LastFlush {
             at: now(),
@@ -270,6 +223,80 @@ impl Pass<'_> {
             error: report.error.clone(),
         });
         guard.set_pending(&p)
+    }
+
+    /// Delivers one batch of due events, or holds them with the reason nothing could be sent. Returns
+    /// whether to go on with the next batch.
+    fn batch(
+        &self,
+        due: &[Event],
+        report: &mut Report,
+        session: &mut Option<Session>,
+    ) -> Result<bool, OutboxError> {
+        let rules = match &self.config {
+            Ok(c) => Rules::new(c, self.repo.origin_url().as_deref())
+                .map(|r| (*c, r))
+                .map_err(|e| Reason::of_config(&e)),
+            Err(reason) => Err(reason.clone()),
+        };
+        let (config, rules) = match rules {
+            Ok(cr) => cr,
+            Err(reason) => {
+                self.hold(due, &reason, report)?;
+                return Ok(false);
+            }
+        };
+        let keys: Vec<Vec<TicketKey>> = due.iter().map(|e| event_keys(&rules, e)).collect();
+        let wanted: BTreeSet<TicketKey> = keys.iter().flatten().cloned().collect();
+        if wanted.is_empty() {
+            settle(self.outbox, due, &keys, &BTreeMap::new(), report)?;
+            return Ok(true);
+        }
+        if session.is_none() {
+            match Session::connect(config.clone(), rules.clone(), self.env) {
+                Ok(s) => {
+                    report.source_name = s.binding.source_name.clone();
+                    *session = Some(s)
+                }
+                Err(e) => {
+                    // No token, a token Notion refuses, a property that does not exist yet, Notion
+                    // down: all can be fixed later, so every update stays pending with the reason.
+                    self.hold(due, &Reason::of_error(&e), report)?;
+                    report.cause = Some(e);
+                    return Ok(false);
+                }
+            }
+        }
+        let Some(s) = session.as_ref() else {
+            return Ok(false);
+        };
+        // One writer at a time per repository: `sync`, the replay and `undo` wait here too. A
+        // foreground hook (a deadline) does not wait: its updates stay queued.
+        let writer = if self.deadline.is_some() {
+            self.outbox.try_writer_lock()?
+        } else {
+            Some(self.outbox.writer_lock()?)
+        };
+        let Some(_writer) = writer else {
+            let busy = Reason::new(
+                ReasonKind::Busy,
+                "another git-notion command is writing to Notion; queued for later",
+            );
+            self.hold(due, &busy, report)?;
+            return Ok(false);
+        };
+        let only: HashSet<TicketKey> = wanted.iter().cloned().collect();
+        let outcomes = match crate::pipeline::session::history_tracks(self.repo, &s.rules, &only) {
+            Ok(tracks) => self.deliver(s, &wanted, tracks, report),
+            Err(e) => {
+                drop(_writer);
+                self.hold(due, &Reason::of_error(&e), report)?;
+                return Ok(false);
+            }
+        };
+        drop(_writer);
+        settle(self.outbox, due, &keys, &outcomes, report)?;
+        Ok(true)
     }
 
     /// Plans and applies each wanted ticket from its history track (a ticket history no longer names, say

@@ -8,6 +8,7 @@ mod error;
 pub mod flush;
 pub mod install;
 pub mod managers;
+mod notes;
 pub mod outbox;
 pub mod sighting;
 pub mod tips;
@@ -20,7 +21,9 @@ use crate::config::{Config, HookMode};
 use crate::git::{Commit, Repo};
 use crate::pipeline::{plan, Reason};
 use crate::rules::desired::Rules;
+use crate::rules::tickets::TicketKey;
 pub use error::HookError;
+pub use notes::{Note, Notes};
 use outbox::{Event, Outbox, OutboxError};
 
 /// The hooks git-notion handles. The four `post-*` hooks are the default: each queues what moved since
@@ -145,10 +148,10 @@ fn rebase_in_progress_here() -> bool {
 }
 
 /// What a hook's fast path made of a run.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Fast {
-    /// Done (nothing to do, skipped, or queued): the warning line to print, if any.
-    Done(Option<String>),
+    /// Done (nothing to do, skipped, or queued): what to tell.
+    Done(Notes),
     /// The full path must run (a configuration to read, a new branch, foreground mode, a repository found
     /// some other way): the hook's name and, for `reference-transaction`, the updates already read.
     Full {
@@ -177,7 +180,7 @@ pub fn fast(
     // commit-msg reads the configuration and the index: the full binary's work.
     if name == COMMIT_MSG {
         return if env.value("GIT_NOTION_SKIP").is_some_and(|v| v != "0") {
-            Fast::Done(None)
+            Fast::Done(Notes::none())
         } else {
             Fast::Full {
                 name: name.to_string(),
@@ -187,12 +190,12 @@ pub fn fast(
     }
     // git runs reference-transaction for every state of every transaction; only `committed` moved refs.
     if name == REFERENCE_TRANSACTION && args.first().map(String::as_str) != Some("committed") {
-        return Fast::Done(None);
+        return Fast::Done(Notes::none());
     }
     if env.value("GIT_NOTION_SKIP").is_some_and(|v| v != "0") {
         // Skipped means skipped: what moved is recorded as seen, so no later event delivers it.
         sighting::skip(env);
-        return Fast::Done(None);
+        return Fast::Done(Notes::none());
     }
     // The updates (`--refs TEXT` from the installed filter: no pipe to set up; run any other way, git's
     // stdin has them).
@@ -205,7 +208,7 @@ pub fn fast(
         }
     });
     match sighting::quick(name, rt_text.as_deref(), env, user_config) {
-        Some(line) => Fast::Done(line),
+        Some(notes) => Fast::Done(notes),
         None => Fast::Full {
             name: name.to_string(),
             refs: rt_text,
@@ -213,7 +216,7 @@ pub fn fast(
     }
 }
 
-/// Runs a hook (`auto`: the one the pre-commit framework runs); returns the warning line to print, if any.
+/// Runs a hook (`auto`: the one the pre-commit framework runs); returns what it has to tell.
 /// The `post-*` hooks queue what moved since the tips last recorded ([`tips`]); `reference-transaction`
 /// (installed with `--every-move`) queues the updates git hands it.
 pub fn run(
@@ -222,11 +225,11 @@ pub fn run(
     env: &crate::config::Env,
     stdin: &mut dyn Read,
     user_config: Option<&Path>,
-) -> Option<String> {
+) -> Notes {
     match fast(name, args, env, stdin, user_config) {
-        Fast::Done(line) => line,
+        Fast::Done(notes) => notes,
         // Its lines and exit code are the command line's to print (`commit_msg::run`).
-        Fast::Full { name, .. } if name == COMMIT_MSG => None,
+        Fast::Full { name, .. } if name == COMMIT_MSG => Notes::none(),
         Fast::Full { name, refs } => full(&name, refs, env, user_config),
     }
 }
@@ -238,12 +241,12 @@ fn full(
     rt_text: Option<String>,
     env: &crate::config::Env,
     user_config: Option<&Path>,
-) -> Option<String> {
-    let result = (|| -> Result<Option<String>, HookError> {
+) -> Notes {
+    let run = || -> Result<Notes, HookError> {
         let cwd = std::env::current_dir().map_err(HookError::WorkingDirectory)?;
         let repo = Repo::discover(&cwd)?;
         if !configured(&repo, env) {
-            return Ok(None);
+            return Ok(Notes::none());
         }
         // A configuration that cannot be read yet does not lose the commit: it is queued without its
         // tickets, which the flusher finds once the configuration is fixed.
@@ -251,177 +254,169 @@ fn full(
         let rules = config.as_ref().map_err(Reason::of_config).and_then(|c| {
             Rules::new(c, repo.origin_url().as_deref()).map_err(|e| Reason::of_config(&e))
         });
-        let (commits, replaced): (Vec<(Commit, Option<String>)>, Vec<String>) =
-            if let Some(text) = &rt_text {
-                let c = commits_for_refs(&repo, text)?;
-                (c.into_iter().map(|(c, b)| (c, Some(b))).collect(), vec![])
-            } else {
-                (vec![], vec![])
-            };
-        let origin_url = repo.origin_url();
-        let t = outbox::now();
-        let events: Vec<Event> = commits
-            .into_iter()
-            .filter_map(|(c, branch)| {
-                let keys = match &rules {
-                    Ok(r) => {
-                        let k = r.keys(&c);
-                        if k.is_empty() {
-                            return None;
-                        }
-                        k
-                    }
-                    Err(_) => vec![],
-                };
-                Some(Event {
-                    id: String::new(),
-                    hook: name.to_string(),
-                    keys,
-                    branch,
-                    origin_url: origin_url.clone(),
-                    queued_at: t,
-                    attempts: 0,
-                    next_try: t,
-                    last_error: None,
-                    said: None,
-                    commit: c,
-                })
-            })
-            .collect();
+        let events = match &rt_text {
+            Some(text) => events_of_refs(&repo, name, text, rules.as_ref().ok())?,
+            None => vec![],
+        };
         let ob = Outbox::new(repo.common_dir()).with_sync(repo.fsyncs_commits());
         if rules.is_ok() {
             sighting::config_read(&ob, &repo.root(), user_config);
         }
-        let config_problem = rules.as_ref().err().map(|e| {
-            format!(
-                "{e}; the commit's Notion updates wait in the queue until it is fixed (`git notion doctor`)"
-            )
-        });
-        // The post-* hooks: what moved since the tips were last recorded (the first time, this commit).
-        let tips_now = rt_text.is_none().then(|| repo.tips());
-        let first = match (&tips_now, name) {
-            (Some(_), "post-commit") if !repo.rebase_in_progress() => repo
-                .head()?
-                .map(|c| format!("= {} {}\n", c.id, head_ref(&repo)))
-                .unwrap_or_default(),
-            _ => String::new(),
-        };
-        let queue = || -> Result<usize, OutboxError> {
-            let guard = ob.lock()?;
-            let mut n = 0;
-            if let Some(now) = &tips_now {
-                n += guard.record_tips(now, &first, true, t)?.lines().count();
-            } else if let (Some(text), Some(mut seen)) = (&rt_text, guard.tips()) {
-                // reference-transaction: the updates it hands over are seen.
-                for (_, new, reference, _) in sighting::updates(text) {
-                    seen.insert(reference.to_string(), new.to_string());
-                }
-                guard.set_tips(&seen)?;
-            }
-            n += events.len();
-            guard.append(events.clone())?;
-            Ok(n)
-        };
-        // A damaged outbox file has been set aside by then: queue into a fresh one.
-        let queued = match queue() {
-            Err(OutboxError::Damaged { .. }) => queue(),
-            other => other,
-        };
-        let queued = match queued {
+        let queued = match queue(&repo, &ob, name, rt_text.as_deref(), &events) {
             Ok(n) => n,
-            Err(e) => return Ok(Some(not_queued(&e, events.len().max(1)))),
+            Err(e) => {
+                let commits = events.len().max(1);
+                return Ok(Notes::one(Note::NotQueued { error: e, commits }));
+            }
         };
-        let _ = replaced;
-        if queued == 0 {
-            // No ticket, no network; only say so if earlier updates need attention, or if the next
-            // commit naming a ticket could not be queued.
-            if let Err(e) = ob.openable() {
-                return Ok(Some(not_queued(&e, 0)));
-            }
-            let mut parts: Vec<String> = config_problem.into_iter().collect();
-            parts.extend(attention(&ob));
-            return Ok((!parts.is_empty()).then(|| parts.join("; ")));
-        }
-        let mode = config
+        let mut notes = Notes(rules.err().map(Note::ConfigWaits).into_iter().collect());
+        let foreground = config
             .as_ref()
-            .map(|c| c.hooks.mode)
-            .unwrap_or(HookMode::Background);
-        match (mode, config.as_ref()) {
-            (HookMode::Foreground, Ok(config)) => {
-                let deadline =
-                    Instant::now() + Duration::from_secs_f64(config.hooks.budget_secs.max(0.0));
-                let report =
-                    flush::flush(&ob, &repo, Ok(config), env, true, Some(deadline), false)?;
-                let mut problems = plan::problems(&report.entries, &report.source_name);
-                problems.extend(report.error.map(|r| r.message));
-                if report.requeued > 0 && problems.is_empty() {
-                    problems.push(format!("{} update(s) queued for later", report.requeued));
+            .ok()
+            .filter(|c| c.hooks.mode == HookMode::Foreground);
+        match foreground {
+            // No ticket, no network; only said if earlier updates need attention, or if the next commit
+            // naming a ticket could not be queued.
+            _ if queued == 0 => {
+                if let Err(error) = ob.openable() {
+                    return Ok(Notes::one(Note::NotQueued { error, commits: 0 }));
                 }
-                Ok((!problems.is_empty()).then(|| {
-                    format!(
-                        "{} (the commit is kept; `git notion status` lists pending and failed updates)",
-                        problems.join("; ")
-                    )
-                }))
             }
-            _ => {
-                // A running flusher picks the new events up (it looks again before it exits).
+            Some(config) => return deliver_now(&repo, &ob, config, env),
+            // A running flusher picks the new events up (it looks again before it exits).
+            None => {
                 if !matches!(ob.flusher_lock(false), Ok(None)) {
                     spawn_flusher(&repo.root());
                 }
-                let mut parts: Vec<String> = config_problem.into_iter().collect();
-                parts.extend(attention(&ob));
-                Ok((!parts.is_empty()).then(|| parts.join("; ")))
             }
         }
-    })();
-    match result {
-        Ok(line) => line,
-        Err(e) => Some(e.to_string()),
-    }
-}
-
-/// The warning of a hook that cannot write the outbox (said on every commit until it is fixed).
-fn not_queued(e: &OutboxError, commits: usize) -> String {
-    let what = if commits == 0 {
-        "commits naming tickets cannot be queued for Notion".to_string()
-    } else {
-        format!("the Notion updates of {commits} commit(s) could not be recorded")
+        notes.0.extend(attention(&ob).0);
+        Ok(notes)
     };
-    format!(
-        "NOT QUEUED: {e}; {what}. Make the directory writable (or free disk space), then run \
-         `git notion-replay --apply` to repair"
-    )
+    run().unwrap_or_else(|e| Notes::one(Note::Failed(e)))
 }
 
-/// What a hook says about earlier updates, in one line, or nothing: updates waiting for a fix (each commit
-/// says so, with the first reason), updates that left the queue undelivered (once per key), damaged files.
-fn attention(ob: &Outbox) -> Option<String> {
-    if !ob.exists() && ob.damaged().is_empty() {
-        return None;
+/// The events of `reference-transaction`'s updates: each commit they made newly reachable that names a
+/// ticket (every commit when the rules cannot be read yet: its tickets are found once they can).
+fn events_of_refs(
+    repo: &Repo,
+    name: &str,
+    text: &str,
+    rules: Option<&Rules>,
+) -> Result<Vec<Event>, HookError> {
+    let origin_url = repo.origin_url();
+    let t = outbox::now();
+    Ok(commits_for_refs(repo, text)?
+        .into_iter()
+        .filter_map(|(c, branch)| {
+            let keys = match rules {
+                Some(r) => Some(r.keys(&c)).filter(|k| !k.is_empty())?,
+                None => vec![],
+            };
+            Some(Event {
+                id: String::new(),
+                hook: name.to_string(),
+                keys,
+                branch: Some(branch),
+                origin_url: origin_url.clone(),
+                queued_at: t,
+                attempts: 0,
+                next_try: t,
+                last_error: None,
+                said: None,
+                commit: c,
+            })
+        })
+        .collect())
+}
+
+/// Records what moved (the `post-*` hooks: since the tips were last recorded, the first time this
+/// commit; `reference-transaction`: the updates it hands over, as seen) and appends `events`. Returns
+/// how many things were queued. A damaged outbox file is set aside, and the queueing tried once more in a
+/// fresh one.
+fn queue(
+    repo: &Repo,
+    ob: &Outbox,
+    name: &str,
+    rt_text: Option<&str>,
+    events: &[Event],
+) -> Result<usize, OutboxError> {
+    let t = outbox::now();
+    let tips_now = rt_text.is_none().then(|| repo.tips());
+    let first = match (&tips_now, name) {
+        (Some(_), "post-commit") if !repo.rebase_in_progress() => repo
+            .head()
+            .ok()
+            .flatten()
+            .map(|c| format!("= {} {}\n", c.id, head_ref(repo)))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let once = || -> Result<usize, OutboxError> {
+        let guard = ob.lock()?;
+        let mut n = 0;
+        if let Some(now) = &tips_now {
+            n += guard.record_tips(now, &first, true, t)?.lines().count();
+        } else if let (Some(text), Some(mut seen)) = (rt_text, guard.tips()) {
+            // reference-transaction: the updates it hands over are seen.
+            for (_, new, reference, _) in sighting::updates(text) {
+                seen.insert(reference.to_string(), new.to_string());
+            }
+            guard.set_tips(&seen)?;
+        }
+        n += events.len();
+        guard.append(events.to_vec())?;
+        Ok(n)
+    };
+    match once() {
+        Err(OutboxError::Damaged { .. }) => once(),
+        other => other,
     }
-    let mut parts = vec![];
+}
+
+/// A foreground hook delivers what it queued within its time budget, and tells what went wrong.
+fn deliver_now(
+    repo: &Repo,
+    ob: &Outbox,
+    config: &Config,
+    env: &crate::config::Env,
+) -> Result<Notes, HookError> {
+    let deadline = Instant::now() + Duration::from_secs_f64(config.hooks.budget_secs.max(0.0));
+    let report = flush::flush(ob, repo, Ok(config), env, true, Some(deadline), false)?;
+    let problems = plan::problems(&report.entries, &report.source_name);
+    if problems.is_empty() && report.error.is_none() && report.requeued == 0 {
+        return Ok(Notes::none());
+    }
+    Ok(Notes::one(Note::Delivery {
+        problems,
+        error: report.error,
+        requeued: report.requeued,
+    }))
+}
+
+/// What a hook says about earlier updates, or nothing: updates waiting for a fix (each commit says so,
+/// with the first reason), updates that left the queue undelivered (once per key), damaged files.
+fn attention(ob: &Outbox) -> Notes {
+    let mut notes = Notes::none();
+    if !ob.exists() && ob.damaged().is_empty() {
+        return notes;
+    }
     if let Ok(guard) = ob.lock() {
         let notice = guard.notice();
         if notice.waiting > 0 {
-            parts.push(format!(
-                "{} Notion update(s) pending: {}; they are delivered once this is fixed (`git notion status`)",
-                notice.waiting,
-                notice.reason.map(|r| r.message).unwrap_or_default()
-            ));
+            notes.0.push(Note::Waiting {
+                count: notice.waiting,
+                reason: notice.reason,
+            });
         }
         if let Ok(mut failed) = guard.failed() {
-            let new: Vec<String> = failed
+            let new: Vec<(TicketKey, plan::Settled)> = failed
                 .iter()
                 .filter(|f| !f.warned)
-                .map(|f| format!("{} ({})", f.key, f.state.label()))
+                .map(|f| (f.key.clone(), f.state))
                 .collect();
             if !new.is_empty() {
-                parts.push(format!(
-                    "not delivered: {}; `git notion status` shows why, `git notion clear KEY` dismisses, \
-                     `git notion retry` tries again",
-                    new.join(", ")
-                ));
+                notes.0.push(Note::NotDelivered(new));
                 for f in failed.iter_mut() {
                     f.warned = true;
                 }
@@ -431,14 +426,12 @@ fn attention(ob: &Outbox) -> Option<String> {
     }
     let damaged = ob.damaged();
     if let Some(first) = damaged.first() {
-        parts.push(format!(
-            "git-notion's outbox file {} is damaged and was set aside ({} file(s)); the updates in it may need \
-             `git notion-replay --apply`; delete it once reviewed",
-            first.display(),
-            damaged.len()
-        ));
+        notes.0.push(Note::Damaged {
+            first: first.clone(),
+            count: damaged.len(),
+        });
     }
-    (!parts.is_empty()).then(|| parts.join("; "))
+    notes
 }
 
 /// Starts `git-notion flush --background` detached: its own process group, no terminal, no pipes held

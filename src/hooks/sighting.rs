@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 
 use super::outbox::{Event, Outbox, OutboxError, Sighting};
-use super::{attention, not_queued, spawn_flusher, REFERENCE_TRANSACTION};
+use super::{attention, spawn_flusher, Note, Notes, REFERENCE_TRANSACTION};
 use crate::git::Repo;
 use crate::rules::desired::Rules;
 
@@ -169,7 +169,7 @@ pub(super) fn skip(env: &crate::config::Env) {
     }
 }
 
-/// The hook's fast path: None when it does not apply (the full path runs), else the warning line to print.
+/// The hook's fast path: None when it does not apply (the full path runs), else what the hook tells.
 /// `text`: a `reference-transaction` hook's updates; None for the `post-*` hooks, which queue what moved
 /// since the tips were recorded (the first time, `post-commit`'s own commit).
 pub(super) fn quick(
@@ -177,12 +177,12 @@ pub(super) fn quick(
     text: Option<&str>,
     env: &crate::config::Env,
     user_config: Option<&Path>,
-) -> Option<Option<String>> {
+) -> Option<Notes> {
     let place = place(env)?;
     let config = place.root.join(crate::config::FILE_NAME);
     if !config.exists() && env.value("GIT_NOTION_DATABASE").is_none() {
         // Not configured here: nothing to do, as on the full path.
-        return Some(None);
+        return Some(Notes::none());
     }
     // A configuration changed since a hook last read it is read on the full path, which says at once if
     // it is broken.
@@ -218,10 +218,7 @@ pub(super) fn quick(
         }
     };
     if matches!(&work, Work::Updates(refs) if refs.is_empty()) {
-        if let Err(e) = ob.openable() {
-            return Some(Some(not_queued(&e, 0)));
-        }
-        return Some(attention(&ob));
+        return Some(attention_or_unwritable(&ob));
     }
     let queue = || -> Result<String, OutboxError> {
         let guard = ob.lock()?;
@@ -246,18 +243,23 @@ pub(super) fn quick(
     };
     let queued = match queued {
         Ok(q) => q,
-        Err(e) => return Some(Some(not_queued(&e, 1))),
+        Err(error) => return Some(Notes::one(Note::NotQueued { error, commits: 1 })),
     };
     if queued.is_empty() {
-        if let Err(e) = ob.openable() {
-            return Some(Some(not_queued(&e, 0)));
-        }
-        return Some(attention(&ob));
+        return Some(attention_or_unwritable(&ob));
     }
     if !matches!(ob.flusher_lock(false), Ok(None)) {
         spawn_flusher(&place.root);
     }
     Some(attention(&ob))
+}
+
+/// Nothing was queued: whether the next commit naming a ticket could be, else what needs attention.
+fn attention_or_unwritable(ob: &Outbox) -> Notes {
+    match ob.openable() {
+        Err(error) => Notes::one(Note::NotQueued { error, commits: 0 }),
+        Ok(()) => attention(ob),
+    }
 }
 
 /// The file recording which configuration files a hook last read without a problem.

@@ -203,6 +203,14 @@ impl ApiError {
     }
 }
 
+/// A request that did not succeed: its error, whether trying again may help, and how long Notion asked
+/// to wait.
+struct Failed {
+    error: ApiError,
+    retry_after: Option<Duration>,
+    may_retry: bool,
+}
+
 /// Tuning of the client; defaults suit Notion's documented limits.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -620,105 +628,124 @@ impl Client {
         body: Option<&Value>,
         idempotent: bool,
     ) -> Result<Value, ApiError> {
-        let op = op.to_string();
         let url = format!("{}{}", self.base, path);
         let payload = body.map(|b| b.to_string()).unwrap_or_default();
         let mut attempts = 0u32;
         loop {
             if let Some(failures) = self.circuit_open() {
+                let op = op.to_string();
                 return Err(ApiError::CircuitOpen { op, failures });
             }
             self.wait_for_slot();
             attempts += 1;
             lock(&self.health).requests += 1;
             let outcome = self.attempt(method, &url, body.map(|_| payload.as_bytes()));
-            let (err, retry_after, may_retry) = match outcome {
-                Ok((status, text, _)) if (200..300).contains(&status) => {
-                    match serde_json::from_str(&text) {
-                        Ok(v) => {
-                            self.record(true);
-                            return Ok(v);
-                        }
-                        Err(e) => (
-                            ApiError::BadResponse {
-                                op: op.clone(),
-                                detail: format!("{status} with a body that is not JSON: {e}"),
-                            },
-                            None,
-                            idempotent,
-                        ),
-                    }
+            let failed = match self.answer(op, outcome, attempts, idempotent) {
+                Ok(v) => {
+                    self.record(true);
+                    return Ok(v);
                 }
-                Ok((status, location, _)) if (300..400).contains(&status) => (
-                    ApiError::Redirected {
-                        op: op.clone(),
-                        status,
-                        location,
-                    },
-                    None,
-                    false,
-                ),
-                Ok((status, text, retry_after)) => {
-                    let err = classify(&op, status, error_body(&text), attempts);
-                    // 429 and 529 mean Notion did not process the request: always safe to retry.
-                    let retryable = match status {
-                        429 | 529 => true,
-                        // 409 conflict_error: someone edited the page at the same moment; Notion
-                        // documents it as safe to retry (a PATCH of the same values is idempotent).
-                        409 | 500 | 502 | 503 | 504 => idempotent,
-                        _ => false,
-                    };
-                    (err, retry_after, retryable)
-                }
-                Err(detail) => (
-                    ApiError::Network {
-                        op: op.clone(),
-                        base: self.base.clone(),
-                        detail: format!(
-                            "{}{}",
-                            self.token.redact(&detail),
-                            certificate_hint(&detail)
-                        ),
-                        attempts,
-                    },
-                    None,
-                    // An untrusted certificate stays untrusted: trying again only makes the user wait.
-                    idempotent && certificate_hint(&detail).is_empty(),
-                ),
+                Err(f) => f,
             };
-            let transient = err.is_transient();
-            self.record(!transient);
-            if !may_retry || attempts > self.options.max_retries || !self.take_retry() {
-                return Err(err);
+            self.record(!failed.error.is_transient());
+            if !failed.may_retry || attempts > self.options.max_retries || !self.take_retry() {
+                return Err(failed.error);
             }
-            let wait = match (retry_after, &err) {
-                (Some(d), ApiError::RateLimited { said, .. })
-                    if d > self.options.max_retry_after =>
-                {
-                    match LONG_WAITS.get() {
-                        Some(l) if d <= l.max => {
-                            (l.announce)(&op, d, &said.message_text());
-                            d
-                        }
-                        _ => {
-                            let mut err = err;
-                            if let ApiError::RateLimited {
-                                retry_after_secs, ..
-                            } = &mut err
-                            {
-                                *retry_after_secs = Some(d.as_secs_f64().ceil() as u64);
-                            }
-                            return Err(err);
-                        }
+            let wait = self.wait_before_retry(op, failed, attempts)?;
+            std::thread::sleep(wait);
+        }
+    }
+
+    /// What one exchange came to: the JSON of a 2xx answer, or the error with whether trying again may
+    /// help and how long Notion asked to wait.
+    fn answer(
+        &self,
+        op: &str,
+        outcome: Result<(u16, String, Option<Duration>), String>,
+        attempts: u32,
+        idempotent: bool,
+    ) -> Result<Value, Failed> {
+        let op = op.to_string();
+        let failed = |error, retry_after, may_retry| Failed {
+            error,
+            retry_after,
+            may_retry,
+        };
+        match outcome {
+            Ok((status, text, _)) if (200..300).contains(&status) => serde_json::from_str(&text)
+                .map_err(|e| {
+                    let detail = format!("{status} with a body that is not JSON: {e}");
+                    failed(ApiError::BadResponse { op, detail }, None, idempotent)
+                }),
+            Ok((status, location, _)) if (300..400).contains(&status) => Err(failed(
+                ApiError::Redirected {
+                    op,
+                    status,
+                    location,
+                },
+                None,
+                false,
+            )),
+            Ok((status, text, retry_after)) => {
+                let err = classify(&op, status, error_body(&text), attempts);
+                // 429 and 529 mean Notion did not process the request: always safe to retry.
+                let retryable = match status {
+                    429 | 529 => true,
+                    // 409 conflict_error: someone edited the page at the same moment; Notion
+                    // documents it as safe to retry (a PATCH of the same values is idempotent).
+                    409 | 500 | 502 | 503 | 504 => idempotent,
+                    _ => false,
+                };
+                Err(failed(err, retry_after, retryable))
+            }
+            Err(detail) => Err(failed(
+                ApiError::Network {
+                    op,
+                    base: self.base.clone(),
+                    detail: format!(
+                        "{}{}",
+                        self.token.redact(&detail),
+                        certificate_hint(&detail)
+                    ),
+                    attempts,
+                },
+                None,
+                // An untrusted certificate stays untrusted: trying again only makes the user wait.
+                idempotent && certificate_hint(&detail).is_empty(),
+            )),
+        }
+    }
+
+    /// How long to wait before trying again: Notion's `Retry-After`, else a backoff. A `Retry-After`
+    /// longer than this client waits ends the request (a 429's error then says how long Notion asked),
+    /// unless a foreground command waits long limits out.
+    fn wait_before_retry(&self, op: &str, f: Failed, attempts: u32) -> Result<Duration, ApiError> {
+        let mut err = f.error;
+        match f.retry_after {
+            Some(d) if d > self.options.max_retry_after => {
+                let ApiError::RateLimited {
+                    said,
+                    retry_after_secs,
+                    ..
+                } = &mut err
+                else {
+                    return Err(err);
+                };
+                match LONG_WAITS.get() {
+                    Some(l) if d <= l.max => {
+                        (l.announce)(op, d, &said.message_text());
+                        Ok(d)
+                    }
+                    _ => {
+                        *retry_after_secs = Some(d.as_secs_f64().ceil() as u64);
+                        Err(err)
                     }
                 }
-                (Some(d), _) if d > self.options.max_retry_after => return Err(err),
-                // Everyone sharing the token got the same Retry-After: a little jitter keeps their
-                // retries from arriving together when the window opens.
-                (Some(d), _) => d,
-                (None, _) => backoff(&self.options, attempts),
-            };
-            std::thread::sleep(wait);
+            }
+            // Everyone sharing the token got the same Retry-After: a little jitter keeps their
+            // retries from arriving together when the window opens.
+            Some(d) => Ok(d),
+            None => Ok(backoff(&self.options, attempts)),
         }
     }
 

@@ -535,34 +535,7 @@ impl Binding {
                 source_name: schema.name.clone(),
             });
         }
-        let configured = configured_statuses(config);
-        match (&status, &props.status) {
-            (Some(p), _) => {
-                for (key, value) in configured {
-                    if !p.choices.iter().any(|c| c.name == value) {
-                        problems.push(SchemaError::UnknownOption {
-                            key,
-                            value,
-                            property: p.name.clone(),
-                            kind: p.kind.to_string(),
-                            options: p
-                                .choices
-                                .iter()
-                                .map(|c| format!("{:?}", c.name))
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                        });
-                    }
-                }
-            }
-            // The status property itself is wrong: already reported.
-            (None, Some(_)) => {}
-            (None, None) => {
-                if let Some((key, _)) = configured.into_iter().next() {
-                    problems.push(SchemaError::NoStatusProperty { key });
-                }
-            }
-        }
+        problems.extend(status_problems(status.as_ref(), config));
         match (title, lookup) {
             (Some(title), Some(lookup)) if problems.is_empty() => Ok(Binding {
                 data_source_id: schema.data_source_id.clone(),
@@ -574,16 +547,7 @@ impl Binding {
                 commit_url,
                 lookup,
                 unique_id,
-                status_order: {
-                    let s = &config.status;
-                    let mut order = if s.order.is_empty() {
-                        s.on_commit.iter().chain(&s.on_merge).cloned().collect()
-                    } else {
-                        s.order.clone()
-                    };
-                    order.dedup();
-                    order
-                },
+                status_order: status_order(&config.status),
             }),
             _ => Err(problems),
         }
@@ -664,6 +628,50 @@ impl Binding {
             new
         });
         ids
+    }
+}
+
+/// The order of a select used as a status (for "never move backwards"): `[status] order`, else
+/// on_commit then on_merge.
+fn status_order(s: &crate::config::Status) -> Vec<String> {
+    let mut order: Vec<String> = if s.order.is_empty() {
+        s.on_commit.iter().chain(&s.on_merge).cloned().collect()
+    } else {
+        s.order.clone()
+    };
+    order.dedup();
+    order
+}
+
+/// Each configured status that the status property has no option for (or a status configured without
+/// a status property).
+fn status_problems(status: Option<&Property>, config: &Config) -> Vec<SchemaError> {
+    let configured = configured_statuses(config);
+    match (status, &config.properties.status) {
+        (Some(p), _) => configured
+            .into_iter()
+            .filter(|(_, value)| !p.choices.iter().any(|c| c.name == *value))
+            .map(|(key, value)| SchemaError::UnknownOption {
+                key,
+                value,
+                property: p.name.clone(),
+                kind: p.kind.to_string(),
+                options: p
+                    .choices
+                    .iter()
+                    .map(|c| format!("{:?}", c.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .collect(),
+        // The status property itself is wrong: already reported.
+        (None, Some(_)) => vec![],
+        (None, None) => configured
+            .into_iter()
+            .next()
+            .map(|(key, _)| SchemaError::NoStatusProperty { key })
+            .into_iter()
+            .collect(),
     }
 }
 

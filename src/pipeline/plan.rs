@@ -535,34 +535,47 @@ pub fn apply(client: &Client, entries: &mut [Entry]) {
     }
 }
 
-/// Counts for the summary line.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// Counts for the summary line, and the `summary` of `sync --json` and the replay's `--json`
+/// (docs/json.md), serialized as they are.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
     /// Pages the plan changes.
     pub to_update: usize,
     /// Properties the plan changes, over all pages.
     pub properties: usize,
     /// Pages already right.
+    #[serde(rename = "already_correct")]
     pub up_to_date: usize,
     /// Keys no page carries.
     pub not_found: usize,
     /// Keys several pages carry.
     pub ambiguous: usize,
     /// Tickets whose lookup, write or comment failed.
+    #[serde(rename = "errors")]
     pub failed: usize,
     /// Pages written.
     pub written: usize,
+    /// Pages to update that an apply did not try (it stopped: Notion unreachable, the circuit open); 0
+    /// for a dry run.
+    pub not_tried: usize,
     /// Comments to post.
     pub comments: usize,
     /// Comments posted.
     pub comments_posted: usize,
     /// Commands that could not be done (`#status` naming no option).
     pub notes: usize,
-    /// Pages to update that an apply did not try (it stopped: Notion unreachable, the circuit open).
-    pub not_tried: usize,
 }
 
 impl Summary {
+    /// The counts of a run: `applied` false for a dry run (nothing was to be tried).
+    pub fn of_run(entries: &[Entry], applied: bool) -> Summary {
+        let mut s = Summary::of(entries);
+        if !applied {
+            s.not_tried = 0;
+        }
+        s
+    }
+
     /// The counts of a plan (applied or not).
     pub fn of(entries: &[Entry]) -> Summary {
         let mut s = Summary::default();

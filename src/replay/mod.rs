@@ -66,7 +66,7 @@ pub use error::ReplayError;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::git::Repo;
 use crate::notion::client::ApiError;
@@ -153,21 +153,87 @@ pub fn run(
     how: How,
     mut progress: impl FnMut(&str, usize, usize),
 ) -> Result<Replay, ReplayError> {
-    let How { reset, apply, read } = how;
-    let config = &session.config;
-    let b = &session.binding;
-    // Read by cost: a full scan costs ⌈rows/100⌉ requests, batched lookups ⌈tickets/100⌉ (plus one per
-    // page key). Rows are unknown until read, so the scan may spend what the lookups would cost, then
-    // the lookups take over (never more than twice the cheaper way). Both end in the same `Index`, so
-    // the plan is the same.
+    let read_at = jiff::Timestamp::now().as_second();
     let keys: Vec<TicketKey> = history.tickets.iter().map(|t| t.key.clone()).collect();
-    let lookup_requests = lookup::lookup_cost(b, &keys);
+    let pages = read_pages(session, &keys, how.read, &mut progress)?;
+    let index = Index::new(&pages.pages, &session.binding, &session.rules.extractor);
+    let mut entries = plan_entries(repo, session, &history, &index, origin_url, how.reset);
+    let mut replay = Replay {
+        rows: pages.rows,
+        looked_up: pages.looked_up,
+        scan_requests: pages.scan_requests,
+        lookup_requests: pages.lookup_requests,
+        history,
+        entries: vec![],
+        requests: 0,
+        journal: None,
+        resumed: false,
+        keys: pages
+            .complete
+            .then(|| crate::pipeline::key_index::of_pages(&index)),
+    };
+    let updates = entries
+        .iter()
+        .filter(|e| matches!(e.outcome, Outcome::Update { .. }))
+        .count();
+    if how.apply && updates > 0 {
+        let mut j = Journal::open(
+            &journal::dir(repo.common_dir()),
+            &session.binding.data_source_id,
+            &session.binding.source_name,
+        )?;
+        replay.journal = Some(j.path.clone());
+        replay.resumed = j.resumed;
+        record_before(&mut j, &entries, &pages.pages)?;
+        let writing = Writing {
+            repo,
+            session,
+            read_at,
+            reset: how.reset,
+            updates,
+        };
+        writing.apply(&mut j, &mut entries, &mut progress)?;
+    }
+    if how.apply && !stop_requested() {
+        // Pages that change were written above, comments first; the others may still owe comments.
+        for e in entries.iter_mut() {
+            if matches!(e.outcome, Outcome::UpToDate { .. }) {
+                e.write(&session.client);
+            }
+        }
+    }
+    replay.entries = entries;
+    replay.requests = session.client.request_count();
+    Ok(replay)
+}
+
+/// The rows a replay read, and what reading them cost.
+struct Pages {
+    pages: Vec<Value>,
+    rows: usize,
+    complete: bool,
+    scan_requests: usize,
+    lookup_requests: usize,
+    looked_up: Option<usize>,
+}
+
+/// Reads by cost: a full scan costs ⌈rows/100⌉ requests, batched lookups ⌈tickets/100⌉ (plus one per
+/// page key). Rows are unknown until read, so the scan may spend what the lookups would cost, then the
+/// lookups take over (never more than twice the cheaper way). Both end in the same `Index`, so the plan
+/// is the same.
+fn read_pages(
+    session: &Session,
+    keys: &[TicketKey],
+    read: Read,
+    progress: &mut impl FnMut(&str, usize, usize),
+) -> Result<Pages, ReplayError> {
+    let b = &session.binding;
+    let lookup_requests = lookup::lookup_cost(b, keys);
     let budget = match read {
         Read::Auto => Some(lookup_requests.max(1)),
         Read::Scan => None,
         Read::Lookups => Some(1),
     };
-    let read_at = jiff::Timestamp::now().as_second();
     // `--read lookups` reads no row it was not asked for: the tickets are looked up, however small the
     // data source.
     let scanned = if read == Read::Lookups {
@@ -182,7 +248,6 @@ pub fn run(
         )?
     };
     let rows = scanned.pages.len();
-    let scan_requests = scanned.requests;
     let mut pages = scanned.pages;
     // Rows the scan did not reach (its budget, or more rows than one query returns sharing one
     // created_time, as after a CSV import): every ticket of the history is looked up, in batches, and
@@ -195,26 +260,41 @@ pub fn run(
             .iter()
             .filter_map(|p| p["id"].as_str().map(String::from))
             .collect();
-        for page in lookup::candidates_many(&session.client, b, &keys)? {
+        for page in lookup::candidates_many(&session.client, b, keys)? {
             if seen.insert(page["id"].as_str().unwrap_or_default().to_string()) {
                 pages.push(page);
             }
         }
         Some(keys.len())
     };
-    let index = Index::new(&pages, &session.binding, &session.rules.extractor);
-    let rank = |s: &str| b.status_rank(s);
-    let raw: HashMap<&str, &Value> = pages
-        .iter()
-        .filter_map(|p| Some((p["id"].as_str()?, &p["properties"])))
-        .collect();
-    let mut entries: Vec<Entry> = history
+    Ok(Pages {
+        pages,
+        rows,
+        complete: scanned.complete,
+        scan_requests: scanned.requests,
+        lookup_requests,
+        looked_up,
+    })
+}
+
+/// One plan entry per ticket of the history that asks for something, its comments checked.
+fn plan_entries(
+    repo: &Repo,
+    session: &Session,
+    history: &History,
+    index: &Index,
+    origin_url: Option<&str>,
+    reset: bool,
+) -> Vec<Entry> {
+    let config = &session.config;
+    let rank = |s: &str| session.binding.status_rank(s);
+    let time_of = |id: &str| repo.commit_time(id);
+    history
         .tickets
         .iter()
         .filter_map(|t| {
             let mut d = desired::desired(config, &session.rules.extractor, origin_url, t, &rank)?;
             d.status_exact |= reset && d.status.is_some();
-            let time_of = |id: &str| repo.commit_time(id);
             let mut e = plan::entry(
                 &session.binding,
                 config.title.policy,
@@ -226,70 +306,73 @@ pub fn run(
             e.check_comments(&session.client, &|a, d| repo.has_equivalent(a, d));
             Some(e)
         })
-        .collect();
-    let keys = scanned
-        .complete
-        .then(|| crate::pipeline::key_index::of_pages(&index));
-    let mut replay = Replay {
-        rows,
-        looked_up,
-        scan_requests,
-        lookup_requests,
-        history,
-        entries: vec![],
-        requests: 0,
-        journal: None,
-        resumed: false,
-        keys,
-    };
-    let updates = entries
+        .collect()
+}
+
+/// Every changing page's previous values, on disk before the first write (a resumed journal keeps the
+/// first).
+fn record_before(j: &mut Journal, entries: &[Entry], pages: &[Value]) -> Result<(), ReplayError> {
+    let raw: HashMap<&str, &Value> = pages
         .iter()
-        .filter(|e| matches!(e.outcome, Outcome::Update { .. }))
-        .count();
-    if apply && updates > 0 {
-        let mut j = Journal::open(
-            &journal::dir(repo.common_dir()),
-            &session.binding.data_source_id,
-            &session.binding.source_name,
-        )?;
-        replay.journal = Some(j.path.clone());
-        replay.resumed = j.resumed;
-        // Every page's previous values, on disk before the first write (a resumed journal keeps the first).
-        for e in &entries {
-            if let Outcome::Update { page, changes } = &e.outcome {
-                if j.recorded.contains(&page.id) {
-                    continue;
+        .filter_map(|p| Some((p["id"].as_str()?, &p["properties"])))
+        .collect();
+    for e in entries {
+        let Outcome::Update { page, changes } = &e.outcome else {
+            continue;
+        };
+        if j.recorded.contains(&page.id) {
+            continue;
+        }
+        let mut before = Map::new();
+        if let Some(props) = raw.get(page.id.as_str()) {
+            for c in changes {
+                if let Some(v) = props.get(&c.property) {
+                    before.insert(c.property.clone(), v.clone());
                 }
-                let mut before = Map::new();
-                if let Some(props) = raw.get(page.id.as_str()) {
-                    for c in changes {
-                        if let Some(v) = props.get(&c.property) {
-                            before.insert(c.property.clone(), v.clone());
-                        }
-                    }
-                }
-                j.write(&Line::Before {
-                    page: page.id.clone(),
-                    key: e.desired.key.to_string(),
-                    title: page.title.clone(),
-                    properties: before,
-                })?;
             }
         }
-        let mut done = 0;
-        let mut written = 0;
+        j.write(&Line::Before {
+            page: page.id.clone(),
+            key: e.desired.key.to_string(),
+            title: page.title.clone(),
+            properties: before,
+        })?;
+    }
+    Ok(())
+}
+
+/// An apply's writes, one page at a time, journalled.
+struct Writing<'a> {
+    repo: &'a Repo,
+    session: &'a Session,
+    /// When the data source was read (what another clone wrote since is read again before writing).
+    read_at: i64,
+    reset: bool,
+    /// Pages to write, for the progress.
+    updates: usize,
+}
+
+impl Writing<'_> {
+    /// Writes each changing page (its comments, then its PATCH); stops at an open circuit or Ctrl-C.
+    fn apply(
+        &self,
+        j: &mut Journal,
+        entries: &mut [Entry],
+        progress: &mut impl FnMut(&str, usize, usize),
+    ) -> Result<(), ReplayError> {
+        let (mut done, mut written) = (0, 0);
         // What another clone wrote since the scan is read again before the first write and every
         // `RECHECK_EVERY` after: a newer value is never overwritten by this plan's older one.
-        let mut recheck = crate::pipeline::session::Recheck::new(read_at);
-        let time_of = |id: &str| repo.commit_time(id);
+        let mut recheck = crate::pipeline::session::Recheck::new(self.read_at);
+        let time_of = |id: &str| self.repo.commit_time(id);
         for i in 0..entries.len() {
             if !matches!(entries[i].outcome, Outcome::Update { .. }) {
                 continue;
             }
             recheck.before_write(
-                session,
+                self.session,
                 &mut entries[i..],
-                (!reset).then_some(&time_of as plan::CommitTime),
+                (!self.reset).then_some(&time_of as plan::CommitTime),
             );
             let e = &mut entries[i];
             let Outcome::Update { page, .. } = &e.outcome else {
@@ -300,13 +383,13 @@ pub fn run(
                 continue;
             };
             let page_id = page.id.clone();
-            e.write(&session.client);
+            e.write(&self.session.client);
             if matches!(e.applied, Some(Ok(()))) {
                 j.write(&Line::Done { page: page_id })?;
                 written += 1;
             }
             done += 1;
-            progress("apply", done, updates);
+            progress("apply", done, self.updates);
             if matches!(e.applied, Some(Err(ApiError::CircuitOpen { .. }))) || stop_requested() {
                 break;
             }
@@ -324,51 +407,58 @@ pub fn run(
                 written,
             })?;
         }
+        Ok(())
     }
-    if apply && !stop_requested() {
-        // Pages that change were written above, comments first; the others may still owe comments.
-        for e in entries.iter_mut() {
-            if matches!(e.outcome, Outcome::UpToDate { .. }) {
-                e.write(&session.client);
-            }
-        }
-    }
-    replay.entries = entries;
-    replay.requests = session.client.request_count();
-    Ok(replay)
 }
 
-/// The summary counts, as the seed's report had them, and more.
-pub fn summary_json(r: &Replay) -> Value {
-    let s = plan::Summary::of(&r.entries);
-    json!({
-        "commits_read": r.history.commits,
-        "commits_naming_tickets": r.history.commits_with_refs,
-        "unreadable_commits": r.history.unreadable,
-        "tickets": r.history.tickets.len(),
-        "to_update": s.to_update,
-        "properties": s.properties,
-        "already_correct": s.up_to_date,
-        "not_found": s.not_found,
-        "ambiguous": s.ambiguous,
-        "errors": s.failed,
-        "written": s.written,
-        "comments": s.comments,
-        "comments_posted": s.comments_posted,
-        "notes": s.notes,
-        "rows_scanned": r.rows,
-        "tickets_looked_up": r.looked_up,
-        "read": {
-            "scan_requests": r.scan_requests,
-            "lookup_requests": r.lookup_requests,
-            "strategy": match (r.scan_requests, r.looked_up) {
-                (0, Some(_)) => "lookups",
-                (_, Some(_)) => "scan+lookups",
-                _ => "scan",
+/// The replay's `summary` (docs/json.md): what it read, the plan's counts, and what reading cost.
+#[derive(serde::Serialize)]
+pub struct ReplaySummary {
+    commits_read: usize,
+    commits_naming_tickets: usize,
+    unreadable_commits: Vec<String>,
+    tickets: usize,
+    #[serde(flatten)]
+    counts: plan::Summary,
+    rows_scanned: usize,
+    tickets_looked_up: Option<usize>,
+    read: ReadCost,
+    requests: u64,
+    journal: Option<String>,
+    resumed: bool,
+}
+
+/// What reading the data source cost, and how it was read (`scan`, `lookups`, `scan+lookups`).
+#[derive(serde::Serialize)]
+struct ReadCost {
+    scan_requests: usize,
+    lookup_requests: usize,
+    strategy: &'static str,
+}
+
+impl ReplaySummary {
+    /// The summary of a replay; `applied` false for a dry run.
+    pub fn of(r: &Replay, applied: bool) -> ReplaySummary {
+        ReplaySummary {
+            commits_read: r.history.commits,
+            commits_naming_tickets: r.history.commits_with_refs,
+            unreadable_commits: r.history.unreadable.clone(),
+            tickets: r.history.tickets.len(),
+            counts: plan::Summary::of_run(&r.entries, applied),
+            rows_scanned: r.rows,
+            tickets_looked_up: r.looked_up,
+            read: ReadCost {
+                scan_requests: r.scan_requests,
+                lookup_requests: r.lookup_requests,
+                strategy: match (r.scan_requests, r.looked_up) {
+                    (0, Some(_)) => "lookups",
+                    (_, Some(_)) => "scan+lookups",
+                    _ => "scan",
+                },
             },
-        },
-        "requests": r.requests,
-        "journal": r.journal.as_ref().map(|p| p.display().to_string()),
-        "resumed": r.resumed,
-    })
+            requests: r.requests,
+            journal: r.journal.as_ref().map(|p| p.display().to_string()),
+            resumed: r.resumed,
+        }
+    }
 }

@@ -176,25 +176,26 @@ pub fn render(
     schema: &Schema,
     rows: &[Value],
 ) -> String {
-    let title = schema.title_property();
-    let titles: Vec<String> = match title {
+    let titles: Vec<String> = match schema.title_property() {
         Some(t) => rows
             .iter()
             .map(|r| values::read(&r["properties"], t))
             .collect(),
         None => vec![],
     };
-    let (pattern, hits, examples) = guess_pattern(&titles);
-    let unique = schema.properties.iter().find(|p| p.kind == Kind::UniqueId);
-    let status = status_property(schema);
-    let date = pick(schema, &[Kind::Date], &["date", "日期", "day", "when"]);
-    let commit_url = pick(schema, &[Kind::Url], &["commit", "link", "提交", "url"]).or_else(|| {
-        schema
-            .properties
-            .iter()
-            .find(|p| p.kind == Kind::RichText && matches_any(&p.name, &["commit", "提交"]))
-    });
+    let mut t = header_section(database, data_source, schema);
+    t.push_str(&tickets_section(schema, &titles));
+    t.push_str(&ignore_section(origin_url));
+    t.push_str(&properties_section(schema));
+    t.push_str(&status_section(schema));
+    t.push_str(
+        "\n[title]\n# never | fill-placeholder (an empty title, \"Untitled\", a bare key, or a key with a placeholder such as \"#026 - TBD\" or 待定) | always\npolicy = \"fill-placeholder\"\n",
+    );
+    t
+}
 
+/// The file's comment and where the tickets live.
+fn header_section(database: &str, data_source: Option<&str>, schema: &Schema) -> String {
     let mut t = String::new();
     t.push_str(&format!(
         "# git-notion configuration, written by `git notion init` from the schema of {:?}.\n\
@@ -211,6 +212,14 @@ pub fn render(
         )),
     }
 
+    t
+}
+
+/// `[tickets]`: the pattern the titles use (guessed from the latest titles), or the unique ID.
+fn tickets_section(schema: &Schema, titles: &[String]) -> String {
+    let (pattern, hits, examples) = guess_pattern(titles);
+    let unique = schema.properties.iter().find(|p| p.kind == Kind::UniqueId);
+    let mut t = String::new();
     t.push_str("\n[tickets]\n");
     match &pattern {
         Some(p) => {
@@ -257,8 +266,21 @@ pub fn render(
         None => t.push_str("# id_prefixes = [\"TASK\"]   # PREFIX-N keys, for a database with a unique ID property\n"),
     }
 
-    t.push_str(&ignore_section(origin_url));
+    t
+}
 
+/// `[properties]`: the title, status, date and commit link found in the schema, and what is left out.
+fn properties_section(schema: &Schema) -> String {
+    let title = schema.title_property();
+    let status = status_property(schema);
+    let date = pick(schema, &[Kind::Date], &["date", "日期", "day", "when"]);
+    let commit_url = pick(schema, &[Kind::Url], &["commit", "link", "提交", "url"]).or_else(|| {
+        schema
+            .properties
+            .iter()
+            .find(|p| p.kind == Kind::RichText && matches_any(&p.name, &["commit", "提交"]))
+    });
+    let mut t = String::new();
     t.push_str("\n# The properties git-notion writes, by their names in Notion (case-sensitive). Leave one out and\n# it is never written.\n[properties]\n");
     let mut used = vec![];
     if let Some(p) = title {
@@ -327,6 +349,14 @@ pub fn render(
         t.push_str(&format!("# Not written: {}\n", others.join(", ")));
     }
 
+    t
+}
+
+/// `[status]`: the options a commit and a merge set, the closing keywords (Chinese ones for a Chinese
+/// schema) and the commented choices.
+fn status_section(schema: &Schema) -> String {
+    let status = status_property(schema);
+    let mut t = String::new();
     t.push_str("\n[status]\n");
     let (on_commit, on_merge) = status.map(status_options).unwrap_or((None, None));
     match (status, on_commit) {
@@ -371,9 +401,6 @@ pub fn render(
         "# [status.types]   # a conventional-commit type → a status (one mapped to on_merge closes), e.g.:\n# docs = \"Done\"\n",
     );
 
-    t.push_str(
-        "\n[title]\n# never | fill-placeholder (an empty title, \"Untitled\", a bare key, or a key with a placeholder such as \"#026 - TBD\" or 待定) | always\npolicy = \"fill-placeholder\"\n",
-    );
     t
 }
 

@@ -144,22 +144,13 @@ impl Report {
     }
 }
 
-/// Runs every check. `config` is the loaded configuration, or the error loading it gave.
-pub fn run(
+/// The configuration loaded (and from where), or what is wrong with it and how to fix it.
+fn config_check(
+    r: &mut Report,
     repo: Option<&Repo>,
     config: Result<Config, config::ConfigError>,
-    env: &crate::config::Env,
-) -> Report {
-    let mut r = Report::default();
-    if repo.is_none() {
-        // First things first: everything git-notion does is about a repository's commits.
-        r.fail(
-            "repository",
-            "not inside a git repository",
-            "cd into the repository whose commits name tickets (or `git init` one), then run doctor again",
-        );
-    }
-    let config = match config {
+) -> Option<Config> {
+    match config {
         Ok(c) => {
             let origin = match repo {
                 Some(repo) if repo.root().join(config::FILE_NAME).exists() => {
@@ -190,7 +181,43 @@ pub fn run(
             r.fail("configuration", e.to_string(), fix);
             None
         }
-    };
+    }
+}
+
+/// Fewer rows than one read returns: that was the whole data source, so the local index is made of it
+/// (a larger one is read whole by `git notion index --refresh` or a replay's scan).
+fn index_from_rows(repo: &Repo, config: &Config, binding: &Binding, rows: &[serde_json::Value]) {
+    if rows.len() >= 100 {
+        return;
+    }
+    if let Ok(rules) = crate::rules::desired::Rules::new(config, repo.origin_url().as_deref()) {
+        let ix = crate::pipeline::lookup::Index::new(rows, binding, &rules.extractor);
+        let _ = crate::pipeline::key_index::KeyIndex::replace(
+            crate::hooks::outbox::Outbox::new(repo.common_dir()).dir(),
+            &binding.data_source_id,
+            binding.status_names(),
+            crate::pipeline::key_index::of_pages(&ix),
+            jiff::Timestamp::now().as_second(),
+        );
+    }
+}
+
+/// Runs every check. `config` is the loaded configuration, or the error loading it gave.
+pub fn run(
+    repo: Option<&Repo>,
+    config: Result<Config, config::ConfigError>,
+    env: &crate::config::Env,
+) -> Report {
+    let mut r = Report::default();
+    if repo.is_none() {
+        // First things first: everything git-notion does is about a repository's commits.
+        r.fail(
+            "repository",
+            "not inside a git repository",
+            "cd into the repository whose commits name tickets (or `git init` one), then run doctor again",
+        );
+    }
+    let config = config_check(&mut r, repo, config);
 
     let client = api_checks(&mut r, config.as_ref(), env);
     let binding = match (&client, &config) {
@@ -211,21 +238,8 @@ pub fn run(
         let rows = key_check(&mut r, client, config, binding);
         let row = rows.first().and_then(|row| row["id"].as_str());
         comments_check(&mut r, client, config, row);
-        // Fewer rows than one read returns: that was the whole data source, so the local index is made
-        // of it (a larger one is read whole by `git notion index --refresh` or a replay's scan).
-        if let (Some(repo), true) = (repo, rows.len() < 100) {
-            if let Ok(rules) =
-                crate::rules::desired::Rules::new(config, repo.origin_url().as_deref())
-            {
-                let ix = crate::pipeline::lookup::Index::new(&rows, binding, &rules.extractor);
-                let _ = crate::pipeline::key_index::KeyIndex::replace(
-                    crate::hooks::outbox::Outbox::new(repo.common_dir()).dir(),
-                    &binding.data_source_id,
-                    binding.status_names(),
-                    crate::pipeline::key_index::of_pages(&ix),
-                    jiff::Timestamp::now().as_second(),
-                );
-            }
+        if let Some(repo) = repo {
+            index_from_rows(repo, config, binding, &rows);
         }
     }
     match repo {

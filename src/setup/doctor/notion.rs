@@ -90,26 +90,7 @@ pub(super) fn schema_checks(r: &mut Report, client: &Client, config: &Config) ->
             s
         }
         Err(e) => {
-            let fix = match &e {
-                SchemaError::NoDatabase => {
-                    "run `git notion init --database <Notion database URL>`, or set database in .git-notion.toml"
-                        .to_string()
-                }
-                SchemaError::Api(ApiError::NotFound { .. }) => {
-                    "in Notion open the database, ••• → Connections → add your integration; check the id in .git-notion.toml"
-                        .to_string()
-                }
-                SchemaError::SeveralDataSources { .. } | SchemaError::NoSuchDataSource { .. } => {
-                    "set data_source = \"<name or id>\" in .git-notion.toml to one of those listed".to_string()
-                }
-                _ => "see the message".to_string(),
-            };
-            r.fail("database", e.to_string(), fix);
-            if let SchemaError::Api(a) = &e {
-                r.notion_said(a);
-            }
-            r.skip("properties", "the data source was not resolved");
-            r.skip("ticket keys", "the data source was not resolved");
+            unresolved(r, &e);
             return None;
         }
     };
@@ -117,9 +98,54 @@ pub(super) fn schema_checks(r: &mut Report, client: &Client, config: &Config) ->
         Ok(b) => (Some(b), vec![]),
         Err(p) => (None, p),
     };
-    let mut items: Vec<(String, String, Option<String>)> = vec![];
+    writes_something(r, config);
+    for (key, value, kind) in configured_items(&schema, config) {
+        match problems.iter().find(|p| p.key() == Some(key.as_str())) {
+            Some(p) => r.fail(&key, p.to_string(), schema_fix(&key, p)),
+            None => r.ok(
+                &key,
+                match kind {
+                    Some(k) => format!("{value:?} ({k})"),
+                    None => format!("{value:?}"),
+                },
+            ),
+        }
+    }
+    // Problems not tied to a listed key (none today, but never hide one).
+    for p in problems.iter().filter(|p| p.key().is_none()) {
+        r.fail("properties", p.to_string(), "see the message");
+    }
+    if binding.is_none() {
+        r.skip("ticket keys", "the properties do not match the schema");
+    }
+    binding
+}
+
+/// The database could not be resolved: why, and what to do.
+fn unresolved(r: &mut Report, e: &SchemaError) {
+    let fix = match e {
+        SchemaError::NoDatabase => {
+            "run `git notion init --database <Notion database URL>`, or set database in .git-notion.toml"
+        }
+        SchemaError::Api(ApiError::NotFound { .. }) => {
+            "in Notion open the database, ••• → Connections → add your integration; check the id in .git-notion.toml"
+        }
+        SchemaError::SeveralDataSources { .. } | SchemaError::NoSuchDataSource { .. } => {
+            "set data_source = \"<name or id>\" in .git-notion.toml to one of those listed"
+        }
+        _ => "see the message",
+    };
+    r.fail("database", e.to_string(), fix);
+    if let SchemaError::Api(a) = e {
+        r.notion_said(a);
+    }
+    r.skip("properties", "the data source was not resolved");
+    r.skip("ticket keys", "the data source was not resolved");
+}
+
+/// A configuration that can write nothing but placeholder titles passes every other check: said.
+fn writes_something(r: &mut Report, config: &Config) {
     let props = &config.properties;
-    // A configuration that can write nothing but placeholder titles passes every other check: say so.
     let statuses = props.status.is_some()
         && (config.status.on_commit.is_some()
             || config.status.on_merge.is_some()
@@ -137,6 +163,12 @@ pub(super) fn schema_checks(r: &mut Report, client: &Client, config: &Config) ->
             ),
         );
     }
+}
+
+/// Each configured property, prefix and status option: (key, value, what the schema has for it).
+fn configured_items(schema: &Schema, config: &Config) -> Vec<(String, String, Option<String>)> {
+    let props = &config.properties;
+    let mut items = vec![];
     let title = props
         .title
         .clone()
@@ -167,42 +199,48 @@ pub(super) fn schema_checks(r: &mut Report, client: &Client, config: &Config) ->
     for (key, value) in schema::configured_statuses(config) {
         items.push((key, value, Some("option".into())));
     }
-    for (key, value, kind) in items {
-        match problems.iter().find(|p| p.key() == Some(key.as_str())) {
-            Some(p) => {
-                let fix = match p {
-                    SchemaError::UnknownProperty { .. } | SchemaError::WrongType { .. } => {
-                        format!("set {key} to one of the properties listed (a renamed property must be renamed here too)")
-                    }
-                    SchemaError::UnknownOption { .. } => {
-                        format!(
-                            "set {key} to one of the options listed, or add the option in Notion"
-                        )
-                    }
-                    SchemaError::NoStatusProperty { .. } => {
-                        "set [properties] status to the status property's name".to_string()
-                    }
-                    _ => "see the message".to_string(),
-                };
-                r.fail(&key, p.to_string(), fix);
-            }
-            None => r.ok(
-                &key,
-                match kind {
-                    Some(k) => format!("{value:?} ({k})"),
-                    None => format!("{value:?}"),
-                },
-            ),
+    items
+}
+
+/// What to do about a configured key the schema does not match.
+fn schema_fix(key: &str, p: &SchemaError) -> String {
+    match p {
+        SchemaError::UnknownProperty { .. } | SchemaError::WrongType { .. } => {
+            format!("set {key} to one of the properties listed (a renamed property must be renamed here too)")
         }
+        SchemaError::UnknownOption { .. } => {
+            format!("set {key} to one of the options listed, or add the option in Notion")
+        }
+        SchemaError::NoStatusProperty { .. } => {
+            "set [properties] status to the status property's name".to_string()
+        }
+        _ => "see the message".to_string(),
     }
-    // Problems not tied to a listed key (none today, but never hide one).
-    for p in problems.iter().filter(|p| p.key().is_none()) {
-        r.fail("properties", p.to_string(), "see the message");
-    }
-    if binding.is_none() {
-        r.skip("ticket keys", "the properties do not match the schema");
-    }
-    binding
+}
+
+/// The key a row carries, by the same rules as the lookups: a title belongs to its first key, a text
+/// property to any; else its unique ID when keys are read from one.
+fn row_key(
+    row: &serde_json::Value,
+    extractor: &crate::rules::tickets::Extractor,
+    binding: &Binding,
+    uses_unique: bool,
+) -> Option<String> {
+    let text = values::read(&row["properties"], &binding.lookup);
+    let key = match binding.lookup.kind {
+        Kind::Title => extractor.title_key(&text).map(|k| k.to_string()),
+        Kind::RichText => extractor
+            .extract(&text)
+            .into_iter()
+            .find(|k| matches!(k, crate::rules::tickets::TicketKey::Token(_)))
+            .map(|k| k.to_string()),
+        _ => None,
+    };
+    key.or_else(|| {
+        let p = binding.unique_id.as_ref().filter(|_| uses_unique)?;
+        let text = values::read(&row["properties"], p);
+        (!text.is_empty()).then_some(text)
+    })
 }
 
 /// Comments (`#comment` commands, and reverts unless `on_revert = "ignore"`) need their own capabilities,
@@ -276,36 +314,12 @@ pub(super) fn key_check(
     }
     let uses_unique =
         !config.tickets.id_prefixes.is_empty() || binding.lookup.kind == Kind::UniqueId;
-    let mut examples = vec![];
-    let mut matched = 0;
-    for row in &rows {
-        // The same rules as the lookups: a title belongs to its first key, a text property to any.
-        let text = values::read(&row["properties"], &binding.lookup);
-        let key = match binding.lookup.kind {
-            Kind::Title => extractor.title_key(&text).map(|k| k.to_string()),
-            Kind::RichText => extractor
-                .extract(&text)
-                .into_iter()
-                .find(|k| matches!(k, crate::rules::tickets::TicketKey::Token(_)))
-                .map(|k| k.to_string()),
-            _ => None,
-        };
-        let key = key.or_else(|| {
-            let p = if uses_unique {
-                binding.unique_id.as_ref()
-            } else {
-                None
-            }?;
-            let text = values::read(&row["properties"], p);
-            (!text.is_empty()).then_some(text)
-        });
-        if let Some(k) = key {
-            matched += 1;
-            if examples.len() < 3 {
-                examples.push(k);
-            }
-        }
-    }
+    let keys: Vec<String> = rows
+        .iter()
+        .filter_map(|row| row_key(row, &extractor, binding, uses_unique))
+        .collect();
+    let matched = keys.len();
+    let examples: Vec<String> = keys.into_iter().take(3).collect();
     let what = if uses_unique {
         format!("{} rows", rows.len())
     } else {
