@@ -139,4 +139,95 @@ mod layering {
         }
         assert!(problems.is_empty(), "{problems:#?}");
     }
+
+    /// Brace depth change of a line, braces inside string and character literals not counted.
+    fn braces(line: &str, in_string: &mut bool) -> (i32, bool) {
+        let (mut depth, mut opened) = (0, false);
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (c, *in_string) {
+                ('\\', true) => {
+                    chars.next();
+                }
+                ('"', _) => *in_string = !*in_string,
+                (_, true) => {}
+                ('/', false) if chars.peek() == Some(&'/') => break,
+                ('\'', false) => {
+                    // A character literal ('{', '\'', '\u{202E}') or a lifetime ('a): skip the literal.
+                    let rest: String = chars.clone().take(2).collect();
+                    if rest.starts_with('\\') {
+                        chars.next();
+                        chars.next();
+                        for c in chars.by_ref() {
+                            if c == '\'' {
+                                break;
+                            }
+                        }
+                    } else if rest.chars().nth(1) == Some('\'') {
+                        chars.nth(1);
+                    }
+                }
+                ('{', false) => {
+                    depth += 1;
+                    opened = true;
+                }
+                ('}', false) => depth -= 1,
+                _ => {}
+            }
+        }
+        (depth, opened)
+    }
+
+    /// Every function of the library (tests aside) is at most 80 lines: a longer one does several jobs.
+    #[test]
+    fn functions_are_short() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![];
+        sources(&src, &mut files);
+        let mut long = vec![];
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            let code = text
+                .split("\n#[cfg(test)]\nmod ")
+                .next()
+                .unwrap_or_default();
+            let lines: Vec<&str> = code.lines().collect();
+            let mut i = 0;
+            while i < lines.len() {
+                let words: Vec<&str> = lines[i].split_whitespace().collect();
+                let at = words.iter().position(|w| *w == "fn");
+                let is_fn = at.is_some_and(|a| {
+                    words[..a]
+                        .iter()
+                        .all(|w| w.starts_with("pub") || ["const", "async", "unsafe"].contains(w))
+                        && words.get(a + 1).is_some()
+                });
+                if !is_fn {
+                    i += 1;
+                    continue;
+                }
+                let (mut depth, mut opened, mut in_string) = (0, false, false);
+                let mut j = i;
+                while j < lines.len() {
+                    let (d, o) = braces(lines[j], &mut in_string);
+                    depth += d;
+                    opened |= o;
+                    if (opened && depth == 0) || (!opened && lines[j].trim_end().ends_with(';')) {
+                        break;
+                    }
+                    j += 1;
+                }
+                if opened && j - i + 1 > 80 {
+                    long.push(format!(
+                        "{}:{} {} lines",
+                        f.strip_prefix(&src).unwrap().display(),
+                        i + 1,
+                        j - i + 1
+                    ));
+                }
+                i = j + 1;
+            }
+        }
+        assert!(long.is_empty(), "functions over 80 lines: {long:#?}");
+    }
 }

@@ -262,40 +262,10 @@ pub(super) fn clear_cmd(keys: &[String], yes: bool, json: bool, out: &Out) -> Re
             out.print(&text);
         }
     };
-    use std::io::IsTerminal;
     let (ob, _) = open_outbox()?;
     let guard = ob.lock()?;
-    let mut pending = guard.pending()?;
-    let mut failed = guard.failed()?;
     if !keys.is_empty() {
-        let named = |k: &crate::rules::tickets::TicketKey| {
-            keys.iter().any(|a| {
-                *a == k.to_string()
-                    || matches!(k, crate::rules::tickets::TicketKey::Page(id)
-                        if crate::id::normalize(a).as_deref() == Some(id.as_str()))
-            })
-        };
-        let before = failed.len();
-        failed.retain(|f| !named(&f.key));
-        let mut dropped = before - failed.len();
-        for e in pending.events.iter_mut() {
-            let n = e.keys.len();
-            e.keys.retain(|k| !named(k));
-            dropped += n - e.keys.len();
-        }
-        // An event left without keys had only these (one whose keys are not known yet stays).
-        let had_keys: std::collections::HashSet<String> = guard
-            .pending()?
-            .events
-            .iter()
-            .filter(|e| !e.keys.is_empty())
-            .map(|e| e.id.clone())
-            .collect();
-        pending
-            .events
-            .retain(|e| !e.keys.is_empty() || !had_keys.contains(&e.id));
-        guard.set_pending(&pending)?;
-        guard.set_failed(&failed)?;
+        let dropped = drop_keys(&guard, keys)?;
         if dropped == 0 {
             said(
                 format!("nothing pending or undelivered for {}\n", keys.join(", ")),
@@ -309,27 +279,25 @@ pub(super) fn clear_cmd(keys: &[String], yes: bool, json: bool, out: &Out) -> Re
         );
         return Ok(Exit::Done);
     }
-    let (np, nf) = (pending.events.len(), failed.len());
+    let mut pending = guard.pending()?;
+    let (np, nf) = (pending.events.len(), guard.failed()?.len());
     if np + nf == 0 {
         said("nothing to clear\n".into(), 0);
         return Ok(Exit::Done);
     }
     if !yes {
-        if !std::io::stdin().is_terminal() {
-            out.error(&format!(
-                "git-notion: error: this drops {np} pending and {nf} failed update(s); run `git notion clear --yes` to confirm"
-            ));
-            if json {
-                out.json(serde_json::json!({"keys": keys, "dropped": 0}));
+        match confirmed(np, nf, out) {
+            Some(true) => {}
+            Some(false) => {
+                said("kept everything\n".into(), 0);
+                return Ok(Exit::Partial);
             }
-            return Ok(Exit::Declined);
-        }
-        eprint!("Drop {np} pending and {nf} failed update(s)? [y/N] ");
-        let mut answer = String::new();
-        let _ = std::io::stdin().read_line(&mut answer);
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            said("kept everything\n".into(), 0);
-            return Ok(Exit::Partial);
+            None => {
+                if json {
+                    out.json(serde_json::json!({"keys": keys, "dropped": 0}));
+                }
+                return Ok(Exit::Declined);
+            }
         }
     }
     pending.events.clear();
@@ -340,6 +308,56 @@ pub(super) fn clear_cmd(keys: &[String], yes: bool, json: bool, out: &Out) -> Re
         np + nf,
     );
     Ok(Exit::Done)
+}
+
+/// Drops the pending and undelivered updates of the keys named (as written, or a page's link or id);
+/// returns how many.
+fn drop_keys(guard: &crate::hooks::outbox::Guard, keys: &[String]) -> Result<usize, Error> {
+    let named = |k: &crate::rules::tickets::TicketKey| {
+        keys.iter().any(|a| {
+            *a == k.to_string()
+                || matches!(k, crate::rules::tickets::TicketKey::Page(id)
+                    if crate::id::normalize(a).as_deref() == Some(id.as_str()))
+        })
+    };
+    let mut pending = guard.pending()?;
+    let mut failed = guard.failed()?;
+    let before = failed.len();
+    failed.retain(|f| !named(&f.key));
+    let mut dropped = before - failed.len();
+    // An event left without keys had only these (one whose keys are not known yet stays).
+    let had_keys: std::collections::HashSet<String> = pending
+        .events
+        .iter()
+        .filter(|e| !e.keys.is_empty())
+        .map(|e| e.id.clone())
+        .collect();
+    for e in pending.events.iter_mut() {
+        let n = e.keys.len();
+        e.keys.retain(|k| !named(k));
+        dropped += n - e.keys.len();
+    }
+    pending
+        .events
+        .retain(|e| !e.keys.is_empty() || !had_keys.contains(&e.id));
+    guard.set_pending(&pending)?;
+    guard.set_failed(&failed)?;
+    Ok(dropped)
+}
+
+/// Asks before dropping everything: Some(answer) on a terminal, None (and why) without one.
+fn confirmed(np: usize, nf: usize, out: &Out) -> Option<bool> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        out.error(&format!(
+            "git-notion: error: this drops {np} pending and {nf} failed update(s); run `git notion clear --yes` to confirm"
+        ));
+        return None;
+    }
+    eprint!("Drop {np} pending and {nf} failed update(s)? [y/N] ");
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    Some(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
 /// One delivery in a line: when, who, the ticket, its page, what changed.

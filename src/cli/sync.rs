@@ -51,40 +51,7 @@ pub(super) fn sync_cmd(
         return Ok(Exit::Done);
     }
     let session = Session::connect(config, rules.clone(), env)?;
-    // What history says of these tickets, as the hooks and the replay deliver it; a commit no branch
-    // reaches (a dangling one named by its id) speaks for itself.
-    let ob = Outbox::new(repo.common_dir());
-    let _writer = if dry_run {
-        None
-    } else {
-        Some(ob.writer_lock()?)
-    };
-    let mut tracks = session::history_tracks(&repo, &rules, &keys)?;
-    for t in session::tracks(&rules, &[(&commit, false)], |_, _| true) {
-        if !tracks.iter().any(|h| h.key == t.key) {
-            tracks.push(t);
-        }
-    }
-    let read_at = jiff::Timestamp::now().as_second();
-    let mut entries = session.plan(&repo, repo.origin_url().as_deref(), &tracks);
-    if !dry_run {
-        // What another clone wrote since the plan's read is read again, then each page is written.
-        let time_of = |id: &str| repo.commit_time(id);
-        let mut recheck = session::Recheck::new(read_at);
-        for i in 0..entries.len() {
-            recheck.before_write(&session, &mut entries[i..], Some(&time_of));
-            session.apply(&mut entries[i..=i]);
-        }
-        crate::hooks::deliveries::record(ob.dir(), "sync", &entries);
-        forget_delivered(&ob, &entries, &session.binding.source_name);
-    }
-    // The local index learns what the lookups found (a dry run too: it read the pages).
-    let _ = crate::pipeline::key_index::KeyIndex::merge(
-        ob.dir(),
-        &session.binding.data_source_id,
-        crate::pipeline::key_index::seen_in(&entries, &session.binding),
-        read_at,
-    );
+    let entries = bring_up_to_date(&repo, &session, &commit, &keys, dry_run)?;
     if json {
         answer(&entries);
     } else {
@@ -96,6 +63,51 @@ pub(super) fn sync_cmd(
     }
     let summary = Summary::of(&entries);
     Ok(Exit::partial_if(summary.has_problems()))
+}
+
+/// What history says of these tickets, as the hooks and the replay deliver it (a commit no branch
+/// reaches, a dangling one named by its id, speaks for itself): planned, and unless `dry_run` written.
+/// The local index learns what the lookups found (a dry run too: it read the pages).
+fn bring_up_to_date(
+    repo: &Repo,
+    session: &Session,
+    commit: &crate::git::Commit,
+    keys: &std::collections::HashSet<crate::rules::tickets::TicketKey>,
+    dry_run: bool,
+) -> Result<Vec<plan::Entry>, Error> {
+    let rules = &session.rules;
+    let ob = Outbox::new(repo.common_dir());
+    let _writer = if dry_run {
+        None
+    } else {
+        Some(ob.writer_lock()?)
+    };
+    let mut tracks = session::history_tracks(repo, rules, keys)?;
+    for t in session::tracks(rules, &[(commit, false)], |_, _| true) {
+        if !tracks.iter().any(|h| h.key == t.key) {
+            tracks.push(t);
+        }
+    }
+    let read_at = jiff::Timestamp::now().as_second();
+    let mut entries = session.plan(repo, repo.origin_url().as_deref(), &tracks);
+    if !dry_run {
+        // What another clone wrote since the plan's read is read again, then each page is written.
+        let time_of = |id: &str| repo.commit_time(id);
+        let mut recheck = session::Recheck::new(read_at);
+        for i in 0..entries.len() {
+            recheck.before_write(session, &mut entries[i..], Some(&time_of));
+            session.apply(&mut entries[i..=i]);
+        }
+        crate::hooks::deliveries::record(ob.dir(), "sync", &entries);
+        forget_delivered(&ob, &entries, &session.binding.source_name);
+    }
+    let _ = crate::pipeline::key_index::KeyIndex::merge(
+        ob.dir(),
+        &session.binding.data_source_id,
+        crate::pipeline::key_index::seen_in(&entries, &session.binding),
+        read_at,
+    );
+    Ok(entries)
 }
 
 /// Drops the failed records of tickets a command has just delivered (a page created since, say).

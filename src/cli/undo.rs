@@ -117,7 +117,11 @@ fn render(
         };
         text.push_str(&format!("{}  {verb}  {:?}\n", e.key, e.title));
         for (prop, (now, before)) in &e.changes {
-            text.push_str(&format!("    {prop}: {now:?} → {before:?}\n"));
+            let (now, before) = (
+                crate::pipeline::plan::quote(now),
+                crate::pipeline::plan::quote(before),
+            );
+            text.push_str(&format!("    {prop}: {now} → {before}\n"));
         }
     }
     text.push_str(&format!(

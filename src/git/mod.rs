@@ -1,6 +1,7 @@
 //! The commit source: the repository opened with gix, honouring the environment git sets for hooks
 //! (`GIT_DIR`, `GIT_WORK_TREE`, …), and commits read as bytes and decoded per their encoding header.
 
+pub mod files;
 pub mod links;
 pub mod message;
 mod walk;
@@ -144,8 +145,7 @@ impl Repo {
 
     /// A rebase, cherry-pick sequence or `git am` is in progress (post-rewrite reports those commits).
     pub fn rebase_in_progress(&self) -> bool {
-        let g = self.git_dir();
-        g.join("rebase-merge").exists() || g.join("rebase-apply").exists()
+        files::rebase_in_progress(self.git_dir())
     }
 
     /// HEAD's commit, or None on an unborn branch.

@@ -47,18 +47,34 @@ pub fn message_text(raw: &str) -> String {
     out
 }
 
+/// What keeps the commit-msg hook from reading the message (said as a warning; the commit is made).
+#[derive(Debug, thiserror::Error)]
+enum CommitMsgError {
+    #[error("commit-msg: git gave no message file")]
+    NoFile,
+    #[error("commit-msg: cannot read the current directory: {0}")]
+    WorkingDirectory(std::io::Error),
+    #[error(transparent)]
+    Git(#[from] crate::git::GitError),
+    #[error("commit-msg: cannot read {file}: {source}")]
+    Read {
+        file: String,
+        source: std::io::Error,
+    },
+}
+
 /// Runs the hook on the message file `args[0]`: the lines to print and the exit code (1: refused).
 pub fn run(
     args: &[String],
     env: &crate::config::Env,
     user_config: Option<&Path>,
 ) -> (Vec<String>, u8) {
-    let said = (|| -> Result<Said, String> {
+    let said = (|| -> Result<Said, CommitMsgError> {
         let Some(file) = args.first() else {
-            return Err("commit-msg: git gave no message file".into());
+            return Err(CommitMsgError::NoFile);
         };
-        let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
-        let repo = Repo::discover(&cwd).map_err(|e| e.to_string())?;
+        let cwd = std::env::current_dir().map_err(CommitMsgError::WorkingDirectory)?;
+        let repo = Repo::discover(&cwd)?;
         if !super::configured(&repo, env) {
             return Ok(Said::default());
         }
@@ -67,11 +83,14 @@ pub fn run(
             return Ok(Said::default());
         };
         let path = repo.root().join(file);
-        let read = || -> Result<String, String> {
+        let read = || -> Result<String, CommitMsgError> {
             let mut raw = vec![];
             std::fs::File::open(&path)
                 .and_then(|f| f.take(MAX_MESSAGE).read_to_end(&mut raw))
-                .map_err(|e| format!("commit-msg: cannot read {file}: {e}"))?;
+                .map_err(|source| CommitMsgError::Read {
+                    file: file.clone(),
+                    source,
+                })?;
             Ok(message_text(&String::from_utf8_lossy(&raw)))
         };
         let merging = repo.git_dir().join("MERGE_HEAD").exists();

@@ -411,25 +411,7 @@ impl Hooks {
         every_move: bool,
     ) -> Result<Vec<(&'static str, Action)>, InstallError> {
         if let Some((manager, why)) = self.manager() {
-            // The manager's configuration runs git-notion at every post-* stage already: nothing to do.
-            let states = self.states();
-            let runs = |n: &str| {
-                states.iter().any(|(name, s)| {
-                    *name == n && matches!(s, State::Managed { runs_us: true, .. })
-                })
-            };
-            if POST_HOOKS.iter().all(|n| runs(n)) {
-                return Ok(states
-                    .iter()
-                    .filter(|(_, s)| matches!(s, State::Managed { runs_us: true, .. }))
-                    .map(|(name, _)| (*name, Action::ManagerRunsUs(manager)))
-                    .collect());
-            }
-            return Err(InstallError::Managed {
-                manager,
-                why,
-                snippet: self.snippet(manager),
-            });
+            return self.under_manager(manager, why);
         }
         // commit-msg goes with either set; the post-* hooks and reference-transaction exclude each other.
         let wanted =
@@ -456,39 +438,72 @@ impl Hooks {
                 }
                 continue;
             }
-            let action = match state {
-                // Linked to another binary (`git-notion` before the hooks' own binary was installed
-                // beside it, or one that moved): linked again.
-                State::Linked(to) if to != binary => {
-                    std::fs::remove_file(&path).map_err(io("remove", &path))?;
-                    link_or_shim(binary, &path, name)?;
-                    Action::Relinked
-                }
-                State::Linked(_) | State::Shim | State::Chained => Action::AlreadyInstalled,
-                State::Other { runs_us: true } => Action::RunsUsAlready,
-                State::Missing if name == REFERENCE_TRANSACTION => {
-                    write_executable(&path, &rt_shim(binary))?;
-                    Action::Installed
-                }
-                State::Missing => {
-                    link_or_shim(binary, &path, name)?;
-                    Action::Installed
-                }
-                State::Other { runs_us: false } => {
-                    let kept = self.dir.join(format!("{name}{KEPT_SUFFIX}"));
-                    std::fs::rename(&path, &kept).map_err(io("move", &path))?;
-                    if let Err(e) = write_executable(&path, &chain_shim(name, binary)) {
-                        // Put the hook back rather than leave the repository without it.
-                        let _ = std::fs::rename(&kept, &path);
-                        return Err(e);
-                    }
-                    Action::Chained
-                }
-                State::Managed { .. } => unreachable!("refused above"),
-            };
-            done.push((name, action));
+            done.push((name, self.install_one(binary, name, state)?));
         }
         Ok(done)
+    }
+
+    /// Under a hook manager: nothing to do when its configuration runs git-notion at every post-* stage
+    /// already, else refused with the snippet to add.
+    fn under_manager(
+        &self,
+        manager: Manager,
+        why: String,
+    ) -> Result<Vec<(&'static str, Action)>, InstallError> {
+        let states = self.states();
+        let runs = |n: &str| {
+            states
+                .iter()
+                .any(|(name, s)| *name == n && matches!(s, State::Managed { runs_us: true, .. }))
+        };
+        if !POST_HOOKS.iter().all(|n| runs(n)) {
+            return Err(InstallError::Managed {
+                manager,
+                why,
+                snippet: self.snippet(manager),
+            });
+        }
+        Ok(states
+            .iter()
+            .filter(|(_, s)| matches!(s, State::Managed { runs_us: true, .. }))
+            .map(|(name, _)| (*name, Action::ManagerRunsUs(manager)))
+            .collect())
+    }
+
+    /// Installs one hook wanted in its current state.
+    fn install_one(&self, binary: &Path, name: &str, state: State) -> Result<Action, InstallError> {
+        let path = self.dir.join(name);
+        Ok(match state {
+            // Linked to another binary (`git-notion` before the hooks' own binary was installed
+            // beside it, or one that moved): linked again.
+            State::Linked(to) if to != binary => {
+                std::fs::remove_file(&path).map_err(io("remove", &path))?;
+                link_or_shim(binary, &path, name)?;
+                Action::Relinked
+            }
+            State::Linked(_) | State::Shim | State::Chained => Action::AlreadyInstalled,
+            State::Other { runs_us: true } => Action::RunsUsAlready,
+            State::Missing if name == REFERENCE_TRANSACTION => {
+                write_executable(&path, &rt_shim(binary))?;
+                Action::Installed
+            }
+            State::Missing => {
+                link_or_shim(binary, &path, name)?;
+                Action::Installed
+            }
+            State::Other { runs_us: false } => {
+                let kept = self.dir.join(format!("{name}{KEPT_SUFFIX}"));
+                std::fs::rename(&path, &kept).map_err(io("move", &path))?;
+                if let Err(e) = write_executable(&path, &chain_shim(name, binary)) {
+                    // Put the hook back rather than leave the repository without it.
+                    let _ = std::fs::rename(&kept, &path);
+                    return Err(e);
+                }
+                Action::Chained
+            }
+            // Refused before anything was changed (`under_manager`).
+            State::Managed { manager, .. } => Action::ManagerRunsUs(manager),
+        })
     }
 
     /// Removes git-notion's hooks and puts back the hooks they chained. Other hooks are not touched.

@@ -10,6 +10,7 @@ pub mod install;
 pub mod managers;
 mod notes;
 pub mod outbox;
+mod process;
 pub mod sighting;
 pub mod tips;
 
@@ -21,33 +22,12 @@ use crate::config::{Config, HookMode};
 use crate::git::{Commit, Repo};
 use crate::pipeline::{plan, Reason};
 use crate::rules::desired::Rules;
-use crate::rules::tickets::TicketKey;
 pub use error::HookError;
+use notes::attention;
 pub use notes::{Note, Notes};
 use outbox::{Event, Outbox, OutboxError};
-
-/// The hooks git-notion handles. The four `post-*` hooks are the default: each queues what moved since
-/// the branch tips were last recorded ([`tips`]), so a move no hook reports (`reset`, `update-ref`, a
-/// fetch) is queued at the next event. `reference-transaction` (git 2.28 and later, `hooks install
-/// --every-move`) sees each move as it happens, at the cost of a process for every state of every
-/// reference transaction.
-pub const NAMES: [&str; 6] = [
-    "post-commit",
-    "post-merge",
-    "post-rewrite",
-    "post-checkout",
-    REFERENCE_TRANSACTION,
-    COMMIT_MSG,
-];
-
-/// The hook that reads a message before the commit is made ([`commit_msg`]); installed with either set.
-pub const COMMIT_MSG: &str = "commit-msg";
-
-/// The `post-*` hooks: the default install (each queues what moved since the tips were recorded).
-pub const POST_HOOKS: [&str; 4] = ["post-commit", "post-merge", "post-rewrite", "post-checkout"];
-
-/// The hook that sees every reference update.
-pub const REFERENCE_TRANSACTION: &str = "reference-transaction";
+pub use process::{main_binary, COMMIT_MSG, HOOK_BINARY, NAMES, POST_HOOKS, REFERENCE_TRANSACTION};
+use process::{spawn_flusher, REF_UPDATE_CAP};
 
 fn configured(repo: &Repo, env: &crate::config::Env) -> bool {
     repo.root().join(crate::config::FILE_NAME).exists()
@@ -97,29 +77,6 @@ fn head_ref(repo: &Repo) -> String {
         .map_or_else(|| "HEAD".to_string(), |b| format!("refs/heads/{b}"))
 }
 
-/// The name of the hooks' own binary: the fast path alone, statically linked where `install.sh` can (it
-/// starts in a third of the time `git-notion` takes); everything else is handed to `git-notion`.
-pub const HOOK_BINARY: &str = "git-notion-hook";
-
-/// The binary that runs commands (`git-notion`): this one, or, from the hooks' own binary, the
-/// `git-notion` beside it (on PATH when there is none).
-pub fn main_binary() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap_or_else(|_| "git-notion".into());
-    if exe.file_stem().is_some_and(|n| n == HOOK_BINARY) {
-        let beside = exe.with_file_name(format!("git-notion{}", std::env::consts::EXE_SUFFIX));
-        return if beside.exists() {
-            beside
-        } else {
-            "git-notion".into()
-        };
-    }
-    exe
-}
-
-/// At most this many commits are read from one reference update (a first fetch of a large repository);
-/// `git notion-replay` covers the rest.
-const REF_UPDATE_CAP: usize = 10_000;
-
 /// Whether the process may exit before any work: a `reference-transaction` hook (linked as the binary, or
 /// `git-notion hook reference-transaction STATE`) in a state other than `committed`, or `post-commit`
 /// while a rebase replays commits (git runs it once per commit; the branch moves once, at the end, and
@@ -144,7 +101,7 @@ fn rebase_in_progress_here() -> bool {
     let git_dir = std::env::var_os("GIT_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::PathBuf::from(".git"));
-    git_dir.join("rebase-merge").is_dir() || git_dir.join("rebase-apply").is_dir()
+    crate::git::files::rebase_in_progress(&git_dir)
 }
 
 /// What a hook's fast path made of a run.
@@ -392,60 +349,6 @@ fn deliver_now(
         error: report.error,
         requeued: report.requeued,
     }))
-}
-
-/// What a hook says about earlier updates, or nothing: updates waiting for a fix (each commit says so,
-/// with the first reason), updates that left the queue undelivered (once per key), damaged files.
-fn attention(ob: &Outbox) -> Notes {
-    let mut notes = Notes::none();
-    if !ob.exists() && ob.damaged().is_empty() {
-        return notes;
-    }
-    if let Ok(guard) = ob.lock() {
-        let notice = guard.notice();
-        if notice.waiting > 0 {
-            notes.0.push(Note::Waiting {
-                count: notice.waiting,
-                reason: notice.reason,
-            });
-        }
-        if let Ok(mut failed) = guard.failed() {
-            let new: Vec<(TicketKey, plan::Settled)> = failed
-                .iter()
-                .filter(|f| !f.warned)
-                .map(|f| (f.key.clone(), f.state))
-                .collect();
-            if !new.is_empty() {
-                notes.0.push(Note::NotDelivered(new));
-                for f in failed.iter_mut() {
-                    f.warned = true;
-                }
-                let _ = guard.set_failed(&failed);
-            }
-        }
-    }
-    let damaged = ob.damaged();
-    if let Some(first) = damaged.first() {
-        notes.0.push(Note::Damaged {
-            first: first.clone(),
-            count: damaged.len(),
-        });
-    }
-    notes
-}
-
-/// Starts `git-notion flush --background` detached: its own process group, no terminal, no pipes held
-/// (hook managers wait for their pipes to close).
-fn spawn_flusher(root: &Path) {
-    let mut c = std::process::Command::new(main_binary());
-    c.args(["flush", "--background"])
-        .current_dir(root)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut c, 0);
-    let _ = c.spawn();
 }
 
 #[cfg(test)]

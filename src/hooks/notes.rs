@@ -7,7 +7,7 @@ use crate::pipeline::plan::Settled;
 use crate::pipeline::Reason;
 use crate::rules::tickets::TicketKey;
 
-use super::outbox::OutboxError;
+use super::outbox::{Outbox, OutboxError};
 use super::HookError;
 
 /// One thing a hook tells.
@@ -66,4 +66,44 @@ impl Notes {
     pub fn one(note: Note) -> Notes {
         Notes(vec![note])
     }
+}
+
+/// What a hook says about earlier updates, or nothing: updates waiting for a fix (each commit says so,
+/// with the first reason), updates that left the queue undelivered (once per key), damaged files.
+pub(super) fn attention(ob: &Outbox) -> Notes {
+    let mut notes = Notes::none();
+    if !ob.exists() && ob.damaged().is_empty() {
+        return notes;
+    }
+    if let Ok(guard) = ob.lock() {
+        let notice = guard.notice();
+        if notice.waiting > 0 {
+            notes.0.push(Note::Waiting {
+                count: notice.waiting,
+                reason: notice.reason,
+            });
+        }
+        if let Ok(mut failed) = guard.failed() {
+            let new: Vec<(TicketKey, Settled)> = failed
+                .iter()
+                .filter(|f| !f.warned)
+                .map(|f| (f.key.clone(), f.state))
+                .collect();
+            if !new.is_empty() {
+                notes.0.push(Note::NotDelivered(new));
+                for f in failed.iter_mut() {
+                    f.warned = true;
+                }
+                let _ = guard.set_failed(&failed);
+            }
+        }
+    }
+    let damaged = ob.damaged();
+    if let Some(first) = damaged.first() {
+        notes.0.push(Note::Damaged {
+            first: first.clone(),
+            count: damaged.len(),
+        });
+    }
+    notes
 }

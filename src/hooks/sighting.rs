@@ -14,49 +14,12 @@
 
 use std::path::{Path, PathBuf};
 
+use super::notes::{attention, Note, Notes};
 use super::outbox::{Event, Outbox, OutboxError, Sighting};
-use super::{attention, spawn_flusher, Note, Notes, REFERENCE_TRANSACTION};
+use super::process::{spawn_flusher, REFERENCE_TRANSACTION, REF_UPDATE_CAP};
+use crate::git::files::{self, Dirs as Place, Head};
 use crate::git::Repo;
 use crate::rules::desired::Rules;
-
-/// Where the hook runs: the worktree's top, its git directory and the common one.
-struct Place {
-    root: PathBuf,
-    git_dir: PathBuf,
-    common_dir: PathBuf,
-}
-
-/// The repository from the hook's environment without opening it, or None when it is not the plain case.
-fn place(env: &crate::config::Env) -> Option<Place> {
-    if env.value("GIT_COMMON_DIR").is_some() {
-        return None;
-    }
-    let cwd = std::env::current_dir().ok()?;
-    let git_dir = match (env.value("GIT_DIR"), env.value("GIT_WORK_TREE")) {
-        // A linked worktree: git sets both (`GIT_WORK_TREE=.`, the hook's directory).
-        (Some(dir), Some(".")) => cwd.join(dir),
-        (Some(_), _) | (None, Some(_)) => return None,
-        (None, None) => {
-            let dot_git = cwd.join(".git");
-            let meta = std::fs::metadata(&dot_git).ok()?;
-            if meta.is_dir() {
-                dot_git
-            } else {
-                let text = std::fs::read_to_string(&dot_git).ok()?;
-                cwd.join(text.strip_prefix("gitdir:")?.trim())
-            }
-        }
-    };
-    let common_dir = match std::fs::read_to_string(git_dir.join("commondir")) {
-        Ok(rel) => git_dir.join(rel.trim()),
-        Err(_) => git_dir.clone(),
-    };
-    Some(Place {
-        root: cwd,
-        git_dir,
-        common_dir,
-    })
-}
 
 /// Whether a file mentions `word` (lower case; a missing file does not).
 fn mentions(path: &Path, word: &str) -> bool {
@@ -74,15 +37,12 @@ fn lines(text: &str, place: &Place) -> Option<String> {
     for (old, new, reference, _) in updates(text) {
         if reference == "HEAD" {
             // On a branch (or in a rebase), the branch's own line reports the same commits.
-            let on_branch = std::fs::read_to_string(place.git_dir.join("HEAD"))
-                .map_or(true, |h| h.starts_with("ref:"));
-            let rebase = place.git_dir.join("rebase-merge").exists()
-                || place.git_dir.join("rebase-apply").exists();
-            if on_branch || rebase {
+            let on_branch = !matches!(files::head(&place.git_dir), Some(Head::Detached(_)));
+            if on_branch || files::rebase_in_progress(&place.git_dir) {
                 continue;
             }
         }
-        let commit = |s: &str| s.len() >= 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
+        let commit = files::is_commit_id;
         if !commit(old) || old.bytes().all(|b| b == b'0') || !commit(new) {
             return None;
         }
@@ -109,24 +69,20 @@ pub fn updates(text: &str) -> impl Iterator<Item = (&str, &str, &str, &str)> {
 /// nothing during a rebase (post-rewrite reports those); None where HEAD is not a plain file pointing at
 /// a loose branch file (packed refs, reftable, an unborn branch: the full path reads it).
 fn head_line(place: &Place) -> Option<String> {
-    if place.git_dir.join("rebase-merge").exists() || place.git_dir.join("rebase-apply").exists() {
+    if files::rebase_in_progress(&place.git_dir) {
         return Some(String::new());
     }
-    let head = std::fs::read_to_string(place.git_dir.join("HEAD")).ok()?;
-    let head = head.trim();
-    let commit = |s: &str| s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit());
-    let (id, reference) = match head.strip_prefix("ref:") {
-        Some(r) => {
-            let r = r.trim();
+    let (id, reference) = match files::head(&place.git_dir)? {
+        Head::Symbolic(r) => {
             if !r.starts_with("refs/heads/") {
                 return None;
             }
-            let id = std::fs::read_to_string(place.common_dir.join(r)).ok()?;
-            (id.trim().to_string(), r.to_string())
+            let id = std::fs::read_to_string(place.common_dir.join(&r)).ok()?;
+            (id.trim().to_string(), r)
         }
-        None => (head.to_string(), "HEAD".to_string()),
+        Head::Detached(id) => (id, "HEAD".to_string()),
     };
-    commit(&id).then(|| format!("= {id} {reference}\n"))
+    files::is_commit_id(&id).then(|| format!("= {id} {reference}\n"))
 }
 
 /// The short name an event records for a reference that brings commits (`main`, `origin/main`, `HEAD`), or
@@ -154,10 +110,40 @@ enum Work {
     },
 }
 
+impl Work {
+    /// Queues it (a damaged outbox file set aside, once more in a fresh one); what was queued.
+    fn queue(&self, ob: &Outbox) -> Result<String, OutboxError> {
+        let now = super::outbox::now();
+        let once = || -> Result<String, OutboxError> {
+            let guard = ob.lock()?;
+            match self {
+                Work::Updates(refs) => {
+                    guard.append_sighting(refs.clone(), now)?;
+                    // What it hands over is seen: the tips rule does not queue it again.
+                    if let Some(mut seen) = guard.tips() {
+                        for (_, new, reference, _) in updates(refs) {
+                            seen.insert(reference.to_string(), new.to_string());
+                        }
+                        guard.set_tips(&seen)?;
+                    }
+                    Ok(refs.clone())
+                }
+                Work::Tips { tips, first } => guard.record_tips(tips, first, true, now),
+            }
+        };
+        match once() {
+            Err(OutboxError::Damaged { .. }) => once(),
+            other => other,
+        }
+    }
+}
+
 /// `GIT_NOTION_SKIP=1`: records the tips as seen, queueing nothing (a no-op where the files are not the
 /// plain case, or nothing was recorded yet).
 pub(super) fn skip(env: &crate::config::Env) {
-    let Some(place) = place(env) else { return };
+    let Some(place) = Place::of_hook(env) else {
+        return;
+    };
     let ob = Outbox::new(&place.common_dir);
     if !ob.dir().join(super::tips::FILE).exists() {
         return;
@@ -178,7 +164,7 @@ pub(super) fn quick(
     env: &crate::config::Env,
     user_config: Option<&Path>,
 ) -> Option<Notes> {
-    let place = place(env)?;
+    let place = Place::of_hook(env)?;
     let config = place.root.join(crate::config::FILE_NAME);
     if !config.exists() && env.value("GIT_NOTION_DATABASE").is_none() {
         // Not configured here: nothing to do, as on the full path.
@@ -202,7 +188,6 @@ pub(super) fn quick(
         return None;
     }
     let ob = ob.with_sync(fsyncs(&place, env));
-    let now = super::outbox::now();
     // What to queue, found before taking the lock (None: the full path reads it).
     let work = match text {
         Some(text) => Work::Updates(lines(text, &place)?),
@@ -220,33 +205,10 @@ pub(super) fn quick(
     if matches!(&work, Work::Updates(refs) if refs.is_empty()) {
         return Some(attention_or_unwritable(&ob));
     }
-    let queue = || -> Result<String, OutboxError> {
-        let guard = ob.lock()?;
-        match &work {
-            Work::Updates(refs) => {
-                guard.append_sighting(refs.clone(), now)?;
-                // What it hands over is seen: the tips rule does not queue it again.
-                if let Some(mut seen) = guard.tips() {
-                    for (_, new, reference, _) in updates(refs) {
-                        seen.insert(reference.to_string(), new.to_string());
-                    }
-                    guard.set_tips(&seen)?;
-                }
-                Ok(refs.clone())
-            }
-            Work::Tips { tips, first } => guard.record_tips(tips, first, true, now),
-        }
-    };
-    let queued = match queue() {
-        Err(OutboxError::Damaged { .. }) => queue(),
-        other => other,
-    };
-    let queued = match queued {
-        Ok(q) => q,
+    match work.queue(&ob) {
+        Ok(queued) if queued.is_empty() => return Some(attention_or_unwritable(&ob)),
+        Ok(_) => {}
         Err(error) => return Some(Notes::one(Note::NotQueued { error, commits: 1 })),
-    };
-    if queued.is_empty() {
-        return Some(attention_or_unwritable(&ob));
     }
     if !matches!(ob.flusher_lock(false), Ok(None)) {
         spawn_flusher(&place.root);
@@ -346,7 +308,7 @@ pub fn read(repo: &Repo, rules: Option<&Rules>, s: &Sighting) -> Vec<Event> {
         let read = if one {
             repo.resolve(new).map(|c| vec![c])
         } else {
-            repo.newly_reachable(reference, old, new, super::REF_UPDATE_CAP)
+            repo.newly_reachable(reference, old, new, REF_UPDATE_CAP)
         };
         let Ok(commits) = read else {
             continue;

@@ -31,7 +31,7 @@ pub fn tracked(reference: &str) -> bool {
 }
 
 fn is_id(s: &str) -> bool {
-    matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
+    crate::git::files::is_commit_id(s)
 }
 
 /// The tips a `tips` file records (lines `<id> <ref>`; anything else is skipped).
@@ -90,12 +90,15 @@ pub fn read_files(git_dir: &Path, common_dir: &Path) -> Option<Tips> {
     for top in ["refs/heads", "refs/remotes"] {
         loose(common_dir, &common_dir.join(top), &mut tips)?;
     }
-    let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
-    let head = head.trim();
-    let rebase = git_dir.join("rebase-merge").exists() || git_dir.join("rebase-apply").exists();
+    let head = crate::git::files::head(git_dir)?;
+    let rebase = crate::git::files::rebase_in_progress(git_dir);
     // Linked worktrees share the record: only the main worktree's detached HEAD is kept.
-    if !head.starts_with("ref:") && is_id(head) && !rebase && git_dir == common_dir {
-        tips.insert("HEAD".into(), head.to_string());
+    if let (crate::git::files::Head::Detached(id), false, true) =
+        (head, rebase, git_dir == common_dir)
+    {
+        if is_id(&id) {
+            tips.insert("HEAD".into(), id);
+        }
     }
     Some(tips)
 }

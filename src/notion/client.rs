@@ -661,7 +661,7 @@ impl Client {
     fn answer(
         &self,
         op: &str,
-        outcome: Result<(u16, String, Option<Duration>), String>,
+        outcome: Result<(u16, String, Option<Duration>), ureq::Error>,
         attempts: u32,
         idempotent: bool,
     ) -> Result<Value, Failed> {
@@ -698,21 +698,24 @@ impl Client {
                 };
                 Err(failed(err, retry_after, retryable))
             }
-            Err(detail) => Err(failed(
-                ApiError::Network {
-                    op,
-                    base: self.base.clone(),
-                    detail: format!(
-                        "{}{}",
-                        self.token.redact(&detail),
-                        certificate_hint(&detail)
-                    ),
-                    attempts,
-                },
-                None,
-                // An untrusted certificate stays untrusted: trying again only makes the user wait.
-                idempotent && certificate_hint(&detail).is_empty(),
-            )),
+            Err(e) => {
+                let detail = e.to_string();
+                Err(failed(
+                    ApiError::Network {
+                        op,
+                        base: self.base.clone(),
+                        detail: format!(
+                            "{}{}",
+                            self.token.redact(&detail),
+                            certificate_hint(&detail)
+                        ),
+                        attempts,
+                    },
+                    None,
+                    // An untrusted certificate stays untrusted: trying again only makes the user wait.
+                    idempotent && certificate_hint(&detail).is_empty(),
+                ))
+            }
         }
     }
 
@@ -749,13 +752,13 @@ impl Client {
         }
     }
 
-    /// One HTTP exchange: (status, body, Retry-After) or a network error text.
+    /// One HTTP exchange: (status, body, Retry-After), or what the transport ran into.
     fn attempt(
         &self,
         method: Method,
         url: &str,
         body: Option<&[u8]>,
-    ) -> Result<(u16, String, Option<Duration>), String> {
+    ) -> Result<(u16, String, Option<Duration>), ureq::Error> {
         let mut req = ureq::http::Request::builder()
             .method(method.as_str())
             .uri(url)
@@ -765,10 +768,8 @@ impl Client {
         if body.is_some() {
             req = req.header("Content-Type", "application/json");
         }
-        let req = req
-            .body(body.unwrap_or_default().to_vec())
-            .map_err(|e| e.to_string())?;
-        let mut resp = self.agent.run(req).map_err(|e| e.to_string())?;
+        let req = req.body(body.unwrap_or_default().to_vec())?;
+        let mut resp = self.agent.run(req)?;
         let status = resp.status().as_u16();
         if (300..400).contains(&status) {
             let location = resp
@@ -788,8 +789,7 @@ impl Client {
             .body_mut()
             .with_config()
             .limit(64 * 1024 * 1024)
-            .read_to_string()
-            .map_err(|e| e.to_string())?;
+            .read_to_string()?;
         Ok((status, text, retry_after))
     }
 }

@@ -479,39 +479,29 @@ impl Binding {
             }
         };
         let props = &config.properties;
-        let title =
-            match &props.title {
-                Some(name) => {
-                    keep(schema.require("properties.title", name, &[Kind::Title], "a page title"))
-                }
-                None => keep(schema.title_property().cloned().ok_or_else(|| {
-                    SchemaError::UnknownProperty {
-                        key: "properties.title".into(),
-                        name: "(title)".into(),
-                        source_name: schema.name.clone(),
-                        available: schema.describe(),
-                    }
-                })),
-            };
-        let status = props.status.as_deref().and_then(|n| {
-            keep(schema.require(
-                "properties.status",
-                n,
-                &[Kind::Status, Kind::Select],
-                "a status",
-            ))
-        });
-        let date = props.date.as_deref().and_then(|n| {
-            keep(schema.require("properties.date", n, &[Kind::Date], "the commit date"))
-        });
-        let commit_url = props.commit_url.as_deref().and_then(|n| {
-            keep(schema.require(
-                "properties.commit_url",
-                n,
-                &[Kind::Url, Kind::RichText],
-                "the commit link",
-            ))
-        });
+        let title = keep(title_of(schema, props.title.as_deref()));
+        let mut optional = |key: &str, name: &Option<String>, kinds: &[Kind], holds: &str| {
+            name.as_deref()
+                .and_then(|n| keep(schema.require(key, n, kinds, holds)))
+        };
+        let status = optional(
+            "properties.status",
+            &props.status,
+            &[Kind::Status, Kind::Select],
+            "a status",
+        );
+        let date = optional(
+            "properties.date",
+            &props.date,
+            &[Kind::Date],
+            "the commit date",
+        );
+        let commit_url = optional(
+            "properties.commit_url",
+            &props.commit_url,
+            &[Kind::Url, Kind::RichText],
+            "the commit link",
+        );
         let lookup = match &config.tickets.lookup {
             Some(l) => keep(schema.require(
                 "tickets.lookup.property",
@@ -628,6 +618,22 @@ impl Binding {
             new
         });
         ids
+    }
+}
+
+/// The title property: the one configured, else the data source's.
+fn title_of(schema: &Schema, configured: Option<&str>) -> Result<Property, SchemaError> {
+    match configured {
+        Some(name) => schema.require("properties.title", name, &[Kind::Title], "a page title"),
+        None => schema
+            .title_property()
+            .cloned()
+            .ok_or_else(|| SchemaError::UnknownProperty {
+                key: "properties.title".into(),
+                name: "(title)".into(),
+                source_name: schema.name.clone(),
+                available: schema.describe(),
+            }),
     }
 }
 

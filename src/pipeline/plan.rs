@@ -611,7 +611,8 @@ impl Summary {
     }
 }
 
-fn quote(s: &str) -> String {
+/// A value as the human output shows it: quoted, or `(empty)`.
+pub fn quote(s: &str) -> String {
     if s.is_empty() {
         "(empty)".into()
     } else {

@@ -38,23 +38,13 @@ pub fn scan(
     let mut seen: std::collections::HashSet<String> = Default::default();
     let mut window_start: Option<String> = None;
     let endpoint = format!("scan the data source (POST /v1/data_sources/{data_source_id}/query)");
-    loop {
+    let complete = loop {
         let listed = paginate_within(
             &endpoint,
             budget - requests,
             |cursor| {
                 requests += 1;
-                let mut body = json!({
-                    "page_size": 100,
-                    "sorts": [{"timestamp": "created_time", "direction": "ascending"}],
-                });
-                if let Some(t) = &window_start {
-                    body["filter"] =
-                        json!({"timestamp": "created_time", "created_time": {"on_or_after": t}});
-                }
-                if let Some(c) = cursor {
-                    body["start_cursor"] = json!(c);
-                }
+                let body = window_query(window_start.as_deref(), cursor);
                 client.post_read("scan the data source", &path, &body)
             },
             |pg| {
@@ -73,21 +63,9 @@ pub fn scan(
         )?;
         progress(pages.len());
         match listed {
-            Listed::Complete => break,
-            Listed::Stopped => {
-                return Ok(Scanned {
-                    pages,
-                    complete: false,
-                    requests,
-                })
-            }
-            Listed::Capped if requests >= budget => {
-                return Ok(Scanned {
-                    pages,
-                    complete: false,
-                    requests,
-                })
-            }
+            Listed::Complete => break true,
+            Listed::Stopped => break false,
+            Listed::Capped if requests >= budget => break false,
             Listed::Capped => {}
         }
         // The next window starts at the newest row seen; rows sharing that instant are skipped by id.
@@ -98,17 +76,28 @@ pub fn scan(
         if last.is_none() || last == window_start {
             // More rows than one query may return (`LIST_CAP`) share one created_time: say so, so that
             // nobody plans on a partial scan (a ticket would look "not found").
-            return Ok(Scanned {
-                pages,
-                complete: false,
-                requests,
-            });
+            break false;
         }
         window_start = last;
-    }
+    };
     Ok(Scanned {
         pages,
-        complete: true,
+        complete,
         requests,
     })
+}
+
+/// One query of the scan: 100 rows by `created_time`, from `window_start` on, at `cursor`.
+fn window_query(window_start: Option<&str>, cursor: Option<&str>) -> Value {
+    let mut body = json!({
+        "page_size": 100,
+        "sorts": [{"timestamp": "created_time", "direction": "ascending"}],
+    });
+    if let Some(t) = window_start {
+        body["filter"] = json!({"timestamp": "created_time", "created_time": {"on_or_after": t}});
+    }
+    if let Some(c) = cursor {
+        body["start_cursor"] = json!(c);
+    }
+    body
 }

@@ -321,19 +321,7 @@ pub fn undo_plan(client: &Client, lines: &[Line]) -> Result<Vec<UndoEntry>, ApiE
             _ => None,
         })
         .collect();
-    // Pages whose last word is `skipped`: this journal's applies never wrote them.
-    let mut skipped: HashSet<&str> = HashSet::new();
-    for l in lines {
-        match l {
-            Line::Skipped { page } => {
-                skipped.insert(page.as_str());
-            }
-            Line::Done { page } => {
-                skipped.remove(page.as_str());
-            }
-            _ => {}
-        }
-    }
+    let skipped = skipped(lines);
     let budget = Some(recorded.len().max(1));
     let current: std::collections::HashMap<String, Value> =
         // An incomplete scan is fine here: a recorded page it missed is read alone below.
@@ -371,26 +359,50 @@ pub fn undo_plan(client: &Client, lines: &[Line]) -> Result<Vec<UndoEntry>, ApiE
             None => client.get(&format!("read page {page}"), &format!("/v1/pages/{page}")),
         };
         match now {
-            Ok(now) => {
-                let mut props = Map::new();
-                for (name, before) in properties {
-                    let current = &now["properties"][name];
-                    let (Some(want), have) = (writable(before), writable(current)) else {
-                        continue;
-                    };
-                    if Some(&want) != have.as_ref() {
-                        e.changes
-                            .insert(name.clone(), (text_of(current), text_of(before)));
-                        props.insert(name.clone(), want);
-                    }
-                }
-                e.body = json!({ "properties": props });
-            }
+            Ok(now) => (e.changes, e.body) = restoring(properties, &now),
             Err(err) => e.error = Some(Reason::of_api(&err)),
         }
         out.push(e);
     }
     Ok(out)
+}
+
+/// Pages whose last word is `skipped`: this journal's applies never wrote them.
+fn skipped(lines: &[Line]) -> HashSet<&str> {
+    let mut skipped: HashSet<&str> = HashSet::new();
+    for l in lines {
+        match l {
+            Line::Skipped { page } => {
+                skipped.insert(page.as_str());
+            }
+            Line::Done { page } => {
+                skipped.remove(page.as_str());
+            }
+            _ => {}
+        }
+    }
+    skipped
+}
+
+/// What differs between the recorded values and the page now (property → (now, recorded), as text),
+/// and the PATCH body that restores them.
+fn restoring(
+    recorded: &Map<String, Value>,
+    now: &Value,
+) -> (BTreeMap<String, (String, String)>, Value) {
+    let mut changes = BTreeMap::new();
+    let mut props = Map::new();
+    for (name, before) in recorded {
+        let current = &now["properties"][name];
+        let (Some(want), have) = (writable(before), writable(current)) else {
+            continue;
+        };
+        if Some(&want) != have.as_ref() {
+            changes.insert(name.clone(), (text_of(current), text_of(before)));
+            props.insert(name.clone(), want);
+        }
+    }
+    (changes, json!({ "properties": props }))
 }
 
 /// Writes the recorded values back; appends an `undone` line per restored page.

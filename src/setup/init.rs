@@ -292,22 +292,7 @@ fn properties_section(schema: &Schema) -> String {
     }
     match status {
         Some(p) => {
-            let options: Vec<String> = p
-                .choices
-                .iter()
-                .map(|c| match c.rank {
-                    Some(r) if p.kind == Kind::Status => {
-                        format!("{} ({})", c.name, GROUPS[r.min(2)])
-                    }
-                    _ => c.name.clone(),
-                })
-                .collect();
-            t.push_str(&format!(
-                "status = {}   # {}: {}\n",
-                q(&p.name),
-                p.kind,
-                options.join(", ")
-            ));
+            t.push_str(&status_line(p));
             used.push(&p.name);
         }
         None => t.push_str(
@@ -350,6 +335,24 @@ fn properties_section(schema: &Schema) -> String {
     }
 
     t
+}
+
+/// `status = …`, with its options (and their groups, for a status property).
+fn status_line(p: &Property) -> String {
+    let options: Vec<String> = p
+        .choices
+        .iter()
+        .map(|c| match c.rank {
+            Some(r) if p.kind == Kind::Status => format!("{} ({})", c.name, GROUPS[r.min(2)]),
+            _ => c.name.clone(),
+        })
+        .collect();
+    format!(
+        "status = {}   # {}: {}\n",
+        q(&p.name),
+        p.kind,
+        options.join(", ")
+    )
 }
 
 /// `[status]`: the options a commit and a merge set, the closing keywords (Chinese ones for a Chinese

@@ -51,3 +51,61 @@ fn a_day_in_human_output() {
     insta::assert_snapshot!("flush", redacted(&stdout(&w.run(&["flush"]))));
     insta::assert_snapshot!("status", redacted(&stdout(&w.run(&["status"]))));
 }
+
+/// A repair: the replay's plan, its apply, what undo would restore and restores, the delivery log.
+#[test]
+fn a_repair_in_human_output() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    w.commit_without_hook("feat: 完成 #006 secrets");
+    w.commit_without_hook("fix: #007 start the runbook");
+    w.commit_without_hook("docs: #0061 has no page");
+    let plan = w.replay(&[]);
+    insta::assert_snapshot!("replay_dry_run", redacted(&stdout(&plan)));
+    let apply = w.replay(&["--apply"]);
+    insta::assert_snapshot!("replay_apply", redacted(&stdout(&apply)));
+    insta::assert_snapshot!("replay_again", redacted(&stdout(&w.replay(&[]))));
+    insta::assert_snapshot!("undo_dry_run", redacted(&stdout(&w.run(&["undo"]))));
+    insta::assert_snapshot!(
+        "undo_apply",
+        redacted(&stdout(&w.run(&["undo", "--apply"])))
+    );
+    insta::assert_snapshot!("log", redacted(&stdout(&w.run(&["log"]))));
+}
+
+/// A day without a token, then with one: each hook's one warning line (what `hooks::Notes` become), the
+/// queue as `status` shows it, and the flush that delivers it.
+#[test]
+fn a_day_without_a_token_in_human_output() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    let no_token = [("NOTION_TOKEN", "")];
+    let commit = |message: &str| {
+        w.command(std::path::Path::new("git"))
+            .envs(no_token)
+            .args(["commit", "-q", "--allow-empty", "-m", message])
+            .output()
+            .unwrap()
+    };
+    commit("feat: #006 secrets");
+    w.wait_for_flusher();
+    // No flusher may run meanwhile: what the hook says does not race a flusher it started.
+    let held = w.hold_flusher();
+    let second = commit("fix: #007 start");
+    drop(held);
+    insta::assert_snapshot!("hook_pending", redacted(&post_hook_stderr(&second)));
+    let status = w
+        .command(&bin("git-notion"))
+        .envs(no_token)
+        .arg("status")
+        .output()
+        .unwrap();
+    insta::assert_snapshot!("status_waiting", redacted(&stdout(&status)));
+    let flush = w
+        .command(&bin("git-notion"))
+        .envs(no_token)
+        .arg("flush")
+        .output()
+        .unwrap();
+    assert_eq!(flush.status.code(), Some(2), "{}", stderr(&flush));
+    insta::assert_snapshot!("flush_no_token", redacted(&stderr(&flush)));
+    insta::assert_snapshot!("flush_delivered", redacted(&stdout(&w.run(&["flush"]))));
+}

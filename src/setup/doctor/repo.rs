@@ -16,22 +16,7 @@ pub(super) fn hook_check(r: &mut Report, repo: &Repo) {
     }
     let hooks = Hooks::of(repo);
     let states = hooks.states();
-    let describe = |list: &[&(&str, State)]| -> String {
-        let mut groups: Vec<(String, Vec<&str>)> = vec![];
-        for (n, s) in list {
-            let d = s.describe(n);
-            match groups.iter_mut().find(|(g, _)| *g == d) {
-                Some((_, names)) => names.push(n),
-                None => groups.push((d, vec![n])),
-            }
-        }
-        groups
-            .iter()
-            .map(|(d, names)| format!("{}: {d}", names.join(", ")))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    let all: Vec<&(&str, State)> = states.iter().collect();
+    let all = describe(&states);
     let missing = match hooks.coverage() {
         Coverage::Every => {
             r.ok(
@@ -41,7 +26,7 @@ pub(super) fn hook_check(r: &mut Report, repo: &Repo) {
                      every reference transaction, which makes a 200-commit rebase several times slower: \
                      `git notion hooks install` installs the post-* hooks instead, which see every branch \
                      move at the next commit, merge, rewrite, checkout or flush",
-                    describe(&all),
+                    all,
                     hooks.dir.display()
                 ),
             );
@@ -56,7 +41,7 @@ pub(super) fn hook_check(r: &mut Report, repo: &Repo) {
                      next hook runs) ({}; in {}); `git notion hooks install --every-move` installs \
                      reference-transaction, which sees each move as it happens but runs in every \
                      reference transaction (a rebase several times slower)",
-                    describe(&all),
+                    all,
                     hooks.dir.display()
                 ),
             );
@@ -85,11 +70,28 @@ pub(super) fn hook_check(r: &mut Report, repo: &Repo) {
         format!(
             "git-notion does not run from {} ({}; in {}){unreadable}",
             missing.join(", "),
-            describe(&all),
+            all,
             hooks.dir.display()
         ),
         fix,
     );
+}
+
+/// Each hook's state, hooks in the same state named together (`post-commit, post-merge: linked to …`).
+fn describe(states: &[(&str, State)]) -> String {
+    let mut groups: Vec<(String, Vec<&str>)> = vec![];
+    for (n, s) in states {
+        let d = s.describe(n);
+        match groups.iter_mut().find(|(g, _)| *g == d) {
+            Some((_, names)) => names.push(n),
+            None => groups.push((d, vec![n])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(d, names)| format!("{}: {d}", names.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 pub(super) fn outbox_check(r: &mut Report, repo: &Repo) {
