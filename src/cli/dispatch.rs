@@ -63,44 +63,43 @@ impl Command {
                 );
                 0
             }
-            Command::Flush { background, json } => {
-                report(out, flush_cmd(background, json, None, env, out))
-            }
-            Command::Status { json } => report(out, status_cmd(json, env, out)),
-            Command::Log { n, json } => report(out, log_cmd(n, json, out)),
-            Command::Retry { json } => report(out, retry_cmd(json, env, out)),
-            Command::Clear { keys, yes, json } => report(out, clear_cmd(&keys, yes, json, out)),
-            Command::Doctor { json } => report(out, doctor_cmd(json, env, out)),
+            command => report(out, command.run(env, out)),
+        }
+    }
+
+    /// Runs a command other than `hook`.
+    fn run(self, env: &crate::config::Env, out: &Out) -> Result<Exit, Error> {
+        match self {
+            Command::Flush { background, json } => flush_cmd(background, json, None, env, out),
+            Command::Status { json } => status_cmd(json, env, out),
+            Command::Log { n, json } => log_cmd(n, json, out),
+            Command::Retry { json } => retry_cmd(json, env, out),
+            Command::Clear { keys, yes, json } => clear_cmd(&keys, yes, json, out),
+            Command::Doctor { json } => doctor_cmd(json, env, out),
             Command::Init {
                 database,
                 data_source,
                 force,
                 stdout,
-            } => report(
-                out,
-                init_cmd(database, data_source, force, stdout, env, out),
-            ),
-            Command::Hooks { action, json } => report(out, hooks_cmd(action, json, out)),
-            Command::Explain { rev, json } => {
-                report(out, explain::explain_cmd(&rev, json, env, out))
-            }
-            Command::Index { refresh, json } => report(out, index_cmd(refresh, json, env, out)),
-            Command::Completions { shell } => report(out, docs::completions_cmd(shell, out)),
-            Command::Manpages { dir } => report(out, docs::man_cmd(&dir, out)),
+            } => init_cmd(database, data_source, force, stdout, env, out),
+            Command::Hooks { action, json } => hooks_cmd(action, json, out),
+            Command::Explain { rev, json } => explain::explain_cmd(&rev, json, env, out),
+            Command::Index { refresh, json } => index_cmd(refresh, json, env, out),
+            Command::Completions { shell } => docs::completions_cmd(shell, out),
+            Command::Manpages { dir } => docs::man_cmd(&dir, out),
             Command::Undo {
                 journal,
                 apply,
                 json,
-            } => report(out, undo_cmd(journal, apply, json, env, out)),
+            } => undo_cmd(journal, apply, json, env, out),
             Command::Sync {
                 rev,
                 dry_run,
                 overrides,
                 json,
-            } => report(
-                out,
-                sync_cmd(&rev, dry_run, json, &(&overrides).into(), env, out),
-            ),
+            } => sync_cmd(&rev, dry_run, json, &(&overrides).into(), env, out),
+            // Run by `exec`, never an error.
+            Command::Hook { .. } => Ok(Exit::Done),
         }
     }
 }

@@ -11,19 +11,22 @@ fn hook_line(notes: Notes) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
+/// The warning of a hook that cannot write the outbox (said on every commit until it is fixed).
+fn not_queued(error: &crate::hooks::outbox::OutboxError, commits: usize) -> String {
+    let what = if commits == 0 {
+        "commits naming tickets cannot be queued for Notion".to_string()
+    } else {
+        format!("the Notion updates of {commits} commit(s) could not be recorded")
+    };
+    format!(
+        "NOT QUEUED: {error}; {what}. Make the directory writable (or free disk space), then run \
+         `git notion-replay --apply` to repair"
+    )
+}
+
 fn note_text(note: Note) -> String {
     match note {
-        Note::NotQueued { error, commits } => {
-            let what = if commits == 0 {
-                "commits naming tickets cannot be queued for Notion".to_string()
-            } else {
-                format!("the Notion updates of {commits} commit(s) could not be recorded")
-            };
-            format!(
-                "NOT QUEUED: {error}; {what}. Make the directory writable (or free disk space), then run \
-                 `git notion-replay --apply` to repair"
-            )
-        }
+        Note::NotQueued { error, commits } => not_queued(&error, commits),
         Note::ConfigWaits(reason) => format!(
             "{reason}; the commit's Notion updates wait in the queue until it is fixed (`git notion doctor`)"
         ),
@@ -66,7 +69,7 @@ fn note_text(note: Note) -> String {
 pub(super) fn hook(name: &str, args: &[String], env: &crate::config::Env, out: &Out) -> u8 {
     if name == crate::hooks::COMMIT_MSG {
         // What the message will do, line by line; 1 only when `[commit] check = "block"` refuses it.
-        if env.value("GIT_NOTION_SKIP").is_some_and(|v| v != "0") {
+        if env.skipping() {
             return 0;
         }
         std::panic::set_hook(Box::new(|_| {}));
@@ -150,7 +153,7 @@ pub(super) fn hook_call(argv: &[std::ffi::OsString]) -> Option<(String, Vec<Stri
     (!name.starts_with('-')).then(|| (name.to_string(), lossy(&argv[3..])))
 }
 
-/// The hooks' own binary, `git-notion-hook`: the fast path only ([`crate::hooks::fast`]), so that a hook
+/// The hooks' own binary, `git-notion-hook`: the fast path only (`hooks::fast`), so that a hook
 /// costs about what a process start costs; anything needing the full path is handed to `git-notion hook`
 /// (exec, same stdin). Linked as the hook, or run as `git-notion-hook hook NAME ARGS`; always exits 0.
 pub fn hook_main() -> std::process::ExitCode {

@@ -1,4 +1,4 @@
-//! The `git-notion` command line. Exit codes (the one place they are decided, see [`exit_code`]):
+//! The `git-notion` command line. Exit codes (the one place they are decided, see `Error::exit_code` in `error.rs`):
 //! 0 done (or nothing to do); 1 some tickets were not brought up to date, or Notion was unreachable;
 //! 2 usage, configuration, schema or access error. Hooks always exit 0.
 

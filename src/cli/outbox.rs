@@ -265,20 +265,29 @@ pub(super) fn clear_cmd(keys: &[String], yes: bool, json: bool, out: &Out) -> Re
     let (ob, _) = open_outbox()?;
     let guard = ob.lock()?;
     if !keys.is_empty() {
-        let dropped = drop_keys(&guard, keys)?;
-        if dropped == 0 {
-            said(
-                format!("nothing pending or undelivered for {}\n", keys.join(", ")),
-                0,
-            );
-            return Ok(Exit::Partial);
-        }
-        said(
-            format!("dismissed {dropped} update(s) of {}\n", keys.join(", ")),
-            dropped,
-        );
-        return Ok(Exit::Done);
+        let list = keys.join(", ");
+        return Ok(match drop_keys(&guard, keys)? {
+            0 => {
+                said(format!("nothing pending or undelivered for {list}\n"), 0);
+                Exit::Partial
+            }
+            n => {
+                said(format!("dismissed {n} update(s) of {list}\n"), n);
+                Exit::Done
+            }
+        });
     }
+    clear_all(&guard, yes, json, out, &said)
+}
+
+/// Drops everything pending and undelivered, after asking (unless `yes`).
+fn clear_all(
+    guard: &crate::hooks::outbox::Guard,
+    yes: bool,
+    json: bool,
+    out: &Out,
+    said: &dyn Fn(String, usize),
+) -> Result<Exit, Error> {
     let mut pending = guard.pending()?;
     let (np, nf) = (pending.events.len(), guard.failed()?.len());
     if np + nf == 0 {
@@ -294,7 +303,7 @@ pub(super) fn clear_cmd(keys: &[String], yes: bool, json: bool, out: &Out) -> Re
             }
             None => {
                 if json {
-                    out.json(serde_json::json!({"keys": keys, "dropped": 0}));
+                    said(String::new(), 0);
                 }
                 return Ok(Exit::Declined);
             }

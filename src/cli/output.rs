@@ -261,10 +261,17 @@ pub(super) fn when(t: i64) -> String {
         .unwrap_or_default()
 }
 
-/// One ticket of a plan as `--json` shows it (see `docs/json.md`).
-pub(super) fn entry_json(e: &crate::pipeline::plan::Entry) -> serde_json::Value {
+/// An entry's outcome for JSON: its name, the page, the changes, and the pages of an ambiguous key.
+type OutcomeFields = (
+    &'static str,
+    Option<String>,
+    Vec<serde_json::Value>,
+    Vec<String>,
+);
+
+fn outcome_fields(e: &crate::pipeline::plan::Entry) -> OutcomeFields {
     use crate::pipeline::plan::Outcome;
-    let (outcome, page, changes, pages) = match &e.outcome {
+    match &e.outcome {
         Outcome::Update { page, changes } => (
             match &e.applied {
                 Some(Ok(())) => "updated",
@@ -287,7 +294,13 @@ pub(super) fn entry_json(e: &crate::pipeline::plan::Entry) -> serde_json::Value 
             pages.iter().map(|p| p.id.clone()).collect(),
         ),
         Outcome::Failed(_) => ("failed", None, vec![], vec![]),
-    };
+    }
+}
+
+/// One ticket of a plan as `--json` shows it (see `docs/json.md`).
+pub(super) fn entry_json(e: &crate::pipeline::plan::Entry) -> serde_json::Value {
+    use crate::pipeline::plan::Outcome;
+    let (outcome, page, changes, pages) = outcome_fields(e);
     let error = match (&e.outcome, &e.applied, &e.comment_error) {
         (Outcome::Failed(err), _, _) | (_, Some(Err(err)), _) | (_, _, Some(err)) => {
             Some(crate::pipeline::Reason::of_api(err))

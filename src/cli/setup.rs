@@ -58,20 +58,23 @@ pub(super) fn init_cmd(
         what: format!("write {}", path.display()),
         source,
     })?;
-    let skipped =
-        crate::rules::conventions::defaults(origin.as_deref().and_then(crate::git::links::forge));
-    let skipped = skipped
+    out.print(&wrote(&path, origin.as_deref()));
+    Ok(Exit::Done)
+}
+
+/// What `init` says once it wrote the file: where, what commit messages will skip, what next.
+fn wrote(path: &std::path::Path, origin: Option<&str>) -> String {
+    let skipped = crate::rules::conventions::defaults(origin.and_then(crate::git::links::forge))
         .iter()
         .map(|c| crate::rules::conventions::example(*c))
         .collect::<Vec<_>>()
         .join("; ");
-    out.print(&format!(
+    format!(
         "wrote {} (review it, then commit it: it holds no secret)\n\
          commit messages: these are a code host's numbers, not tickets ([tickets] ignore): {skipped}\n\
          next: `git notion doctor`\n",
         path.display()
-    ));
-    Ok(Exit::Done)
+    )
 }
 
 /// Why hooks are not installed in a bare repository.

@@ -24,30 +24,18 @@ pub(super) fn sync_cmd(
         // What moved without a hook seeing it is queued for the flusher.
         Outbox::new(repo.common_dir()).catch_up(&repo)?;
     }
-    let (keys, overflow) = rules.keys_noted(&commit);
-    if overflow.any() {
-        let short = commit.id.get(..12).unwrap_or(&commit.id);
-        out.error(&format!("git-notion: warning: {}", overflow.warning(short)));
-    }
-    let keys: std::collections::HashSet<_> = keys.into_iter().collect();
-    let answer = |entries: &[plan::Entry]| {
-        out.json(serde_json::json!({
-            "commit": {"id": commit.id, "subject": commit.subject()},
-            "dry_run": dry_run,
-            "tickets": entries.iter().map(entry_json).collect::<Vec<_>>(),
-            "summary": Summary::of_run(entries, !dry_run),
-        }));
-    };
+    let keys = keys_of(&rules, &commit, out);
+    let answer = |entries: &[plan::Entry]| out.json(sync_json(&commit, dry_run, entries));
     if keys.is_empty() {
         if json {
             answer(&[]);
-            return Ok(Exit::Done);
+        } else {
+            let short = commit.id.get(..12).unwrap_or(&commit.id);
+            out.print(&format!(
+                "{short}: {:?} names no ticket; nothing to do\n",
+                commit.subject()
+            ));
         }
-        out.print(&format!(
-            "{}: {:?} names no ticket; nothing to do\n",
-            &commit.id[..12],
-            commit.subject()
-        ));
         return Ok(Exit::Done);
     }
     let session = Session::connect(config, rules.clone(), env)?;
@@ -61,8 +49,35 @@ pub(super) fn sync_cmd(
             dry_run,
         ));
     }
-    let summary = Summary::of(&entries);
-    Ok(Exit::partial_if(summary.has_problems()))
+    Ok(Exit::partial_if(Summary::of(&entries).has_problems()))
+}
+
+/// `sync --json` (docs/json.md).
+fn sync_json(
+    commit: &crate::git::Commit,
+    dry_run: bool,
+    entries: &[plan::Entry],
+) -> serde_json::Value {
+    serde_json::json!({
+        "commit": {"id": commit.id, "subject": commit.subject()},
+        "dry_run": dry_run,
+        "tickets": entries.iter().map(entry_json).collect::<Vec<_>>(),
+        "summary": Summary::of_run(entries, !dry_run),
+    })
+}
+
+/// The tickets a commit names, with a warning when it names more (or longer keys) than are read.
+fn keys_of(
+    rules: &crate::rules::desired::Rules,
+    commit: &crate::git::Commit,
+    out: &Out,
+) -> std::collections::HashSet<crate::rules::tickets::TicketKey> {
+    let (keys, overflow) = rules.keys_noted(commit);
+    if overflow.any() {
+        let short = commit.id.get(..12).unwrap_or(&commit.id);
+        out.error(&format!("git-notion: warning: {}", overflow.warning(short)));
+    }
+    keys.into_iter().collect()
 }
 
 /// What history says of these tickets, as the hooks and the replay deliver it (a commit no branch

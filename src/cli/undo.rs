@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::Error;
 use crate::git::Repo;
 use crate::hooks::outbox::Outbox;
-use crate::pipeline::session;
+use crate::pipeline::{plan, session};
 
 use super::*;
 
@@ -90,6 +90,27 @@ impl Counts {
     }
 }
 
+/// A page that changes (what would be, or was, restored) or failed; nothing for one as recorded.
+fn page_lines(e: &crate::replay::journal::UndoEntry, apply: bool) -> String {
+    if let Some(err) = &e.error {
+        return format!("{}  FAILED  {:?}\n    error: {err}\n", e.key, e.title);
+    }
+    if e.changes.is_empty() {
+        return String::new();
+    }
+    let verb = match (apply, e.restored) {
+        (false, _) => "would restore",
+        (true, true) => "restored",
+        (true, false) => "not restored",
+    };
+    let mut text = format!("{}  {verb}  {:?}\n", e.key, e.title);
+    for (prop, (now, before)) in &e.changes {
+        let (now, before) = (plan::quote(now), plan::quote(before));
+        text.push_str(&format!("    {prop}: {now} → {before}\n"));
+    }
+    text
+}
+
 /// The undo's human report: each page that changes (or failed), then the counts.
 fn render(
     path: &std::path::Path,
@@ -100,29 +121,7 @@ fn render(
 ) -> String {
     let mut text = format!("undo {}\n", path.display());
     for e in entries {
-        if let Some(err) = &e.error {
-            text.push_str(&format!(
-                "{}  FAILED  {:?}\n    error: {err}\n",
-                e.key, e.title
-            ));
-            continue;
-        }
-        if e.changes.is_empty() {
-            continue;
-        }
-        let verb = match (apply, e.restored) {
-            (false, _) => "would restore",
-            (true, true) => "restored",
-            (true, false) => "not restored",
-        };
-        text.push_str(&format!("{}  {verb}  {:?}\n", e.key, e.title));
-        for (prop, (now, before)) in &e.changes {
-            let (now, before) = (
-                crate::pipeline::plan::quote(now),
-                crate::pipeline::plan::quote(before),
-            );
-            text.push_str(&format!("    {prop}: {now} → {before}\n"));
-        }
+        text.push_str(&page_lines(e, apply));
     }
     text.push_str(&format!(
         "{} page(s) to restore, {} already as recorded, {} error(s); {} request(s){}\n",

@@ -50,6 +50,11 @@ impl Env {
         self.get(name).filter(|v| !v.is_empty())
     }
 
+    /// `GIT_NOTION_SKIP` is set (and not `0`): hooks do nothing for this git command.
+    pub fn skipping(&self) -> bool {
+        self.value("GIT_NOTION_SKIP").is_some_and(|v| v != "0")
+    }
+
     /// The variables, in order (a later one of the same name wins).
     pub fn vars(&self) -> impl Iterator<Item = (&str, &str)> {
         self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))

@@ -1,6 +1,7 @@
 //! Configuration: `.git-notion.toml` (committed, no secrets), layered as built-in defaults < user config
 //! < repository config < `GIT_NOTION_*` environment. Everything is validated on load: TOML errors carry
-//! line and column, unknown keys are reported, ticket patterns are compiled, secrets are refused.
+//! line and column, unknown keys are reported, ticket patterns are compiled, secrets are refused. The
+//! environment is read once into an [`Env`]; the command line's settings arrive as [`Overrides`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -728,6 +729,23 @@ fn env_layer(env: &Env) -> toml::Table {
     t
 }
 
+/// The merged layers do not make a configuration: each layer is parsed alone (only now: it costs a parse
+/// per file on every hook), so that the error points into the file it comes from, with line and column.
+fn where_wrong(layers: &[Layer], merged: toml::de::Error) -> ConfigError {
+    for layer in layers {
+        if let Err(e) = toml::from_str::<Config>(&layer.text) {
+            return ConfigError::Toml {
+                origin: layer.origin.clone(),
+                message: scrub(e.to_string().trim_end()),
+            };
+        }
+    }
+    ConfigError::Toml {
+        origin: "environment (GIT_NOTION_*)".into(),
+        message: merged.to_string(),
+    }
+}
+
 impl Config {
     /// Parses and validates layers (lowest first) and the environment into one config.
     pub fn from_layers(layers: &[Layer], env: &Env) -> Result<Config, ConfigError> {
@@ -759,25 +777,7 @@ impl Config {
         let flags = overrides.table();
         check_secrets("command line", &flags, "")?;
         merge(&mut merged, flags);
-        let mut config: Config = match merged.try_into() {
-            Ok(c) => c,
-            Err(e) => {
-                // Parse each layer alone (only now: it costs a parse per file on every hook), so that the
-                // error points into the file it comes from, with line and column.
-                for layer in layers {
-                    if let Err(e) = toml::from_str::<Config>(&layer.text) {
-                        return Err(ConfigError::Toml {
-                            origin: layer.origin.clone(),
-                            message: scrub(e.to_string().trim_end()),
-                        });
-                    }
-                }
-                return Err(ConfigError::Toml {
-                    origin: "environment (GIT_NOTION_*)".into(),
-                    message: e.to_string(),
-                });
-            }
-        };
+        let mut config: Config = merged.try_into().map_err(|e| where_wrong(layers, e))?;
         config.compiled = Compiled(Some(config.patterns("configuration")?));
         config.check_numbers()?;
         if let Some(db) = &config.database {

@@ -1,5 +1,6 @@
 //! The commit source: the repository opened with gix, honouring the environment git sets for hooks
-//! (`GIT_DIR`, `GIT_WORK_TREE`, …), and commits read as bytes and decoded per their encoding header.
+//! (`GIT_DIR`, `GIT_WORK_TREE`, …), and commits read as bytes and decoded per their encoding header;
+//! [`files`] reads git's state (the git directories, HEAD, a rebase) without opening the repository.
 
 pub mod files;
 pub mod links;

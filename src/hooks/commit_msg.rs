@@ -197,11 +197,7 @@ pub fn check(
     now: i64,
 ) -> Said {
     let mut said = Said::default();
-    let subject = message.lines().next().unwrap_or("");
-    let exempt = ["fixup! ", "squash! ", "amend! "]
-        .iter()
-        .any(|p| subject.starts_with(p));
-    if merging || exempt || message.trim().is_empty() {
+    if merging || exempt(message) {
         return said;
     }
     let commit = Commit {
@@ -227,12 +223,13 @@ pub fn check(
     for n in &e.named {
         ticket_lines(n, config, index, fresh, now, &mut said.lines, &mut certain);
     }
-    for s in &e.skipped {
-        said.lines.push(format!(
+    let skipped = |s: &crate::rules::tickets::Skipped| {
+        format!(
             "{} is not a ticket here ({}; [tickets] ignore)",
             s.text, s.rule
-        ));
-    }
+        )
+    };
+    said.lines.extend(e.skipped.iter().map(skipped));
     if config.commit.check == Check::Block && !certain.is_empty() {
         said.refuse = true;
         said.lines.push(format!(
@@ -241,6 +238,16 @@ pub fn check(
         ));
     }
     said
+}
+
+/// A message the check leaves alone: empty, or one git folds into another commit (`fixup!`, `squash!`,
+/// `amend!`).
+fn exempt(message: &str) -> bool {
+    let subject = message.lines().next().unwrap_or("");
+    message.trim().is_empty()
+        || ["fixup! ", "squash! ", "amend! "]
+            .iter()
+            .any(|p| subject.starts_with(p))
 }
 
 /// The lines of one ticket: its page and status from the index and what the message does to it, or why

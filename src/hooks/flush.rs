@@ -90,11 +90,7 @@ pub fn flush(
         env,
         deadline,
         read: &read,
-        by: match (deadline, wait) {
-            (Some(_), _) => "hook",
-            (None, true) => "flush",
-            (None, false) => "flusher",
-        },
+        by: deliverer(deadline, wait),
     };
     loop {
         pass.round(&mut report, &mut session, &mut seen)?;
@@ -108,6 +104,15 @@ pub fn flush(
         }
     }
     Ok(report)
+}
+
+/// Who delivers, for the delivery log: a foreground hook, `git notion flush`, or the detached flusher.
+fn deliverer(deadline: Option<Instant>, wait: bool) -> &'static str {
+    match (deadline, wait) {
+        (Some(_), _) => "hook",
+        (None, true) => "flush",
+        (None, false) => "flusher",
+    }
 }
 
 /// Before a flush: tickets without a page back in the queue (when asked), the hooks' writes made durable,

@@ -296,17 +296,7 @@ impl Hooks {
             return State::Missing;
         };
         if meta.file_type().is_symlink() {
-            if let Ok(target) = std::fs::read_link(&path) {
-                let is_us = target
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .and_then(|n| n.strip_suffix(std::env::consts::EXE_SUFFIX))
-                    .is_some_and(|n| n == "git-notion" || n == super::HOOK_BINARY);
-                if is_us {
-                    return State::Linked(target);
-                }
-            }
-            return State::Other { runs_us: false };
+            return linked_state(&path);
         }
         let text = std::fs::read(&path)
             .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -610,6 +600,21 @@ fn rt_shim(binary: &Path) -> String {
         &format!("bin={}\n", sh_quote(&binary.to_string_lossy())),
         1,
     )
+}
+
+/// A hook that is a symbolic link: linked to one of git-notion's binaries, or to something else.
+fn linked_state(path: &Path) -> State {
+    if let Ok(target) = std::fs::read_link(path) {
+        let is_us = target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(std::env::consts::EXE_SUFFIX))
+            .is_some_and(|n| n == "git-notion" || n == super::HOOK_BINARY);
+        if is_us {
+            return State::Linked(target);
+        }
+    }
+    State::Other { runs_us: false }
 }
 
 fn link_or_shim(binary: &Path, path: &Path, name: &str) -> Result<(), InstallError> {

@@ -1,6 +1,7 @@
 //! The git hooks: which commits each one syncs, queued in the outbox, then delivered by a detached flusher
-//! (or inside the hook within a time budget in `foreground` mode). A hook never fails or slows git: every
-//! problem becomes one warning line, and the exit code is always 0.
+//! (or inside the hook within a time budget in `foreground` mode). A hook never fails or slows git: what it
+//! has to tell is a list of [`Note`]s, which the command line writes as one warning line, and the exit
+//! code is always 0. Which hooks, binaries and flusher process: [`process`]; its errors: [`HookError`].
 
 pub mod commit_msg;
 pub mod deliveries;
@@ -135,21 +136,22 @@ pub fn fast(
         name
     };
     // commit-msg reads the configuration and the index: the full binary's work.
+    let full = |refs| Fast::Full {
+        name: name.to_string(),
+        refs,
+    };
     if name == COMMIT_MSG {
-        return if env.value("GIT_NOTION_SKIP").is_some_and(|v| v != "0") {
+        return if env.skipping() {
             Fast::Done(Notes::none())
         } else {
-            Fast::Full {
-                name: name.to_string(),
-                refs: None,
-            }
+            full(None)
         };
     }
     // git runs reference-transaction for every state of every transaction; only `committed` moved refs.
     if name == REFERENCE_TRANSACTION && args.first().map(String::as_str) != Some("committed") {
         return Fast::Done(Notes::none());
     }
-    if env.value("GIT_NOTION_SKIP").is_some_and(|v| v != "0") {
+    if env.skipping() {
         // Skipped means skipped: what moved is recorded as seen, so no later event delivers it.
         sighting::skip(env);
         return Fast::Done(Notes::none());
@@ -166,10 +168,7 @@ pub fn fast(
     });
     match sighting::quick(name, rt_text.as_deref(), env, user_config) {
         Some(notes) => Fast::Done(notes),
-        None => Fast::Full {
-            name: name.to_string(),
-            refs: rt_text,
-        },
+        None => full(rt_text),
     }
 }
 
@@ -262,7 +261,7 @@ fn events_of_refs(
     rules: Option<&Rules>,
 ) -> Result<Vec<Event>, HookError> {
     let origin_url = repo.origin_url();
-    let t = outbox::now();
+    let at = outbox::now();
     Ok(commits_for_refs(repo, text)?
         .into_iter()
         .filter_map(|(c, branch)| {
@@ -270,19 +269,13 @@ fn events_of_refs(
                 Some(r) => Some(r.keys(&c)).filter(|k| !k.is_empty())?,
                 None => vec![],
             };
-            Some(Event {
-                id: String::new(),
+            let seen = outbox::Seen {
                 hook: name.to_string(),
-                keys,
                 branch: Some(branch),
                 origin_url: origin_url.clone(),
-                queued_at: t,
-                attempts: 0,
-                next_try: t,
-                last_error: None,
-                said: None,
-                commit: c,
-            })
+                at,
+            };
+            Some(Event::new(String::new(), c, keys, &seen))
         })
         .collect())
 }

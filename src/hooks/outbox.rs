@@ -82,7 +82,37 @@ pub struct Event {
 /// The longest subject a failed record keeps, in characters.
 pub const FAILED_SUBJECT_CHARS: usize = 200;
 
+/// Where and when a hook saw commits: what each [`Event`] of them records besides the commit.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    /// The hook.
+    pub hook: String,
+    /// The branch they were seen on.
+    pub branch: Option<String>,
+    /// The `origin` remote's URL then.
+    pub origin_url: Option<String>,
+    /// Seconds since the epoch.
+    pub at: i64,
+}
+
 impl Event {
+    /// A commit a hook saw, with its tickets, not tried yet.
+    pub fn new(id: String, commit: Commit, keys: Vec<TicketKey>, seen: &Seen) -> Event {
+        Event {
+            id,
+            hook: seen.hook.clone(),
+            commit,
+            keys,
+            branch: seen.branch.clone(),
+            origin_url: seen.origin_url.clone(),
+            queued_at: seen.at,
+            attempts: 0,
+            next_try: seen.at,
+            last_error: None,
+            said: None,
+        }
+    }
+
     /// This event as a failed record of one key keeps it: that key alone and the subject (cut to
     /// [`FAILED_SUBJECT_CHARS`]) instead of the message, so a commit naming a thousand missing tickets
     /// costs a thousand small records, not a thousand copies of its message.

@@ -15,7 +15,7 @@
 use std::path::{Path, PathBuf};
 
 use super::notes::{attention, Note, Notes};
-use super::outbox::{Event, Outbox, OutboxError, Sighting};
+use super::outbox::{Event, Outbox, OutboxError, Seen, Sighting};
 use super::process::{spawn_flusher, REFERENCE_TRANSACTION, REF_UPDATE_CAP};
 use crate::git::files::{self, Dirs as Place, Head};
 use crate::git::Repo;
@@ -177,14 +177,7 @@ pub(super) fn quick(
         return None;
     }
     // A foreground hook delivers inside the commit: the full path.
-    let foreground = env.value("GIT_NOTION_MODE").map_or_else(
-        || {
-            mentions(&config, "foreground")
-                || user_config.is_some_and(|p| mentions(p, "foreground"))
-        },
-        |m| m != "background",
-    );
-    if foreground {
+    if foreground(env, &config, user_config) {
         return None;
     }
     let ob = ob.with_sync(fsyncs(&place, env));
@@ -214,6 +207,15 @@ pub(super) fn quick(
         spawn_flusher(&place.root);
     }
     Some(attention(&ob))
+}
+
+/// The hooks may run in the foreground (the mode set so, or a configuration file mentioning it: read on
+/// the full path).
+fn foreground(env: &crate::config::Env, config: &Path, user_config: Option<&Path>) -> bool {
+    env.value("GIT_NOTION_MODE").map_or_else(
+        || mentions(config, "foreground") || user_config.is_some_and(|p| mentions(p, "foreground")),
+        |m| m != "background",
+    )
 }
 
 /// Nothing was queued: whether the next commit naming a ticket could be, else what needs attention.
@@ -318,33 +320,23 @@ pub fn read(repo: &Repo, rules: Option<&Rules>, s: &Sighting) -> Vec<Event> {
             (true, _) => ("post-commit", Some(short.to_string())),
             (false, _) => (REFERENCE_TRANSACTION, Some(short.to_string())),
         };
+        let seen = Seen {
+            hook: hook.to_string(),
+            branch,
+            origin_url: origin_url.clone(),
+            at: s.queued_at,
+        };
         for c in commits {
             if events.iter().any(|e| e.commit.id == c.id) {
                 continue;
             }
             let keys = match rules {
-                Some(r) => {
-                    let k = r.keys(&c);
-                    if k.is_empty() {
-                        continue;
-                    }
-                    k
-                }
-                None => vec![],
+                Some(r) => Some(r.keys(&c)).filter(|k| !k.is_empty()),
+                None => Some(vec![]),
             };
-            events.push(Event {
-                id: format!("{}-{}-{}", &c.id[..12.min(c.id.len())], s.id, events.len()),
-                hook: hook.to_string(),
-                keys,
-                branch: branch.clone(),
-                origin_url: origin_url.clone(),
-                queued_at: s.queued_at,
-                attempts: 0,
-                next_try: s.queued_at,
-                last_error: None,
-                said: None,
-                commit: c,
-            });
+            let Some(keys) = keys else { continue };
+            let id = format!("{}-{}-{}", &c.id[..12.min(c.id.len())], s.id, events.len());
+            events.push(Event::new(id, c, keys, &seen));
         }
     }
     events

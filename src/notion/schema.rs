@@ -334,51 +334,15 @@ impl Schema {
 
     /// The schema of a data source object as Notion returns it.
     pub fn from_json(v: &Value) -> Schema {
-        let mut properties = vec![];
-        if let Some(props) = v["properties"].as_object() {
-            for (name, p) in props {
-                let kind = p["type"].as_str().unwrap_or_default().to_string();
-                let spec = &p[&kind];
-                let groups: Vec<Vec<String>> = spec["groups"]
-                    .as_array()
-                    .map(|gs| {
-                        gs.iter()
-                            .map(|g| {
-                                g["option_ids"]
-                                    .as_array()
-                                    .map(|ids| {
-                                        ids.iter()
-                                            .filter_map(|i| i.as_str().map(String::from))
-                                            .collect()
-                                    })
-                                    .unwrap_or_default()
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let choices = spec["options"]
-                    .as_array()
-                    .map(|opts| {
-                        opts.iter()
-                            .map(|o| {
-                                let oid = o["id"].as_str().unwrap_or_default();
-                                Choice {
-                                    name: o["name"].as_str().unwrap_or_default().to_string(),
-                                    rank: groups.iter().position(|g| g.iter().any(|i| i == oid)),
-                                }
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                properties.push(Property {
-                    name: name.clone(),
-                    id: p["id"].as_str().unwrap_or_default().to_string(),
-                    kind: Kind::from_name(&kind),
-                    choices,
-                    prefix: spec["prefix"].as_str().map(String::from),
-                });
-            }
-        }
+        let properties = v["properties"]
+            .as_object()
+            .map(|props| {
+                props
+                    .iter()
+                    .map(|(name, p)| property_from_json(name, p))
+                    .collect()
+            })
+            .unwrap_or_default();
         Schema {
             data_source_id: v["id"].as_str().unwrap_or_default().to_string(),
             name: plain_text(&v["title"]),
@@ -618,6 +582,43 @@ impl Binding {
             new
         });
         ids
+    }
+}
+
+/// One property of a data source's schema, its options ranked by their status group.
+fn property_from_json(name: &str, p: &Value) -> Property {
+    let kind = p["type"].as_str().unwrap_or_default().to_string();
+    let spec = &p[&kind];
+    let ids = |g: &Value| -> Vec<String> {
+        g["option_ids"]
+            .as_array()
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|i| i.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let groups: Vec<Vec<String>> = spec["groups"]
+        .as_array()
+        .map(|gs| gs.iter().map(ids).collect())
+        .unwrap_or_default();
+    let choice = |o: &Value| {
+        let oid = o["id"].as_str().unwrap_or_default();
+        Choice {
+            name: o["name"].as_str().unwrap_or_default().to_string(),
+            rank: groups.iter().position(|g| g.iter().any(|i| i == oid)),
+        }
+    };
+    Property {
+        name: name.to_string(),
+        id: p["id"].as_str().unwrap_or_default().to_string(),
+        kind: Kind::from_name(&kind),
+        choices: spec["options"]
+            .as_array()
+            .map(|opts| opts.iter().map(choice).collect())
+            .unwrap_or_default(),
+        prefix: spec["prefix"].as_str().map(String::from),
     }
 }
 

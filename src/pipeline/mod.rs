@@ -2,8 +2,9 @@
 //! ([`lookup`]: batched queries of up to 100 keys; [`scan`]: a whole data source, matched locally), the
 //! plan of what differs and its apply ([`plan`]), the checked connection that assembles them
 //! ([`session`]), and the local index of the database's keys that commit time reads ([`key_index`]). The
-//! hooks, `sync`, the replay and `undo` all go through here. Uses `rules`, `notion`, `git`, `config`,
-//! `files`.
+//! hooks, `sync`, the replay and `undo` all go through here. Its [`Error`] wraps the errors of the layers
+//! below; a [`Reason`] is why an update waits or left the queue, as a value. Uses `rules`, `notion`,
+//! `git`, `config`, `files`.
 
 mod error;
 pub mod history;

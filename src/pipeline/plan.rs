@@ -674,24 +674,7 @@ pub fn render_entries(entries: &[Entry], source_name: &str, dry_run: bool) -> St
         let key = e.desired.key.to_string();
         match &e.outcome {
             Outcome::Update { page, changes } => {
-                let verb = match (&e.applied, dry_run) {
-                    (_, true) => "would update",
-                    (Some(Ok(())), _) => "updated",
-                    (Some(Err(_)), _) => "FAILED",
-                    (None, false) => "to update",
-                };
-                out.push_str(&format!("{key}  {verb}  {}\n", quote(&page.title)));
-                for c in changes {
-                    out.push_str(&format!(
-                        "    {}: {} → {}\n",
-                        c.property,
-                        quote(&c.from),
-                        quote(&c.to)
-                    ));
-                }
-                if let Some(Err(err)) = &e.applied {
-                    out.push_str(&format!("    error: {err}\n"));
-                }
+                out.push_str(&update_lines(e, &key, page, changes, dry_run));
             }
             Outcome::UpToDate { page } if !e.comments.is_empty() => {
                 let verb = match (dry_run, e.comments_posted) {
@@ -719,6 +702,31 @@ pub fn render_entries(entries: &[Entry], source_name: &str, dry_run: bool) -> St
             Outcome::Failed(err) => out.push_str(&format!("{key}  error: {err}\n")),
         }
         render_extras(&mut out, e, dry_run);
+    }
+    out
+}
+
+/// A page that changes: its verb, each change, and the error of a write that failed.
+fn update_lines(
+    e: &Entry,
+    key: &str,
+    page: &PageState,
+    changes: &[Change],
+    dry_run: bool,
+) -> String {
+    let verb = match (&e.applied, dry_run) {
+        (_, true) => "would update",
+        (Some(Ok(())), _) => "updated",
+        (Some(Err(_)), _) => "FAILED",
+        (None, false) => "to update",
+    };
+    let mut out = format!("{key}  {verb}  {}\n", quote(&page.title));
+    for c in changes {
+        let (from, to) = (quote(&c.from), quote(&c.to));
+        out.push_str(&format!("    {}: {from} → {to}\n", c.property));
+    }
+    if let Some(Err(err)) = &e.applied {
+        out.push_str(&format!("    error: {err}\n"));
     }
     out
 }

@@ -168,27 +168,8 @@ impl Journal {
         source_name: &str,
     ) -> Result<Journal, JournalError> {
         crate::files::private_dir(dir).map_err(|e| io(dir, e))?;
-        if let Some(last) = list(dir).pop() {
-            if let Ok(lines) = read(&last) {
-                let same = matches!(lines.first(), Some(Line::Start { data_source_id: d, .. }) if d == data_source_id);
-                let ended = lines.iter().any(|l| matches!(l, Line::End { .. }));
-                if same && !ended {
-                    let recorded = lines
-                        .iter()
-                        .filter_map(|l| match l {
-                            Line::Before { page, .. } => Some(page.clone()),
-                            _ => None,
-                        })
-                        .collect();
-                    let file = append(&last)?;
-                    return Ok(Journal {
-                        path: last,
-                        file,
-                        recorded,
-                        resumed: true,
-                    });
-                }
-            }
+        if let Some(j) = Self::resume(dir, data_source_id)? {
+            return Ok(j);
         }
         let now = jiff::Timestamp::now();
         let mut path = dir.join(format!(
@@ -216,6 +197,34 @@ impl Journal {
             source_name: source_name.into(),
         })?;
         Ok(j)
+    }
+
+    /// The newest journal of this data source, when an apply left it open (interrupted).
+    fn resume(dir: &Path, data_source_id: &str) -> Result<Option<Journal>, JournalError> {
+        let Some(last) = list(dir).pop() else {
+            return Ok(None);
+        };
+        let Ok(lines) = read(&last) else {
+            return Ok(None);
+        };
+        let same = matches!(lines.first(), Some(Line::Start { data_source_id: d, .. }) if d == data_source_id);
+        if !same || lines.iter().any(|l| matches!(l, Line::End { .. })) {
+            return Ok(None);
+        }
+        let recorded = lines
+            .iter()
+            .filter_map(|l| match l {
+                Line::Before { page, .. } => Some(page.clone()),
+                _ => None,
+            })
+            .collect();
+        let file = append(&last)?;
+        Ok(Some(Journal {
+            path: last,
+            file,
+            recorded,
+            resumed: true,
+        }))
     }
 
     /// Appends one line and makes it durable before the caller goes on (a `before` line must be on disk
@@ -314,22 +323,8 @@ pub fn undo_plan(client: &Client, lines: &[Line]) -> Result<Vec<UndoEntry>, ApiE
     let Some(Line::Start { data_source_id, .. }) = lines.first() else {
         return Ok(vec![]);
     };
-    let recorded: HashSet<&str> = lines
-        .iter()
-        .filter_map(|l| match l {
-            Line::Before { page, .. } => Some(page.as_str()),
-            _ => None,
-        })
-        .collect();
     let skipped = skipped(lines);
-    let budget = Some(recorded.len().max(1));
-    let current: std::collections::HashMap<String, Value> =
-        // An incomplete scan is fine here: a recorded page it missed is read alone below.
-        crate::pipeline::scan::scan(client, data_source_id, &[], budget, |_| {})?
-            .pages
-            .into_iter()
-            .filter_map(|p| Some((p["id"].as_str()?.to_string(), p)))
-            .collect();
+    let current = pages_now(client, data_source_id, lines)?;
     let mut seen = HashSet::new();
     let mut out = vec![];
     for l in lines {
@@ -365,6 +360,30 @@ pub fn undo_plan(client: &Client, lines: &[Line]) -> Result<Vec<UndoEntry>, ApiE
         out.push(e);
     }
     Ok(out)
+}
+
+/// The data source's pages now, by id, read by cost: the scan may spend as many requests as reading the
+/// recorded pages one by one would (a recorded page it missed is read alone).
+fn pages_now(
+    client: &Client,
+    data_source_id: &str,
+    lines: &[Line],
+) -> Result<std::collections::HashMap<String, Value>, ApiError> {
+    let recorded: HashSet<&str> = lines
+        .iter()
+        .filter_map(|l| match l {
+            Line::Before { page, .. } => Some(page.as_str()),
+            _ => None,
+        })
+        .collect();
+    let budget = Some(recorded.len().max(1));
+    Ok(
+        crate::pipeline::scan::scan(client, data_source_id, &[], budget, |_| {})?
+            .pages
+            .into_iter()
+            .filter_map(|p| Some((p["id"].as_str()?.to_string(), p)))
+            .collect(),
+    )
 }
 
 /// Pages whose last word is `skipped`: this journal's applies never wrote them.

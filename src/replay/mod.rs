@@ -256,15 +256,7 @@ fn read_pages(
         None
     } else {
         progress("lookup", 0, keys.len());
-        let mut seen: std::collections::HashSet<String> = pages
-            .iter()
-            .filter_map(|p| p["id"].as_str().map(String::from))
-            .collect();
-        for page in lookup::candidates_many(&session.client, b, keys)? {
-            if seen.insert(page["id"].as_str().unwrap_or_default().to_string()) {
-                pages.push(page);
-            }
-        }
+        look_up_the_rest(session, keys, &mut pages)?;
         Some(keys.len())
     };
     Ok(Pages {
@@ -275,6 +267,24 @@ fn read_pages(
         lookup_requests,
         looked_up,
     })
+}
+
+/// Every ticket looked up, in batches, its pages added to those the scan read (each once).
+fn look_up_the_rest(
+    session: &Session,
+    keys: &[TicketKey],
+    pages: &mut Vec<Value>,
+) -> Result<(), ReplayError> {
+    let mut seen: std::collections::HashSet<String> = pages
+        .iter()
+        .filter_map(|p| p["id"].as_str().map(String::from))
+        .collect();
+    for page in lookup::candidates_many(&session.client, &session.binding, keys)? {
+        if seen.insert(page["id"].as_str().unwrap_or_default().to_string()) {
+            pages.push(page);
+        }
+    }
+    Ok(())
 }
 
 /// One plan entry per ticket of the history that asks for something, its comments checked.
@@ -341,6 +351,15 @@ fn record_before(j: &mut Journal, entries: &[Entry], pages: &[Value]) -> Result<
     Ok(())
 }
 
+/// A page to write was not tried, or failed in a way trying again may fix.
+fn stopped_by_outage(entries: &[Entry]) -> bool {
+    entries.iter().any(|e| match (&e.outcome, &e.applied) {
+        (Outcome::Update { .. }, None) => true,
+        (_, Some(Err(err))) => err.is_transient(),
+        _ => false,
+    })
+}
+
 /// An apply's writes, one page at a time, journalled.
 struct Writing<'a> {
     repo: &'a Repo,
@@ -369,11 +388,8 @@ impl Writing<'_> {
             if !matches!(entries[i].outcome, Outcome::Update { .. }) {
                 continue;
             }
-            recheck.before_write(
-                self.session,
-                &mut entries[i..],
-                (!self.reset).then_some(&time_of as plan::CommitTime),
-            );
+            let older_than = (!self.reset).then_some(&time_of as plan::CommitTime);
+            recheck.before_write(self.session, &mut entries[i..], older_than);
             let e = &mut entries[i];
             let Outcome::Update { page, .. } = &e.outcome else {
                 // Another clone brought the page up to date after the scan: nothing of ours to undo.
@@ -382,10 +398,10 @@ impl Writing<'_> {
                 }
                 continue;
             };
-            let page_id = page.id.clone();
+            let page = page.id.clone();
             e.write(&self.session.client);
             if matches!(e.applied, Some(Ok(()))) {
-                j.write(&Line::Done { page: page_id })?;
+                j.write(&Line::Done { page })?;
                 written += 1;
             }
             done += 1;
@@ -396,12 +412,7 @@ impl Writing<'_> {
         }
         // An apply stopped by an outage (a transient failure, or pages not tried) stays open: the next
         // apply resumes this journal, so that one `git notion undo` restores everything it changed.
-        let stopped = entries.iter().any(|e| match (&e.outcome, &e.applied) {
-            (Outcome::Update { .. }, None) => true,
-            (_, Some(Err(err))) => err.is_transient(),
-            _ => false,
-        });
-        if !stopped {
+        if !stopped_by_outage(entries) {
             j.write(&Line::End {
                 at: jiff::Timestamp::now().as_second(),
                 written,

@@ -247,26 +247,29 @@ fn tickets_section(schema: &Schema, titles: &[String]) -> String {
             ));
         }
     }
-    match unique {
-        Some(u) => {
-            let prefix = u.prefix.clone().unwrap_or_default();
-            if prefix.is_empty() {
-                t.push_str(&format!(
-                    "# {:?} is a unique ID without a prefix: give it one in Notion (e.g. TASK) to name tickets TASK-17.\n",
-                    u.name
-                ));
-            } else {
-                t.push_str(&format!(
-                    "# {prefix}-17 in a commit names the ticket whose unique ID {:?} is {prefix}-17.\nid_prefixes = [{}]\n",
-                    u.name,
-                    q(&prefix)
-                ));
-            }
-        }
-        None => t.push_str("# id_prefixes = [\"TASK\"]   # PREFIX-N keys, for a database with a unique ID property\n"),
-    }
-
+    t.push_str(&id_prefixes_line(unique));
     t
+}
+
+/// `id_prefixes`, from the unique ID property's prefix (commented out without one).
+fn id_prefixes_line(unique: Option<&Property>) -> String {
+    let Some(u) = unique else {
+        return "# id_prefixes = [\"TASK\"]   # PREFIX-N keys, for a database with a unique ID property\n"
+            .into();
+    };
+    let prefix = u.prefix.clone().unwrap_or_default();
+    if prefix.is_empty() {
+        format!(
+            "# {:?} is a unique ID without a prefix: give it one in Notion (e.g. TASK) to name tickets TASK-17.\n",
+            u.name
+        )
+    } else {
+        format!(
+            "# {prefix}-17 in a commit names the ticket whose unique ID {:?} is {prefix}-17.\nid_prefixes = [{}]\n",
+            u.name,
+            q(&prefix)
+        )
+    }
 }
 
 /// `[properties]`: the title, status, date and commit link found in the schema, and what is left out.

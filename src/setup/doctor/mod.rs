@@ -218,7 +218,6 @@ pub fn run(
         );
     }
     let config = config_check(&mut r, repo, config);
-
     let client = api_checks(&mut r, config.as_ref(), env);
     let binding = match (&client, &config) {
         (Some(client), Some(config)) => schema_checks(&mut r, client, config),
@@ -242,18 +241,23 @@ pub fn run(
             index_from_rows(repo, config, binding, &rows);
         }
     }
-    match repo {
-        Some(repo) => {
-            hook_check(&mut r, repo);
-            outbox_check(&mut r, repo);
-            index_check(&mut r, repo);
-        }
-        None => {
-            r.skip("hooks", "not inside a git repository");
-            r.skip("outbox", "not inside a git repository");
-            r.skip("index", "not inside a git repository");
-        }
-    }
+    repo_checks(&mut r, repo);
     r.ok = !r.checks.iter().any(|c| c.status == Level::Fail);
     r
+}
+
+/// The checks of the repository itself: hooks, outbox, index.
+fn repo_checks(r: &mut Report, repo: Option<&Repo>) {
+    match repo {
+        Some(repo) => {
+            hook_check(r, repo);
+            outbox_check(r, repo);
+            index_check(r, repo);
+        }
+        None => {
+            for name in ["hooks", "outbox", "index"] {
+                r.skip(name, "not inside a git repository");
+            }
+        }
+    }
 }
