@@ -166,6 +166,13 @@ fn database_id(state: &State, raw: &str) -> Result<String, ApiError> {
         }
         return Err(not_found(state, "database", &id));
     }
+    if state.databases[&id].linked_no_sources {
+        // The other answer public clients quote for a linked database (ultimate-notion#113); its status
+        // was not found in any source: a 400, as the first.
+        return Err(ApiError::validation(format!(
+            "Database with ID {id} does not contain any data sources accessible by this API bot."
+        )));
+    }
     if state.databases[&id].linked {
         // Quoted by public clients (dust-tt/dust#18188); Notion's docs: "Linked databases are not
         // supported" (developers.notion.com/reference/retrieve-a-database).
@@ -664,6 +671,7 @@ fn create_database(
             last_edited_time: now,
             in_trash: false,
             linked: false,
+            linked_no_sources: false,
         },
     );
     seed::add_data_source(

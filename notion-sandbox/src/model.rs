@@ -228,6 +228,9 @@ pub struct Database {
     pub in_trash: bool,
     /// A linked database (a view of another database placed on a page), which the API cannot read.
     pub linked: bool,
+    /// The linked database answers Notion's other message ("… does not contain any data sources
+    /// accessible by this API bot", ultimate-notion#113) rather than "… is a linked database".
+    pub linked_no_sources: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -10,7 +10,8 @@
 //!   "pages": [{"id": "…", "title": "Team space"}],           // optional workspace pages
 //!   "databases": [{
 //!     "id": "…", "title": "工单", "parent_page": "…", "shared": true,
-//!     "linked": false,                     // true: a linked database (a view), unreadable by the API
+//!     "linked": false,                     // true: a linked database (a view), unreadable by the API;
+//!                                          // "no_data_sources": one answering Notion's other message
 //!     "data_sources": [{
 //!       "id": "…", "name": "工单", "wiki": false,   // true: queries also return data_source objects
 //!       "properties": {
@@ -200,7 +201,9 @@ fn add_database(state: &mut State, db: &Value) -> Result<(), SeedError> {
             created_time: now,
             last_edited_time: now,
             in_trash: false,
-            linked: db.get("linked").and_then(Value::as_bool) == Some(true),
+            linked: db.get("linked").and_then(Value::as_bool) == Some(true)
+                || db.get("linked").and_then(Value::as_str) == Some("no_data_sources"),
+            linked_no_sources: db.get("linked").and_then(Value::as_str) == Some("no_data_sources"),
         },
     );
     if db.get("shared").and_then(Value::as_bool) == Some(false) {

@@ -393,10 +393,15 @@ fn handle(shared: &Shared, mut req: tiny_http::Request) {
         }
         Some(FaultKind::Html { status }) => {
             log(*status);
+            // As Cloudflare's edge answers for Notion: its own page, `server: cloudflare` and a `cf-ray`
+            // id (notion-sdk-js #751), never Notion's JSON.
+            let reason = StatusCode(*status).default_reason_phrase();
             let html = format!(
-                "<html>\r\n<head><title>{status} Bad Gateway</title></head>\r\n<body>\r\n<center><h1>{status} Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
+                "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n"
             );
-            send(req, *status, "text/html", html.as_bytes(), &[]);
+            let ray = format!("{}-SJC", &request_id.replace('-', "")[..16]);
+            let headers = [("Server", "cloudflare".to_string()), ("cf-ray", ray)];
+            send(req, *status, "text/html", html.as_bytes(), &headers);
             return;
         }
         Some(FaultKind::Respond { status, body }) => {

@@ -60,10 +60,10 @@ pub enum ConfigError {
         value: String,
     },
     /// No token in the environment.
-    #[error("no Notion token: set NOTION_TOKEN to your integration's secret (https://www.notion.so/my-integrations), e.g. `export NOTION_TOKEN=ntn_…`")]
+    #[error("no Notion token: set NOTION_TOKEN to an internal connection's secret or a personal access token (both from Notion's developer portal, https://www.notion.so/developers), e.g. `export NOTION_TOKEN=ntn_…`")]
     MissingToken,
     /// The token holds a character no Notion token has (a line break pasted with it, a space).
-    #[error("{variable} is not a Notion token: it holds {what} at character {at}, which no token has (pasted with a line break or a space?). Copy the secret again from https://www.notion.so/my-integrations and set {variable} to it alone")]
+    #[error("{variable} is not a Notion token: it holds {what} at character {at}, which no token has (pasted with a line break or a space?). Copy the token again from https://www.notion.so/developers and set {variable} to it alone")]
     MalformedToken {
         /// The variable it came from.
         variable: &'static str,

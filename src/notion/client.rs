@@ -14,7 +14,7 @@ use crate::config::{Api, Token};
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// 401: the token is invalid or revoked.
-    #[error("{op}: Notion refused the token (401 {said}). The token is invalid or was revoked: create or copy a new internal integration secret at https://www.notion.so/my-integrations and set NOTION_TOKEN")]
+    #[error("{op}: Notion refused the token (401 {said}). The token is invalid, expired or was revoked: copy the connection's secret again, or create a personal access token, at https://www.notion.so/developers and set NOTION_TOKEN")]
     Unauthorized {
         /// What git-notion was doing (`update the page of #042`).
         op: String,
@@ -22,7 +22,7 @@ pub enum ApiError {
         said: Box<Said>,
     },
     /// 404: missing, or not shared with the integration.
-    #[error("{op}: not found (404 {said}). The page or database does not exist or is not shared with the integration: in Notion open it, ••• → Connections → add your integration")]
+    #[error("{op}: not found (404 {said}). The page or database does not exist or is not shared with the integration: in Notion open it, ••• → Connections → add your integration (a personal access token needs no sharing: it sees what its user sees)")]
     NotFound {
         /// What git-notion was doing (`update the page of #042`).
         op: String,
@@ -70,15 +70,26 @@ pub enum ApiError {
         /// The `Retry-After` Notion asked for, when it was too long to wait here.
         retry_after_secs: Option<u64>,
     },
+    /// The edge in front of Notion (Cloudflare) refused with a page of its own rather than Notion's JSON:
+    /// not a capability Notion lacks. Kept for later, as an outage is.
+    #[error("{op}: Notion's edge (Cloudflare) answered {status} with {}, not Notion's API{}: this is not a missing capability. A network, VPN or proxy the edge refuses, or an outage on Notion's side; nothing was lost: try again later (https://status.notion.so), and give Notion's support the cf-ray id if it lasts", .said.message, ray_suffix(.said.ray_id.as_deref()))]
+    Edge {
+        /// What git-notion was doing.
+        op: String,
+        /// The HTTP status.
+        status: u16,
+        /// What the page was, and its `cf-ray`.
+        said: Box<Said>,
+    },
     /// 5xx after the retries.
-    #[error("{op}: Notion is unavailable ({status} {code}) after {attempts} attempts. Try again later (https://status.notion.so); nothing was lost")]
+    #[error("{op}: Notion is unavailable ({status} {}) after {attempts} attempts{}. Try again later (https://status.notion.so); nothing was lost", unavailable_code(.said), ids_suffix(.said))]
     Unavailable {
         /// What git-notion was doing (`update the page of #042`).
         op: String,
         /// The HTTP status.
         status: u16,
-        /// Notion's error code (`unauthorized`, `validation_error`, …).
-        code: String,
+        /// What Notion (or the edge in front of it) said.
+        said: Box<Said>,
         /// Attempts made, retries included.
         attempts: u32,
     },
@@ -128,6 +139,30 @@ fn shorten(text: &str) -> String {
         Some((i, _)) => format!("{}… ({} bytes)", &text[..i], text.len()),
         None => text.to_string(),
     }
+}
+
+/// A 5xx as people read it: Notion's code (`service_overload`, `gateway_timeout`, …), or the edge's page.
+fn unavailable_code(said: &Said) -> String {
+    if said.foreign {
+        "from the edge in front of Notion".to_string()
+    } else {
+        said.code.clone()
+    }
+}
+
+/// ` [request_id …] [cf-ray …]`, for what Notion's support can trace.
+fn ids_suffix(said: &Said) -> String {
+    let ids = [
+        said.request_id
+            .as_ref()
+            .map(|id| format!(" [request_id {id}]")),
+        said.ray_id.as_ref().map(|r| format!(" [cf-ray {r}]")),
+    ];
+    ids.into_iter().flatten().collect()
+}
+
+fn ray_suffix(ray: Option<&str>) -> String {
+    ray.map(|r| format!(" (cf-ray {r})")).unwrap_or_default()
 }
 
 fn detail_suffix(message: &str) -> String {
@@ -185,6 +220,8 @@ impl ApiError {
             | ApiError::Forbidden { said, .. }
             | ApiError::Rejected { said, .. }
             | ApiError::KeyRefused { said, .. }
+            | ApiError::Edge { said, .. }
+            | ApiError::Unavailable { said, .. }
             | ApiError::RateLimited { said, .. } => said.request_id.as_deref(),
             _ => None,
         }
@@ -195,6 +232,7 @@ impl ApiError {
         matches!(
             self,
             ApiError::RateLimited { .. }
+                | ApiError::Edge { .. }
                 | ApiError::Unavailable { .. }
                 | ApiError::Network { .. }
                 | ApiError::CircuitOpen { .. }
@@ -661,7 +699,7 @@ impl Client {
     fn answer(
         &self,
         op: &str,
-        outcome: Result<(u16, String, Option<Duration>), ureq::Error>,
+        outcome: Result<Answer, ureq::Error>,
         attempts: u32,
         idempotent: bool,
     ) -> Result<Value, Failed> {
@@ -672,22 +710,22 @@ impl Client {
             may_retry,
         };
         match outcome {
-            Ok((status, text, _)) if (200..300).contains(&status) => serde_json::from_str(&text)
-                .map_err(|e| {
-                    let detail = format!("{status} with a body that is not JSON: {e}");
-                    failed(ApiError::BadResponse { op, detail }, None, idempotent)
-                }),
-            Ok((status, location, _)) if (300..400).contains(&status) => Err(failed(
+            Ok(a) if (200..300).contains(&a.status) => serde_json::from_str(&a.body).map_err(|e| {
+                let detail = format!("{} with a body that is not JSON: {e}", a.status);
+                failed(ApiError::BadResponse { op, detail }, None, idempotent)
+            }),
+            Ok(a) if (300..400).contains(&a.status) => Err(failed(
                 ApiError::Redirected {
                     op,
-                    status,
-                    location,
+                    status: a.status,
+                    location: a.body,
                 },
                 None,
                 false,
             )),
-            Ok((status, text, retry_after)) => {
-                let err = classify(&op, status, error_body(&text), attempts);
+            Ok(a) => {
+                let (status, retry_after) = (a.status, a.retry_after);
+                let err = classify(&op, status, a.said(), attempts);
                 // 429 and 529 mean Notion did not process the request: always safe to retry.
                 let retryable = match status {
                     429 | 529 => true,
@@ -752,13 +790,13 @@ impl Client {
         }
     }
 
-    /// One HTTP exchange: (status, body, Retry-After), or what the transport ran into.
+    /// One HTTP exchange, or what the transport ran into.
     fn attempt(
         &self,
         method: Method,
         url: &str,
         body: Option<&[u8]>,
-    ) -> Result<(u16, String, Option<Duration>), ureq::Error> {
+    ) -> Result<Answer, ureq::Error> {
         let mut req = ureq::http::Request::builder()
             .method(method.as_str())
             .uri(url)
@@ -771,26 +809,52 @@ impl Client {
         let req = req.body(body.unwrap_or_default().to_vec())?;
         let mut resp = self.agent.run(req)?;
         let status = resp.status().as_u16();
-        if (300..400).contains(&status) {
-            let location = resp
-                .headers()
-                .get("location")
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
                 .and_then(|v| v.to_str().ok())
-                .unwrap_or("(no location)")
-                .to_string();
-            return Ok((status, location, None));
+                .map(String::from)
+        };
+        let mut answer = Answer {
+            status,
+            body: String::new(),
+            retry_after: header("retry-after")
+                .and_then(|v| parse_retry_after(&v, jiff::Timestamp::now())),
+            ray_id: header("cf-ray"),
+            request_id: header("x-notion-request-id"),
+        };
+        if (300..400).contains(&status) {
+            answer.body = header("location").unwrap_or_else(|| "(no location)".into());
+            return Ok(answer);
         }
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, jiff::Timestamp::now()));
-        let text = resp
+        answer.body = resp
             .body_mut()
             .with_config()
             .limit(64 * 1024 * 1024)
             .read_to_string()?;
-        Ok((status, text, retry_after))
+        Ok(answer)
+    }
+}
+
+/// One HTTP answer: its status and body (a redirect's location), and the headers git-notion reads.
+struct Answer {
+    status: u16,
+    body: String,
+    retry_after: Option<Duration>,
+    /// Cloudflare's id of the exchange: the edge in front of Notion answered.
+    ray_id: Option<String>,
+    /// Notion's request id, when the body does not carry it.
+    request_id: Option<String>,
+}
+
+impl Answer {
+    /// What the body says: Notion's error, or (an edge's HTML page, a body that is not Notion's) what it
+    /// was, with the request and ray ids of the headers.
+    fn said(&self) -> Said {
+        let mut said = error_body(&self.body);
+        said.request_id = said.request_id.take().or_else(|| self.request_id.clone());
+        said.ray_id = self.ray_id.clone();
+        said
     }
 }
 
@@ -807,6 +871,10 @@ pub struct Said {
     pub request_id: Option<String>,
     /// Which rate limit ran out (`additional_data.rate_limit_reason`), for a 429.
     pub rate_limit_reason: Option<String>,
+    /// The `cf-ray` header: Cloudflare's id of the exchange, which Notion's support can trace.
+    pub ray_id: Option<String>,
+    /// The body is not Notion's error (an HTML page from the edge in front of Notion, a proxy's answer).
+    pub foreign: bool,
 }
 
 impl Said {
@@ -818,6 +886,9 @@ impl Said {
         }
         if let Some(id) = &self.request_id {
             text = format!("{text} [request_id {id}]");
+        }
+        if let Some(ray) = &self.ray_id {
+            text = format!("{text} [cf-ray {ray}]");
         }
         text
     }
@@ -842,18 +913,29 @@ fn error_body(text: &str) -> Said {
                 // A 429's reason (per-connection window, per-workspace limit) says which budget ran out.
                 rate_limit_reason: text_of(&v["additional_data"]["rate_limit_reason"])
                     .or_else(|| text_of(&v["rate_limit_reason"])),
+                ..Said::default()
             }
         }
         _ => {
-            let snippet: String = text.chars().take(80).collect();
-            let kind = if text.trim_start().starts_with('<') {
-                "an HTML page"
-            } else {
-                "a body that is not a Notion error"
+            let title = text
+                .find("<title>")
+                .and_then(|i| text[i + 7..].split("</title>").next())
+                .map(|t| t.trim().chars().take(80).collect::<String>());
+            let message = match title {
+                Some(t) => format!("an HTML page titled {t:?}"),
+                None if text.trim_start().starts_with('<') => {
+                    let snippet: String = text.chars().take(80).collect();
+                    format!("an HTML page: {:?}", snippet.trim())
+                }
+                None => {
+                    let snippet: String = text.chars().take(80).collect();
+                    format!("a body that is not a Notion error: {:?}", snippet.trim())
+                }
             };
             Said {
                 code: "unknown".into(),
-                message: format!("{kind}: {:?}", snippet.trim()),
+                message,
+                foreign: true,
                 ..Said::default()
             }
         }
@@ -863,11 +945,11 @@ fn error_body(text: &str) -> Said {
 /// What to grant for a 403, by operation: comments need their own capabilities.
 fn forbidden_fix(op: &str) -> &'static str {
     if op.contains("comment") {
-        "Give it the Read comments and Insert comments capabilities at https://www.notion.so/my-integrations (Capabilities), then `git notion flush`"
+        "Give it the Read comments and Insert comments capabilities at https://www.notion.so/developers (the connection's Capabilities), then `git notion flush`"
     } else if op.starts_with("update") {
-        "Give it the Update content capability at https://www.notion.so/my-integrations (Capabilities)"
+        "Give it the Update content capability at https://www.notion.so/developers (the connection's Capabilities)"
     } else {
-        "Give it the Read content capability at https://www.notion.so/my-integrations (Capabilities), and share the database with it (••• → Connections)"
+        "Give it the Read content capability at https://www.notion.so/developers (the connection's Capabilities), and share the database with it (••• → Connections)"
     }
 }
 
@@ -875,6 +957,9 @@ fn classify(op: &str, status: u16, said: Said, attempts: u32) -> ApiError {
     let op = op.to_string();
     let said = Box::new(said);
     match status {
+        // A page of the edge's own (HTML with a cf-ray), not Notion refusing: an outage or a network the
+        // edge refuses; 5xx pages are retried as Notion's own 5xx are.
+        400..=499 if said.foreign && said.ray_id.is_some() => ApiError::Edge { op, status, said },
         401 => ApiError::Unauthorized { op, said },
         403 => ApiError::Forbidden { op, said },
         404 => ApiError::NotFound { op, said },
@@ -887,7 +972,7 @@ fn classify(op: &str, status: u16, said: Said, attempts: u32) -> ApiError {
         500..=599 => ApiError::Unavailable {
             op,
             status,
-            code: said.code,
+            said,
             attempts,
         },
         _ => ApiError::Rejected { op, status, said },

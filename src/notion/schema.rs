@@ -270,6 +270,14 @@ impl Schema {
         let id = crate::config::database_id(database).ok_or(SchemaError::NoDatabase)?;
         let db = match client.get("read the database", &format!("/v1/databases/{id}")) {
             Ok(db) => db,
+            // Notion answers a linked database in one of two ways (dust-tt/dust#18188,
+            // ultimate-notion#113); the status of the second is not documented: 400 or 404 alike.
+            Err(ApiError::Rejected { said, .. } | ApiError::NotFound { said, .. })
+                if linked_answer(&said.message) =>
+            {
+                let message = said.message_text();
+                return Err(SchemaError::LinkedDatabase { id, message });
+            }
             // Maybe it is a data source id.
             Err(ApiError::NotFound { .. }) => match Self::fetch(client, &id) {
                 Ok(schema) => return Ok(schema),
@@ -285,12 +293,6 @@ impl Schema {
             Err(ApiError::Rejected { said, .. }) if said.message.contains("is a page, not a") => {
                 let message = said.message_text();
                 return Err(SchemaError::NotADatabase { id, message });
-            }
-            Err(ApiError::Rejected { said, .. })
-                if said.message.contains("is a linked database") =>
-            {
-                let message = said.message_text();
-                return Err(SchemaError::LinkedDatabase { id, message });
             }
             Err(e) => return Err(e.into()),
         };
@@ -620,6 +622,12 @@ fn property_from_json(name: &str, p: &Value) -> Property {
             .unwrap_or_default(),
         prefix: spec["prefix"].as_str().map(String::from),
     }
+}
+
+/// Notion's answer for a linked database (a view), in either of its two forms.
+fn linked_answer(message: &str) -> bool {
+    message.contains("is a linked database")
+        || message.contains("does not contain any data sources accessible")
 }
 
 /// The title property: the one configured, else the data source's.

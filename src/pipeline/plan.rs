@@ -1433,7 +1433,10 @@ mod tests {
         let unavailable = ApiError::Unavailable {
             op: "x".into(),
             status: 503,
-            code: "service_unavailable".into(),
+            said: Box::new(crate::notion::client::Said {
+                code: "service_unavailable".into(),
+                ..Default::default()
+            }),
             attempts: 3,
         };
         assert!(matches!(

@@ -79,10 +79,7 @@ fn unauthorized_says_the_token_is_invalid() {
         err.contains("Notion refused the token (401 unauthorized"),
         "{err}"
     );
-    assert!(
-        err.contains("https://www.notion.so/my-integrations"),
-        "{err}"
-    );
+    assert!(err.contains("https://www.notion.so/developers"), "{err}");
     // Notion's support asks for the request id: the error carries it.
     assert!(err.contains("[request_id "), "{err}");
     assert!(!err.contains(bad));

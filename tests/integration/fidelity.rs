@@ -76,32 +76,34 @@ fn side_peek_and_app_links_pick_the_right_id() {
     );
 }
 
-/// A linked database (a view of another database) cannot be read through the API ("Database with ID …
-/// is a linked database. Database retrievals do not support linked databases.", quoted by
-/// dust-tt/dust#18188; developers.notion.com/reference/retrieve-a-database): the message says to use the
-/// source database, not to share it.
+/// A linked database (a view of another database) cannot be read through the API. Notion answers it in
+/// one of two ways ("Database with ID … is a linked database. Database retrievals do not support linked
+/// databases.", dust-tt/dust#18188; "Database with ID … does not contain any data sources accessible by
+/// this API bot", ultimate-notion#113): either way the message says to use the source database, not to
+/// share it.
 #[test]
 fn a_linked_database_says_to_use_the_source_database() {
-    let mut seed = notion_sandbox::seed::load("zh").unwrap();
-    let linked = "0e0e0e0e0e0e4e0e8e0e0e0e0e0e0e0e";
-    seed["databases"]
-        .as_array_mut()
-        .unwrap()
-        .push(json!({"id": linked, "title": "工单 (view)", "linked": true, "data_sources": []}));
-    let w = World::with_seed(&seed, SandboxConfig::default(), "");
-    let out = w.run(&[
-        "init",
-        "--database",
-        &format!("https://www.notion.so/acme/View-{linked}"),
-    ]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(err.contains("that is a linked database"), "{err}");
-    assert!(err.contains("source database"), "{err}");
-    assert!(!err.contains("Connections"), "{err}");
-    let (code, v) = doctor_json(&w, &format!("https://www.notion.so/acme/View-{linked}"));
-    assert_eq!(code, 1, "{v:#}");
-    assert!(v.to_string().contains("linked database"), "{v:#}");
+    for answer in [json!(true), json!("no_data_sources")] {
+        let mut seed = notion_sandbox::seed::load("zh").unwrap();
+        let linked = "0e0e0e0e0e0e4e0e8e0e0e0e0e0e0e0e";
+        seed["databases"].as_array_mut().unwrap().push(
+            json!({"id": linked, "title": "工单 (view)", "linked": answer, "data_sources": []}),
+        );
+        let w = World::with_seed(&seed, SandboxConfig::default(), "");
+        let out = w.run(&[
+            "init",
+            "--database",
+            &format!("https://www.notion.so/acme/View-{linked}"),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("that is a linked database"), "{answer}: {err}");
+        assert!(err.contains("source database"), "{err}");
+        assert!(!err.contains("Connections"), "{err}");
+        let (code, v) = doctor_json(&w, &format!("https://www.notion.so/acme/View-{linked}"));
+        assert_eq!(code, 1, "{v:#}");
+        assert!(v.to_string().contains("linked database"), "{v:#}");
+    }
 }
 
 fn doctor_json(w: &World, database: &str) -> (i32, Value) {

@@ -13,6 +13,7 @@ mod json;
 mod lifecycle;
 mod model;
 mod newcomer;
+mod notion_today;
 mod onboarding;
 mod outbox;
 mod replay;

@@ -18,7 +18,7 @@ pub(super) fn api_checks(
             r.fail(
                 "token",
                 e.to_string(),
-                "export NOTION_TOKEN=<your integration's secret> (https://www.notion.so/my-integrations); never in a file",
+                "export NOTION_TOKEN=<an internal connection's secret, or a personal access token> (https://www.notion.so/developers); never in a file",
             );
             None
         }
@@ -58,7 +58,7 @@ pub(super) fn api_checks(
             r.fail(
                 "token accepted",
                 e.to_string(),
-                "copy the Internal Integration Secret again from https://www.notion.so/my-integrations and export NOTION_TOKEN",
+                "copy the connection's secret again (or create a personal access token) at https://www.notion.so/developers and export NOTION_TOKEN",
             );
             r.notion_said(&e);
             None
@@ -128,7 +128,7 @@ fn unresolved(r: &mut Report, e: &SchemaError) {
             "run `git notion init --database <Notion database URL>`, or set database in .git-notion.toml"
         }
         SchemaError::Api(ApiError::NotFound { .. }) => {
-            "in Notion open the database, ••• → Connections → add your integration; check the id in .git-notion.toml"
+            "in Notion open the database, ••• → Connections → add your integration (a personal access token needs no sharing); check the id in .git-notion.toml"
         }
         SchemaError::SeveralDataSources { .. } | SchemaError::NoSuchDataSource { .. } => {
             "set data_source = \"<name or id>\" in .git-notion.toml to one of those listed"
@@ -252,7 +252,7 @@ pub(super) fn comments_check(r: &mut Report, client: &Client, config: &Config, r
         r.skip("comments", "no row to try reading comments on");
         return;
     };
-    let fix = "enable Read comments and Insert comments at https://www.notion.so/my-integrations (Capabilities); until then `#comment` commands and revert comments stay pending (the status still moves)";
+    let fix = "enable Read comments and Insert comments at https://www.notion.so/developers (the connection's Capabilities); until then `#comment` commands and revert comments stay pending (the status still moves)";
     match client.get(
         "read a page's comments",
         &format!("/v1/comments?block_id={row}&page_size=1"),
