@@ -189,6 +189,11 @@ pub struct DataSource {
     /// A wiki's data source: its queries return data_source objects among the pages unless the body asks
     /// for `"result_type": "page"` (notion-sdk-js types; ../shared/notion-reference/README.md).
     pub wiki: bool,
+    /// Text filters (`contains`, `starts_with`, `ends_with`) match case exactly. Whether Notion's ignore
+    /// case is documented nowhere found (../shared/notion-reference/README.md), so the sandbox can be run
+    /// either way: seed `"text_matching": "case-sensitive"`, or `NOTION_SANDBOX_TEXT_MATCHING=case-sensitive`
+    /// for every seed a process loads.
+    pub case_sensitive_text: bool,
 }
 
 impl DataSource {
@@ -338,6 +343,9 @@ pub struct State {
     pub unshared: std::collections::HashSet<String>,
     /// Notion's cap on the rows one query can page through.
     pub query_row_cap: usize,
+    /// Data sources made from now on match text filters case-sensitively
+    /// ([`DataSource::case_sensitive_text`]).
+    pub case_sensitive_text: bool,
     pub ids: IdGen,
     pub clock: Clock,
 }
@@ -361,6 +369,7 @@ impl State {
             page_index: HashMap::new(),
             comments: Vec::new(),
             unshared: Default::default(),
+            case_sensitive_text: false,
             query_row_cap: 10_000,
             ids,
             clock: Clock::default(),

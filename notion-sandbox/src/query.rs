@@ -335,8 +335,10 @@ fn matches(ds: &DataSource, page: &Page, f: &Value) -> bool {
         .and_then(|o| o.iter().next())
         .expect("checked");
     match schema.kind {
-        PropKind::Title | PropKind::RichText => text_matches(&plain_text(value), c, arg),
-        PropKind::Url => text_matches(value.as_str().unwrap_or(""), c, arg),
+        PropKind::Title | PropKind::RichText => {
+            text_matches(&plain_text(value), c, arg, ds.case_sensitive_text)
+        }
+        PropKind::Url => text_matches(value.as_str().unwrap_or(""), c, arg, ds.case_sensitive_text),
         PropKind::Number => number_matches(value.as_f64(), c, arg),
         PropKind::UniqueId => number_matches(value.get("number").and_then(Value::as_f64), c, arg),
         PropKind::Status | PropKind::Select => {
@@ -380,11 +382,15 @@ fn matches(ds: &DataSource, page: &Page, f: &Value) -> bool {
     }
 }
 
-/// Text conditions: `contains`, `starts_with` and `ends_with` ignore case, as Notion's search does;
-/// `equals` is exact.
-fn text_matches(text: &str, c: &str, arg: &Value) -> bool {
+/// Text conditions: `contains`, `starts_with` and `ends_with` ignore case, as Notion's search does (or
+/// match it exactly, `case_sensitive`: see `DataSource::case_sensitive_text`); `equals` is exact.
+fn text_matches(text: &str, c: &str, arg: &Value, case_sensitive: bool) -> bool {
     let a = arg.as_str().unwrap_or_default();
-    let (tl, al) = (text.to_lowercase(), a.to_lowercase());
+    let (tl, al) = if case_sensitive {
+        (text.to_string(), a.to_string())
+    } else {
+        (text.to_lowercase(), a.to_lowercase())
+    };
     match c {
         "equals" => text == a,
         "does_not_equal" => text != a,

@@ -7,6 +7,8 @@
 //!   "capabilities": ["read_content", "update_content", "insert_content", "read_comments", "insert_comments"],
 //!   "rows_per_minute": 1,                  // optional: rows created a minute (20000: a CSV import)
 //!   "query_row_cap": 10000,                // optional: rows one query returns at most
+//!   "text_matching": "case-insensitive",   // optional: or "case-sensitive" (contains, starts_with,
+//!                                          //   ends_with); NOTION_SANDBOX_TEXT_MATCHING sets the default
 //!   "pages": [{"id": "…", "title": "Team space"}],           // optional workspace pages
 //!   "databases": [{
 //!     "id": "…", "title": "工单", "parent_page": "…", "shared": true,
@@ -86,6 +88,13 @@ pub fn build(seed: &Value) -> Result<State, SeedError> {
     if let Some(name) = seed.get("integration").and_then(Value::as_str) {
         state.integration.name = name.to_string();
     }
+    // Whether Notion's text filters ignore case is documented nowhere found: the sandbox runs either way.
+    let matching = seed
+        .get("text_matching")
+        .and_then(Value::as_str)
+        .map(String::from)
+        .or_else(|| std::env::var("NOTION_SANDBOX_TEXT_MATCHING").ok());
+    state.case_sensitive_text = matching.as_deref() == Some("case-sensitive");
     if let Some(caps) = seed.get("capabilities") {
         let caps: Vec<String> = serde_json::from_value(caps.clone())
             .map_err(|e| SeedError(format!("capabilities: {e}")))?;
@@ -274,6 +283,7 @@ pub fn add_data_source(
             next_unique: 1,
             icon: ds.get("icon").cloned().unwrap_or(Value::Null),
             wiki: ds.get("wiki").and_then(Value::as_bool) == Some(true),
+            case_sensitive_text: state.case_sensitive_text,
         },
     );
     state

@@ -692,6 +692,22 @@ fn titles(q: &Value, prop: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether Notion's `contains` ignores case is documented nowhere found: a seed (or
+/// `NOTION_SANDBOX_TEXT_MATCHING`) makes the sandbox match case exactly, so the client is tested both ways.
+#[test]
+fn text_filters_match_case_exactly_when_the_seed_says_so() {
+    let mut seed = notion_sandbox::seed::load("zh").unwrap();
+    seed["text_matching"] = json!("case-sensitive");
+    let sb = Sandbox::start(&seed, SandboxConfig::default()).unwrap();
+    let c = Client::new(&sb);
+    let t = |f: Value| titles(&query(&c, ZH_DS, json!({"filter": f})), "标题");
+    assert!(t(json!({"property": "标题", "title": {"contains": "git workflow"}})).is_empty());
+    assert_eq!(
+        t(json!({"property": "标题", "title": {"contains": "Git Workflow"}})),
+        ["#002 - Git Workflow & CI/CD Pipeline Init"]
+    );
+}
+
 #[test]
 fn text_filters() {
     let sb = zh();

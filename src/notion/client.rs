@@ -38,7 +38,7 @@ pub enum ApiError {
         said: Box<Said>,
     },
     /// A 4xx Notion refused (400 validation, 409 after retries, …).
-    #[error("{op}: Notion rejected the request ({status} {said}). Check the property names and values in .git-notion.toml against the database (`git notion doctor`)")]
+    #[error("{op}: Notion rejected the request ({status} {said}). {}", rejected_fix(&.said.code))]
     Rejected {
         /// What git-notion was doing (`update the page of #042`).
         op: String,
@@ -138,6 +138,20 @@ fn shorten(text: &str) -> String {
     match text.char_indices().nth(60) {
         Some((i, _)) => format!("{}… ({} bytes)", &text[..i], text.len()),
         None => text.to_string(),
+    }
+}
+
+/// What to do about a request Notion refused, by its code: a value or a property name (what a person
+/// can fix), or a request git-notion should not have sent.
+fn rejected_fix(code: &str) -> &'static str {
+    match code {
+        "invalid_beta" => {
+            "Notion refused a beta feature this request asked for (`invalid_beta`): this workspace does not have it; upgrade git-notion, or report this with the request id"
+        }
+        "invalid_json" | "invalid_request_url" | "invalid_request" | "missing_version" => {
+            "git-notion sent a request Notion cannot read: please report this with the request id"
+        }
+        _ => "Check the property names and values in .git-notion.toml against the database (`git notion doctor`)",
     }
 }
 

@@ -69,7 +69,18 @@ fn a_github_squash_suffix_is_not_a_ticket_and_the_replay_agrees() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     w.wait_for_flusher();
-    assert_eq!(w.prop_by_title("#006"), "完成");
+    let why = || {
+        format!(
+            "{}\n{}\n{:?}",
+            stdout(&w.run(&["status"])),
+            stdout(&w.run(&["log"])),
+            w.sb.requests()
+                .iter()
+                .map(|r| format!("{} {} {}", r.method, r.path, r.status))
+                .collect::<Vec<_>>()
+        )
+    };
+    assert_eq!(w.prop_by_title("#006"), "完成", "{}", why());
     assert_eq!(w.prop_by_title("#007"), "进行中");
     assert_eq!(
         w.prop(P123, "状态"),

@@ -74,3 +74,27 @@ fn service_overload_and_gateway_timeout_are_retried_and_named() {
     assert!(err.contains("(529 service_overload)"), "{err}");
     assert!(err.contains("[request_id "), "{err}");
 }
+
+/// `invalid_beta` (a 400 Notion added in 2026) is not blamed on the configuration's property names.
+#[test]
+fn invalid_beta_is_not_blamed_on_the_configuration() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    w.commit_without_hook("feat: #006 secrets");
+    w.sb.inject(
+        Fault::respond(
+            400,
+            serde_json::json!({"object": "error", "status": 400, "code": "invalid_beta",
+                "message": "The requested beta feature is not enabled.", "request_id": "r-beta"}),
+        )
+        .method("PATCH"),
+    );
+    let out = w.run(&["sync"]);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("invalid_beta"), "{text}");
+    assert!(
+        text.contains("beta feature this request asked for"),
+        "{text}"
+    );
+    assert!(!text.contains("Check the property names"), "{text}");
+}

@@ -432,6 +432,8 @@ fn comments_are_posted_once_when_sync_or_replay_overlaps_the_flusher() {
 #[test]
 fn an_outbox_that_cannot_be_written_is_said_on_every_commit_and_fails_doctor() {
     let w = world();
+    // The set-up's own flusher is done before the outbox goes (else it makes the directory again).
+    w.wait_for_flusher();
     // A file where the outbox directory should be: nothing can be queued (as a read-only or full disk).
     let _ = std::fs::remove_dir_all(w.outbox_dir());
     std::fs::write(w.outbox_dir(), b"in the way").unwrap();
