@@ -88,6 +88,33 @@ pub fn dispatch(state: &mut State, call: &Call) -> Result<Value, ApiError> {
             ));
         }
     }
+    if call.version.says_in_trash_only() {
+        if let Some(v) = call.body.get("archived") {
+            return Err(ApiError::validation(format!(
+                "body failed validation: body.archived should be not present, instead was `{v}`."
+            )));
+        }
+    }
+    let mut answer = route(state, call)?;
+    if call.version.says_in_trash_only() {
+        without_archived(&mut answer);
+    }
+    Ok(answer)
+}
+
+/// An answer as 2026-03-11 and later give it: `in_trash` only, no `archived` anywhere.
+fn without_archived(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            o.remove("archived");
+            o.values_mut().for_each(without_archived);
+        }
+        Value::Array(a) => a.iter_mut().for_each(without_archived),
+        _ => {}
+    }
+}
+
+fn route(state: &mut State, call: &Call) -> Result<Value, ApiError> {
     match (call.method, call.segments.as_slice()) {
         ("GET", ["v1", "users", "me"]) => Ok(state.user_json()),
         ("GET", ["v1", "users"]) => {
@@ -279,17 +306,18 @@ fn query_data_source(state: &State, ds_id: &str, call: &Call) -> Result<Value, A
         }
     }
     let r = query::run(state, ds, &call.body)?;
+    if only.is_empty() && call.version.trims_properties() {
+        only.extend(ds.title_id());
+    }
     let only = (!only.is_empty()).then_some(only.as_slice());
-    let mut results: Vec<Value> = r
+    let results: Vec<Value> = r
         .results
         .iter()
-        .map(|i| state.page_json(&state.pages[*i], call.version, only))
+        .map(|row| match *row {
+            query::Row::Page(i) => state.page_json(&state.pages[i], call.version, only),
+            query::Row::Child(k) => ds.children[k].json(ds),
+        })
         .collect();
-    let pages_only = call.body.get("result_type").and_then(Value::as_str) == Some("page");
-    let first_page = call.body.get("start_cursor").is_none_or(Value::is_null);
-    if ds.wiki && !pages_only && first_page {
-        results.insert(0, state.data_source_json(ds));
-    }
     let ty = if call.version.has_data_sources() {
         "page_or_data_source"
     } else {
@@ -742,8 +770,8 @@ fn schema_spec(props: &Value) -> Result<Value, ApiError> {
 
 fn update_data_source(state: &mut State, raw: &str, body: &Value) -> Result<Value, ApiError> {
     let id = data_source_id(state, raw)?;
-    if body.get("properties").is_some() {
-        return Err(ApiError::invalid_request("The sandbox does not change data source schemas through the API; edit the seed instead."));
+    if let Some(props) = body.get("properties").filter(|p| !p.is_null()) {
+        add_options(state, &id, props)?;
     }
     let now = state.clock.now();
     let ds = state.data_sources.get_mut(&id).expect("data source");
@@ -759,6 +787,83 @@ fn update_data_source(state: &mut State, raw: &str, body: &Value) -> Result<Valu
     }
     ds.last_edited_time = now;
     Ok(state.data_source_json(&state.data_sources[&id]))
+}
+
+/// `PATCH /v1/data_sources/{id}` with `properties: {"<name or id>": {"status"|"select": {"options": […]}}}`:
+/// options not yet there are added (a status's to its To-do group, as Notion's API does since 2026);
+/// those named by id or name are kept. Any other schema change is refused here (edit the seed instead).
+/// The whole body is checked before anything changes.
+fn add_options(state: &mut State, ds_id: &str, props: &Value) -> Result<(), ApiError> {
+    let refused = || {
+        ApiError::invalid_request("The sandbox changes a data source's schema only by adding select and status options; edit the seed for anything else.")
+    };
+    let Some(props) = props.as_object() else {
+        return Err(ApiError::validation(
+            "body failed validation: body.properties should be an object.",
+        ));
+    };
+    let mut changes = vec![];
+    for (key, spec) in props {
+        let ds = &state.data_sources[ds_id];
+        let Some(p) = ds.property(key) else {
+            return Err(ApiError::validation(format!(
+                "{key} is not a property that exists."
+            )));
+        };
+        let kind = p.kind.as_str();
+        let options = spec
+            .as_object()
+            .filter(|o| o.len() == 1)
+            .and_then(|o| o.get(kind))
+            .and_then(|c| c.get("options"))
+            .and_then(Value::as_array)
+            .filter(|_| {
+                matches!(
+                    p.kind,
+                    PropKind::Status | PropKind::Select | PropKind::MultiSelect
+                )
+            })
+            .ok_or_else(refused)?;
+        let mut new = vec![];
+        for o in options {
+            let name = o.get("name").and_then(Value::as_str);
+            let id = o.get("id").and_then(Value::as_str);
+            let known = p
+                .options
+                .iter()
+                .any(|x| Some(x.id.as_str()) == id || Some(x.name.as_str()) == name);
+            match (known, name) {
+                (true, _) => {}
+                (false, Some(n)) if !n.trim().is_empty() && !n.contains(',') => new.push(n.to_string()),
+                _ => {
+                    return Err(ApiError::validation(format!(
+                        "body failed validation: an option of {key} needs the id or name of an option, or a name without commas, instead was `{o}`."
+                    )))
+                }
+            }
+        }
+        changes.push((p.id.clone(), new));
+    }
+    for (prop_id, names) in changes {
+        for name in names {
+            let option_id = state.ids.property_id();
+            let ds = state.data_sources.get_mut(ds_id).expect("data source");
+            let p = ds
+                .properties
+                .iter_mut()
+                .find(|p| p.id == prop_id)
+                .expect("property");
+            p.options.push(crate::model::SelectOption {
+                id: option_id.clone(),
+                name,
+                color: "default".into(),
+            });
+            if let Some(todo) = p.groups.first_mut() {
+                todo.option_ids.push(option_id);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn search(state: &State, body: &Value, version: ApiVersion) -> Result<Value, ApiError> {
@@ -792,7 +897,13 @@ fn search(state: &State, body: &Value, version: ApiVersion) -> Result<Value, Api
                 continue;
             }
             if page_id(state, &p.id).is_ok() {
-                results.push(state.page_json(p, version, None));
+                // 2026-12-01: the title alone.
+                let title = version
+                    .trims_properties()
+                    .then(|| state.page_data_source(p).and_then(|ds| ds.title_id()))
+                    .flatten()
+                    .map(|id| vec![id]);
+                results.push(state.page_json(p, version, title.as_deref()));
             }
         }
     }

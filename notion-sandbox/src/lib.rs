@@ -1,4 +1,4 @@
-//! notion-sandbox: a faithful local stand-in for the Notion API (Notion-Version 2025-09-03).
+//! notion-sandbox: a faithful local stand-in for the Notion API (Notion-Versions 2025-09-03, 2026-03-11 and 2026-12-01, and 2022-06-28's database endpoints).
 //!
 //! Tests start it in-process on `127.0.0.1:0`:
 //! ```no_run

@@ -5,7 +5,7 @@ use std::time::Duration;
 use clap::Parser;
 use notion_sandbox::{Sandbox, SandboxConfig, Window};
 
-/// A faithful local stand-in for the Notion API (Notion-Version 2025-09-03).
+/// A faithful local stand-in for the Notion API (Notion-Versions 2025-09-03, 2026-03-11 and 2026-12-01, and 2022-06-28's database endpoints).
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {

@@ -8,11 +8,12 @@ use serde_json::{json, Map, Value};
 use crate::ids::{self, IdGen};
 
 /// The Notion-Version a request was made with; it changes some shapes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ApiVersion {
     V2022_06_28,
     V2025_09_03,
     V2026_03_11,
+    V2026_12_01,
 }
 
 impl ApiVersion {
@@ -21,12 +22,25 @@ impl ApiVersion {
             "2022-06-28" => Some(Self::V2022_06_28),
             "2025-09-03" => Some(Self::V2025_09_03),
             "2026-03-11" => Some(Self::V2026_03_11),
+            "2026-12-01" => Some(Self::V2026_12_01),
             _ => None,
         }
     }
 
     pub fn has_data_sources(self) -> bool {
         self != Self::V2022_06_28
+    }
+
+    /// 2026-03-11 renamed `archived` to `in_trash` in every request and answer: `archived` is no longer
+    /// sent, and a request that says it is refused.
+    pub fn says_in_trash_only(self) -> bool {
+        self >= Self::V2026_03_11
+    }
+
+    /// 2026-12-01: a query or search answers with each page's title alone unless `filter_properties`
+    /// names the properties wanted.
+    pub fn trims_properties(self) -> bool {
+        self >= Self::V2026_12_01
     }
 }
 
@@ -186,9 +200,11 @@ pub struct DataSource {
     pub in_trash: bool,
     pub next_unique: u64,
     pub icon: Value,
-    /// A wiki's data source: its queries return data_source objects among the pages unless the body asks
-    /// for `"result_type": "page"` (notion-sdk-js types; ../shared/notion-reference/README.md).
+    /// A wiki's data source: its queries return its child data sources among the pages, in their place by
+    /// `created_time`, unless the body asks for `"result_type": "page"` (notion-sdk-js types and #731).
     pub wiki: bool,
+    /// A wiki's child data sources, as its queries return them.
+    pub children: Vec<WikiChild>,
     /// Text filters (`contains`, `starts_with`, `ends_with`) match case exactly. Whether Notion's ignore
     /// case is documented nowhere found (../shared/notion-reference/README.md), so the sandbox can be run
     /// either way: seed `"text_matching": "case-sensitive"`, or `NOTION_SANDBOX_TEXT_MATCHING=case-sensitive`
@@ -196,7 +212,38 @@ pub struct DataSource {
     pub case_sensitive_text: bool,
 }
 
+/// A child data source of a wiki: no row, but its queries return it among the rows (so it takes a place in
+/// a page of results, in the 10,000-row cap, and can be the last row of a `created_time` window).
+#[derive(Debug, Clone)]
+pub struct WikiChild {
+    pub id: String,
+    pub name: String,
+    pub created_time: Timestamp,
+}
+
+impl WikiChild {
+    pub fn json(&self, parent: &DataSource) -> Value {
+        json!({
+            "object": "data_source",
+            "id": self.id,
+            "created_time": fmt_time(self.created_time),
+            "last_edited_time": fmt_time(self.created_time),
+            "title": rich_text_items(&self.name),
+            "description": [],
+            "properties": {},
+            "parent": {"type": "data_source_id", "data_source_id": parent.id, "database_id": parent.database_id},
+            "in_trash": false,
+            "archived": false,
+        })
+    }
+}
+
 impl DataSource {
+    /// The title property's id, as `filter_properties` names it.
+    pub fn title_id(&self) -> Option<String> {
+        self.title_property().map(|p| p.id.clone())
+    }
+
     /// Finds a property by its name (case-sensitive) or by its id (raw or percent-decoded).
     pub fn property(&self, key: &str) -> Option<&PropSchema> {
         self.properties.iter().find(|p| p.name == key).or_else(|| {
@@ -276,6 +323,9 @@ pub struct Integration {
     pub name: String,
     pub workspace_name: String,
     pub workspace_id: String,
+    /// The token is a personal access token: it acts as a person (`GET /v1/users/me` answers a `person`)
+    /// and sees what that person sees, so no database needs sharing with a connection.
+    pub personal: bool,
     /// The integration's capabilities (developers.notion.com/reference/capabilities): `read_content`,
     /// `update_content`, `insert_content`, `read_comments`, `insert_comments`. All by default.
     pub capabilities: Vec<String>,
@@ -358,6 +408,7 @@ impl State {
             name: "git-notion sandbox".into(),
             workspace_name: "Sandbox workspace".into(),
             workspace_id: ids.uuid(),
+            personal: false,
             capabilities: CAPABILITIES.iter().map(|c| c.to_string()).collect(),
         };
         State {
@@ -390,7 +441,15 @@ impl State {
     }
 
     pub fn is_shared(&self, id: &str) -> bool {
-        !self.unshared.contains(id)
+        self.integration.personal || !self.unshared.contains(id)
+    }
+
+    /// The data source a page is a row of.
+    pub fn page_data_source(&self, page: &Page) -> Option<&DataSource> {
+        match &page.parent {
+            Parent::DataSource(ds) => self.data_sources.get(ds),
+            _ => None,
+        }
     }
 
     /// Plain text of a page's title, for tests and URLs.
@@ -428,6 +487,18 @@ impl State {
     }
 
     pub fn user_json(&self) -> Value {
+        if self.integration.personal {
+            // How a personal access token's /users/me answers is not published (asked for in the
+            // issue's note): the sandbox answers the person it acts as.
+            return json!({
+                "object": "user",
+                "id": self.integration.id,
+                "name": self.integration.name,
+                "avatar_url": null,
+                "type": "person",
+                "person": {"email": "person@sandbox.invalid"}
+            });
+        }
         json!({
             "object": "user",
             "id": self.integration.id,

@@ -8,8 +8,16 @@ use crate::error::ApiError;
 use crate::model::{plain_text, render_property, DataSource, Page, PropKind, State};
 use crate::values::parse_date;
 
+/// One row of a query's results: a page (an index into `state.pages`) or a wiki's child data source (an
+/// index into the data source's `children`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    Page(usize),
+    Child(usize),
+}
+
 pub struct QueryResult {
-    pub results: Vec<usize>,
+    pub results: Vec<Row>,
     pub next_cursor: Option<String>,
     pub incomplete: bool,
 }
@@ -83,19 +91,29 @@ pub fn run(state: &State, ds: &DataSource, body: &Value) -> Result<QueryResult, 
         .and_then(Value::as_bool)
         .unwrap_or(false);
 
-    let mut rows: Vec<usize> = state
+    let pages_only = body.get("result_type").and_then(Value::as_str) == Some("page");
+    let mut rows: Vec<Row> = state
         .pages
         .iter()
         .enumerate()
         .filter(|(_, p)| matches!(&p.parent, crate::model::Parent::DataSource(id) if id == &ds.id))
         .filter(|(_, p)| p.in_trash == in_trash)
         .filter(|(_, p)| filter.map(|f| matches(ds, p, f)).unwrap_or(true))
-        .map(|(i, _)| i)
+        .map(|(i, _)| Row::Page(i))
         .collect();
+    if !pages_only && !in_trash {
+        // A wiki's child data sources take their place among the rows by when they were created.
+        for (k, c) in ds.children.iter().enumerate() {
+            if filter.is_none_or(|f| child_matches(c.created_time, f)) {
+                let at = rows.partition_point(|r| created(state, ds, *r) <= c.created_time);
+                rows.insert(at, Row::Child(k));
+            }
+        }
+    }
     if !sorts.is_empty() {
         rows.sort_by(|a, b| {
             for s in &sorts {
-                let o = compare(ds, &state.pages[*a], &state.pages[*b], s);
+                let o = compare(state, ds, *a, *b, s);
                 if o != Ordering::Equal {
                     return o;
                 }
@@ -106,7 +124,7 @@ pub fn run(state: &State, ds: &DataSource, body: &Value) -> Result<QueryResult, 
 
     let start = match body.get("start_cursor").and_then(Value::as_str) {
         None => 0,
-        Some(cursor) => rows.iter().position(|i| state.pages[*i].id == cursor).ok_or_else(|| {
+        Some(cursor) => rows.iter().position(|r| row_id(state, ds, *r) == cursor).ok_or_else(|| {
             ApiError::validation(format!(
                 "body failed validation: body.start_cursor should be a valid cursor, instead was `\"{cursor}\"`."
             ))
@@ -127,7 +145,7 @@ pub fn run(state: &State, ds: &DataSource, body: &Value) -> Result<QueryResult, 
     Ok(QueryResult {
         results: rows[start..end_capped].to_vec(),
         next_cursor: if has_more {
-            Some(state.pages[rows[end_capped]].id.clone())
+            Some(row_id(state, ds, rows[end_capped]).to_string())
         } else {
             None
         },
@@ -301,6 +319,34 @@ fn check_conds(
         }
     }
     Ok(())
+}
+
+fn created(state: &State, ds: &DataSource, r: Row) -> jiff::Timestamp {
+    match r {
+        Row::Page(i) => state.pages[i].created_time,
+        Row::Child(k) => ds.children[k].created_time,
+    }
+}
+
+fn row_id<'a>(state: &'a State, ds: &'a DataSource, r: Row) -> &'a str {
+    match r {
+        Row::Page(i) => &state.pages[i].id,
+        Row::Child(k) => &ds.children[k].id,
+    }
+}
+
+/// Whether a wiki's child data source passes a filter: it has no properties, so only its times can match.
+fn child_matches(t: jiff::Timestamp, f: &Value) -> bool {
+    if let Some(items) = f.get("and").and_then(Value::as_array) {
+        return items.iter().all(|i| child_matches(t, i));
+    }
+    if let Some(items) = f.get("or").and_then(Value::as_array) {
+        return items.iter().any(|i| child_matches(t, i));
+    }
+    match f.get("timestamp").and_then(Value::as_str) {
+        Some(ts) => date_matches(Some(crate::model::minute(t)), &f[ts]),
+        None => false,
+    }
 }
 
 fn matches(ds: &DataSource, page: &Page, f: &Value) -> bool {
@@ -531,8 +577,18 @@ fn sort_value(ds: &DataSource, page: &Page, key: &SortKey) -> Value {
     }
 }
 
-fn compare(ds: &DataSource, a: &Page, b: &Page, s: &Sort) -> Ordering {
-    let (va, vb) = (sort_value(ds, a, &s.key), sort_value(ds, b, &s.key));
+fn compare(state: &State, ds: &DataSource, a: Row, b: Row, s: &Sort) -> Ordering {
+    let value = |r: Row| match r {
+        Row::Page(i) => sort_value(ds, &state.pages[i], &s.key),
+        // A child data source has its times and no properties (empty values sort last).
+        Row::Child(k) => match s.key {
+            SortKey::Created | SortKey::Edited => {
+                json!(crate::model::minute(ds.children[k].created_time).as_second())
+            }
+            SortKey::Property(_) => Value::Null,
+        },
+    };
+    let (va, vb) = (value(a), value(b));
     // Empty values sort last whatever the direction, as in Notion.
     let o = match (&va, &vb) {
         (Value::Null, Value::Null) => return Ordering::Equal,

@@ -4,6 +4,7 @@
 //! {
 //!   "token": "ntn_…",                      // optional; default: a fixed sandbox token
 //!   "integration": "git-notion sandbox",   // optional bot name
+//!   "token_kind": "integration",           // or "personal": a personal access token (a person, no sharing)
 //!   "capabilities": ["read_content", "update_content", "insert_content", "read_comments", "insert_comments"],
 //!   "rows_per_minute": 1,                  // optional: rows created a minute (20000: a CSV import)
 //!   "query_row_cap": 10000,                // optional: rows one query returns at most
@@ -15,7 +16,8 @@
 //!     "linked": false,                     // true: a linked database (a view), unreadable by the API;
 //!                                          // "no_data_sources": one answering Notion's other message
 //!     "data_sources": [{
-//!       "id": "…", "name": "工单", "wiki": false,   // true: queries also return data_source objects
+//!       "id": "…", "name": "工单", "wiki": false,   // true: queries also return a child data source, first
+//!       "wiki_children": 3,                // optional: a wiki whose last 3 items are child data sources
 //!       "properties": {
 //!         "标题": {"type": "title"},
 //!         "状态": {"type": "status", "groups": {"To-do": ["未开始"], "In progress": ["进行中"], "Complete": ["完成"]}},
@@ -88,6 +90,15 @@ pub fn build(seed: &Value) -> Result<State, SeedError> {
     if let Some(name) = seed.get("integration").and_then(Value::as_str) {
         state.integration.name = name.to_string();
     }
+    match seed.get("token_kind").and_then(Value::as_str) {
+        None | Some("integration") => {}
+        Some("personal") => state.integration.personal = true,
+        Some(other) => {
+            return Err(SeedError(format!(
+                "token_kind {other:?} is not \"integration\" or \"personal\""
+            )))
+        }
+    }
     // Whether Notion's text filters ignore case is documented nowhere found: the sandbox runs either way.
     let matching = seed
         .get("text_matching")
@@ -143,7 +154,93 @@ pub fn build(seed: &Value) -> Result<State, SeedError> {
         add_database(&mut state, db)?;
     }
     spread_created_times(&mut state, seed)?;
+    add_wiki_children(&mut state, seed)?;
     Ok(state)
+}
+
+/// A wiki's child data sources. `"wiki": true`: one, created a minute before the first row (queries
+/// return it first). `"wiki_children": N`: the wiki's last N items are child data sources, one a minute
+/// after its last row (its rows move N minutes earlier to make room), so that with a small
+/// `query_row_cap` a `created_time` window can end in data sources, as in the notion-sdk-js #731 report.
+fn add_wiki_children(state: &mut State, seed: &Value) -> Result<(), SeedError> {
+    let counts: Vec<(Option<String>, Value)> = seed
+        .get("databases")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .flat_map(|db| {
+            db.get("data_sources")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
+        .filter_map(|ds| {
+            let id = ds
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(crate::ids::normalize);
+            Some((id, ds.get("wiki_children")?.clone()))
+        })
+        .collect();
+    let ids: Vec<String> = (state.data_sources.values())
+        .filter(|ds| ds.wiki)
+        .map(|ds| ds.id.clone())
+        .collect();
+    for id in ids {
+        let n = match counts
+            .iter()
+            .find(|(i, _)| i.as_deref() == Some(id.as_str()))
+        {
+            None => None,
+            Some((_, v)) => Some(v.as_u64().filter(|n| (1..=10_000).contains(n)).ok_or_else(
+                || {
+                    SeedError(format!(
+                        "wiki_children {v} is not a whole number from 1 to 10000"
+                    ))
+                },
+            )? as i64),
+        };
+        let minute = jiff::SignedDuration::from_mins(1);
+        let created = state.data_sources[&id].created_time;
+        let mut rows: Vec<&mut crate::model::Page> = state
+            .pages
+            .iter_mut()
+            .filter(|p| matches!(&p.parent, crate::model::Parent::DataSource(d) if d == &id))
+            .collect();
+        let at: Vec<jiff::Timestamp> = match n {
+            None => {
+                let first = rows.first().map_or(created, |p| p.created_time);
+                vec![first.checked_sub(minute).unwrap_or(first)]
+            }
+            Some(n) => {
+                for p in rows.iter_mut() {
+                    let back = minute * (n as i32);
+                    p.created_time = p.created_time.checked_sub(back).unwrap_or(p.created_time);
+                    p.last_edited_time = p.created_time;
+                }
+                let last = rows.last().map_or(created, |p| p.created_time);
+                (1..=n)
+                    .map(|k| last.checked_add(minute * (k as i32)).unwrap_or(last))
+                    .collect()
+            }
+        };
+        let name = state.data_sources[&id].name.clone();
+        let children = at
+            .into_iter()
+            .enumerate()
+            .map(|(k, created_time)| crate::model::WikiChild {
+                id: state.ids.uuid(),
+                name: format!("{name} / part {}", k + 1),
+                created_time,
+            })
+            .collect();
+        state
+            .data_sources
+            .get_mut(&id)
+            .expect("data source")
+            .children = children;
+    }
+    Ok(())
 }
 
 /// Seeded rows were created over time, as in a real workspace: `rows_per_minute` rows a minute (default
@@ -282,7 +379,9 @@ pub fn add_data_source(
             in_trash: false,
             next_unique: 1,
             icon: ds.get("icon").cloned().unwrap_or(Value::Null),
-            wiki: ds.get("wiki").and_then(Value::as_bool) == Some(true),
+            wiki: ds.get("wiki").and_then(Value::as_bool) == Some(true)
+                || ds.get("wiki_children").is_some(),
+            children: vec![],
             case_sensitive_text: state.case_sensitive_text,
         },
     );

@@ -478,7 +478,7 @@ fn api_call(
         None => return Err(ApiError::missing_version()),
         Some((_, v)) => ApiVersion::parse(v).ok_or_else(|| {
             ApiError::validation(format!(
-                "Notion-Version header failed validation: Notion-Version header should be one of `2022-06-28`, `2025-09-03`, `2026-03-11`, instead was `{v}`."
+                "Notion-Version header failed validation: Notion-Version header should be one of `2022-06-28`, `2025-09-03`, `2026-03-11`, `2026-12-01`, instead was `{v}`."
             ))
         })?,
     };

@@ -1700,3 +1700,175 @@ fn the_default_cap_is_notions_ten_thousand_rows() {
     assert_eq!(requests, 100);
     assert_eq!(last["request_status"]["type"], "incomplete");
 }
+
+// ---------------------------------------------------------------- API versions after 2025-09-03
+
+/// 2026-03-11 renamed `archived` to `in_trash` in requests and answers (its upgrade guide): a request that
+/// still says `archived` is a validation error, and no answer carries it; 2025-09-03 still has both.
+#[test]
+fn from_2026_03_11_archived_is_refused_and_never_answered() {
+    let sb = zh();
+    let mut c = Client::new(&sb);
+    let page = query(&c, ZH_DS, json!({"page_size": 1}))["results"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let old = c.get(&format!("/v1/pages/{page}")).body;
+    assert_eq!(old["archived"], false);
+    for v in ["2026-03-11", "2026-12-01"] {
+        c.version = Some(v);
+        let r = c.patch(&format!("/v1/pages/{page}"), json!({"archived": false}));
+        assert_eq!(r.status, 400, "{v}: {}", r.body);
+        assert_eq!(r.body["code"], "validation_error");
+        assert!(r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("body.archived"));
+        let r = c.post(
+            &format!("/v1/data_sources/{ZH_DS}/query"),
+            json!({"archived": false}),
+        );
+        assert_eq!(r.status, 400, "{v}: {}", r.body);
+        let p = c.get(&format!("/v1/pages/{page}")).body;
+        assert_eq!(p["in_trash"], false, "{v}");
+        assert!(p.get("archived").is_none(), "{v}: {p:#}");
+        let q = query(&c, ZH_DS, json!({"page_size": 3}));
+        assert!(!q.to_string().contains("\"archived\""), "{v}");
+    }
+}
+
+/// 2026-12-01: a query answers each page with its title alone unless `filter_properties` names more;
+/// earlier versions answer every property.
+#[test]
+fn from_2026_12_01_a_query_answers_titles_unless_properties_are_named() {
+    let sb = zh();
+    let mut c = Client::new(&sb);
+    let count = |c: &Client, path: &str| {
+        let r = c.post(path, json!({"page_size": 1}));
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body["results"][0]["properties"]
+            .as_object()
+            .map(|o| o.len())
+            .unwrap()
+    };
+    let path = format!("/v1/data_sources/{ZH_DS}/query");
+    let all = count(&c, &path);
+    assert!(all > 2, "{all}");
+    c.version = Some("2026-12-01");
+    assert_eq!(count(&c, &path), 1, "the title alone");
+    let named = format!("{path}?filter_properties[]=title&filter_properties[]=%E7%8A%B6%E6%80%81");
+    let r = c.post(&named, json!({"page_size": 1}));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let props = r.body["results"][0]["properties"].as_object().unwrap();
+    assert!(props.contains_key("状态"), "{props:?}");
+    let s = c.post(
+        "/v1/search",
+        json!({"filter": {"property": "object", "value": "page"}}),
+    );
+    assert_eq!(s.status, 200, "{}", s.body);
+    let rows: Vec<&Value> = s.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["parent"]["type"] == "data_source_id")
+        .collect();
+    assert!(!rows.is_empty());
+    for r in rows {
+        let props = r["properties"].as_object().unwrap();
+        assert_eq!(props.len(), 1, "{props:?}");
+    }
+}
+
+/// A wiki's child data sources come back among its rows in their place by `created_time` (here the last
+/// three items, after every row), take places in a page of results and in the row cap, and can end a
+/// page; `result_type: "page"` leaves them out.
+#[test]
+fn a_wikis_child_data_sources_are_interleaved_by_created_time() {
+    let mut seed = notion_sandbox::seed::load("zh").unwrap();
+    seed["databases"][0]["data_sources"][0]["wiki_children"] = json!(3);
+    let sb = Sandbox::start(&seed, SandboxConfig::default()).unwrap();
+    let c = Client::new(&sb);
+    let kinds = |body: Value| -> Vec<String> {
+        let mut out = vec![];
+        let mut body = body;
+        loop {
+            let q = query(&c, ZH_DS, body.clone());
+            for r in q["results"].as_array().unwrap() {
+                out.push(r["object"].as_str().unwrap().to_string());
+            }
+            match q["next_cursor"].as_str() {
+                Some(next) => body["start_cursor"] = json!(next),
+                None => return out,
+            }
+        }
+    };
+    let sorted =
+        json!({"page_size": 7, "sorts": [{"timestamp": "created_time", "direction": "ascending"}]});
+    let all = kinds(sorted.clone());
+    let n = all.len();
+    assert_eq!(&all[n - 3..], ["data_source"; 3], "{all:?}");
+    assert!(all[..n - 3].iter().all(|k| k == "page"));
+    let mut pages_only = sorted.clone();
+    pages_only["result_type"] = json!("page");
+    assert_eq!(kinds(pages_only).len(), n - 3);
+    // A filter on a property matches pages only; one on created_time matches data sources too.
+    let last = query(
+        &c,
+        ZH_DS,
+        json!({"page_size": 1, "sorts": [{"timestamp": "created_time", "direction": "descending"}]}),
+    );
+    assert_eq!(last["results"][0]["object"], "data_source");
+    let t = last["results"][0]["created_time"].as_str().unwrap();
+    let recent = query(
+        &c,
+        ZH_DS,
+        json!({"filter": {"timestamp": "created_time", "created_time": {"on_or_after": t}}}),
+    );
+    assert_eq!(recent["results"].as_array().unwrap().len(), 1, "{recent:#}");
+}
+
+/// Since 2026 Notion's API adds status options with `PATCH /v1/data_sources/{id}` ("new options are
+/// assigned to the To-do group"); options named by name or id are kept; other schema changes are not
+/// modelled and refused, and a refused body changes nothing.
+#[test]
+fn a_data_source_patch_adds_status_options_to_the_todo_group() {
+    let sb = zh();
+    let c = Client::new(&sb);
+    let ds = c.get(&format!("/v1/data_sources/{ZH_DS}")).body;
+    let status = &ds["properties"]["状态"]["status"];
+    let mut options: Vec<Value> = status["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| json!({"name": o["name"]}))
+        .collect();
+    let had = options.len();
+    options.push(json!({"name": "已验收"}));
+    let r = c.patch(
+        &format!("/v1/data_sources/{ZH_DS}"),
+        json!({"properties": {"状态": {"status": {"options": options}}}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let status = &r.body["properties"]["状态"]["status"];
+    assert_eq!(status["options"].as_array().unwrap().len(), had + 1);
+    let added = status["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "已验收")
+        .unwrap();
+    assert!(status["groups"][0]["option_ids"]
+        .as_array()
+        .unwrap()
+        .contains(&added["id"]));
+    let r = c.patch(
+        &format!("/v1/data_sources/{ZH_DS}"),
+        json!({"properties": {"状态": {"name": "Status"}}}),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = c.patch(
+        &format!("/v1/data_sources/{ZH_DS}"),
+        json!({"properties": {"没有": {"status": {"options": []}}}}),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+}

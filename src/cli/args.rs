@@ -72,6 +72,41 @@ pub(super) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Back up the data source's rows into git, on refs/notion/backup (never a working branch): one JSON
+    /// file per page, one commit per run; only rows edited since the last backup are read, and pages gone
+    /// since are marked in_trash. Push the ref to share it.
+    Backup {
+        /// Read every row, not only those edited since the last backup.
+        #[arg(long)]
+        full: bool,
+        /// Machine-readable output (docs/json.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put pages back as a backup saw them: a plan first (each property now → then, pages to take out of
+    /// the trash); --apply writes it, journalled (`git notion undo` takes it back). Never deletes.
+    Restore {
+        /// The backup: a date (the last backup made by its end, UTC), a time, or a revision of
+        /// refs/notion/backup.
+        #[arg(long, value_name = "DATE|REV")]
+        at: String,
+        /// Only these tickets (default: every backed-up page).
+        keys: Vec<String>,
+        /// Write the plan (default: only show it).
+        #[arg(long)]
+        apply: bool,
+        /// Machine-readable output (docs/json.md).
+        #[arg(long)]
+        json: bool,
+    },
+    /// A ticket's page as each backup saw it, newest first: what changed between backups.
+    History {
+        /// The ticket key (`#006`, `TASK-17`).
+        key: String,
+        /// Machine-readable output (docs/json.md).
+        #[arg(long)]
+        json: bool,
+    },
     /// Show pending updates, failed ones with their reasons, and the last flush.
     Status {
         /// Machine-readable output (docs/json.md).
@@ -112,6 +147,13 @@ pub(super) enum Command {
         /// Machine-readable output (docs/json.md).
         #[arg(long)]
         json: bool,
+        /// Show what would make the data source fit the configuration (a status option it lacks),
+        /// as one change to the data source; nothing is changed without --apply.
+        #[arg(long)]
+        fix: bool,
+        /// With --fix: make that change (it only adds; never deletes or renames).
+        #[arg(long, requires = "fix")]
+        apply: bool,
     },
     /// Write a commented .git-notion.toml from the database's real schema (never the token).
     Init {

@@ -13,8 +13,11 @@ impl Command {
             | Command::Status { json }
             | Command::Explain { json, .. }
             | Command::Index { json, .. }
+            | Command::Backup { json, .. }
+            | Command::History { json, .. }
+            | Command::Restore { json, .. }
             | Command::Clear { json, .. }
-            | Command::Doctor { json }
+            | Command::Doctor { json, .. }
             | Command::Hooks { json, .. }
             | Command::Undo { json, .. } => *json,
             Command::Hook { .. }
@@ -31,9 +34,22 @@ impl Command {
             Command::Sync { .. }
             | Command::Retry { .. }
             | Command::Undo { .. }
+            | Command::Backup { .. }
+            | Command::Restore { .. }
             | Command::Init { .. } => true,
             _ => false,
         }
+    }
+
+    /// The detached flusher the hooks start (`flush --background`).
+    pub(super) fn is_background_flusher(&self) -> bool {
+        matches!(
+            self,
+            Command::Flush {
+                background: true,
+                ..
+            }
+        )
     }
 
     /// It reads git-notion's settings from the environment (each must be UTF-8).
@@ -75,7 +91,9 @@ impl Command {
             Command::Log { n, json } => log_cmd(n, json, out),
             Command::Retry { json } => retry_cmd(json, env, out),
             Command::Clear { keys, yes, json } => clear_cmd(&keys, yes, json, out),
-            Command::Doctor { json } => doctor_cmd(json, env, out),
+            Command::Doctor { json, fix, apply } => {
+                doctor_cmd(json, crate::setup::doctor::Fix::of(fix, apply), env, out)
+            }
             Command::Init {
                 database,
                 data_source,
@@ -85,6 +103,14 @@ impl Command {
             Command::Hooks { action, json } => hooks_cmd(action, json, out),
             Command::Explain { rev, json } => explain::explain_cmd(&rev, json, env, out),
             Command::Index { refresh, json } => index_cmd(refresh, json, env, out),
+            Command::Backup { full, json } => backup::backup_cmd(full, json, env, out),
+            Command::History { key, json } => backup::history_cmd(&key, json, env, out),
+            Command::Restore {
+                at,
+                keys,
+                apply,
+                json,
+            } => backup::restore_cmd(&at, &keys, apply, json, env, out),
             Command::Completions { shell } => docs::completions_cmd(shell, out),
             Command::Manpages { dir } => docs::man_cmd(&dir, out),
             Command::Undo {

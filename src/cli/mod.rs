@@ -10,6 +10,7 @@ use crate::config::{Config, Env};
 use crate::git::Repo;
 
 mod args;
+mod backup;
 mod dispatch;
 mod docs;
 mod error;
@@ -129,6 +130,10 @@ pub fn main() -> std::process::ExitCode {
     let out = Out::new(&env).with_json(cli.command.json());
     if cli.command.waits_out_long_limits() {
         wait_out_long_limits();
+    } else if cli.command.is_background_flusher() {
+        // Nobody waits for the detached flusher: it waits out a window (or a workspace's longer limit)
+        // and delivers, rather than leaving the update for the next commit.
+        wait_out_long_limits_quietly();
     }
     if cli.command.reads_settings() {
         if let Err(e) = settings_readable(&env) {

@@ -175,7 +175,7 @@ pub(super) fn above_progress(line: &str) {
 }
 
 /// Lets a foreground command wait out Notion's long rate limits (up to 15 minutes), saying so on stderr.
-/// Hooks and the background flusher never call it: their updates stay queued instead.
+/// Hooks never call it: their updates stay queued instead (the detached flusher waits quietly).
 pub(super) fn wait_out_long_limits() {
     use crate::notion::client::{self, LongWaits};
     fn announce(op: &str, wait: std::time::Duration, reason: &str) {
@@ -189,6 +189,17 @@ pub(super) fn wait_out_long_limits() {
     client::wait_out_long_limits(LongWaits {
         max: std::time::Duration::from_secs(15 * 60),
         announce,
+    });
+}
+
+/// Lets the detached flusher wait out Notion's long rate limits (up to 10 minutes) without a word: it has
+/// no terminal, and its delivery log says what it delivered.
+pub(super) fn wait_out_long_limits_quietly() {
+    use crate::notion::client::{self, LongWaits};
+    fn silent(_: &str, _: std::time::Duration, _: &str) {}
+    client::wait_out_long_limits(LongWaits {
+        max: std::time::Duration::from_secs(10 * 60),
+        announce: silent,
     });
 }
 

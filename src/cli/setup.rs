@@ -6,12 +6,17 @@ use crate::git::Repo;
 
 use super::*;
 
-pub(super) fn doctor_cmd(json: bool, env: &crate::config::Env, out: &Out) -> Result<Exit, Error> {
+pub(super) fn doctor_cmd(
+    json: bool,
+    fix: crate::setup::doctor::Fix,
+    env: &crate::config::Env,
+    out: &Out,
+) -> Result<Exit, Error> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let repo = Repo::discover(&cwd).ok();
     let root = repo.as_ref().map_or(cwd, Repo::root);
     let config = Config::load(&root, user_config_path().as_deref(), env);
-    let report = crate::setup::doctor::run(repo.as_ref(), config, env);
+    let report = crate::setup::doctor::run(repo.as_ref(), config, env, fix);
     if json {
         out.json(report.json());
     } else {

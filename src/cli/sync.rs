@@ -38,8 +38,12 @@ pub(super) fn sync_cmd(
         }
         return Ok(Exit::Done);
     }
-    let session = Session::connect(config, rules.clone(), env)?;
-    let entries = bring_up_to_date(&repo, &session, &commit, &keys, dry_run)?;
+    let outbox = Outbox::new(repo.common_dir());
+    let budget = crate::pipeline::budget::recall(outbox.dir());
+    let session = Session::connect_paced(config, rules.clone(), env, budget)?;
+    let entries = bring_up_to_date(&repo, &session, &commit, &keys, dry_run);
+    crate::pipeline::budget::keep(outbox.dir(), Some(&session.client));
+    let entries = entries?;
     if json {
         answer(&entries);
     } else {

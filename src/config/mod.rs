@@ -454,6 +454,49 @@ pub struct Api {
     pub max_retries: u32,
     /// Total time one request may take, in seconds.
     pub timeout_secs: f64,
+    /// The Notion API version every request names (`Notion-Version`).
+    pub version: NotionVersion,
+    /// Notion's rate-limit window in seconds (60): a budget learned from its 429s is spread over it.
+    pub window_secs: f64,
+}
+
+/// A Notion API version git-notion speaks. Each changes what a request may say and what an answer holds
+/// (Notion's upgrade guides): 2026-03-11 renames `archived` to `in_trash` everywhere (sending `archived`
+/// is refused); 2026-12-01 answers queries with only the title unless `filter_properties` names the rest,
+/// and leaves a wiki's child data sources out of a query that asks for `result_type: "page"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Default)]
+pub enum NotionVersion {
+    /// The first version with data sources.
+    #[serde(rename = "2025-09-03")]
+    V2025_09_03,
+    /// The default: the newest version whose every change is documented and handled.
+    #[default]
+    #[serde(rename = "2026-03-11")]
+    V2026_03_11,
+    /// The newest; four of its seven changes are not documented where we could read them (README).
+    #[serde(rename = "2026-12-01")]
+    V2026_12_01,
+}
+
+impl NotionVersion {
+    /// As the `Notion-Version` header says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotionVersion::V2025_09_03 => "2025-09-03",
+            NotionVersion::V2026_03_11 => "2026-03-11",
+            NotionVersion::V2026_12_01 => "2026-12-01",
+        }
+    }
+
+    /// Queries answer with the title alone unless `filter_properties` names the other properties.
+    pub fn trims_unnamed_properties(self) -> bool {
+        self >= NotionVersion::V2026_12_01
+    }
+
+    /// Queries take `result_type: "page"` and then leave a wiki's child data sources out.
+    pub fn takes_result_type(self) -> bool {
+        self >= NotionVersion::V2026_12_01
+    }
 }
 
 impl Default for Api {
@@ -464,6 +507,8 @@ impl Default for Api {
             max_retries: 4,
             // Notion lets a request run up to 60 s before it gives up itself.
             timeout_secs: 65.0,
+            version: NotionVersion::default(),
+            window_secs: 60.0,
         }
     }
 }
@@ -726,6 +771,11 @@ fn env_layer(env: &Env) -> toml::Table {
         title.insert("policy".into(), v.into());
         t.insert("title".into(), title.into());
     }
+    if let Some(v) = get("GIT_NOTION_API_VERSION") {
+        let mut api = toml::Table::new();
+        api.insert("version".into(), v.into());
+        t.insert("api".into(), api.into());
+    }
     t
 }
 
@@ -792,7 +842,7 @@ impl Config {
     /// Every number is finite and in its range (a `Duration` built from `-1`, `nan`, `inf` or `1e300`
     /// would panic later, in a hook).
     fn check_numbers(&self) -> Result<(), ConfigError> {
-        let checks: [(&'static str, f64, f64, f64); 7] = [
+        let checks: [(&'static str, f64, f64, f64); 8] = [
             (
                 "tickets.max_keys_per_commit",
                 self.tickets.max_keys_per_commit as f64,
@@ -819,6 +869,7 @@ impl Config {
                 100.0,
             ),
             ("api.timeout_secs", self.api.timeout_secs, 0.1, 3600.0),
+            ("api.window_secs", self.api.window_secs, 1.0, 3600.0),
             ("hooks.budget_secs", self.hooks.budget_secs, 0.0, 600.0),
         ];
         for (key, value, min, max) in checks {

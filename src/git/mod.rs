@@ -5,6 +5,7 @@
 pub mod files;
 pub mod links;
 pub mod message;
+pub mod store;
 mod walk;
 
 use std::path::{Path, PathBuf};

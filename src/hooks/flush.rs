@@ -94,6 +94,7 @@ pub fn flush(
     };
     loop {
         pass.round(&mut report, &mut session, &mut seen)?;
+        crate::pipeline::budget::keep(outbox.dir(), session.as_ref().map(|s| &s.client));
         drop(flusher);
         if !pass.more(&seen)? || deadline.is_some_and(|d| Instant::now() >= d) {
             break;
@@ -258,7 +259,8 @@ impl Pass<'_> {
             return Ok(true);
         }
         if session.is_none() {
-            match Session::connect(config.clone(), rules.clone(), self.env) {
+            let budget = crate::pipeline::budget::recall(self.outbox.dir());
+            match Session::connect_paced(config.clone(), rules.clone(), self.env, budget) {
                 Ok(s) => {
                     report.source_name = s.binding.source_name.clone();
                     *session = Some(s)

@@ -1,4 +1,4 @@
-//! A blocking Notion API client: Notion-Version 2025-09-03, keep-alive, timeouts, a client-side rate limiter,
+//! A blocking Notion API client: the configured Notion-Version (`[api] version`), keep-alive, timeouts, a client-side rate limiter,
 //! retries with backoff and jitter, a retry budget and a circuit breaker. Every failure becomes an
 //! [`ApiError`] that names the operation and says how to fix it. The token is only ever put in the
 //! `Authorization` header.
@@ -208,8 +208,8 @@ pub fn human_wait(d: Duration) -> String {
 }
 
 /// How a foreground command waits out a `Retry-After` longer than [`Options::max_retry_after`]: up to
-/// `max`, saying so through `announce` (the operation, the wait, Notion's reason). Hooks and the background
-/// flusher never set it: their updates stay queued instead, and the next hook or command delivers them.
+/// `max`, saying so through `announce` (the operation, the wait, Notion's reason). Hooks never set it:
+/// their updates stay queued; the detached flusher sets it quietly and delivers after the wait.
 #[derive(Debug, Clone, Copy)]
 pub struct LongWaits {
     /// The longest wait taken; a longer one fails with the wait in the error.
@@ -287,6 +287,12 @@ pub struct Options {
     pub timeout: Duration,
     /// Consecutive failed attempts that open the circuit.
     pub circuit_threshold: u32,
+    /// The API version every request names.
+    pub version: crate::config::NotionVersion,
+    /// Notion's rate-limit window (60 s): the span a learned budget is spread over.
+    pub window: Duration,
+    /// A budget per window learned earlier (by another process on this clone), if any.
+    pub budget: Option<u32>,
     /// How long the open circuit refuses before trying again.
     pub circuit_cooldown: Duration,
 }
@@ -305,6 +311,9 @@ impl Default for Options {
             timeout: Duration::from_secs(30),
             circuit_threshold: 8,
             circuit_cooldown: Duration::from_secs(30),
+            version: crate::config::NotionVersion::default(),
+            window: Duration::from_secs(60),
+            budget: None,
         }
     }
 }
@@ -318,6 +327,8 @@ impl Options {
             burst: api.burst,
             max_retries: api.max_retries,
             timeout: Duration::from_secs_f64(api.timeout_secs),
+            version: api.version,
+            window: Duration::from_secs_f64(api.window_secs),
             ..d
         }
     }
@@ -389,6 +400,39 @@ impl Limiter {
         } else {
             Duration::from_secs_f64(-self.tokens / self.rate)
         }
+    }
+}
+
+/// The fewest requests taken in a window before a 429 that count as learning its budget.
+const MIN_LEARNED: u32 = 10;
+
+/// Notion's per-connection budget per window, as this client learns it from the 429s it gets (no plan is
+/// guessed): the requests it sent in the window before a 429 that asked to wait longer than the
+/// per-second average explains. Once known, requests are spread evenly over the window at 90 % of it.
+#[derive(Debug, Default)]
+struct Budget {
+    /// When each request of the last window went (at most [`Budget::KEPT`]).
+    sent: std::collections::VecDeque<Instant>,
+    /// The budget learned, if any.
+    learned: Option<u32>,
+}
+
+impl Budget {
+    /// The most send times kept (memory stays bounded whatever the rate).
+    const KEPT: usize = 100_000;
+
+    fn sent_now(&mut self, now: Instant, window: Duration) {
+        while self
+            .sent
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= window)
+        {
+            self.sent.pop_front();
+        }
+        if self.sent.len() >= Self::KEPT {
+            self.sent.pop_front();
+        }
+        self.sent.push_back(now);
     }
 }
 
@@ -472,6 +516,7 @@ pub struct Client {
     options: Options,
     limiter: Mutex<Limiter>,
     health: Mutex<Health>,
+    budget: Mutex<Budget>,
 }
 
 impl std::fmt::Debug for Client {
@@ -566,6 +611,29 @@ pub fn paginate_within(
 }
 
 impl Client {
+    /// Spreads requests over the window at 90 % of `budget` (a lower one learned later wins).
+    pub fn learn_budget(&self, budget: u32) {
+        let budget = budget.max(1);
+        let mut b = lock(&self.budget);
+        let learned = b.learned.map_or(budget, |old| old.min(budget));
+        b.learned = Some(learned);
+        let rate = f64::from(learned) * 0.9 / self.options.window.as_secs_f64().max(0.001);
+        let mut limiter = lock(&self.limiter);
+        if rate < limiter.rate {
+            *limiter = Limiter::new(rate, 1);
+        }
+    }
+
+    /// The budget per window learned from Notion's 429s (or given in [`Options::budget`]), if any.
+    pub fn learned_budget(&self) -> Option<u32> {
+        lock(&self.budget).learned
+    }
+
+    /// The API version this client speaks.
+    pub fn version(&self) -> crate::config::NotionVersion {
+        self.options.version
+    }
+
     /// A client for `base` (e.g. `https://api.notion.com`, or the sandbox's URL).
     pub fn new(base: &str, token: Token, options: Options) -> Client {
         let mut builder = ureq::Agent::config_builder()
@@ -586,7 +654,7 @@ impl Client {
                     .build(),
             );
         }
-        Client {
+        let client = Client {
             agent: builder.build().into(),
             base: base.trim_end_matches('/').to_string(),
             token,
@@ -595,8 +663,13 @@ impl Client {
                 options.burst,
             )),
             health: Mutex::new(Health::default()),
+            budget: Mutex::new(Budget::default()),
             options,
+        };
+        if let Some(b) = client.options.budget {
+            client.learn_budget(b);
         }
+        client
     }
 
     /// Requests sent so far (attempts, including retries).
@@ -691,6 +764,7 @@ impl Client {
             self.wait_for_slot();
             attempts += 1;
             lock(&self.health).requests += 1;
+            lock(&self.budget).sent_now(Instant::now(), self.options.window);
             let outcome = self.attempt(method, &url, body.map(|_| payload.as_bytes()));
             let failed = match self.answer(op, outcome, attempts, idempotent) {
                 Ok(v) => {
@@ -776,6 +850,18 @@ impl Client {
     /// unless a foreground command waits long limits out.
     fn wait_before_retry(&self, op: &str, f: Failed, attempts: u32) -> Result<Duration, ApiError> {
         let mut err = f.error;
+        if let (ApiError::RateLimited { .. }, Some(d)) = (&err, f.retry_after) {
+            // Longer than the per-second average explains: a window's budget ran out.
+            if d >= Duration::from_secs(2) {
+                // The requests of the window that Notion took: all but the one refused. Fewer than
+                // a few say nothing of the budget (others on the token spent it, or a workspace's
+                // limit): the wait is taken, nothing is learned.
+                let took = (lock(&self.budget).sent.len() as u32).saturating_sub(1);
+                if took >= MIN_LEARNED {
+                    self.learn_budget(took);
+                }
+            }
+        }
         match f.retry_after {
             Some(d) if d > self.options.max_retry_after => {
                 let ApiError::RateLimited {
@@ -815,7 +901,7 @@ impl Client {
             .method(method.as_str())
             .uri(url)
             .header("Authorization", format!("Bearer {}", self.token.expose()))
-            .header("Notion-Version", super::VERSION)
+            .header("Notion-Version", self.options.version.as_str())
             .header("Accept", "application/json");
         if body.is_some() {
             req = req.header("Content-Type", "application/json");

@@ -2,9 +2,6 @@
 //! ([`client`]), the schema binding that checks the configuration against the real data source
 //! ([`schema`]), property values read and written by their real type ([`values`]), and comments ([`comments`]). Uses `config` and `id`; knows nothing of git or of the rules.
 
-/// The Notion API version git-notion speaks (data sources).
-pub const VERSION: &str = "2025-09-03";
-
 pub mod client;
 pub mod comments;
 pub mod schema;

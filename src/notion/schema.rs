@@ -173,7 +173,7 @@ pub enum SchemaError {
         expected: String,
     },
     /// A configured status is not an option.
-    #[error("{key} = {value:?} is not an option of {kind} property {property:?}. Its options are: {options}. Fix the name in .git-notion.toml (status options cannot be created through the API)")]
+    #[error("{key} = {value:?} is not an option of {kind} property {property:?}. Its options are: {options}. Fix the name in .git-notion.toml, or add the option: `git notion doctor --fix` shows the change, `--fix --apply` makes it")]
     UnknownOption {
         /// The configuration key (`properties.status`).
         key: String,
@@ -621,6 +621,67 @@ fn property_from_json(name: &str, p: &Value) -> Property {
             .map(|opts| opts.iter().map(choice).collect())
             .unwrap_or_default(),
         prefix: spec["prefix"].as_str().map(String::from),
+    }
+}
+
+/// The options the configuration names that its status (or select) property lacks: what
+/// `git notion doctor --fix` proposes to add with one `PATCH /v1/data_sources/{id}` (Notion's API adds
+/// status options since 2026, to the To-do group; it never deletes or renames one here).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingOptions {
+    /// The property's name.
+    pub property: String,
+    /// Its id.
+    pub id: String,
+    /// Its type (status or select).
+    pub kind: Kind,
+    /// The options it has, kept as they are.
+    pub existing: Vec<String>,
+    /// The options to add, in the configuration's order.
+    pub missing: Vec<String>,
+}
+
+impl MissingOptions {
+    /// What the configuration names and `schema`'s status property lacks, if anything.
+    pub fn of(schema: &Schema, config: &Config) -> Option<MissingOptions> {
+        let p = schema.property(config.properties.status.as_deref()?)?;
+        if !matches!(p.kind, Kind::Status | Kind::Select) {
+            return None;
+        }
+        let mut missing: Vec<String> = vec![];
+        for (_, value) in configured_statuses(config) {
+            if !p.choices.iter().any(|c| c.name == value) && !missing.contains(&value) {
+                missing.push(value);
+            }
+        }
+        (!missing.is_empty()).then(|| MissingOptions {
+            property: p.name.clone(),
+            id: p.id.clone(),
+            kind: p.kind.clone(),
+            existing: p.choices.iter().map(|c| c.name.clone()).collect(),
+            missing,
+        })
+    }
+
+    /// The PATCH body: every option the property has, by name, then the new ones.
+    pub fn body(&self) -> Value {
+        let options: Vec<Value> = self
+            .existing
+            .iter()
+            .chain(&self.missing)
+            .map(|n| serde_json::json!({ "name": n }))
+            .collect();
+        serde_json::json!({"properties": {&self.id: {self.kind.as_str(): {"options": options}}}})
+    }
+
+    /// Adds the missing options to data source `data_source_id`.
+    pub fn apply(&self, client: &Client, data_source_id: &str) -> Result<(), ApiError> {
+        client.patch(
+            "add options to the status property",
+            &format!("/v1/data_sources/{data_source_id}"),
+            &self.body(),
+        )?;
+        Ok(())
     }
 }
 

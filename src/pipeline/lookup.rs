@@ -97,7 +97,7 @@ fn query_all(
             if let Some(c) = cursor {
                 body["start_cursor"] = json!(c);
             }
-            client.post_read(op, &path, &body)
+            client.post_read(op, &path, &rows_only(client, body))
         },
         |page| {
             if is_page(&page) {
@@ -106,6 +106,16 @@ fn query_all(
         },
     )?;
     Ok(pages)
+}
+
+/// A query body that asks for rows only, where the API version takes `result_type` (2026-12-01: a
+/// wiki's child data sources are then left out). Every version may still answer with data sources among
+/// the rows ([`is_page`] sorts them out).
+pub fn rows_only(client: &Client, mut body: Value) -> Value {
+    if client.version().takes_result_type() {
+        body["result_type"] = json!("page");
+    }
+    body
 }
 
 /// Whether a query result is a page (a row). A wiki's data source also returns `data_source` objects
@@ -136,7 +146,8 @@ pub fn edited_since(
     )
 }
 
-/// The latest 100 rows of a data source (newest created first), trimmed to `properties` (all when empty):
+/// The latest 100 rows of a data source (newest created first), trimmed to `properties` (all when empty;
+/// on 2026-12-01 empty means the title alone, so name every property wanted):
 /// what `init` guesses the ticket pattern from and `doctor` checks the patterns against.
 pub fn recent_rows(
     client: &Client,
@@ -146,7 +157,10 @@ pub fn recent_rows(
     let v = client.post_read(
         "read the latest rows",
         &query_path(data_source_id, properties),
-        &json!({"page_size": 100, "sorts": [{"timestamp": "created_time", "direction": "descending"}]}),
+        &rows_only(
+            client,
+            json!({"page_size": 100, "sorts": [{"timestamp": "created_time", "direction": "descending"}]}),
+        ),
     )?;
     Ok(v["results"]
         .as_array()

@@ -6,6 +6,8 @@
 //! below; a [`Reason`] is why an update waits or left the queue, as a value. Uses `rules`, `notion`,
 //! `git`, `config`, `files`.
 
+pub mod backup;
+pub mod budget;
 mod error;
 pub mod history;
 pub mod key_index;

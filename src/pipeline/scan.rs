@@ -37,6 +37,7 @@ pub fn scan(
     let mut pages: Vec<Value> = vec![];
     let mut seen: std::collections::HashSet<String> = Default::default();
     let mut window_start: Option<String> = None;
+    let mut newest: Option<String> = None;
     let endpoint = format!("scan the data source (POST /v1/data_sources/{data_source_id}/query)");
     let complete = loop {
         let listed = paginate_within(
@@ -45,9 +46,15 @@ pub fn scan(
             |cursor| {
                 requests += 1;
                 let body = window_query(window_start.as_deref(), cursor);
+                let body = crate::pipeline::lookup::rows_only(client, body);
                 client.post_read("scan the data source", &path, &body)
             },
             |pg| {
+                // The window advances over every row, a wiki's child data sources included: one can
+                // be the last row of a window (notion-sdk-js #731).
+                if let Some(t) = pg["created_time"].as_str() {
+                    newest = Some(t.to_string());
+                }
                 // A wiki's query returns data_source objects among its pages: not rows.
                 if !crate::pipeline::lookup::is_page(&pg) {
                     return;
@@ -69,10 +76,7 @@ pub fn scan(
             Listed::Capped => {}
         }
         // The next window starts at the newest row seen; rows sharing that instant are skipped by id.
-        let last = pages
-            .last()
-            .and_then(|p| p["created_time"].as_str())
-            .map(String::from);
+        let last = newest.take();
         if last.is_none() || last == window_start {
             // More rows than one query may return (`LIST_CAP`) share one created_time: say so, so that
             // nobody plans on a partial scan (a ticket would look "not found").

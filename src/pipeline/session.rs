@@ -69,13 +69,20 @@ pub fn history_tracks(
 /// The API client for this configuration: the token and API URL from the environment, the rate limits and
 /// retries from `[api]`.
 pub fn connect_client(config: &Config, env: &crate::config::Env) -> Result<Client, Error> {
+    connect_client_paced(config, env, None)
+}
+
+/// [`connect_client`] pacing its requests to a budget per window learned earlier ([`super::budget`]).
+fn connect_client_paced(
+    config: &Config,
+    env: &crate::config::Env,
+    budget: Option<u32>,
+) -> Result<Client, Error> {
     let token = Token::from_env(env)?;
     let base = config::api_url(env)?;
-    Ok(Client::new(
-        &base,
-        token,
-        client::Options::from_config(&config.api),
-    ))
+    let mut options = client::Options::from_config(&config.api);
+    options.budget = budget;
+    Ok(Client::new(&base, token, options))
 }
 
 /// A checked connection: the client, and the configuration bound to the data source's real schema.
@@ -98,7 +105,18 @@ impl Session {
         rules: Rules,
         env: &crate::config::Env,
     ) -> Result<Session, Error> {
-        let client = connect_client(&config, env)?;
+        Self::connect_paced(config, rules, env, None)
+    }
+
+    /// [`Session::connect`] with a budget per window learned earlier (`budget::recall`): every request
+    /// is paced to it, the first one included.
+    pub fn connect_paced(
+        config: Config,
+        rules: Rules,
+        env: &crate::config::Env,
+        budget: Option<u32>,
+    ) -> Result<Session, Error> {
+        let client = connect_client_paced(&config, env, budget)?;
         let schema = Schema::resolve(&client, &config)?;
         let binding = Binding::new(&schema, &config)?;
         Ok(Session {

@@ -243,7 +243,7 @@ impl Journal {
     }
 }
 
-fn append(path: &Path) -> Result<File, JournalError> {
+pub(crate) fn append(path: &Path) -> Result<File, JournalError> {
     let mut o = OpenOptions::new();
     o.create(true).append(true);
     #[cfg(unix)]
@@ -376,9 +376,30 @@ fn pages_now(
             _ => None,
         })
         .collect();
+    // The recorded values are Notion's, each with its property's id: the scan reads only those
+    // properties (on 2026-12-01 a query that names none answers titles alone).
+    let mut ids: Vec<&str> = vec![];
+    for l in lines {
+        if let Line::Before { properties, .. } = l {
+            for v in properties.values() {
+                match v["id"].as_str() {
+                    Some(id) if !ids.contains(&id) => ids.push(id),
+                    Some(_) => {}
+                    // An old journal without ids: each recorded page is read whole instead.
+                    None if client.version().trims_unnamed_properties() => {
+                        return Ok(Default::default())
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+    if client.version().trims_unnamed_properties() && ids.is_empty() {
+        return Ok(Default::default());
+    }
     let budget = Some(recorded.len().max(1));
     Ok(
-        crate::pipeline::scan::scan(client, data_source_id, &[], budget, |_| {})?
+        crate::pipeline::scan::scan(client, data_source_id, &ids, budget, |_| {})?
             .pages
             .into_iter()
             .filter_map(|p| Some((p["id"].as_str()?.to_string(), p)))
@@ -405,7 +426,7 @@ fn skipped(lines: &[Line]) -> HashSet<&str> {
 
 /// What differs between the recorded values and the page now (property → (now, recorded), as text),
 /// and the PATCH body that restores them.
-fn restoring(
+pub(crate) fn restoring(
     recorded: &Map<String, Value>,
     now: &Value,
 ) -> (BTreeMap<String, (String, String)>, Value) {

@@ -5,6 +5,7 @@
 //! Requests: the schema reads, ⌈rows/100⌉ scan requests, one PATCH per page that changes.
 
 pub mod journal;
+pub mod restore;
 
 mod error {
     use crate::config::ConfigError;
@@ -24,6 +25,9 @@ mod error {
         /// A replay journal cannot be read or written.
         #[error(transparent)]
         Journal(#[from] JournalError),
+        /// `restore --at` names no backup.
+        #[error(transparent)]
+        Point(Box<super::restore::PointError>),
     }
 
     impl ReplayError {
@@ -32,6 +36,7 @@ mod error {
             match self {
                 ReplayError::Pipeline(e) => e.kind(),
                 ReplayError::Journal(_) => "journal",
+                ReplayError::Point(_) => "usage",
             }
         }
     }

@@ -159,12 +159,15 @@ pub fn generate(
         origin: "--database".into(),
         value: database.into(),
     })?;
-    let mut config = Config::default();
+    // The environment's settings (the API version, say) apply; no file is read yet.
+    let mut config = Config::from_layers(&[], env)?;
     config.database = Some(database.to_string());
     config.data_source = data_source.map(String::from);
     let client = crate::pipeline::session::connect_client(&config, env)?;
     let schema = Schema::resolve(&client, &config)?;
-    let rows = crate::pipeline::lookup::recent_rows(&client, &schema.data_source_id, &[])?;
+    // Every property by id: on 2026-12-01 a query without `filter_properties` answers with titles alone.
+    let ids: Vec<&str> = schema.properties.iter().map(|p| p.id.as_str()).collect();
+    let rows = crate::pipeline::lookup::recent_rows(&client, &schema.data_source_id, &ids)?;
     Ok(render(database, data_source, origin_url, &schema, &rows))
 }
 

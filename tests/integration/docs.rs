@@ -177,3 +177,21 @@ fn colour_and_live_progress_follow_the_terminal_and_the_environment() {
     assert!(on_pipe(&[("CLICOLOR_FORCE", "1")], &[]).contains(bold));
     assert!(!on_pipe(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")], &[]).contains('\x1b'));
 }
+
+/// The configuration reference in docs/configuration.md is a configuration git-notion loads as written
+/// (every key exists, every value is in range), and it says what the defaults are.
+#[test]
+fn the_configuration_reference_loads_as_written() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/configuration.md"
+    ))
+    .unwrap();
+    let start = doc.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let block = &doc[start..start + doc[start..].find("\n```").unwrap()];
+    assert!(block.contains("version = \"2026-03-11\""), "{block}");
+    let w = World::new("zh", block);
+    w.commit_without_hook("feat: #006 secrets");
+    let out = w.run(&["explain", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

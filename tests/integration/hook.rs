@@ -39,7 +39,10 @@ fn chinese_commit_sets_done_and_fills_the_placeholder_title() {
         patched_properties(&body),
         ["Commit", "日期", "标题", "状态"]
     );
-    assert!(writes[0].header("notion-version") == Some("2025-09-03"));
+    assert_eq!(
+        writes[0].header("notion-version"),
+        Some(api_version().as_str())
+    );
 }
 
 #[test]

@@ -31,8 +31,11 @@ fn documented() -> BTreeMap<String, Value> {
 /// The field paths of a JSON value (`tickets[].changes[].from`), with the kind of each leaf.
 fn shape(v: &Value, path: &str, out: &mut Vec<String>) {
     match v {
-        // `undo`'s changes are keyed by property name: one documented key stands for all.
-        Value::Object(m) if path.ends_with("[].changes") => {
+        // `undo`'s changes and `history`'s properties are keyed by property name: one documented key
+        // stands for all.
+        Value::Object(m)
+            if path.ends_with("[].changes") || path.ends_with("versions[].properties") =>
+        {
             if let Some(child) = m.values().next() {
                 shape(child, &format!("{path}.<property name>"), out);
             }
@@ -158,6 +161,21 @@ fn every_json_answer_is_shaped_as_docs_json_md_shows() {
     let out = w.replay(&["--json", "--apply"]);
     check(&docs, "git notion-replay --json", &out);
     check(&docs, "git notion undo --json", &w.run(&["undo", "--json"]));
+    check(
+        &docs,
+        "git notion backup --json",
+        &w.run(&["backup", "--json"]),
+    );
+    check(
+        &docs,
+        "git notion history --json",
+        &w.run(&["history", "--json", "#006"]),
+    );
+    check(
+        &docs,
+        "git notion restore --json",
+        &w.run(&["restore", "--json", "--at", "refs/notion/backup"]),
+    );
     // Errors: an object on stdout with a stable kind and the exit code (and the line on stderr).
     let out = w.run(&["sync", "--json", "no-such-revision"]);
     assert_eq!(out.status.code(), Some(2));

@@ -11,6 +11,7 @@ mod human;
 mod install;
 mod json;
 mod lifecycle;
+mod memory;
 mod model;
 mod newcomer;
 mod notion_today;

@@ -70,6 +70,8 @@ pub struct World {
     pub token: String,
     /// Seconds past 2025-10-02 00:00 UTC for the next [`World::git_timed`] command.
     clock: std::cell::Cell<i64>,
+    /// The Notion API version this world's commands speak, when a test chooses one ([`World::speak`]).
+    version: std::cell::RefCell<Option<String>>,
 }
 
 impl World {
@@ -111,6 +113,7 @@ impl World {
             repo,
             token,
             clock: std::cell::Cell::new(0),
+            version: Default::default(),
         };
         w.git(&["init", "-q", "-b", "main"]);
         w.git(&["remote", "add", "origin", "git@github.com:acme/mt5.git"]);
@@ -369,7 +372,16 @@ impl World {
         c.env("XDG_CONFIG_HOME", self.home.join(".config"))
             .env("NOTION_TOKEN", &self.token)
             .env("GIT_NOTION_API_URL", self.sb.base_url());
+        if let Some(v) = self.version.borrow().as_deref() {
+            c.env("GIT_NOTION_API_VERSION", v);
+        }
         c
+    }
+
+    /// Every later command (hooks and their flusher included) speaks this Notion API version, whatever
+    /// the suite runs against.
+    pub fn speak(&self, version: &str) {
+        *self.version.borrow_mut() = Some(version.to_string());
     }
 
     /// `git commit --amend --allow-empty -m message` (post-rewrite runs).
@@ -565,7 +577,14 @@ pub fn patched_properties(body: &Value) -> Vec<String> {
     keys
 }
 
-/// A cleared environment with a private HOME, no system git config, pinned identities and dates.
+/// The Notion API version the suite runs against: git-notion's default, or `GIT_NOTION_API_VERSION` from
+/// the test's own environment (`.ci/run` runs the suite once per version), passed on to every command.
+pub fn api_version() -> String {
+    std::env::var("GIT_NOTION_API_VERSION").unwrap_or_else(|_| "2026-03-11".into())
+}
+
+/// A cleared environment with a private HOME, no system git config, pinned identities and dates, and the
+/// API version under test.
 pub fn pinned_env(c: &mut Command, home: &Path, path: &str) {
     c.env_clear()
         .env("PATH", path)
@@ -578,6 +597,9 @@ pub fn pinned_env(c: &mut Command, home: &Path, path: &str) {
         .env("GIT_COMMITTER_EMAIL", "dev@example.com")
         .env("GIT_AUTHOR_DATE", "2025-10-01T12:00:00+08:00")
         .env("GIT_COMMITTER_DATE", "2025-10-01T12:00:00+08:00");
+    if let Ok(v) = std::env::var("GIT_NOTION_API_VERSION") {
+        c.env("GIT_NOTION_API_VERSION", v);
+    }
 }
 
 /// What a commit's `post-*` hooks said: its stderr without the `commit-msg` hook's lines, which say what

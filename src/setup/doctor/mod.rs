@@ -15,7 +15,7 @@ use crate::git::Repo;
 use crate::hooks::install::{Hooks, State};
 use crate::hooks::outbox::Outbox;
 use crate::notion::client::{ApiError, Client};
-use crate::notion::schema::{self, Binding, Kind, Schema, SchemaError};
+use crate::notion::schema::{self, Binding, Kind, MissingOptions, Schema, SchemaError};
 use crate::notion::values;
 
 /// How a check came out.
@@ -68,6 +68,32 @@ pub struct Report {
     pub ok: bool,
     /// The checks, in order.
     pub checks: Vec<Check>,
+    /// The token acts as a person (a personal access token): nothing needs sharing with a connection.
+    #[serde(skip)]
+    personal_token: bool,
+}
+
+/// What `doctor` may do about a data source that lacks what the configuration names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Fix {
+    /// Only say it (the fix names `--fix`).
+    #[default]
+    Off,
+    /// `--fix`: show the change.
+    Show,
+    /// `--fix --apply`: make it.
+    Apply,
+}
+
+impl Fix {
+    /// From the flags.
+    pub fn of(fix: bool, apply: bool) -> Fix {
+        match (fix, apply) {
+            (true, true) => Fix::Apply,
+            (true, false) => Fix::Show,
+            _ => Fix::Off,
+        }
+    }
 }
 
 impl Report {
@@ -207,6 +233,7 @@ pub fn run(
     repo: Option<&Repo>,
     config: Result<Config, config::ConfigError>,
     env: &crate::config::Env,
+    fix: Fix,
 ) -> Report {
     let mut r = Report::default();
     if repo.is_none() {
@@ -220,7 +247,7 @@ pub fn run(
     let config = config_check(&mut r, repo, config);
     let client = api_checks(&mut r, config.as_ref(), env);
     let binding = match (&client, &config) {
-        (Some(client), Some(config)) => schema_checks(&mut r, client, config),
+        (Some(client), Some(config)) => schema_checks(&mut r, client, config, fix),
         _ => {
             let why = if config.is_none() {
                 "the configuration did not load"

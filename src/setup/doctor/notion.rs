@@ -50,7 +50,8 @@ pub(super) fn api_checks(
         Ok(me) => {
             let name = me["name"].as_str().unwrap_or("(unnamed)");
             r.ok("API", format!("{base} reachable"));
-            r.ok("token accepted", format!("integration {name:?}"));
+            r.personal_token = me["type"] == "person";
+            r.ok("token accepted", token_kind(r.personal_token, name));
             Some(client)
         }
         Err(e @ ApiError::Unauthorized { .. }) => {
@@ -76,8 +77,23 @@ pub(super) fn api_checks(
     }
 }
 
+/// Which kind of token Notion took (`/v1/users/me` answers a person for a personal access token, a bot
+/// for an internal connection's secret), and what that kind needs.
+fn token_kind(personal: bool, name: &str) -> String {
+    if personal {
+        format!("a personal access token of {name:?}: it sees what that person sees, no database needs sharing")
+    } else {
+        format!("integration {name:?}: an internal connection's secret, which sees only the databases shared with it (••• → Connections)")
+    }
+}
+
 /// The database shared and its data source resolved; every configured property and status checked.
-pub(super) fn schema_checks(r: &mut Report, client: &Client, config: &Config) -> Option<Binding> {
+pub(super) fn schema_checks(
+    r: &mut Report,
+    client: &Client,
+    config: &Config,
+    fix: Fix,
+) -> Option<Binding> {
     let schema = match Schema::resolve(client, config) {
         Ok(s) => {
             r.ok(
@@ -94,6 +110,7 @@ pub(super) fn schema_checks(r: &mut Report, client: &Client, config: &Config) ->
             return None;
         }
     };
+    let schema = options_fix(r, client, config, schema, fix);
     let (binding, problems) = match Binding::check(&schema, config) {
         Ok(b) => (Some(b), vec![]),
         Err(p) => (None, p),
@@ -121,11 +138,77 @@ pub(super) fn schema_checks(r: &mut Report, client: &Client, config: &Config) ->
     binding
 }
 
+/// Status options the configuration names and the data source lacks: shown (`--fix`) or added
+/// (`--fix --apply`, then the schema is read again so that the checks below see it).
+fn options_fix(
+    r: &mut Report,
+    client: &Client,
+    config: &Config,
+    schema: Schema,
+    fix: Fix,
+) -> Schema {
+    let Some(m) = MissingOptions::of(&schema, config) else {
+        return schema;
+    };
+    let (change, group) = describe_options_fix(&m, &schema.data_source_id);
+    match fix {
+        Fix::Off => schema,
+        Fix::Show => {
+            let fix = format!("`git notion doctor --fix --apply` makes this change{group}");
+            r.push(
+                "schema fix",
+                Level::Warn,
+                format!("would {change}"),
+                Some(fix),
+            );
+            schema
+        }
+        Fix::Apply => match m.apply(client, &schema.data_source_id) {
+            Ok(()) => {
+                let fix = (!group.is_empty()).then(|| group.trim_start().to_string());
+                r.push("schema fix", Level::Warn, format!("did {change}"), fix);
+                Schema::resolve(client, config).unwrap_or(schema)
+            }
+            Err(e) => {
+                r.fail("schema fix", format!("could not {change}: {e}"), "add the option in Notion (the property's settings), or fix the name in .git-notion.toml");
+                r.notion_said(&e);
+                schema
+            }
+        },
+    }
+}
+
+/// The change `--fix` makes, in words, and (for a status) where Notion puts the new options.
+fn describe_options_fix(m: &MissingOptions, data_source_id: &str) -> (String, String) {
+    let names = m
+        .missing
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let change = format!(
+        "add {names} to {} property {:?} (PATCH /v1/data_sources/{data_source_id}; its {} options are kept)",
+        m.kind.as_str(),
+        m.property,
+        m.existing.len()
+    );
+    let group = match m.kind {
+        Kind::Status => format!(
+            "\nNotion puts new status options in the To-do group: in Notion, drag {names} to the group it belongs to (In progress, Complete), since git-notion never moves a ticket back to an earlier group"
+        ),
+        _ => String::new(),
+    };
+    (change, group)
+}
+
 /// The database could not be resolved: why, and what to do.
 fn unresolved(r: &mut Report, e: &SchemaError) {
     let fix = match e {
         SchemaError::NoDatabase => {
             "run `git notion init --database <Notion database URL>`, or set database in .git-notion.toml"
+        }
+        SchemaError::Api(ApiError::NotFound { .. }) if r.personal_token => {
+            "the personal access token's person cannot open it: check the id in .git-notion.toml, and that this person has access to the database in Notion"
         }
         SchemaError::Api(ApiError::NotFound { .. }) => {
             "in Notion open the database, ••• → Connections → add your integration (a personal access token needs no sharing); check the id in .git-notion.toml"
@@ -209,7 +292,7 @@ fn schema_fix(key: &str, p: &SchemaError) -> String {
             format!("set {key} to one of the properties listed (a renamed property must be renamed here too)")
         }
         SchemaError::UnknownOption { .. } => {
-            format!("set {key} to one of the options listed, or add the option in Notion")
+            format!("set {key} to one of the options listed, or add the option: `git notion doctor --fix` shows the change, `--fix --apply` makes it")
         }
         SchemaError::NoStatusProperty { .. } => {
             "set [properties] status to the status property's name".to_string()

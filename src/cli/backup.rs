@@ -1,0 +1,210 @@
+//! `git notion backup` and `git notion history KEY`: the data source's rows kept in git
+//! (`pipeline::backup`).
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::pipeline::backup::{self, BackupReport, Version};
+
+pub(super) fn backup_cmd(full: bool, json: bool, env: &Env, out: &Out) -> Result<Exit, Error> {
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let config = load_config(&repo, env)?;
+    let client = crate::pipeline::session::connect_client(&config, env)?;
+    let schema = crate::notion::schema::Schema::resolve(&client, &config)
+        .map_err(crate::pipeline::Error::from)?;
+    let report = backup::backup(&client, &schema, repo.common_dir(), full)?;
+    if json {
+        out.json(json!({ "backup": report, "ref": backup::REF }));
+    } else {
+        out.print(&backup_text(&report, &schema.name));
+    }
+    Ok(Exit::Done)
+}
+
+fn backup_text(r: &BackupReport, source: &str) -> String {
+    let read = match &r.since {
+        Some(t) => format!(
+            "{} row(s) edited since {t} read, and every row's title to see what is gone",
+            r.rows_read
+        ),
+        None => format!("every row read ({})", r.rows_read),
+    };
+    match &r.commit {
+        Some(c) => format!(
+            "backed up {source:?} to {} ({}): {} page(s) changed, {} gone, {} on file; {read}; {} request(s)\nshare it: git push origin {}\n",
+            backup::REF,
+            c.get(..12).unwrap_or(c),
+            r.changed,
+            r.gone,
+            r.pages,
+            r.requests,
+            backup::REF
+        ),
+        None => format!(
+            "{source:?}: nothing changed since the last backup ({read}; {} request(s))\n",
+            r.requests
+        ),
+    }
+}
+
+pub(super) fn history_cmd(key: &str, json: bool, env: &Env, out: &Out) -> Result<Exit, Error> {
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let config = load_config(&repo, env)?;
+    let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
+    let key_of = |page: &Value| page_key(page, &rules.extractor);
+    let found = backup::history(repo.common_dir(), key_of, key)?;
+    let Some((page, versions)) = found else {
+        return Err(Error::Usage(format!(
+            "{key}: no page in {} carries it (run `git notion backup` first, or check the key)",
+            backup::REF
+        )));
+    };
+    if json {
+        out.json(json!({"key": key, "page": page, "versions": versions}));
+    } else {
+        out.print(&history_text(key, &page, &versions));
+    }
+    Ok(Exit::Done)
+}
+
+/// The key a backed-up page carries: its title's first key, or its unique ID.
+fn page_key(page: &Value, extractor: &crate::rules::tickets::Extractor) -> Option<String> {
+    let props = page["properties"].as_object()?;
+    let title = props.values().find(|p| p["type"] == "title")?;
+    let text = crate::notion::values::text(title, &crate::notion::schema::Kind::Title);
+    extractor
+        .title_key(&text)
+        .map(|k| k.to_string())
+        .or_else(|| {
+            let uid = props.values().find(|p| p["type"] == "unique_id")?;
+            let text = crate::notion::values::text(uid, &crate::notion::schema::Kind::UniqueId);
+            (!text.is_empty()).then_some(text)
+        })
+}
+
+fn history_text(key: &str, page: &str, versions: &[Version]) -> String {
+    let mut s = format!(
+        "{key}: page {page}, {} version(s) in {}\n",
+        versions.len(),
+        backup::REF
+    );
+    for (i, v) in versions.iter().enumerate() {
+        let at = jiff::Timestamp::from_second(v.backed_up_at)
+            .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+            .unwrap_or_default();
+        let short = v.commit.get(..12).unwrap_or(&v.commit);
+        let trash = if v.in_trash { " (in the trash)" } else { "" };
+        s.push_str(&format!(
+            "{at}  backup {short}  edited {}{trash}\n",
+            v.last_edited_time
+        ));
+        let older = versions.get(i + 1);
+        for (name, now) in &v.properties {
+            match older.map(|o| o.properties.get(name).cloned().unwrap_or_default()) {
+                Some(before) if &before != now => s.push_str(&format!(
+                    "    {name}: {} → {}\n",
+                    quote(&before),
+                    quote(now)
+                )),
+                None if !now.is_empty() => s.push_str(&format!("    {name}: {}\n", quote(now))),
+                _ => {}
+            }
+        }
+    }
+    s
+}
+
+fn quote(text: &str) -> String {
+    crate::pipeline::plan::quote(text)
+}
+
+pub(super) fn restore_cmd(
+    at: &str,
+    keys: &[String],
+    apply: bool,
+    json: bool,
+    env: &Env,
+    out: &Out,
+) -> Result<Exit, Error> {
+    use crate::replay::restore;
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let config = load_config(&repo, env)?;
+    let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
+    let client = crate::pipeline::session::connect_client(&config, env)?;
+    let schema = crate::notion::schema::Schema::resolve(&client, &config)
+        .map_err(crate::pipeline::Error::from)?;
+    let key_of = |page: &Value| page_key(page, &rules.extractor);
+    let mut plan = restore::plan(
+        &client,
+        repo.common_dir(),
+        &schema.data_source_id,
+        at,
+        keys,
+        key_of,
+    )?;
+    if apply {
+        let outbox = crate::hooks::outbox::Outbox::new(repo.common_dir());
+        let _writer = outbox.writer_lock()?;
+        let dir = crate::replay::journal::dir(repo.common_dir());
+        restore::apply(
+            &client,
+            &dir,
+            &schema.data_source_id,
+            &schema.name,
+            &mut plan,
+        )?;
+    }
+    let failed = plan.pages.iter().any(|p| p.error.is_some());
+    if json {
+        out.json(json!({"restore": plan, "applied": apply}));
+    } else {
+        out.print(&restore_text(&plan, &schema.name, apply));
+    }
+    Ok(Exit::partial_if(failed))
+}
+
+fn restore_text(r: &crate::replay::restore::Restore, source: &str, applied: bool) -> String {
+    let at = jiff::Timestamp::from_second(r.backed_up_at)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
+    let short = r.commit.get(..12).unwrap_or(&r.commit);
+    let mut s = format!("{source:?} as backed up at {at} (backup {short}):\n");
+    let (mut to_write, mut same) = (0, 0);
+    for p in &r.pages {
+        if let Some(e) = &p.error {
+            s.push_str(&format!(
+                "{}  {}  error: {}\n",
+                p.key,
+                quote(&p.title),
+                e.message
+            ));
+            continue;
+        }
+        if !p.differs() {
+            same += 1;
+            continue;
+        }
+        to_write += 1;
+        let done = if applied && p.restored {
+            "restored"
+        } else {
+            "to restore"
+        };
+        let trash = if p.untrash { ", out of the trash" } else { "" };
+        s.push_str(&format!("{}  {}  {done}{trash}\n", p.key, quote(&p.title)));
+        for (name, (now, then)) in &p.changes {
+            s.push_str(&format!("    {name}: {} → {}\n", quote(now), quote(then)));
+        }
+    }
+    s.push_str(&format!(
+        "{to_write} page(s) differ from the backup, {same} already as then"
+    ));
+    if applied {
+        s.push_str("; written, journalled: `git notion undo` takes it back\n");
+    } else {
+        s.push_str(
+            "; dry run: `--apply` writes them (journalled: `git notion undo` takes it back)\n",
+        );
+    }
+    s
+}
