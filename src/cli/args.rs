@@ -99,6 +99,21 @@ pub(super) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write each page's ticket key (from its title) into a rich_text or number property, so that
+    /// `[tickets] lookup = { property = "…" }` finds pages whatever their titles become. A plan first;
+    /// --apply writes it, journalled (`git notion undo` takes it back); running it again writes only what
+    /// is missing.
+    BackfillIds {
+        /// The property to fill (rich_text: the key as written; number: its number).
+        #[arg(long, value_name = "NAME")]
+        property: String,
+        /// Write the plan (default: only show it).
+        #[arg(long)]
+        apply: bool,
+        /// Machine-readable output (docs/json.md).
+        #[arg(long)]
+        json: bool,
+    },
     /// A ticket's page as each backup saw it, newest first: what changed between backups.
     History {
         /// The ticket key (`#006`, `TASK-17`).
@@ -109,6 +124,11 @@ pub(super) enum Command {
     },
     /// Show pending updates, failed ones with their reasons, and the last flush.
     Status {
+        /// Instead: tickets in progress (status `[status] on_commit` in the local index) whose last commit
+        /// is older than DAYS (default 14), or that no commit names; from history and the index, no
+        /// network.
+        #[arg(long, value_name = "DAYS", num_args = 0..=1, default_missing_value = "14")]
+        stale: Option<u32>,
         /// Machine-readable output (docs/json.md).
         #[arg(long)]
         json: bool,

@@ -208,3 +208,149 @@ fn restore_text(r: &crate::replay::restore::Restore, source: &str, applied: bool
     }
     s
 }
+
+/// `git notion status --stale [DAYS]`.
+pub(super) fn stale_cmd(days: u32, json: bool, env: &Env, out: &Out) -> Result<Exit, Error> {
+    use crate::pipeline::key_index::KeyIndex;
+    let (ob, repo) = open_outbox()?;
+    let config = load_config(&repo, env)?;
+    let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
+    let Some(in_progress) = config.status.on_commit.clone() else {
+        return Err(Error::Usage(
+            "--stale lists tickets whose status is [status] on_commit, and none is configured: set it in .git-notion.toml".into(),
+        ));
+    };
+    let Some(index) = KeyIndex::read(ob.dir()) else {
+        return Err(Error::Usage(
+            "--stale reads the local index of the database's keys, and there is none yet: run `git notion index --refresh`".into(),
+        ));
+    };
+    let now = jiff::Timestamp::now().as_second();
+    let stale = crate::pipeline::stale::stale(&repo, &rules, &index, &in_progress, days, now)?;
+    if json {
+        out.json(json!({
+            "days": days,
+            "status": in_progress,
+            "stale": stale,
+            "index": index_json(&index, now),
+        }));
+        return Ok(Exit::Done);
+    }
+    let age = index
+        .refreshed
+        .map(|t| {
+            format!(
+                "index read whole {}",
+                crate::pipeline::key_index::ago(now, t)
+            )
+        })
+        .unwrap_or_else(|| "index never read whole: `git notion index --refresh`".into());
+    let mut s = format!("tickets {in_progress:?} with no commit in {days} day(s) ({age}):\n");
+    for t in &stale {
+        let last = match (&t.last_commit, t.idle_days) {
+            (Some(c), Some(d)) => {
+                format!("last commit {}, {d} day(s) ago", c.get(..12).unwrap_or(c))
+            }
+            _ => "no commit names it".to_string(),
+        };
+        s.push_str(&format!("{}  {}  {last}\n", t.key, quote(&t.title)));
+    }
+    s.push_str(&format!("{} ticket(s)\n", stale.len()));
+    out.print(&s);
+    Ok(Exit::Done)
+}
+
+/// `git notion backfill-ids --property NAME [--apply]`.
+pub(super) fn backfill_cmd(
+    property: &str,
+    apply: bool,
+    json: bool,
+    env: &Env,
+    out: &Out,
+) -> Result<Exit, Error> {
+    use crate::replay::backfill;
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let config = load_config(&repo, env)?;
+    let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
+    let client = crate::pipeline::session::connect_client(&config, env)?;
+    let schema = crate::notion::schema::Schema::resolve(&client, &config)
+        .map_err(crate::pipeline::Error::from)?;
+    let target = backfill::target(&schema, property).map_err(crate::pipeline::Error::from)?;
+    let mut plan = backfill::plan(&client, &schema, &target, &rules.extractor)?;
+    if apply {
+        let outbox = crate::hooks::outbox::Outbox::new(repo.common_dir());
+        let _writer = outbox.writer_lock()?;
+        let dir = crate::replay::journal::dir(repo.common_dir());
+        backfill::apply(&client, &dir, &schema, &mut plan)?;
+    }
+    let failed = plan.pages.iter().any(|p| p.error.is_some());
+    if json {
+        out.json(json!({"backfill": plan, "applied": apply}));
+    } else {
+        out.print(&backfill_text(&plan, apply));
+    }
+    Ok(Exit::partial_if(failed))
+}
+
+/// The pages a backfill leaves alone, one line each.
+fn left_alone(b: &crate::replay::backfill::Backfill) -> String {
+    let mut s = String::new();
+    for (page, title) in &b.no_key {
+        s.push_str(&format!(
+            "(no key)  {}  page {page}: its title names no ticket; left alone\n",
+            quote(title)
+        ));
+    }
+    for (key, n) in &b.shared {
+        s.push_str(&format!(
+            "{key}  {n} pages carry it in their titles: left alone (rename or merge them first)\n"
+        ));
+    }
+    for key in &b.unfit {
+        s.push_str(&format!(
+            "{key}  a number property cannot hold it: left alone\n"
+        ));
+    }
+    s
+}
+
+fn backfill_text(b: &crate::replay::backfill::Backfill, applied: bool) -> String {
+    let mut s = String::new();
+    for w in &b.pages {
+        let what = match (&w.error, w.written) {
+            (Some(e), _) => format!("error: {}", e.message),
+            (None, true) => "written".to_string(),
+            (None, false) => "to write".to_string(),
+        };
+        s.push_str(&format!(
+            "{}  {}  {}: {} → {}  {what}\n",
+            w.key,
+            quote(&w.title),
+            b.property,
+            quote(&w.now),
+            quote(&w.key)
+        ));
+    }
+    s.push_str(&left_alone(b));
+    s.push_str(&format!(
+        "{} page(s) to write, {} already carry their key, {} without a key, {} key(s) shared",
+        b.pages.len(),
+        b.already,
+        b.no_key.len(),
+        b.shared.len()
+    ));
+    if applied {
+        s.push_str("; written, journalled: `git notion undo` takes it back\n");
+    } else {
+        s.push_str(
+            "; dry run: `--apply` writes them (journalled: `git notion undo` takes it back)\n",
+        );
+    }
+    if b.pages.is_empty() || applied {
+        s.push_str(&format!(
+            "then find pages by it, whatever their titles become: [tickets] lookup = {{ property = {:?} }}\n",
+            b.property
+        ));
+    }
+    s
+}

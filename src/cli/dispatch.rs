@@ -10,12 +10,13 @@ impl Command {
             | Command::Flush { json, .. }
             | Command::Retry { json }
             | Command::Log { json, .. }
-            | Command::Status { json }
+            | Command::Status { json, .. }
             | Command::Explain { json, .. }
             | Command::Index { json, .. }
             | Command::Backup { json, .. }
             | Command::History { json, .. }
             | Command::Restore { json, .. }
+            | Command::BackfillIds { json, .. }
             | Command::Clear { json, .. }
             | Command::Doctor { json, .. }
             | Command::Hooks { json, .. }
@@ -36,6 +37,7 @@ impl Command {
             | Command::Undo { .. }
             | Command::Backup { .. }
             | Command::Restore { .. }
+            | Command::BackfillIds { .. }
             | Command::Init { .. } => true,
             _ => false,
         }
@@ -87,7 +89,11 @@ impl Command {
     fn run(self, env: &crate::config::Env, out: &Out) -> Result<Exit, Error> {
         match self {
             Command::Flush { background, json } => flush_cmd(background, json, None, env, out),
-            Command::Status { json } => status_cmd(json, env, out),
+            Command::Status { stale: None, json } => status_cmd(json, env, out),
+            Command::Status {
+                stale: Some(days),
+                json,
+            } => backup::stale_cmd(days, json, env, out),
             Command::Log { n, json } => log_cmd(n, json, out),
             Command::Retry { json } => retry_cmd(json, env, out),
             Command::Clear { keys, yes, json } => clear_cmd(&keys, yes, json, out),
@@ -111,6 +117,11 @@ impl Command {
                 apply,
                 json,
             } => backup::restore_cmd(&at, &keys, apply, json, env, out),
+            Command::BackfillIds {
+                property,
+                apply,
+                json,
+            } => backup::backfill_cmd(&property, apply, json, env, out),
             Command::Completions { shell } => docs::completions_cmd(shell, out),
             Command::Manpages { dir } => docs::man_cmd(&dir, out),
             Command::Undo {

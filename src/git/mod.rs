@@ -320,8 +320,37 @@ impl Repo {
                 v
             }
         };
+        self.reachable_hiding(new, hidden, cap)
+    }
+
+    /// The commits `new` reaches and none of `hidden` (commit ids; ones this repository lacks are
+    /// ignored), oldest first, at most `cap`.
+    pub fn reachable_past(
+        &self,
+        new: &str,
+        hidden: &[String],
+        cap: usize,
+    ) -> Result<Vec<Commit>, GitError> {
+        let new = gix::ObjectId::from_hex(new.as_bytes()).map_err(|e| GitError::BadRevision {
+            rev: new.into(),
+            detail: e.to_string(),
+        })?;
+        let hidden: Vec<gix::ObjectId> = hidden
+            .iter()
+            .filter_map(|h| gix::ObjectId::from_hex(h.as_bytes()).ok())
+            .filter(|h| self.repo.find_object(*h).is_ok())
+            .collect();
+        self.reachable_hiding(new, hidden, cap)
+    }
+
+    fn reachable_hiding(
+        &self,
+        new: gix::ObjectId,
+        hidden: Vec<gix::ObjectId>,
+        cap: usize,
+    ) -> Result<Vec<Commit>, GitError> {
         let read = |e: &dyn std::fmt::Display| GitError::Read {
-            what: format!("history of {reference}"),
+            what: format!("history of {new}"),
             detail: e.to_string(),
         };
         let walk = self

@@ -204,22 +204,7 @@ impl<'a> Store<'a> {
                 "git has no committer identity: set user.name and user.email",
             ));
         }
-        let mut stream: Vec<u8> = vec![];
-        stream.extend_from_slice(
-            format!("commit {}\ncommitter {ident}\n", self.reference).as_bytes(),
-        );
-        stream.extend_from_slice(format!("data {}\n{message}\n", message.len()).as_bytes());
-        if let Some(tip) = self.tip() {
-            stream.extend_from_slice(format!("from {tip}\n").as_bytes());
-        }
-        for (path, body) in changes {
-            stream.extend_from_slice(
-                format!("M 100644 inline {path}\ndata {}\n", body.len()).as_bytes(),
-            );
-            stream.extend_from_slice(body);
-            stream.push(b'\n');
-        }
-        stream.extend_from_slice(b"\n");
+        let stream = fast_import_stream(self.reference, &ident, message, self.tip(), changes);
         let mut child = self
             .git()
             .args(["fast-import", "--quiet", "--force"])
@@ -240,4 +225,29 @@ impl<'a> Store<'a> {
         self.tip()
             .ok_or_else(|| failed(what, "the ref was not written"))
     }
+}
+
+/// What `git fast-import` reads to make one commit on `reference`: `changes` written, the rest of the
+/// tree kept from `tip`.
+fn fast_import_stream(
+    reference: &str,
+    ident: &str,
+    message: &str,
+    tip: Option<String>,
+    changes: &BTreeMap<String, Vec<u8>>,
+) -> Vec<u8> {
+    let mut stream: Vec<u8> = vec![];
+    stream.extend_from_slice(format!("commit {reference}\ncommitter {ident}\n").as_bytes());
+    stream.extend_from_slice(format!("data {}\n{message}\n", message.len()).as_bytes());
+    if let Some(tip) = tip {
+        stream.extend_from_slice(format!("from {tip}\n").as_bytes());
+    }
+    for (path, body) in changes {
+        stream
+            .extend_from_slice(format!("M 100644 inline {path}\ndata {}\n", body.len()).as_bytes());
+        stream.extend_from_slice(body);
+        stream.push(b'\n');
+    }
+    stream.extend_from_slice(b"\n");
+    stream
 }

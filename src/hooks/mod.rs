@@ -306,7 +306,7 @@ fn queue(
         let guard = ob.lock()?;
         let mut n = 0;
         if let Some(now) = &tips_now {
-            n += guard.record_tips(now, &first, true, t)?.lines().count();
+            n += sighting::updates(&guard.record_tips(now, &first, true, t)?).count();
         } else if let (Some(text), Some(mut seen)) = (rt_text, guard.tips()) {
             // reference-transaction: the updates it hands over are seen.
             for (_, new, reference, _) in sighting::updates(text) {

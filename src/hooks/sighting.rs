@@ -303,14 +303,17 @@ fn fsyncs(place: &Place, env: &crate::config::Env) -> bool {
 pub fn read(repo: &Repo, rules: Option<&Rules>, s: &Sighting) -> Vec<Event> {
     let origin_url = repo.origin_url();
     let mut events: Vec<Event> = vec![];
+    let hidden = super::tips::hidden_in(&s.refs);
     for (old, new, reference, short) in updates(&s.refs) {
         // `=`: post-commit's one commit. A commit that cannot be read (pruned since) brings nothing: the
         // replay covers what it named.
         let one = old == "=";
-        let read = if one {
-            repo.resolve(new).map(|c| vec![c])
-        } else {
-            repo.newly_reachable(reference, old, new, REF_UPDATE_CAP)
+        let created = old.bytes().all(|b| b == b'0');
+        let read = match &hidden {
+            _ if one => repo.resolve(new).map(|c| vec![c]),
+            // A new reference: its commits no tip recorded before it reached.
+            Some(hidden) if created => repo.reachable_past(new, hidden, REF_UPDATE_CAP),
+            _ => repo.newly_reachable(reference, old, new, REF_UPDATE_CAP),
         };
         let Ok(commits) = read else {
             continue;

@@ -52,15 +52,36 @@ pub fn render(tips: &Tips) -> String {
 /// What moved from `seen` to `now`, as sighting lines `<old> <new> <ref>` (`old` is [`NONE`] for a
 /// reference that was not there; deleted references bring nothing). A new reference at a commit some
 /// recorded reference was at (`checkout -b`, a branch made where another is) brings nothing.
+///
+/// When a reference is new, the recorded tips follow as `^<id>` lines after a lone `^`: its commits are
+/// those none of them reached. The flusher reads the sighting later, when other branches may have moved
+/// on from those commits (a branch made from the new one and committed to), so what "no other reference
+/// reached" means is fixed here, when the move was seen.
 pub fn moved(seen: &Tips, now: &Tips) -> String {
-    now.iter()
+    let mut lines: String = now
+        .iter()
         .filter(|(r, id)| seen.get(*r) != Some(*id))
         .filter(|(r, id)| seen.contains_key(*r) || !seen.values().any(|s| s == *id))
         .map(|(r, id)| {
             let old = seen.get(r).map_or(NONE, String::as_str);
             format!("{old} {id} {r}\n")
         })
-        .collect()
+        .collect();
+    if lines.lines().any(|l| l.starts_with(NONE)) {
+        lines.push_str("^\n");
+        let hidden: std::collections::BTreeSet<&String> = seen.values().collect();
+        for id in hidden {
+            lines.push_str(&format!("^{id}\n"));
+        }
+    }
+    lines
+}
+
+/// The tips recorded with a sighting's new references (`^` lines, see [`moved`]), if it has them.
+pub fn hidden_in(text: &str) -> Option<Vec<String>> {
+    let mut lines = text.lines().filter_map(|l| l.strip_prefix('^')).peekable();
+    lines.peek()?;
+    Some(lines.filter(|id| is_id(id)).map(String::from).collect())
 }
 
 /// The tips from the repository's files, without opening it: `packed-refs`, then the loose references
@@ -151,10 +172,20 @@ mod tests {
         assert_eq!(moved(&seen, &now), "");
         now.insert("refs/heads/main".into(), B.into());
         now.insert("refs/remotes/origin/main".into(), C.into());
+        // A new reference carries the tips recorded before it (its commits are those none reached).
+        let lines = moved(&seen, &now);
         assert_eq!(
-            moved(&seen, &now),
-            format!("{A} {B} refs/heads/main\n{NONE} {C} refs/remotes/origin/main\n")
+            lines,
+            format!("{A} {B} refs/heads/main\n{NONE} {C} refs/remotes/origin/main\n^\n^{A}\n")
         );
+        assert_eq!(hidden_in(&lines), Some(vec![A.to_string()]));
+        assert_eq!(hidden_in(&format!("{A} {B} refs/heads/main\n")), None);
+        // The first branch of an empty repository: recorded, nothing hidden.
+        let first = moved(
+            &Tips::new(),
+            &[("refs/heads/main".to_string(), A.to_string())].into(),
+        );
+        assert_eq!(hidden_in(&first), Some(vec![]));
         assert_eq!(parse(&render(&now)), now);
         // A branch made where another is brings nothing.
         let mut branched = seen.clone();

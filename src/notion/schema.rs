@@ -371,7 +371,8 @@ impl Schema {
             .join(", ")
     }
 
-    fn require(
+    /// The property `name`, which must be of one of `kinds` (else an error naming `key` and `wanted`).
+    pub fn require(
         &self,
         key: &str,
         name: &str,

@@ -70,18 +70,8 @@ pub fn backup(
         ..BackupReport::default()
     };
     let on_file = |path: &str| files.get(path).and_then(|id| stored.get(id));
-    let mut changes = BTreeMap::new();
-    for row in &rows {
-        let Some(id) = row["id"].as_str() else {
-            continue;
-        };
-        let path = format!("pages/{id}.json");
-        let body = page_file(row);
-        if on_file(&path) != Some(&body) {
-            changes.insert(path, body);
-            report.changed += 1;
-        }
-    }
+    let mut changes = changed_pages(&rows, on_file);
+    report.changed = changes.len();
     if let Some(live) = &live {
         gone(&files, &stored, live, &mut changes, &mut report);
     }
@@ -105,6 +95,25 @@ pub fn backup(
         report.commit = Some(store.commit(&message(schema, &report), &changes)?);
     }
     Ok(report)
+}
+
+/// The page files that differ from what is on file (`on_file`: a path's contents now).
+fn changed_pages<'a>(
+    rows: &[Value],
+    on_file: impl Fn(&str) -> Option<&'a Vec<u8>>,
+) -> BTreeMap<String, Vec<u8>> {
+    let mut changes = BTreeMap::new();
+    for row in rows {
+        let Some(id) = row["id"].as_str() else {
+            continue;
+        };
+        let path = format!("pages/{id}.json");
+        let body = page_file(row);
+        if on_file(&path) != Some(&body) {
+            changes.insert(path, body);
+        }
+    }
+    changes
 }
 
 /// The rows to back up (every row, or those edited since `since`, with every property), and the ids of

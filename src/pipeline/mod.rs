@@ -16,6 +16,7 @@ pub mod plan;
 mod reason;
 pub mod scan;
 pub mod session;
+pub mod stale;
 
 pub use error::Error;
 pub use reason::{Reason, ReasonKind};

@@ -4,6 +4,7 @@
 //!
 //! Requests: the schema reads, ⌈rows/100⌉ scan requests, one PATCH per page that changes.
 
+pub mod backfill;
 pub mod journal;
 pub mod restore;
 

@@ -70,8 +70,17 @@ fn a_github_squash_suffix_is_not_a_ticket_and_the_replay_agrees() {
     assert!(out.status.success(), "{}", stderr(&out));
     w.wait_for_flusher();
     let why = || {
+        let mut files = String::new();
+        for e in std::fs::read_dir(w.outbox_dir()).unwrap().flatten() {
+            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+            files.push_str(&format!(
+                "== {}\n{}\n",
+                e.path().display(),
+                text.chars().take(4000).collect::<String>()
+            ));
+        }
         format!(
-            "{}\n{}\n{:?}",
+            "{files}\n{}\n{}\n{:?}",
             stdout(&w.run(&["status"])),
             stdout(&w.run(&["log"])),
             w.sb.requests()

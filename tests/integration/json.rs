@@ -138,6 +138,11 @@ fn every_json_answer_is_shaped_as_docs_json_md_shows() {
     );
     check(
         &docs,
+        "git notion status --stale --json",
+        &w.run(&["status", "--stale", "--json"]),
+    );
+    check(
+        &docs,
         "git notion hooks --json",
         &w.run(&["hooks", "--json"]),
     );
@@ -170,6 +175,11 @@ fn every_json_answer_is_shaped_as_docs_json_md_shows() {
         &docs,
         "git notion history --json",
         &w.run(&["history", "--json", "#006"]),
+    );
+    check(
+        &docs,
+        "git notion backfill-ids --json",
+        &w.run(&["backfill-ids", "--json", "--property", "备注"]),
     );
     check(
         &docs,

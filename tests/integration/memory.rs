@@ -209,3 +209,135 @@ fn a_restore_puts_every_page_back_as_the_backup_saw_it_and_undo_takes_it_back() 
         "{text}"
     );
 }
+
+/// `git notion status --stale [DAYS]`: tickets in progress in the local index whose last commit (on any
+/// branch) is older than DAYS, oldest first, then those no commit names; no request to Notion.
+#[test]
+fn stale_tickets_are_found_from_history_and_the_index() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    let out = w.run(&["status", "--stale"]);
+    assert_eq!(out.status.code(), Some(2), "no index yet: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("git notion index --refresh"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(w.run(&["index", "--refresh"]).status.success());
+    // #005 is in progress; its only commit is from 2025-10-01 (the pinned date).
+    w.commit_without_hook("feat: #005 alerts, first cut");
+    w.sb.clear_log();
+    let stale = |args: &[&str]| -> Vec<Value> {
+        let mut all = vec!["status", "--json", "--stale"];
+        all.extend_from_slice(args);
+        let out = w.run(&all);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["stale"].as_array().unwrap().clone()
+    };
+    let list = stale(&[]);
+    let first = &list[0];
+    assert_eq!(first["key"], "#005", "{list:#?}");
+    assert!(first["idle_days"].as_i64().unwrap() > 14);
+    assert!(
+        list[1..].iter().all(|t| t["last_commit"].is_null()),
+        "{list:#?}"
+    );
+    let text = stdout(&w.run(&["status", "--stale"]));
+    assert!(text.contains("#005"), "{text}");
+    assert!(text.contains("day(s) ago"), "{text}");
+    // A fresh commit: no longer stale.
+    let now = jiff::Timestamp::now().to_string();
+    w.git_with(
+        &w.repo,
+        &[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "fix: #005 thresholds",
+        ],
+        &[("GIT_COMMITTER_DATE", &now), ("GIT_AUTHOR_DATE", &now)],
+    );
+    w.wait_for_flusher();
+    w.sb.clear_log();
+    let list = stale(&["14"]);
+    assert!(list.iter().all(|t| t["key"] != "#005"), "{list:#?}");
+    assert!(w.sb.requests().is_empty(), "no network");
+}
+
+/// `git notion backfill-ids --property Key`: every page's key from its title into a rich_text property (a
+/// plan first; `--apply` journalled, undo takes it back); a second run writes nothing; an `Untitled` page
+/// and two pages sharing a key are listed and left alone; then `lookup = { property = "Key" }` finds a page
+/// after its title lost the key. A number property holds the key's number.
+#[test]
+fn backfill_ids_writes_each_pages_key_into_a_property_once() {
+    let mut seed = notion_sandbox::seed::load("zh").unwrap();
+    let ds = &mut seed["databases"][0]["data_sources"][0];
+    ds["properties"]["Key"] = json!({"type": "rich_text"});
+    ds["properties"]["No"] = json!({"type": "number"});
+    ds["pages"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"properties": {"标题": "#013 - a copy", "状态": "未开始"}}));
+    let w = World::with_seed(
+        &seed,
+        notion_sandbox::SandboxConfig::default(),
+        &format!("{ZH_CONFIG}{FAST}"),
+    );
+    let out = w.run(&["backfill-ids", "--property", "Key"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("#006  \"#006 - Secrets Management\"  Key: (empty) → \"#006\"  to write"),
+        "{text}"
+    );
+    assert!(text.contains("\"Untitled\""), "{text}");
+    assert!(text.contains("#013  2 pages carry it"), "{text}");
+    assert_eq!(w.write_count(), 0);
+    let out = w.run(&["backfill-ids", "--property", "Key", "--apply", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let written = v["backfill"]["pages"].as_array().unwrap().len();
+    assert!(written >= 30, "{v:#}");
+    assert_eq!(w.write_count(), written);
+    assert_eq!(w.prop(P006, "Key"), "#006");
+    // Idempotent.
+    w.sb.clear_log();
+    let out = w.run(&["backfill-ids", "--property", "Key", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["backfill"]["pages"].as_array().unwrap().len(), 0, "{v:#}");
+    assert_eq!(v["backfill"]["already"], written);
+    // Found by the property after a rename.
+    w.edit_page(
+        P006,
+        json!({"标题": {"title": [{"text": {"content": "Secrets, renamed"}}]}}),
+    );
+    w.write_config(&format!(
+        "{ZH_CONFIG}{FAST}\n[tickets]\nlookup = {{ property = \"Key\" }}\n"
+    ));
+    w.commit("feat: #006 vault");
+    w.wait_for_flusher();
+    assert_eq!(w.prop(P006, "状态"), "进行中", "{:#}", w.outbox());
+    // A number property: the key's number.
+    let out = w.run(&["backfill-ids", "--property", "No", "--apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        w.prop(P007, "No"),
+        "7",
+        "P006 lost its key from its title: left alone"
+    );
+    assert_eq!(w.prop(P006, "No"), "null");
+    // Undo takes the (latest) backfill back.
+    let out = w.run(&["undo", "--apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(w.prop(P007, "No"), "null");
+    assert_eq!(w.prop(P007, "Key"), "#007", "the earlier backfill stays");
+    // A property that cannot hold a key.
+    let out = w.run(&["backfill-ids", "--property", "日期"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("rich_text or number"),
+        "{}",
+        stderr(&out)
+    );
+}
