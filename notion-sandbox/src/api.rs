@@ -795,7 +795,7 @@ fn update_data_source(state: &mut State, raw: &str, body: &Value) -> Result<Valu
 /// The whole body is checked before anything changes.
 fn add_options(state: &mut State, ds_id: &str, props: &Value) -> Result<(), ApiError> {
     let refused = || {
-        ApiError::invalid_request("The sandbox changes a data source's schema only by adding select and status options; edit the seed for anything else.")
+        ApiError::invalid_request("The sandbox changes a data source's schema only by adding properties and select and status options; edit the seed for anything else.")
     };
     let Some(props) = props.as_object() else {
         return Err(ApiError::validation(
@@ -803,12 +803,12 @@ fn add_options(state: &mut State, ds_id: &str, props: &Value) -> Result<(), ApiE
         ));
     };
     let mut changes = vec![];
+    let mut added: Vec<(String, PropKind)> = vec![];
     for (key, spec) in props {
         let ds = &state.data_sources[ds_id];
         let Some(p) = ds.property(key) else {
-            return Err(ApiError::validation(format!(
-                "{key} is not a property that exists."
-            )));
+            added.push((key.clone(), new_property(key, spec)?));
+            continue;
         };
         let kind = p.kind.as_str();
         let options = spec
@@ -844,6 +844,12 @@ fn add_options(state: &mut State, ds_id: &str, props: &Value) -> Result<(), ApiE
         }
         changes.push((p.id.clone(), new));
     }
+    for (name, kind) in added {
+        let id = state.ids.property_id();
+        let ds = state.data_sources.get_mut(ds_id).expect("data source");
+        ds.properties
+            .push(crate::model::PropSchema::new(id, &name, kind));
+    }
     for (prop_id, names) in changes {
         for name in names {
             let option_id = state.ids.property_id();
@@ -864,6 +870,39 @@ fn add_options(state: &mut State, ds_id: &str, props: &Value) -> Result<(), ApiE
         }
     }
     Ok(())
+}
+
+/// A property a data-source PATCH adds: `{"<name>": {"<type>": {}}}` for the plain types (Notion takes
+/// more; the sandbox models what git-notion adds).
+fn new_property(name: &str, spec: &Value) -> Result<PropKind, ApiError> {
+    let (kind, config) = spec
+        .as_object()
+        .filter(|o| o.len() == 1)
+        .and_then(|o| o.iter().next())
+        .ok_or_else(|| {
+            ApiError::validation(format!(
+                "body failed validation: body.properties.{name} should be an object with one property type, instead was `{spec}`."
+            ))
+        })?;
+    let kind = PropKind::parse(kind)
+        .filter(|k| {
+            matches!(
+                k,
+                PropKind::RichText | PropKind::Number | PropKind::Date | PropKind::Url | PropKind::Checkbox
+            )
+        })
+        .filter(|_| config.as_object().is_some_and(|c| c.is_empty()))
+        .ok_or_else(|| {
+            ApiError::invalid_request(format!(
+                "The sandbox adds only rich_text, number, date, url and checkbox properties (as `{{\"{name}\": {{\"date\": {{}}}}}}`); edit the seed for anything else."
+            ))
+        })?;
+    if name.trim().is_empty() {
+        return Err(ApiError::validation(
+            "body failed validation: a property name cannot be empty.",
+        ));
+    }
+    Ok(kind)
 }
 
 fn search(state: &State, body: &Value, version: ApiVersion) -> Result<Value, ApiError> {

@@ -1828,8 +1828,9 @@ fn a_wikis_child_data_sources_are_interleaved_by_created_time() {
 }
 
 /// Since 2026 Notion's API adds status options with `PATCH /v1/data_sources/{id}` ("new options are
-/// assigned to the To-do group"); options named by name or id are kept; other schema changes are not
-/// modelled and refused, and a refused body changes nothing.
+/// assigned to the To-do group"); options named by name or id are kept; a name that is no property yet
+/// adds one of the type given; other schema changes are not modelled and refused, and a refused body
+/// changes nothing.
 #[test]
 fn a_data_source_patch_adds_status_options_to_the_todo_group() {
     let sb = zh();
@@ -1871,4 +1872,13 @@ fn a_data_source_patch_adds_status_options_to_the_todo_group() {
         json!({"properties": {"没有": {"status": {"options": []}}}}),
     );
     assert_eq!(r.status, 400, "{}", r.body);
+    // A property that does not exist yet is added with its type.
+    let r = c.patch(
+        &format!("/v1/data_sources/{ZH_DS}"),
+        json!({"properties": {"完成日期": {"date": {}}, "提交": {"url": {}}}}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["properties"]["完成日期"]["type"], "date");
+    assert_eq!(r.body["properties"]["提交"]["type"], "url");
+    assert!(r.body["properties"]["标题"].is_object(), "the others kept");
 }

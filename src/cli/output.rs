@@ -282,7 +282,23 @@ type OutcomeFields = (
 
 fn outcome_fields(e: &crate::pipeline::plan::Entry) -> OutcomeFields {
     use crate::pipeline::plan::Outcome;
+    let list = |changes: &[crate::pipeline::plan::Change]| -> Vec<serde_json::Value> {
+        changes
+            .iter()
+            .map(|c| serde_json::json!({"property": c.property, "from": c.from, "to": c.to}))
+            .collect()
+    };
     match &e.outcome {
+        _ if e.created => ("created", e.page().map(|p| p.id.clone()), vec![], vec![]),
+        Outcome::Create { changes } => (
+            match &e.applied {
+                Some(Err(_)) => "failed",
+                _ => "to_create",
+            },
+            None,
+            list(changes),
+            vec![],
+        ),
         Outcome::Update { page, changes } => (
             match &e.applied {
                 Some(Ok(())) => "updated",

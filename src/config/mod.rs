@@ -442,6 +442,18 @@ impl Default for Branches {
     }
 }
 
+/// `[create]`: pages for tickets that have none (opt-in).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Create {
+    /// A ticket a commit names and no page carries gets one (title from the commit subject with the
+    /// key, status from the rules).
+    pub missing: bool,
+    /// Only keys one of these regexes matches whole (default: every key of the ticket patterns), e.g.
+    /// `['#[0-9]{3}']` to leave sub-tickets (`#011.3`) without pages.
+    pub patterns: Vec<String>,
+}
+
 /// How git-notion talks to Notion.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -539,6 +551,8 @@ pub struct Config {
     pub commit: CommitMsg,
     /// `[branches]`.
     pub branches: Branches,
+    /// `[create]`.
+    pub create: Create,
     /// The ticket patterns, compiled once on load.
     #[serde(skip)]
     compiled: Compiled,
@@ -583,6 +597,8 @@ pub struct Patterns {
     pub ignore_patterns: Vec<regex::Regex>,
     /// `[branches] patterns`, compiled.
     pub branch_patterns: Vec<regex::Regex>,
+    /// `[create] patterns`, compiled.
+    pub create_patterns: Vec<regex::Regex>,
 }
 
 /// A ticket pattern that does not compile.
@@ -628,6 +644,7 @@ impl Patterns {
             ignore: None,
             ignore_patterns: vec![],
             branch_patterns: vec![],
+            create_patterns: vec![],
         })
     }
 }
@@ -932,6 +949,7 @@ impl Config {
         };
         let ignore_patterns = compile(&self.tickets.ignore_patterns).map_err(bad)?;
         let branch_patterns = compile(&self.branches.patterns).map_err(bad)?;
+        let create_patterns = compile(&self.create.patterns).map_err(bad)?;
         Patterns::compile(&self.tickets.patterns, &self.tickets.id_prefixes)
             .map(|p| Patterns {
                 max_keys: self.tickets.max_keys_per_commit,
@@ -939,6 +957,7 @@ impl Config {
                 ignore: self.tickets.ignore.clone(),
                 ignore_patterns,
                 branch_patterns,
+                create_patterns,
                 ..p
             })
             .map_err(bad)

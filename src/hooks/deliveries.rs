@@ -56,6 +56,9 @@ pub fn of(entries: &[Entry], by: &str, at: i64) -> Vec<Delivery> {
     entries
         .iter()
         .filter_map(|e| {
+            if e.created {
+                return created(e, by, at);
+            }
             let Outcome::Update { page, changes } = &e.outcome else {
                 return None;
             };
@@ -87,6 +90,26 @@ pub fn of(entries: &[Entry], by: &str, at: i64) -> Vec<Delivery> {
             })
         })
         .collect()
+}
+
+/// A page `[create] missing` made, as the log records it.
+fn created(e: &Entry, by: &str, at: i64) -> Option<Delivery> {
+    let page = e.page()?;
+    Some(Delivery {
+        at,
+        by: by.to_string(),
+        commit: e.desired.commit.id.clone(),
+        key: e.desired.key.to_string(),
+        page: page.id.clone(),
+        outcome: "created".to_string(),
+        changes: vec![Changed {
+            property: "(the page)".into(),
+            from: String::new(),
+            to: page.title.clone(),
+        }],
+        comments_posted: e.comments_posted,
+        error: e.comment_error.as_ref().map(|err| err.to_string()),
+    })
 }
 
 /// Appends the deliveries of applied `entries` to the log in `dir` (rotating it past [`CAP_BYTES`]).

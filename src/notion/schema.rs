@@ -427,6 +427,9 @@ pub struct Binding {
     pub unique_id: Option<Property>,
     /// A select status's order of stages (`[status] order`, else on_commit then on_merge).
     pub status_order: Vec<String>,
+    /// `[create] missing`: a key no page carries gets one when one of these matches it whole (any key
+    /// when empty); None when off.
+    pub create: Option<Vec<regex::Regex>>,
 }
 
 impl Binding {
@@ -505,9 +508,25 @@ impl Binding {
                 lookup,
                 unique_id,
                 status_order: status_order(&config.status),
+                create: config.create.missing.then(|| {
+                    config
+                        .patterns("configuration")
+                        .map(|p| p.create_patterns)
+                        .unwrap_or_default()
+                }),
             }),
             _ => Err(problems),
         }
+    }
+
+    /// Whether a ticket key no page carries gets a page (`[create]`).
+    pub fn creates(&self, key: &str) -> bool {
+        self.create.as_ref().is_some_and(|patterns| {
+            patterns.is_empty()
+                || patterns
+                    .iter()
+                    .any(|p| p.find(key).is_some_and(|m| m.as_str() == key))
+        })
     }
 
     /// The rank of a status option (its group), for "never move backwards".
@@ -674,11 +693,65 @@ impl MissingOptions {
             .collect();
         serde_json::json!({"properties": {&self.id: {self.kind.as_str(): {"options": options}}}})
     }
+}
 
-    /// Adds the missing options to data source `data_source_id`.
+/// What `git notion doctor --fix` proposes as one `PATCH /v1/data_sources/{id}`: the properties the
+/// configuration names that the data source lacks (a date, a url, a text property for lookups: added
+/// with that type) and the status options it lacks. Only adds: nothing is renamed, retyped or deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SchemaFix {
+    /// Properties to add: name, type.
+    pub properties: Vec<(String, Kind)>,
+    /// Options to add to the status (or select) property.
+    pub options: Option<MissingOptions>,
+}
+
+impl SchemaFix {
+    /// What the configuration names and `schema` lacks, if anything.
+    pub fn of(schema: &Schema, config: &Config) -> Option<SchemaFix> {
+        let p = &config.properties;
+        let lookup = config.tickets.lookup.as_ref().map(|l| l.property.clone());
+        let wanted = [
+            (p.date.clone(), Kind::Date),
+            (p.commit_url.clone(), Kind::Url),
+            (lookup, Kind::RichText),
+        ];
+        let mut properties: Vec<(String, Kind)> = vec![];
+        for (name, kind) in wanted {
+            if let Some(name) = name.filter(|n| schema.property(n).is_none()) {
+                if !properties.iter().any(|(n, _)| *n == name) {
+                    properties.push((name, kind));
+                }
+            }
+        }
+        let fix = SchemaFix {
+            properties,
+            options: MissingOptions::of(schema, config),
+        };
+        (fix != SchemaFix::default()).then_some(fix)
+    }
+
+    /// The PATCH body.
+    pub fn body(&self) -> Value {
+        let mut props = serde_json::Map::new();
+        for (name, kind) in &self.properties {
+            props.insert(name.clone(), serde_json::json!({ kind.as_str(): {} }));
+        }
+        if let Some(o) = &self.options {
+            props.extend(
+                o.body()["properties"]
+                    .as_object()
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+        }
+        serde_json::json!({ "properties": props })
+    }
+
+    /// Makes the change on data source `data_source_id`.
     pub fn apply(&self, client: &Client, data_source_id: &str) -> Result<(), ApiError> {
         client.patch(
-            "add options to the status property",
+            "add what the configuration names to the data source",
             &format!("/v1/data_sources/{data_source_id}"),
             &self.body(),
         )?;

@@ -289,7 +289,7 @@ pub fn seen_in(
                     }
                     Some(k)
                 }
-                Outcome::NotFound => None,
+                Outcome::NotFound | Outcome::Create { .. } => None,
                 Outcome::Ambiguous(pages) => {
                     let mut k = Known::of(pages.first()?);
                     k.pages = pages.len();

@@ -46,6 +46,11 @@ pub enum Outcome {
     },
     /// No page carries the key.
     NotFound,
+    /// No page carries the key, and `[create] missing` makes one with these properties.
+    Create {
+        /// The new page's properties (its title carries the key).
+        changes: Vec<Change>,
+    },
     /// Several pages carry the key; none is changed.
     Ambiguous(Vec<PageState>),
     /// Looking the page up failed.
@@ -73,6 +78,8 @@ pub struct Entry {
     pub comments_deleted: usize,
     /// What the commits asked for that cannot be done (`#status` naming no option); the rest is done.
     pub notes: Vec<String>,
+    /// After apply: the page was created (`[create] missing`); `outcome` then holds it.
+    pub created: bool,
 }
 
 impl Entry {
@@ -88,6 +95,7 @@ impl Entry {
             duplicated: vec![],
             comments_deleted: 0,
             notes,
+            created: false,
         }
     }
 
@@ -133,7 +141,10 @@ impl Entry {
     /// Writes this entry: its comments first, then its PATCH. While a comment fails, the commit link is
     /// left out of the PATCH (the status, title and date still go), so the link never claims a comment
     /// that is not on the page; the comment error keeps the update pending.
-    pub fn write(&mut self, client: &Client) {
+    pub fn write(&mut self, client: &Client, binding: &Binding) {
+        if matches!(self.outcome, Outcome::Create { .. }) && !self.create(client, binding) {
+            return;
+        }
         let Some(page_id) = self.page().map(|p| p.id.clone()) else {
             return;
         };
@@ -180,6 +191,61 @@ impl Entry {
                 Some(detail) => Err(ApiError::BadResponse { op, detail }),
             });
         self.applied = Some(result);
+    }
+}
+
+impl Entry {
+    /// Makes the page of a `Create` entry (`POST /v1/pages` in the data source). Its commit link waits,
+    /// as on an update, until the comments are posted: the outcome becomes the page with that change
+    /// still to write (or up to date). False when Notion refused (`applied` says why).
+    fn create(&mut self, client: &Client, binding: &Binding) -> bool {
+        let Outcome::Create { changes } = &self.outcome else {
+            return true;
+        };
+        let waits = !self.comments.is_empty();
+        let (held, now): (Vec<Change>, Vec<Change>) = changes.iter().cloned().partition(|c| {
+            waits
+                && binding
+                    .commit_url
+                    .as_ref()
+                    .is_some_and(|p| p.name == c.property)
+        });
+        let body = json!({
+            "parent": {"type": "data_source_id", "data_source_id": binding.data_source_id},
+            "properties": patch_body(&now)["properties"],
+        });
+        let op = format!("create a page for {}", self.desired.key);
+        match client.post_create(&op, "/v1/pages", &body) {
+            Ok(answer) if answer["object"] == "page" && answer["id"].is_string() => {
+                let page = Box::new(PageState::from_json(&answer, binding));
+                let held: Vec<Change> = held
+                    .into_iter()
+                    .map(|c| Change {
+                        links_commit: true,
+                        ..c
+                    })
+                    .collect();
+                self.outcome = if held.is_empty() {
+                    Outcome::UpToDate { page }
+                } else {
+                    Outcome::Update {
+                        page,
+                        changes: held,
+                    }
+                };
+                self.created = true;
+                true
+            }
+            Ok(_) => {
+                let detail = "the answer to the create is not a page, so nothing shows it was made; run it again (a page made meanwhile is found first)".to_string();
+                self.applied = Some(Err(ApiError::BadResponse { op, detail }));
+                false
+            }
+            Err(e) => {
+                self.applied = Some(Err(e));
+                false
+            }
+        }
     }
 }
 
@@ -323,6 +389,60 @@ fn new_title(desired: &Desired, binding: &Binding) -> Option<String> {
         }
         _ => subject.to_string(),
     })
+}
+
+/// No page carries the key: one to create (`[create] missing`, a key of the ticket patterns), else not
+/// found.
+fn nothing_found(binding: &Binding, desired: &Desired) -> Outcome {
+    match &desired.key {
+        TicketKey::Token(token) if binding.creates(token) => Outcome::Create {
+            changes: new_page(binding, desired, token),
+        },
+        _ => Outcome::NotFound,
+    }
+}
+
+/// The properties of a page made for `token`: its title (the commit subject with the key, or the key
+/// alone), the key in the lookup property when that is not the title, then status, date and link as for
+/// any page.
+fn new_page(binding: &Binding, desired: &Desired, token: &str) -> Vec<Change> {
+    let empty = PageState {
+        id: String::new(),
+        url: String::new(),
+        title: String::new(),
+        status: String::new(),
+        date: String::new(),
+        commit_url: String::new(),
+        data_source_id: None,
+        edited: None,
+    };
+    let title = match new_title(desired, binding) {
+        Some(t) if title_has_token(&t, token) || binding.lookup.kind != Kind::Title => t,
+        Some(t) => format!("{token} {t}"),
+        None => token.to_string(),
+    };
+    let mut out = vec![];
+    let mut push = |prop: &crate::notion::schema::Property, to: String| {
+        if let Some(value) = values::write(prop, &to) {
+            out.push(Change {
+                property: prop.name.clone(),
+                from: String::new(),
+                to,
+                value,
+                links_commit: false,
+            });
+        }
+    };
+    push(&binding.title, values::stored_text(&title));
+    if binding.lookup != binding.title {
+        push(&binding.lookup, token.to_string());
+    }
+    out.extend(
+        changes(binding, TitlePolicy::Never, desired, &empty, false)
+            .into_iter()
+            .filter(|c| c.property != binding.title.name),
+    );
+    out
 }
 
 /// The commit id a commit link ends with (`…/commit/<40 or 64 hex digits>`), if it does.
@@ -478,7 +598,7 @@ pub fn entry(
                 Outcome::Update { page, changes }
             }
         }
-        Ok(Found::Nothing) => Outcome::NotFound,
+        Ok(Found::Nothing) => nothing_found(binding, &desired),
         Ok(Found::Ambiguous(pages)) => Outcome::Ambiguous(pages),
         Err(e) => Outcome::Failed(e),
     };
@@ -527,14 +647,6 @@ pub fn patch_body(changes: &[Change]) -> Value {
     json!({ "properties": props })
 }
 
-/// Writes the plan: per page, its comments, then one PATCH if it changes ([`Entry::write`]). Refusals
-/// are recorded per entry (an open circuit fails the rest at once, without a request).
-pub fn apply(client: &Client, entries: &mut [Entry]) {
-    for e in entries.iter_mut() {
-        e.write(client);
-    }
-}
-
 /// Counts for the summary line, and the `summary` of `sync --json` and the replay's `--json`
 /// (docs/json.md), serialized as they are.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -548,6 +660,10 @@ pub struct Summary {
     pub up_to_date: usize,
     /// Keys no page carries.
     pub not_found: usize,
+    /// Pages `[create] missing` makes (a plan), or would have made (a failed or untried apply).
+    pub to_create: usize,
+    /// Pages made.
+    pub created: usize,
     /// Keys several pages carry.
     pub ambiguous: usize,
     /// Tickets whose lookup, write or comment failed.
@@ -581,6 +697,15 @@ impl Summary {
         let mut s = Summary::default();
         for e in entries {
             match &e.outcome {
+                _ if e.created => s.created += 1,
+                Outcome::Create { .. } => {
+                    s.to_create += 1;
+                    match &e.applied {
+                        Some(Err(_)) => s.failed += 1,
+                        _ if e.applied.is_none() => s.not_tried += 1,
+                        _ => {}
+                    }
+                }
                 Outcome::Update { changes, .. } => {
                     s.to_update += 1;
                     s.properties += changes.len();
@@ -687,6 +812,10 @@ pub fn render_entries(entries: &[Entry], source_name: &str, dry_run: bool) -> St
             Outcome::UpToDate { page } => {
                 out.push_str(&format!("{key}  up to date  {}\n", quote(&page.title)));
             }
+            _ if e.created => out.push_str(&create_lines(e, &key, &[], source_name, dry_run)),
+            Outcome::Create { changes } => {
+                out.push_str(&create_lines(e, &key, changes, source_name, dry_run))
+            }
             Outcome::NotFound => out.push_str(&format!(
                 "{key}  not found: no page of {source_name} carries {key} as its key\n"
             )),
@@ -702,6 +831,31 @@ pub fn render_entries(entries: &[Entry], source_name: &str, dry_run: bool) -> St
             Outcome::Failed(err) => out.push_str(&format!("{key}  error: {err}\n")),
         }
         render_extras(&mut out, e, dry_run);
+    }
+    out
+}
+
+/// A page `[create] missing` makes: made (its title and link), or to make (its properties), or failed.
+fn create_lines(
+    e: &Entry,
+    key: &str,
+    changes: &[Change],
+    source_name: &str,
+    dry_run: bool,
+) -> String {
+    if let (true, Some(p)) = (e.created, e.page()) {
+        return format!("{key}  created  {}  {}\n", quote(&p.title), p.url);
+    }
+    let verb = match (&e.applied, dry_run) {
+        (_, true) | (None, _) => "would create",
+        _ => "FAILED to create",
+    };
+    let mut out = format!("{key}  {verb}  in {source_name}\n");
+    for c in changes {
+        out.push_str(&format!("    {}: {}\n", c.property, quote(&c.to)));
+    }
+    if let Some(Err(err)) = &e.applied {
+        out.push_str(&format!("    error: {err}\n"));
     }
     out
 }
@@ -835,7 +989,11 @@ impl Entry {
                     ))
                 }
             }
-            (Outcome::Update { .. }, Some(Err(e))) | (Outcome::Failed(e), _) => api(e),
+            (Outcome::Update { .. } | Outcome::Create { .. }, Some(Err(e)))
+            | (Outcome::Failed(e), _) => api(e),
+            (Outcome::Create { .. }, _) => {
+                Delivery::Retry(Reason::new(ReasonKind::NotTried, "not created"))
+            }
             (Outcome::Update { .. }, None) => {
                 Delivery::Retry(Reason::new(ReasonKind::NotTried, "not applied"))
             }
@@ -1178,6 +1336,8 @@ mod tests {
                 comments_posted: 2,
                 notes: 1,
                 not_tried: 1,
+                to_create: 0,
+                created: 0,
             }
         );
         assert!(Summary::of(&entries).has_problems());

@@ -212,9 +212,32 @@ impl Session {
         Ok(changed)
     }
 
-    /// Writes the plan ([`plan::apply`]).
+    /// Writes the plan, entry by entry ([`Session::write`]).
     pub fn apply(&self, entries: &mut [Entry]) {
-        plan::apply(&self.client, entries);
+        for e in entries.iter_mut() {
+            self.write(e);
+        }
+    }
+
+    /// Writes one entry ([`Entry::write`]). A page to create is looked up once more first: a hook, a
+    /// clone or a replay may have made it since the plan read; then that page is planned instead (two
+    /// pages: ambiguous, and no third is made).
+    pub fn write(&self, e: &mut Entry) {
+        if matches!(e.outcome, plan::Outcome::Create { .. }) {
+            let found = lookup::find(
+                &self.client,
+                &self.binding,
+                &self.rules.extractor,
+                &e.desired.key,
+            );
+            if !matches!(found, Ok(lookup::Found::Nothing)) {
+                let comments = std::mem::take(&mut e.comments);
+                let policy = self.config.title.policy;
+                *e = plan::entry(&self.binding, policy, e.desired.clone(), found, None);
+                e.comments = comments;
+            }
+        }
+        e.write(&self.client, &self.binding);
     }
 }
 

@@ -67,6 +67,13 @@ pub enum Line {
         /// Property name → the property value as Notion returned it.
         properties: Map<String, Value>,
     },
+    /// The page was made (`[create] missing`): `undo` puts it in the trash.
+    Created {
+        /// The page id.
+        page: String,
+        /// Its ticket key.
+        key: String,
+    },
     /// The page was written.
     Done {
         /// The page id.
@@ -327,6 +334,7 @@ pub fn undo_plan(client: &Client, lines: &[Line]) -> Result<Vec<UndoEntry>, ApiE
     let current = pages_now(client, data_source_id, lines)?;
     let mut seen = HashSet::new();
     let mut out = vec![];
+    out.extend(created_pages(lines, &current));
     for l in lines {
         let Line::Before {
             page,
@@ -360,6 +368,45 @@ pub fn undo_plan(client: &Client, lines: &[Line]) -> Result<Vec<UndoEntry>, ApiE
         out.push(e);
     }
     Ok(out)
+}
+
+/// Pages the journal's apply made (`created`, not undone): undo puts each in the trash, if it is not
+/// there already.
+fn created_pages(
+    lines: &[Line],
+    current: &std::collections::HashMap<String, Value>,
+) -> Vec<UndoEntry> {
+    let undone: HashSet<&str> = lines
+        .iter()
+        .filter_map(|l| match l {
+            Line::Undone { page } => Some(page.as_str()),
+            _ => None,
+        })
+        .collect();
+    lines
+        .iter()
+        .filter_map(|l| match l {
+            Line::Created { page, key } if !undone.contains(page.as_str()) => Some((page, key)),
+            _ => None,
+        })
+        .filter(|(page, _)| {
+            current
+                .get(*page)
+                .is_none_or(|p| p["in_trash"] != json!(true))
+        })
+        .map(|(page, key)| UndoEntry {
+            page: page.clone(),
+            key: key.clone(),
+            title: String::new(),
+            changes: BTreeMap::from([(
+                "(the page)".to_string(),
+                ("made by git-notion".to_string(), "in the trash".to_string()),
+            )]),
+            body: json!({"in_trash": true}),
+            error: None,
+            restored: false,
+        })
+        .collect()
 }
 
 /// The data source's pages now, by id, read by cost: the scan may spend as many requests as reading the

@@ -180,7 +180,7 @@ pub fn run(
     };
     let updates = entries
         .iter()
-        .filter(|e| matches!(e.outcome, Outcome::Update { .. }))
+        .filter(|e| matches!(e.outcome, Outcome::Update { .. } | Outcome::Create { .. }))
         .count();
     if how.apply && updates > 0 {
         let mut j = Journal::open(
@@ -204,7 +204,7 @@ pub fn run(
         // Pages that change were written above, comments first; the others may still owe comments.
         for e in entries.iter_mut() {
             if matches!(e.outcome, Outcome::UpToDate { .. }) {
-                e.write(&session.client);
+                session.write(e);
             }
         }
     }
@@ -378,6 +378,19 @@ struct Writing<'a> {
 }
 
 impl Writing<'_> {
+    /// Makes a page `[create] missing` asks for, journalled (`undo` trashes it); 1 when made.
+    fn create(&self, j: &mut Journal, e: &mut Entry) -> Result<usize, ReplayError> {
+        self.session.write(e);
+        let (true, Some(p)) = (e.created, e.page()) else {
+            return Ok(0);
+        };
+        j.write(&Line::Created {
+            page: p.id.clone(),
+            key: e.desired.key.to_string(),
+        })?;
+        Ok(1)
+    }
+
     /// Writes each changing page (its comments, then its PATCH); stops at an open circuit or Ctrl-C.
     fn apply(
         &self,
@@ -391,6 +404,17 @@ impl Writing<'_> {
         let mut recheck = crate::pipeline::session::Recheck::new(self.read_at);
         let time_of = |id: &str| self.repo.commit_time(id);
         for i in 0..entries.len() {
+            if matches!(entries[i].outcome, Outcome::Create { .. }) {
+                written += self.create(j, &mut entries[i])?;
+                done += 1;
+                progress("apply", done, self.updates);
+                let e = &entries[i];
+                if matches!(e.applied, Some(Err(ApiError::CircuitOpen { .. }))) || stop_requested()
+                {
+                    break;
+                }
+                continue;
+            }
             if !matches!(entries[i].outcome, Outcome::Update { .. }) {
                 continue;
             }
@@ -405,7 +429,7 @@ impl Writing<'_> {
                 continue;
             };
             let page = page.id.clone();
-            e.write(&self.session.client);
+            e.write(&self.session.client, &self.session.binding);
             if matches!(e.applied, Some(Ok(()))) {
                 j.write(&Line::Done { page })?;
                 written += 1;

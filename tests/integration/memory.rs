@@ -341,3 +341,141 @@ fn backfill_ids_writes_each_pages_key_into_a_property_once() {
         stderr(&out)
     );
 }
+
+/// Self-healing schema: the properties the configuration names and the data source lacks (a date, a
+/// commit link) are added by `doctor --fix --apply` in one data-source PATCH, shown first with `--fix`
+/// (nothing written), never renaming or deleting; then every check passes and a commit fills them.
+#[test]
+fn doctor_fix_adds_the_properties_the_configuration_names() {
+    const P006_: &str = P006;
+    let config = format!("{ZH_CONFIG}{FAST}")
+        .replace("date = \"日期\"", "date = \"完成日期\"")
+        .replace("commit_url = \"Commit\"", "commit_url = \"提交\"");
+    let w = World::new("zh", &config);
+    let out = w.run(&["doctor"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("`git notion doctor --fix` shows the change"),
+        "{}",
+        stdout(&out)
+    );
+    let out = w.run(&["doctor", "--fix"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("would add property \"完成日期\" (date); add property \"提交\" (url)"),
+        "{text}"
+    );
+    assert_eq!(w.write_count(), 0);
+    let before: Vec<String> =
+        w.sb.state()
+            .data_sources
+            .values()
+            .next()
+            .unwrap()
+            .properties
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
+    let out = w.run(&["doctor", "--fix", "--apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let after: Vec<String> =
+        w.sb.state()
+            .data_sources
+            .values()
+            .next()
+            .unwrap()
+            .properties
+            .iter()
+            .map(|p| p.name.clone())
+            .collect();
+    assert_eq!(after.len(), before.len() + 2, "{after:?}");
+    assert!(
+        before.iter().all(|p| after.contains(p)),
+        "nothing renamed or deleted"
+    );
+    assert_eq!(w.sb.writes().len(), 1, "one PATCH");
+    w.commit("feat: #006 vault");
+    w.wait_for_flusher();
+    assert_eq!(w.prop(P006_, "完成日期"), "2025-10-01");
+    assert!(w
+        .prop(P006_, "提交")
+        .starts_with("https://github.com/acme/mt5/commit/"));
+}
+
+/// The titles of the pages whose title starts with `prefix` (in the trash or not: (title, in_trash)).
+fn pages_titled(w: &World, prefix: &str) -> Vec<(String, bool)> {
+    let st = w.sb.state();
+    st.pages
+        .iter()
+        .map(|p| (st.page_title(p), p.in_trash))
+        .filter(|(t, _)| t.starts_with(prefix))
+        .collect()
+}
+
+/// `[create] missing = true`: a ticket a commit names that no page carries gets one, once: the hook's
+/// flusher makes it (the subject as title, the status by the rules, date, link) and a replay then plans
+/// nothing; `patterns` leaves other keys alone (a sub-ticket stays "not found"); a replay says "would
+/// create" first, `--apply` makes it (journalled) and `undo` puts it in the trash; off by default.
+#[test]
+fn missing_pages_are_created_once_when_asked() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    w.commit("feat: #099 exporter");
+    w.wait_for_flusher();
+    assert!(pages_titled(&w, "feat: #099").is_empty(), "off by default");
+    w.write_config(&format!(
+        "{ZH_CONFIG}{FAST}\n[create]\nmissing = true\npatterns = ['#[0-9]{{3}}']\n"
+    ));
+    w.commit("feat: #097 new exporter, with #097.1 a sub-ticket");
+    w.wait_for_flusher();
+    let made = pages_titled(&w, "feat: #097");
+    assert_eq!(
+        made,
+        [(
+            "feat: #097 new exporter, with #097.1 a sub-ticket".to_string(),
+            false
+        )],
+        "{:#}",
+        w.outbox()
+    );
+    assert_eq!(w.prop_by_title("feat: #097"), "进行中");
+    let v = w.outbox();
+    let failed = v["failed"].as_array().unwrap();
+    assert!(
+        failed
+            .iter()
+            .any(|f| f["key"]["token"] == "#097.1" && f["state"] == "no_page"),
+        "{v:#}"
+    );
+    // The ticket named while it was off: `flush` looks tickets without a page up again, and makes it.
+    let out = w.run(&["flush"]);
+    assert!(
+        pages_titled(&w, "feat: #099").len() == 1,
+        "{}",
+        stdout(&out)
+    );
+    w.assert_replay_plans_nothing();
+    let log = stdout(&w.run(&["log"]));
+    assert!(log.contains("#097") && log.contains("(the page)"), "{log}");
+
+    // A replay: a plan first, then the page, journalled; undo puts it in the trash.
+    w.commit_without_hook("fix: 完成 #096 importer");
+    let out = w.replay(&[]);
+    let text = stdout(&out);
+    assert!(text.contains("#096  would create  in 工单"), "{text}");
+    assert!(text.contains("状态: \"完成\""), "{text}");
+    assert!(
+        pages_titled(&w, "fix: 完成 #096").is_empty(),
+        "a dry run makes nothing"
+    );
+    let out = w.replay(&["--apply", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["created"], 1, "{v:#}");
+    assert_eq!(pages_titled(&w, "fix: 完成 #096").len(), 1);
+    w.assert_replay_plans_nothing();
+    let out = w.run(&["undo", "--apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        pages_titled(&w, "fix: 完成 #096"),
+        [("fix: 完成 #096 importer".to_string(), true)]
+    );
+}

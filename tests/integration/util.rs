@@ -197,6 +197,7 @@ impl World {
         let s = &v["summary"];
         assert_eq!(s["to_update"], 0, "the replay would still change: {v:#}");
         assert_eq!(s["comments"], 0, "the replay would still comment: {v:#}");
+        assert_eq!(s["to_create"], 0, "the replay would still create: {v:#}");
     }
 
     /// A bare `origin` this repository pushes to and pulls from (its URL stays the GitHub one, rewritten

@@ -15,7 +15,7 @@ use crate::git::Repo;
 use crate::hooks::install::{Hooks, State};
 use crate::hooks::outbox::Outbox;
 use crate::notion::client::{ApiError, Client};
-use crate::notion::schema::{self, Binding, Kind, MissingOptions, Schema, SchemaError};
+use crate::notion::schema::{self, Binding, Kind, Schema, SchemaError, SchemaFix};
 use crate::notion::values;
 
 /// How a check came out.

@@ -138,8 +138,8 @@ pub(super) fn schema_checks(
     binding
 }
 
-/// Status options the configuration names and the data source lacks: shown (`--fix`) or added
-/// (`--fix --apply`, then the schema is read again so that the checks below see it).
+/// What the configuration names and the data source lacks (properties, status options): shown
+/// (`--fix`) or added (`--fix --apply`, then the schema is read again so that the checks below see it).
 fn options_fix(
     r: &mut Report,
     client: &Client,
@@ -147,10 +147,10 @@ fn options_fix(
     schema: Schema,
     fix: Fix,
 ) -> Schema {
-    let Some(m) = MissingOptions::of(&schema, config) else {
+    let Some(f) = SchemaFix::of(&schema, config) else {
         return schema;
     };
-    let (change, group) = describe_options_fix(&m, &schema.data_source_id);
+    let (change, group) = describe_fix(&f, &schema.data_source_id);
     match fix {
         Fix::Off => schema,
         Fix::Show => {
@@ -163,14 +163,14 @@ fn options_fix(
             );
             schema
         }
-        Fix::Apply => match m.apply(client, &schema.data_source_id) {
+        Fix::Apply => match f.apply(client, &schema.data_source_id) {
             Ok(()) => {
                 let fix = (!group.is_empty()).then(|| group.trim_start().to_string());
                 r.push("schema fix", Level::Warn, format!("did {change}"), fix);
                 Schema::resolve(client, config).unwrap_or(schema)
             }
             Err(e) => {
-                r.fail("schema fix", format!("could not {change}: {e}"), "add the option in Notion (the property's settings), or fix the name in .git-notion.toml");
+                r.fail("schema fix", format!("could not {change}: {e}"), "add it in Notion (the database's properties), or fix the names in .git-notion.toml");
                 r.notion_said(&e);
                 schema
             }
@@ -178,26 +178,37 @@ fn options_fix(
     }
 }
 
-/// The change `--fix` makes, in words, and (for a status) where Notion puts the new options.
-fn describe_options_fix(m: &MissingOptions, data_source_id: &str) -> (String, String) {
-    let names = m
-        .missing
+/// The change `--fix` makes, in words, and (for status options) where Notion puts them.
+fn describe_fix(f: &SchemaFix, data_source_id: &str) -> (String, String) {
+    let mut parts: Vec<String> = f
+        .properties
         .iter()
-        .map(|n| format!("{n:?}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+        .map(|(name, kind)| format!("add property {name:?} ({})", kind.as_str()))
+        .collect();
+    let mut group = String::new();
+    if let Some(m) = &f.options {
+        let names = m
+            .missing
+            .iter()
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        parts.push(format!(
+            "add {names} to {} property {:?} (its {} options are kept)",
+            m.kind.as_str(),
+            m.property,
+            m.existing.len()
+        ));
+        if m.kind == Kind::Status {
+            group = format!(
+                "\nNotion puts new status options in the To-do group: in Notion, drag {names} to the group it belongs to (In progress, Complete), since git-notion never moves a ticket back to an earlier group"
+            );
+        }
+    }
     let change = format!(
-        "add {names} to {} property {:?} (PATCH /v1/data_sources/{data_source_id}; its {} options are kept)",
-        m.kind.as_str(),
-        m.property,
-        m.existing.len()
+        "{} (one PATCH /v1/data_sources/{data_source_id}; nothing renamed or deleted)",
+        parts.join("; ")
     );
-    let group = match m.kind {
-        Kind::Status => format!(
-            "\nNotion puts new status options in the To-do group: in Notion, drag {names} to the group it belongs to (In progress, Complete), since git-notion never moves a ticket back to an earlier group"
-        ),
-        _ => String::new(),
-    };
     (change, group)
 }
 
@@ -288,6 +299,16 @@ fn configured_items(schema: &Schema, config: &Config) -> Vec<(String, String, Op
 /// What to do about a configured key the schema does not match.
 fn schema_fix(key: &str, p: &SchemaError) -> String {
     match p {
+        SchemaError::UnknownProperty { .. }
+            if [
+                "properties.date",
+                "properties.commit_url",
+                "tickets.lookup.property",
+            ]
+            .contains(&key) =>
+        {
+            format!("set {key} to one of the properties listed (a renamed property must be renamed here too), or add it: `git notion doctor --fix` shows the change, `--fix --apply` makes it")
+        }
         SchemaError::UnknownProperty { .. } | SchemaError::WrongType { .. } => {
             format!("set {key} to one of the properties listed (a renamed property must be renamed here too)")
         }
