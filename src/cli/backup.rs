@@ -118,6 +118,30 @@ fn quote(text: &str) -> String {
     crate::pipeline::plan::quote(text)
 }
 
+/// What the commands that write through the replay's journal start from: the repository, the rules, a
+/// client and the data source's schema.
+struct Connected {
+    repo: Repo,
+    rules: crate::rules::desired::Rules,
+    client: crate::notion::client::Client,
+    schema: crate::notion::schema::Schema,
+}
+
+fn connect(env: &Env) -> Result<Connected, Error> {
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let config = load_config(&repo, env)?;
+    let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
+    let client = crate::pipeline::session::connect_client(&config, env)?;
+    let schema = crate::notion::schema::Schema::resolve(&client, &config)
+        .map_err(crate::pipeline::Error::from)?;
+    Ok(Connected {
+        repo,
+        rules,
+        client,
+        schema,
+    })
+}
+
 pub(super) fn restore_cmd(
     at: &str,
     keys: &[String],
@@ -127,12 +151,12 @@ pub(super) fn restore_cmd(
     out: &Out,
 ) -> Result<Exit, Error> {
     use crate::replay::restore;
-    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
-    let config = load_config(&repo, env)?;
-    let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
-    let client = crate::pipeline::session::connect_client(&config, env)?;
-    let schema = crate::notion::schema::Schema::resolve(&client, &config)
-        .map_err(crate::pipeline::Error::from)?;
+    let Connected {
+        repo,
+        rules,
+        client,
+        schema,
+    } = connect(env)?;
     let key_of = |page: &Value| page_key(page, &rules.extractor);
     let mut plan = restore::plan(
         &client,
@@ -269,12 +293,12 @@ pub(super) fn backfill_cmd(
     out: &Out,
 ) -> Result<Exit, Error> {
     use crate::replay::backfill;
-    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
-    let config = load_config(&repo, env)?;
-    let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
-    let client = crate::pipeline::session::connect_client(&config, env)?;
-    let schema = crate::notion::schema::Schema::resolve(&client, &config)
-        .map_err(crate::pipeline::Error::from)?;
+    let Connected {
+        repo,
+        rules,
+        client,
+        schema,
+    } = connect(env)?;
     let target = backfill::target(&schema, property).map_err(crate::pipeline::Error::from)?;
     let mut plan = backfill::plan(&client, &schema, &target, &rules.extractor)?;
     if apply {
