@@ -479,3 +479,52 @@ fn missing_pages_are_created_once_when_asked() {
         [("fix: 完成 #096 importer".to_string(), true)]
     );
 }
+
+/// Two clones make the same missing page at the same instant (Notion has no conditional create, and both
+/// looked it up just before): two pages. Then nothing makes a third: the next sync and the replay report
+/// the key as ambiguous (both pages listed) and write neither.
+#[test]
+fn two_clones_creating_at_once_leave_an_ambiguity_never_a_third_page() {
+    use notion_sandbox::Fault;
+    use std::process::Stdio;
+    let config = format!("{ZH_CONFIG}{FAST}\n[create]\nmissing = true\n");
+    let w = World::new("zh", &config);
+    w.commit_without_hook("feat: #093 exporter");
+    let mate = w.origin_and_teammate();
+    std::fs::write(mate.join(".git-notion.toml"), &config).unwrap();
+    // Both look the key up before either page exists: the creates are slow.
+    w.sb.inject(Fault::latency_ms(400).method("POST").path("/v1/pages"));
+    let children: Vec<_> = [&w.repo, &mate]
+        .into_iter()
+        .map(|dir| {
+            w.command(&bin("git-notion"))
+                .current_dir(dir)
+                .arg("sync")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    }
+    w.sb.clear_faults();
+    let made = pages_titled(&w, "feat: #093").len();
+    assert!((1..=2).contains(&made), "{made}");
+    let out = w.run(&["sync"]);
+    let out2 = w.replay(&["--json"]);
+    let v: Value = serde_json::from_slice(&out2.stdout).unwrap();
+    assert_eq!(v["summary"]["to_create"], 0, "{v:#}");
+    if made == 2 {
+        assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+        assert!(
+            stdout(&out).contains("#093  ambiguous: 2 pages match"),
+            "{}",
+            stdout(&out)
+        );
+        assert_eq!(v["summary"]["ambiguous"], 1, "{v:#}");
+    }
+    assert_eq!(pages_titled(&w, "feat: #093").len(), made, "no third page");
+}
