@@ -142,6 +142,17 @@ fn connect(env: &Env) -> Result<Connected, Error> {
     })
 }
 
+/// Runs a journalled write as the replay does: one writer per repository (the flusher, sync and the
+/// replay wait), the journal in the replay's directory (`undo` reads it).
+fn journalled<T>(
+    repo: &Repo,
+    write: impl FnOnce(&std::path::Path) -> Result<T, crate::replay::ReplayError>,
+) -> Result<T, Error> {
+    let outbox = crate::hooks::outbox::Outbox::new(repo.common_dir());
+    let _writer = outbox.writer_lock()?;
+    Ok(write(&crate::replay::journal::dir(repo.common_dir()))?)
+}
+
 pub(super) fn restore_cmd(
     at: &str,
     keys: &[String],
@@ -167,16 +178,15 @@ pub(super) fn restore_cmd(
         key_of,
     )?;
     if apply {
-        let outbox = crate::hooks::outbox::Outbox::new(repo.common_dir());
-        let _writer = outbox.writer_lock()?;
-        let dir = crate::replay::journal::dir(repo.common_dir());
-        restore::apply(
-            &client,
-            &dir,
-            &schema.data_source_id,
-            &schema.name,
-            &mut plan,
-        )?;
+        journalled(&repo, |dir| {
+            restore::apply(
+                &client,
+                dir,
+                &schema.data_source_id,
+                &schema.name,
+                &mut plan,
+            )
+        })?;
     }
     let failed = plan.pages.iter().any(|p| p.error.is_some());
     if json {
@@ -302,10 +312,9 @@ pub(super) fn backfill_cmd(
     let target = backfill::target(&schema, property).map_err(crate::pipeline::Error::from)?;
     let mut plan = backfill::plan(&client, &schema, &target, &rules.extractor)?;
     if apply {
-        let outbox = crate::hooks::outbox::Outbox::new(repo.common_dir());
-        let _writer = outbox.writer_lock()?;
-        let dir = crate::replay::journal::dir(repo.common_dir());
-        backfill::apply(&client, &dir, &schema, &mut plan)?;
+        journalled(&repo, |dir| {
+            backfill::apply(&client, dir, &schema, &mut plan)
+        })?;
     }
     let failed = plan.pages.iter().any(|p| p.error.is_some());
     if json {

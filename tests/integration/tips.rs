@@ -219,3 +219,24 @@ fn the_hooks_run_their_own_binary_which_hands_the_full_path_to_git_notion() {
         stderr(&out)
     );
 }
+
+/// A new branch's commits are those no other branch reached when the hooks saw it, however the branches
+/// move before the flusher reads the queue: here the first commit of `main`, read only after `topic`
+/// (made from it) has a commit of its own. Reading the other branches at flush time lost the first
+/// commit (the flake once seen in `commit_time`); the flusher is held so that the order is certain.
+#[test]
+fn a_new_branchs_commits_are_fixed_when_the_hooks_see_them() {
+    // A repository without commits: `main` is new with the first one.
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    let held = w.hold_flusher();
+    w.commit("feat: #006 secrets, closes #006");
+    w.git(&["checkout", "-q", "-b", "topic"]);
+    w.commit("feat: #007 engine skeleton");
+    w.git(&["checkout", "-q", "main"]);
+    drop(held);
+    let out = w.run(&["flush"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(status(&w, "#006"), "完成", "{}", stdout(&w.run(&["log"])));
+    assert_eq!(status(&w, "#007"), "进行中");
+    w.assert_replay_plans_nothing();
+}
