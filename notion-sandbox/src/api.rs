@@ -114,16 +114,44 @@ fn without_archived(v: &mut Value) {
     }
 }
 
+/// `GET /v1/users`: the workspace's people, then the integration's bot, `page_size` (≤ 100) at a time.
+fn list_users(state: &State, call: &Call) -> Result<Value, ApiError> {
+    let mut all: Vec<Value> = state.users.iter().map(crate::model::User::json).collect();
+    all.push(state.user_json());
+    let size = match call.query_all("page_size").first() {
+        None => 100,
+        Some(s) => match s.parse::<usize>() {
+            Ok(n) if (1..=100).contains(&n) => n,
+            _ => {
+                return Err(ApiError::validation(format!(
+                    "page_size should be a number between 1 and 100, instead was `{s}`."
+                )))
+            }
+        },
+    };
+    let start = match call.query_all("start_cursor").first() {
+        None => 0,
+        Some(c) => all
+            .iter()
+            .position(|u| u["id"].as_str() == Some(c.as_str()))
+            .ok_or_else(|| {
+                ApiError::validation(format!(
+                    "start_cursor should be a valid cursor, instead was `{c}`."
+                ))
+            })?,
+    };
+    let end = (start + size).min(all.len());
+    let next = all
+        .get(end)
+        .and_then(|u| u["id"].as_str())
+        .map(String::from);
+    Ok(list(all[start..end].to_vec(), next, "user"))
+}
+
 fn route(state: &mut State, call: &Call) -> Result<Value, ApiError> {
     match (call.method, call.segments.as_slice()) {
         ("GET", ["v1", "users", "me"]) => Ok(state.user_json()),
-        ("GET", ["v1", "users"]) => {
-            let person = json!({
-                "object": "user", "id": "a4f789cc-7bc8-4cf0-82b9-a8ba7d985ecf", "name": "Sandbox Person", "avatar_url": "https://www.notion.so/images/page-cover/sandbox-person.png",
-                "type": "person", "person": {"email": "person@sandbox.invalid", "email_verified": true}
-            });
-            Ok(list(vec![person, state.user_json()], None, "user"))
-        }
+        ("GET", ["v1", "users"]) => list_users(state, call),
         ("GET", ["v1", "databases", id]) => get_database(state, id, call.version),
         ("POST", ["v1", "databases"]) => create_database(state, &call.body, call.version),
         ("POST", ["v1", "databases", id, "query"]) => {
@@ -370,8 +398,9 @@ fn update_page(
         match &page.parent {
             Parent::DataSource(ds_id) => {
                 let mut ids = state.ids.clone();
+                let users = state.users.clone();
                 let ds = state.data_sources.get_mut(ds_id).expect("data source");
-                new_values = validate_writes(ds, map, &mut ids)?;
+                new_values = validate_writes(ds, map, &mut ids, &users)?;
                 state.ids = ids;
             }
             _ => {

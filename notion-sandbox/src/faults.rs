@@ -1,5 +1,6 @@
 //! Scripted faults and the rate limiter.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -195,6 +196,16 @@ impl TokenBucket {
     }
 }
 
+/// Whom a [`Window`]'s budget is counted for: each connection (token) alone, or every connection of the
+/// workspace together.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    #[default]
+    Connection,
+    Workspace,
+}
+
 /// A budget of `requests` per fixed window of `secs` seconds, as Notion's request limits describe them: a
 /// per-connection budget per 60-second window, and a per-workspace limit shared by every connection whose
 /// `Retry-After` "can be longer than a minute" (developers.notion.com/reference/request-limits, summarised
@@ -208,8 +219,12 @@ pub struct Window {
     pub retry_after: Option<u64>,
     #[serde(default = "Window::default_reason")]
     pub reason: String,
+    /// Counted per connection (token, the default) or for the whole workspace.
+    #[serde(default)]
+    pub scope: Scope,
+    /// Per counted party (a token, or "" for the workspace): when its window began and what it used.
     #[serde(skip)]
-    state: Option<(Instant, u32)>,
+    state: HashMap<String, (Instant, u32)>,
 }
 
 impl Window {
@@ -217,14 +232,36 @@ impl Window {
         "connection_window_limit".into()
     }
 
+    /// A per-connection budget (each token counted alone).
     pub fn new(requests: u32, secs: f64, reason: &str) -> Self {
         Window {
             requests,
             secs,
             retry_after: None,
             reason: reason.into(),
-            state: None,
+            scope: Scope::Connection,
+            state: HashMap::new(),
         }
+    }
+
+    /// A budget shared by every connection of the workspace.
+    pub fn workspace(requests: u32, secs: f64, reason: &str) -> Self {
+        Window {
+            scope: Scope::Workspace,
+            ..Window::new(requests, secs, reason)
+        }
+    }
+
+    /// What a sandbox models unless told otherwise: Notion's limits as a team on a small plan meets them
+    /// (the budgets per plan are not published: these are Notion's documented average of 3 requests a
+    /// second as a per-connection window, and a workspace limit of twice that shared by every connection,
+    /// whose `Retry-After` is longer than a minute, as the request-limits page warns). The reason names
+    /// are the sandbox's own: Notion's values are not published either.
+    pub fn notion_defaults() -> Vec<Window> {
+        vec![
+            Window::new(180, 60.0, "connection_window_limit"),
+            Window::workspace(360, 60.0, "workspace_limit").retry_after(90),
+        ]
     }
 
     /// The `Retry-After` to announce instead of the rest of the window.
@@ -233,21 +270,23 @@ impl Window {
         self
     }
 
-    /// Counts a request, or says how many seconds to wait.
-    pub fn take(&mut self) -> Result<(), u64> {
-        let now = Instant::now();
-        let (start, used) = match self.state {
-            Some((start, used)) if now.duration_since(start).as_secs_f64() < self.secs => {
-                (start, used)
-            }
-            _ => (now, 0),
+    /// Counts a request of the connection using `token`, or says how many seconds to wait.
+    pub fn take(&mut self, token: &str) -> Result<(), u64> {
+        let party = match self.scope {
+            Scope::Connection => token,
+            Scope::Workspace => "",
         };
-        if used < self.requests {
-            self.state = Some((start, used + 1));
+        let now = Instant::now();
+        let secs = self.secs;
+        let slot = self.state.entry(party.to_string()).or_insert((now, 0));
+        if now.duration_since(slot.0).as_secs_f64() >= secs {
+            *slot = (now, 0);
+        }
+        if slot.1 < self.requests {
+            slot.1 += 1;
             return Ok(());
         }
-        self.state = Some((start, used));
-        let rest = self.secs - now.duration_since(start).as_secs_f64();
+        let rest = secs - now.duration_since(slot.0).as_secs_f64();
         Err(self.retry_after.unwrap_or(rest.ceil().max(1.0) as u64))
     }
 }
@@ -305,13 +344,26 @@ mod tests {
     #[test]
     fn a_window_refuses_past_its_budget_until_it_ends() {
         let mut w = Window::new(2, 0.2, "workspace_limit");
-        assert!(w.take().is_ok());
-        assert!(w.take().is_ok());
-        assert_eq!(w.take(), Err(1));
+        assert!(w.take("a").is_ok());
+        assert!(w.take("a").is_ok());
+        assert_eq!(w.take("a"), Err(1));
+        assert!(w.take("b").is_ok(), "another connection has its own budget");
         let mut long = Window::new(0, 60.0, "workspace_limit").retry_after(180);
-        assert_eq!(long.take(), Err(180));
+        assert_eq!(long.take("a"), Err(180));
         std::thread::sleep(std::time::Duration::from_millis(250));
-        assert!(w.take().is_ok(), "a new window");
+        assert!(w.take("a").is_ok(), "a new window");
+    }
+
+    #[test]
+    fn a_workspace_window_is_shared_by_every_connection() {
+        let mut w = Window::workspace(2, 60.0, "workspace_limit").retry_after(90);
+        assert!(w.take("a").is_ok());
+        assert!(w.take("b").is_ok());
+        assert_eq!(w.take("c"), Err(90));
+        let v = serde_json::to_value(&w).unwrap();
+        assert_eq!(v["scope"], "workspace");
+        let back: Window = serde_json::from_value(v).unwrap();
+        assert_eq!(back.scope, Scope::Workspace);
     }
 
     #[test]

@@ -18,6 +18,6 @@ mod server;
 pub mod values;
 
 pub use error::ApiError;
-pub use faults::{Fault, FaultKind, Window};
+pub use faults::{Fault, FaultKind, Scope, Window};
 pub use model::{ApiVersion, State};
 pub use server::{LoggedRequest, Sandbox, SandboxConfig};

@@ -24,10 +24,14 @@ struct Args {
     /// Burst allowed above the average rate.
     #[arg(long, default_value_t = 5)]
     burst: u32,
-    /// A budget of N requests per SECS-second window (Notion's per-connection limit), as N/SECS; past it,
-    /// 429 with `Retry-After` = the rest of the window and a `rate_limit_reason`.
+    /// The per-connection budget: N requests per SECS-second window, as N/SECS (default 180/60, with a
+    /// workspace limit of 360/60 whose Retry-After is 90 s); past it, 429 with `Retry-After` = the rest
+    /// of the window and a `rate_limit_reason`.
     #[arg(long, value_name = "N/SECS", value_parser = parse_window)]
     window: Option<Window>,
+    /// No window budgets at all (neither per connection nor per workspace).
+    #[arg(long, conflicts_with = "window")]
+    no_limits: bool,
     /// Also write the two `export` lines to FILE once listening (`. FILE` then points git-notion here;
     /// with `--port 0`, at whichever port was free).
     #[arg(long, value_name = "FILE")]
@@ -48,6 +52,18 @@ fn parse_window(s: &str) -> Result<Window, String> {
     Ok(Window::new(n, secs, "connection_window_limit"))
 }
 
+/// The window budgets asked for: Notion's defaults, with `--window` in place of the per-connection one.
+fn windows(args: &Args) -> Vec<Window> {
+    if args.no_limits {
+        return vec![];
+    }
+    let mut w = Window::notion_defaults();
+    if let Some(mine) = &args.window {
+        w[0] = mine.clone();
+    }
+    w
+}
+
 fn main() {
     let args = Args::parse();
     let seed = match notion_sandbox::seed::load(&args.seed) {
@@ -62,8 +78,9 @@ fn main() {
         rps: args.rps,
         burst: args.burst,
         threads: 4,
-        windows: args.window.clone().into_iter().collect(),
+        windows: windows(&args),
     };
+    let config_windows = config.windows.clone();
     let sb = match Sandbox::start(&seed, config) {
         Ok(sb) => sb,
         Err(e) => {
@@ -105,8 +122,22 @@ fn main() {
         Some(r) => println!("  rate limit: {r} requests/s, burst {}", args.burst),
         None => println!("  rate limit: off"),
     }
-    if let Some(w) = &args.window {
-        println!("  window limit: {} requests per {} s", w.requests, w.secs);
+    for w in &config_windows {
+        let whom = match w.scope {
+            notion_sandbox::Scope::Connection => "per connection",
+            notion_sandbox::Scope::Workspace => "per workspace",
+        };
+        let after = w
+            .retry_after
+            .map(|s| format!(", Retry-After {s} s"))
+            .unwrap_or_default();
+        println!(
+            "  window limit: {} requests per {} s {whom}{after}",
+            w.requests, w.secs
+        );
+    }
+    if config_windows.is_empty() {
+        println!("  window limits: off");
     }
     println!();
     println!(

@@ -55,13 +55,14 @@ pub enum PropKind {
     Date,
     Url,
     Checkbox,
+    People,
     UniqueId,
     CreatedTime,
     LastEditedTime,
 }
 
 impl PropKind {
-    pub const ALL: [PropKind; 12] = [
+    pub const ALL: [PropKind; 13] = [
         PropKind::Title,
         PropKind::RichText,
         PropKind::Number,
@@ -71,6 +72,7 @@ impl PropKind {
         PropKind::Date,
         PropKind::Url,
         PropKind::Checkbox,
+        PropKind::People,
         PropKind::UniqueId,
         PropKind::CreatedTime,
         PropKind::LastEditedTime,
@@ -87,6 +89,7 @@ impl PropKind {
             PropKind::Date => "date",
             PropKind::Url => "url",
             PropKind::Checkbox => "checkbox",
+            PropKind::People => "people",
             PropKind::UniqueId => "unique_id",
             PropKind::CreatedTime => "created_time",
             PropKind::LastEditedTime => "last_edited_time",
@@ -102,6 +105,28 @@ impl PropKind {
             self,
             PropKind::UniqueId | PropKind::CreatedTime | PropKind::LastEditedTime
         )
+    }
+}
+
+/// A person of the workspace (`GET /v1/users`; the values of a people property).
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+impl User {
+    pub fn json(&self) -> Value {
+        json!({
+            "object": "user",
+            "id": self.id,
+            "name": self.name,
+            // As recorded: a person has an avatar and a verified email.
+            "avatar_url": format!("https://www.notion.so/images/page-cover/{}.png", self.id),
+            "type": "person",
+            "person": {"email": self.email, "email_verified": true}
+        })
     }
 }
 
@@ -172,7 +197,9 @@ impl PropSchema {
     /// The value a new page starts with.
     pub fn default_value(&self) -> Value {
         match self.kind {
-            PropKind::Title | PropKind::RichText | PropKind::MultiSelect => json!([]),
+            PropKind::Title | PropKind::RichText | PropKind::MultiSelect | PropKind::People => {
+                json!([])
+            }
             PropKind::Checkbox => json!(false),
             PropKind::Status => {
                 // Notion gives new pages the first option of the first group (To-do).
@@ -384,6 +411,11 @@ pub fn fmt_time(t: Timestamp) -> String {
 pub struct State {
     pub integration: Integration,
     pub token: String,
+    /// More connections to the same workspace (seed `other_connections`): tokens accepted as the first is,
+    /// each with its own per-connection budget.
+    pub other_tokens: Vec<String>,
+    /// The workspace's people (seed `users`), listed by `GET /v1/users` with the integration's bot.
+    pub users: Vec<User>,
     pub databases: HashMap<String, Database>,
     pub data_sources: HashMap<String, DataSource>,
     pub pages: Vec<Page>,
@@ -401,6 +433,11 @@ pub struct State {
 }
 
 impl State {
+    /// Whether a request with this bearer token is let in.
+    pub fn accepts(&self, token: &str) -> bool {
+        token == self.token || self.other_tokens.iter().any(|t| t == token)
+    }
+
     pub fn new(token: String, seed: u64) -> Self {
         let mut ids = IdGen::new(seed);
         let integration = Integration {
@@ -414,6 +451,12 @@ impl State {
         State {
             integration,
             token,
+            other_tokens: Vec::new(),
+            users: vec![User {
+                id: "a4f789cc-7bc8-4cf0-82b9-a8ba7d985ecf".into(),
+                name: "Sandbox Person".into(),
+                email: "person@sandbox.invalid".into(),
+            }],
             databases: HashMap::new(),
             data_sources: HashMap::new(),
             pages: Vec::new(),

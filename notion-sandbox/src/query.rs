@@ -206,7 +206,7 @@ fn conds_for(key: &str) -> &'static [&'static str] {
         "title" | "rich_text" | "url" => TEXT_CONDS,
         "number" | "unique_id" => NUMBER_CONDS,
         "status" | "select" => OPTION_CONDS,
-        "multi_select" => MULTI_CONDS,
+        "multi_select" | "people" => MULTI_CONDS,
         "checkbox" => CHECKBOX_CONDS,
         _ => DATE_CONDS,
     }
@@ -406,6 +406,24 @@ fn matches(ds: &DataSource, page: &Page, f: &Value) -> bool {
                 "does_not_contain" => !names.contains(&arg.as_str().unwrap_or_default()),
                 "is_empty" => names.is_empty(),
                 _ => !names.is_empty(),
+            }
+        }
+        PropKind::People => {
+            let plain = |s: &str| s.replace('-', "");
+            let ids: Vec<String> = value
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|u| u["id"].as_str().map(plain))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let wanted = plain(arg.as_str().unwrap_or_default());
+            match c.as_str() {
+                "contains" => ids.contains(&wanted),
+                "does_not_contain" => !ids.contains(&wanted),
+                "is_empty" => ids.is_empty(),
+                _ => !ids.is_empty(),
             }
         }
         PropKind::Checkbox => {

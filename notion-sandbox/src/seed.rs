@@ -4,6 +4,8 @@
 //! {
 //!   "token": "ntn_…",                      // optional; default: a fixed sandbox token
 //!   "integration": "git-notion sandbox",   // optional bot name
+//!   "users": [{"name": "Ada", "email": "ada@example.com"}], // optional: the workspace's people
+//!   "other_connections": ["ntn_…"],         // optional: more tokens of the same workspace (own budgets)
 //!   "token_kind": "integration",           // or "personal": a personal access token (a person, no sharing)
 //!   "capabilities": ["read_content", "update_content", "insert_content", "read_comments", "insert_comments"],
 //!   "rows_per_minute": 1,                  // optional: rows created a minute (20000: a CSV import)
@@ -87,6 +89,15 @@ pub fn build(seed: &Value) -> Result<State, SeedError> {
         token,
         seed.get("id_seed").and_then(Value::as_u64).unwrap_or(1),
     );
+    if let Some(more) = seed.get("other_connections") {
+        state.other_tokens = more
+            .as_array()
+            .and_then(|a| a.iter().map(|t| t.as_str().map(String::from)).collect())
+            .ok_or_else(|| SeedError("other_connections must be a list of tokens".into()))?;
+    }
+    if let Some(users) = seed.get("users") {
+        state.users = seed_users(users, &mut state.ids)?;
+    }
     if let Some(name) = seed.get("integration").and_then(Value::as_str) {
         state.integration.name = name.to_string();
     }
@@ -403,7 +414,7 @@ pub fn add_data_source(
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        let writes = seed_writes(&state.data_sources[&id], &values)?;
+        let writes = seed_writes(&state.data_sources[&id], &state.users, &values)?;
         create_page(state, &id, page_id, &writes)
             .map_err(|e| SeedError(format!("seed page: {}", e.message)))?;
         if p.get("in_trash").and_then(Value::as_bool) == Some(true) {
@@ -489,9 +500,30 @@ fn schema_from_seed(state: &mut State, name: &str, spec: &Value) -> Result<PropS
     Ok(schema)
 }
 
+/// The seed's people: `[{"name", "email", "id"?}]` (an id is made when none is given).
+fn seed_users(
+    v: &Value,
+    ids: &mut crate::ids::IdGen,
+) -> Result<Vec<crate::model::User>, SeedError> {
+    let bad = || SeedError("users must be a list of {\"name\", \"email\"} objects".into());
+    v.as_array()
+        .ok_or_else(bad)?
+        .iter()
+        .map(|u| {
+            let field = |k: &str| u.get(k).and_then(Value::as_str).map(String::from);
+            Ok(crate::model::User {
+                id: field("id").unwrap_or_else(|| ids.uuid()),
+                name: field("name").ok_or_else(bad)?,
+                email: field("email").ok_or_else(bad)?,
+            })
+        })
+        .collect()
+}
+
 /// Turns a seed page's short values into Notion write shapes.
 fn seed_writes(
     ds: &DataSource,
+    users: &[crate::model::User],
     values: &Map<String, Value>,
 ) -> Result<Map<String, Value>, SeedError> {
     let mut out = Map::new();
@@ -516,6 +548,19 @@ fn seed_writes(
                     Value::Array(a.iter().map(|n| json!({"name": n})).collect())
                 }
                 (PropKind::Date, Value::String(s)) => json!({"start": s}),
+                // People by email (or id) among the seed's users.
+                (PropKind::People, Value::Array(a)) => Value::Array(
+                    a.iter()
+                        .map(|who| {
+                            let who = who.as_str().unwrap_or_default();
+                            let id = users
+                                .iter()
+                                .find(|u| u.email == who)
+                                .map_or(who, |u| u.id.as_str());
+                            json!({"object": "user", "id": id})
+                        })
+                        .collect(),
+                ),
                 (_, v) => v.clone(),
             };
             let mut w = json!({});
@@ -535,8 +580,9 @@ pub fn create_page(
     writes: &Map<String, Value>,
 ) -> Result<String, crate::error::ApiError> {
     let mut ids = state.ids.clone();
+    let users = state.users.clone();
     let ds = state.data_sources.get_mut(ds_id).expect("data source");
-    let values = validate_writes(ds, writes, &mut ids)?;
+    let values = validate_writes(ds, writes, &mut ids, &users)?;
     let mut props = std::collections::BTreeMap::new();
     for schema in &ds.properties {
         let v = match schema.kind {

@@ -30,7 +30,8 @@ pub struct SandboxConfig {
     pub burst: u32,
     /// Worker threads (requests with injected latency do not block the others).
     pub threads: usize,
-    /// Budgets per fixed window (Notion's per-connection and per-workspace limits); none by default.
+    /// Budgets per fixed window (Notion's per-connection and per-workspace limits): by default
+    /// [`Window::notion_defaults`]; an empty list turns them off (tests that count on no limit say so).
     pub windows: Vec<Window>,
 }
 
@@ -41,7 +42,7 @@ impl Default for SandboxConfig {
             rps: None,
             burst: 5,
             threads: 4,
-            windows: vec![],
+            windows: Window::notion_defaults(),
         }
     }
 }
@@ -469,11 +470,10 @@ fn api_call(
     if !api::known_route(method, &segments) {
         return Err(ApiError::invalid_url());
     }
-    let token = lock(&shared.state).token.clone();
-    match auth.and_then(|a| a.strip_prefix("Bearer ")) {
-        Some(t) if t == token => {}
+    let token = match auth.and_then(|a| a.strip_prefix("Bearer ")) {
+        Some(t) if lock(&shared.state).accepts(t) => t.to_string(),
         _ => return Err(ApiError::unauthorized()),
-    }
+    };
     let version = match headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("Notion-Version")) {
         None => return Err(ApiError::missing_version()),
         Some((_, v)) => ApiVersion::parse(v).ok_or_else(|| {
@@ -488,7 +488,7 @@ fn api_call(
         }
     }
     for w in lock(&shared.windows).iter_mut() {
-        if let Err(wait) = w.take() {
+        if let Err(wait) = w.take(&token) {
             return Err(ApiError::rate_limited_because(wait, &w.reason));
         }
     }

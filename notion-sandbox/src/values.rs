@@ -4,7 +4,7 @@ use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
 use crate::ids::IdGen;
-use crate::model::{rich_text_item, DataSource, PropKind, SelectOption};
+use crate::model::{rich_text_item, DataSource, PropKind, SelectOption, User};
 
 /// Notion's limits: characters of one rich-text `text.content`, items of one array, characters of a URL.
 pub const MAX_TEXT: usize = 2000;
@@ -23,6 +23,7 @@ pub fn validate_writes(
     ds: &mut DataSource,
     input: &Map<String, Value>,
     ids: &mut IdGen,
+    users: &[User],
 ) -> Result<Vec<(String, Value)>, ApiError> {
     let mut out = Vec::new();
     for (key, raw) in input {
@@ -31,7 +32,7 @@ pub fn validate_writes(
                 "{key} is not a property that exists."
             )));
         };
-        let value = validate_one(ds, idx, raw, ids)?;
+        let value = validate_one(ds, idx, raw, ids, users)?;
         out.push((ds.properties[idx].id.clone(), value));
     }
     Ok(out)
@@ -55,6 +56,7 @@ fn validate_one(
     idx: usize,
     raw: &Value,
     ids: &mut IdGen,
+    users: &[User],
 ) -> Result<Value, ApiError> {
     let schema = ds.properties[idx].clone();
     let name = schema.name.as_str();
@@ -140,10 +142,40 @@ fn validate_one(
             }
             Ok(Value::Array(out))
         }
+        PropKind::People => people(v, &path, users),
         PropKind::UniqueId | PropKind::CreatedTime | PropKind::LastEditedTime => {
             unreachable!("read-only")
         }
     }
+}
+
+/// A people value: at most 100 users of the workspace, each `{"id": …}` (`"object": "user"` optional),
+/// stored as Notion answers them (the whole user).
+fn people(v: &Value, path: &str, users: &[User]) -> Result<Value, ApiError> {
+    let Some(items) = v.as_array() else {
+        return Err(ApiError::validation(format!(
+            "body failed validation: {path} should be an array, instead was `{v}`."
+        )));
+    };
+    if items.len() > MAX_ITEMS {
+        return Err(too_many(path, items.len()));
+    }
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some(id) = item.get("id").and_then(Value::as_str) else {
+            return Err(ApiError::validation(format!(
+                "body failed validation: {path}[{i}].id should be defined, instead was `undefined`."
+            )));
+        };
+        let plain = id.replace('-', "");
+        let Some(user) = users.iter().find(|u| u.id.replace('-', "") == plain) else {
+            return Err(ApiError::validation(format!(
+                "body failed validation: {path}[{i}].id should be a user of this workspace, instead was `\"{id}\"`."
+            )));
+        };
+        out.push(user.json());
+    }
+    Ok(Value::Array(out))
 }
 
 enum OptionRef {

@@ -1325,6 +1325,102 @@ fn window_limits_answer_429_with_the_rest_of_the_window_and_a_reason() {
     );
 }
 
+/// By default the sandbox meets a client with Notion's limits as a small plan has them: 180 requests a
+/// 60-second window per connection (each token counted alone), and a workspace limit of 360 shared by
+/// every connection whose `Retry-After` is longer than a minute.
+#[test]
+fn by_default_each_connection_has_a_window_budget_and_the_workspace_one_more() {
+    let mut seed = notion_sandbox::seed::load("zh").unwrap();
+    seed["other_connections"] = json!(["ntn_second_connection", "ntn_third_connection"]);
+    let sb = Sandbox::start(&seed, SandboxConfig::default()).unwrap();
+    let first = Client::new(&sb);
+    let mut second = Client::new(&sb);
+    second.token = Some("ntn_second_connection".into());
+    let mut third = Client::new(&sb);
+    third.token = Some("ntn_third_connection".into());
+    for _ in 0..180 {
+        assert_eq!(first.get("/v1/users/me").status, 200);
+    }
+    let r = first.get("/v1/users/me");
+    assert_error(&r, 429, "rate_limited");
+    assert_eq!(
+        r.body["additional_data"]["rate_limit_reason"],
+        "connection_window_limit"
+    );
+    let wait: u64 = r.headers["retry-after"].parse().unwrap();
+    assert!((55..=60).contains(&wait), "the rest of the window: {wait}");
+    // Another connection has its own budget, until the workspace's (360 answered) runs out.
+    for _ in 0..180 {
+        assert_eq!(second.get("/v1/users/me").status, 200);
+    }
+    let r = third.get("/v1/users/me");
+    assert_error(&r, 429, "rate_limited");
+    assert_eq!(
+        r.body["additional_data"]["rate_limit_reason"],
+        "workspace_limit"
+    );
+    assert_eq!(r.headers["retry-after"], "90");
+    // A token that is not one of the workspace's connections is still refused.
+    let mut stranger = Client::new(&sb);
+    stranger.token = Some("ntn_stranger".into());
+    assert_error(&stranger.get("/v1/users/me"), 401, "unauthorized");
+}
+
+/// The workspace's people (seed `users`): `GET /v1/users` lists them (then the bot), a page at a time;
+/// a people property takes users of the workspace only, answers each as the whole user, and filters by
+/// user id.
+#[test]
+fn people_are_listed_assigned_and_filtered() {
+    let mut seed = notion_sandbox::seed::load("zh").unwrap();
+    seed["users"] = json!([
+        {"id": "0a0a0a0a-0000-4000-8000-00000000000a", "name": "Ada", "email": "ada@example.com"},
+        {"name": "Bo", "email": "bo@example.com"}
+    ]);
+    seed["databases"][0]["data_sources"][0]["properties"]["负责人"] = json!({"type": "people"});
+    let sb = Sandbox::start(&seed, SandboxConfig::default()).unwrap();
+    let c = Client::new(&sb);
+    let first = c.get("/v1/users?page_size=2");
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(
+        first.body["results"][0]["person"]["email"],
+        "ada@example.com"
+    );
+    assert_eq!(first.body["results"][1]["name"], "Bo");
+    assert_eq!(first.body["has_more"], true);
+    let cursor = first.body["next_cursor"].as_str().unwrap().to_string();
+    let rest = c.get(&format!("/v1/users?page_size=2&start_cursor={cursor}"));
+    assert_eq!(rest.body["results"][0]["type"], "bot");
+    assert_eq!(rest.body["has_more"], false);
+
+    let page = sb.state().find_page_by_title("#005").unwrap().id.clone();
+    let set = |id: &str| {
+        c.patch(
+            &format!("/v1/pages/{page}"),
+            json!({"properties": {"负责人": {"people": [{"object": "user", "id": id}]}}}),
+        )
+    };
+    assert_error(
+        &set("0c0c0c0c-0000-4000-8000-00000000000c"),
+        400,
+        "validation_error",
+    );
+    let r = set("0a0a0a0a00004000800000000000000a");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["properties"]["负责人"]["people"][0]["name"], "Ada");
+    let found = query(
+        &c,
+        ZH_DS,
+        json!({"filter": {"property": "负责人", "people": {"contains": "0a0a0a0a-0000-4000-8000-00000000000a"}}}),
+    );
+    assert_eq!(found["results"].as_array().unwrap().len(), 1);
+    let empty = query(
+        &c,
+        ZH_DS,
+        json!({"filter": {"property": "负责人", "people": {"is_empty": true}}}),
+    );
+    assert!(empty["results"].as_array().unwrap().len() > 30);
+}
+
 #[test]
 fn injected_statuses_for_the_next_n_requests_on_a_path() {
     let sb = zh();

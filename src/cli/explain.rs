@@ -37,6 +37,7 @@ pub(super) fn explain_cmd(
             time: jiff::Timestamp::now().as_second(),
             offset: 0,
             parents: 1,
+            author_email: String::new(),
         };
         // Committed now, it would be on the current branch.
         (commit, rules.is_release(repo.branch().as_deref()))

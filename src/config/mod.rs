@@ -92,6 +92,13 @@ pub enum ConfigError {
         max: f64,
     },
     /// Plain http to a host that is not loopback.
+    #[error("configuration: [people] {email:?} = {value:?} is not a Notion user id (32 hex digits, with or without dashes; `GET /v1/users` lists them)")]
+    BadUserId {
+        /// The author's email.
+        email: String,
+        /// What was given.
+        value: String,
+    },
     #[error("GIT_NOTION_API_URL={url:?} is refused: plain http is allowed only to loopback (127.0.0.1, localhost, [::1]); use https")]
     InsecureApiUrl {
         /// The URL as given (without user info).
@@ -112,7 +119,9 @@ impl ConfigError {
             ConfigError::InsecureApiUrl { .. } => Some("GIT_NOTION_API_URL".into()),
             ConfigError::MalformedToken { variable, .. } => Some((*variable).into()),
             ConfigError::NotUtf8 { variable } => Some(variable.clone()),
-            ConfigError::MissingToken | ConfigError::OutOfRange { .. } => None,
+            ConfigError::MissingToken
+            | ConfigError::OutOfRange { .. }
+            | ConfigError::BadUserId { .. } => None,
         }
     }
 }
@@ -273,6 +282,9 @@ pub struct Properties {
     pub date: Option<String>,
     /// A URL (or text) property for the commit's link.
     pub commit_url: Option<String>,
+    /// A people property: set to the author of the first commit naming the ticket, only while it is
+    /// empty (authors matched to Notion users by email; `[people]` maps the others).
+    pub assignee: Option<String>,
 }
 
 /// `[status]`: which status commits set, and when.
@@ -553,6 +565,9 @@ pub struct Config {
     pub branches: Branches,
     /// `[create]`.
     pub create: Create,
+    /// `[people]`: a commit author's email → the Notion user id to assign (where the email in git is
+    /// not the one in Notion).
+    pub people: BTreeMap<String, String>,
     /// The ticket patterns, compiled once on load.
     #[serde(skip)]
     compiled: Compiled,
@@ -847,6 +862,7 @@ impl Config {
         let mut config: Config = merged.try_into().map_err(|e| where_wrong(layers, e))?;
         config.compiled = Compiled(Some(config.patterns("configuration")?));
         config.check_numbers()?;
+        config.check_people()?;
         if let Some(db) = &config.database {
             database_id(db).ok_or_else(|| ConfigError::BadDatabase {
                 origin: "configuration".into(),
@@ -899,6 +915,22 @@ impl Config {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// `[people]`: each value a Notion user id; emails kept lowercase (git and Notion may differ in case).
+    fn check_people(&mut self) -> Result<(), ConfigError> {
+        let mut people = BTreeMap::new();
+        for (email, id) in &self.people {
+            let Some(id) = crate::id::normalize(id) else {
+                return Err(ConfigError::BadUserId {
+                    email: email.clone(),
+                    value: id.clone(),
+                });
+            };
+            people.insert(email.trim().to_lowercase(), id);
+        }
+        self.people = people;
         Ok(())
     }
 

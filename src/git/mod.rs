@@ -50,6 +50,9 @@ pub struct Commit {
     pub offset: i32,
     /// How many parents (2 or more: a merge).
     pub parents: usize,
+    /// The author's email, as git has it (empty in events queued before it was kept).
+    #[serde(default)]
+    pub author_email: String,
 }
 
 impl Commit {
@@ -606,6 +609,7 @@ fn commit_of(id: gix::ObjectId, c: &gix::objs::CommitRef<'_>) -> Result<Commit, 
         time: time.seconds,
         offset: time.offset,
         parents: c.parents.len(),
+        author_email: c.author().map(|a| a.email.to_string()).unwrap_or_default(),
     })
 }
 

@@ -152,6 +152,7 @@ fn add_branch_key(path: &Path, message: &str, branch: &str, rules: &Rules) -> Op
         time: 0,
         offset: 0,
         parents: 1,
+        author_email: String::new(),
     };
     if rules.keys(&commit).contains(&key) {
         return None;
@@ -206,6 +207,7 @@ pub fn check(
         time: now,
         offset: 0,
         parents: 1,
+        author_email: String::new(),
     };
     let e = rules.explain(&commit, released);
     if e.skip || e.revert {

@@ -763,6 +763,7 @@ mod tests {
                 time: 1_760_000_000,
                 offset: 0,
                 parents: 1,
+                author_email: String::new(),
             },
             keys: vec![TicketKey::Token(key.into())],
             branch: Some("main".into()),

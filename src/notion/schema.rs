@@ -35,6 +35,8 @@ pub enum Kind {
     Number,
     /// `unique_id` (read-only, `PREFIX-N`).
     UniqueId,
+    /// `people` (users of the workspace).
+    People,
     /// Any other type, by its name.
     Other(String),
 }
@@ -51,6 +53,7 @@ impl Kind {
             Kind::Url => "url",
             Kind::Number => "number",
             Kind::UniqueId => "unique_id",
+            Kind::People => "people",
             Kind::Other(name) => name,
         }
     }
@@ -66,6 +69,7 @@ impl Kind {
             "url" => Kind::Url,
             "number" => Kind::Number,
             "unique_id" => Kind::UniqueId,
+            "people" => Kind::People,
             other => Kind::Other(other.to_string()),
         }
     }
@@ -421,6 +425,10 @@ pub struct Binding {
     pub date: Option<Property>,
     /// The commit-link property, when configured.
     pub commit_url: Option<Property>,
+    /// The people property the first author goes to while it is empty, when configured.
+    pub assignee: Option<Property>,
+    /// `[people]`: author email (lowercase) → Notion user id.
+    pub people: std::collections::BTreeMap<String, String>,
     /// Where `Token` keys are looked up (the title unless `tickets.lookup` names another property).
     pub lookup: Property,
     /// The `unique_id` property for `PREFIX-N` keys.
@@ -472,6 +480,12 @@ impl Binding {
             &[Kind::Url, Kind::RichText],
             "the commit link",
         );
+        let assignee = optional(
+            "properties.assignee",
+            &props.assignee,
+            &[Kind::People],
+            "people",
+        );
         let lookup = match &config.tickets.lookup {
             Some(l) => keep(schema.require(
                 "tickets.lookup.property",
@@ -481,14 +495,7 @@ impl Binding {
             )),
             None => title.clone(),
         };
-        let unique_id = match &lookup {
-            Some(l) if l.kind == Kind::UniqueId => Some(l.clone()),
-            _ => schema
-                .properties
-                .iter()
-                .find(|p| p.kind == Kind::UniqueId)
-                .cloned(),
-        };
+        let unique_id = unique_id_of(schema, lookup.as_ref());
         if !config.tickets.id_prefixes.is_empty() && unique_id.is_none() {
             problems.push(SchemaError::NoUniqueId {
                 prefixes: config.tickets.id_prefixes.clone(),
@@ -505,15 +512,12 @@ impl Binding {
                 status,
                 date,
                 commit_url,
+                assignee,
+                people: config.people.clone(),
                 lookup,
                 unique_id,
                 status_order: status_order(&config.status),
-                create: config.create.missing.then(|| {
-                    config
-                        .patterns("configuration")
-                        .map(|p| p.create_patterns)
-                        .unwrap_or_default()
-                }),
+                create: create_patterns(config),
             }),
             _ => Err(problems),
         }
@@ -590,9 +594,15 @@ impl Binding {
     /// Property ids to fetch with query results (`filter_properties`).
     pub fn read_ids(&self) -> Vec<&str> {
         let mut ids: Vec<&str> = vec![self.title.id.as_str(), self.lookup.id.as_str()];
-        for p in [&self.status, &self.date, &self.commit_url, &self.unique_id]
-            .into_iter()
-            .flatten()
+        for p in [
+            &self.status,
+            &self.date,
+            &self.commit_url,
+            &self.assignee,
+            &self.unique_id,
+        ]
+        .into_iter()
+        .flatten()
         {
             ids.push(&p.id);
         }
@@ -779,6 +789,28 @@ fn title_of(schema: &Schema, configured: Option<&str>) -> Result<Property, Schem
                 available: schema.describe(),
             }),
     }
+}
+
+/// The `unique_id` property for `PREFIX-N` keys: the lookup when it is one, else the schema's.
+fn unique_id_of(schema: &Schema, lookup: Option<&Property>) -> Option<Property> {
+    match lookup {
+        Some(l) if l.kind == Kind::UniqueId => Some(l.clone()),
+        _ => schema
+            .properties
+            .iter()
+            .find(|p| p.kind == Kind::UniqueId)
+            .cloned(),
+    }
+}
+
+/// `[create] missing`: the patterns a key must match whole to get a page (empty: any); None when off.
+fn create_patterns(config: &Config) -> Option<Vec<regex::Regex>> {
+    config.create.missing.then(|| {
+        config
+            .patterns("configuration")
+            .map(|p| p.create_patterns)
+            .unwrap_or_default()
+    })
 }
 
 /// The order of a select used as a status (for "never move backwards"): `[status] order`, else

@@ -45,6 +45,13 @@ pub fn text(v: &Value, kind: &Kind) -> String {
             (None, Some(n)) => n.to_string(),
             _ => String::new(),
         },
+        Kind::People => inner
+            .as_array()
+            .map(|users| {
+                let ids: Vec<&str> = users.iter().filter_map(|u| u["id"].as_str()).collect();
+                ids.join(",")
+            })
+            .unwrap_or_default(),
         _ => String::new(),
     }
 }
@@ -93,6 +100,8 @@ pub fn write(prop: &Property, text: &str) -> Option<Value> {
         Kind::Select => json!({ "select": { "name": text } }),
         Kind::Date => json!({ "date": { "start": text } }),
         Kind::Url if text.len() <= MAX_URL_LEN => json!({ "url": text }),
+        // One person, by user id.
+        Kind::People => json!({ "people": [{ "object": "user", "id": text }] }),
         _ => return None,
     })
 }

@@ -1,6 +1,10 @@
 //! `git notion backup` and `git notion history`: the bound data source's rows kept in git, one JSON file
-//! per page (`pages/<page id>.json`: id, url, times, `in_trash` and every property as Notion gives it,
-//! keys sorted) on `refs/notion/backup`, never on a working branch. A run reads only the rows edited since
+//! per page (`pages/<first character>/<page id>.json`: id, url, times, `in_trash` and every property
+//! as Notion gives it, keys sorted) on `refs/notion/backup`, never on a working branch. (Files are spread
+//! over 16 directories: `git fast-import` looks a tree's entries up one by one, so 50,000 files in one
+//! directory took ten seconds to commit; 256 directories made a year of daily runs a third bigger, in
+//! trees. A backup made before keeps `pages/<page id>.json`, read as well and moved when the page is
+//! next read.) A run reads only the rows edited since
 //! the checkpoint the last run left (`checkpoint.json`), plus one cheap pass over every row (titles only)
 //! to see pages that are gone: their file stays, marked `in_trash`. One commit per run that changed
 //! something; pushable like any ref (`git push origin refs/notion/backup`), so the history is shared.
@@ -11,7 +15,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::git::store::Store;
+use crate::git::store::{Change, Import, Store};
 use crate::git::GitError;
 use crate::notion::client::{ApiError, Client};
 
@@ -59,80 +63,189 @@ pub fn backup(
 ) -> Result<BackupReport, super::Error> {
     let store = Store::new(git_dir, REF);
     let files = store.list(None, "")?;
-    let checkpoint = read_checkpoint(&store, &files)
+    let mut stored = store.read(&files.values().cloned().collect::<Vec<_>>())?;
+    let checkpoint_on_file = files.get(CHECKPOINT).and_then(|b| stored.remove(b));
+    let checkpoint = checkpoint_on_file
+        .as_deref()
+        .and_then(|b| serde_json::from_slice::<Checkpoint>(b).ok())
         .filter(|c| c.data_source_id == schema.data_source_id && !full);
     let since = checkpoint.map(|c| c.last_edited_time);
-    let (rows, live) = read_rows(client, schema, since.as_deref())?;
-    let stored = store.read(&files.values().cloned().collect::<Vec<_>>())?;
+    let mut run = Run::new(store.import(), kept_pages(&files, &mut stored));
+    let live = read_rows(client, schema, since.as_deref(), &mut run)?;
+    if let Some(e) = run.failed.take() {
+        return Err(e.into());
+    }
     let mut report = BackupReport {
-        rows_read: rows.len(),
+        rows_read: run.rows,
+        changed: run.written,
         since,
         ..BackupReport::default()
     };
-    let on_file = |path: &str| files.get(path).and_then(|id| stored.get(id));
-    let mut changes = changed_pages(&rows, on_file);
-    report.changed = changes.len();
     if let Some(live) = &live {
-        gone(&files, &stored, live, &mut changes, &mut report);
+        report.gone = run.gone(live);
     }
-    if let Some(t) = newest_edit(&rows).or(report.since.clone()) {
+    if let Some(t) = run.newest.clone().or(report.since.clone()) {
         let c = Checkpoint {
             data_source_id: schema.data_source_id.clone(),
             last_edited_time: t,
         };
         let body = pretty(&serde_json::to_value(&c).unwrap_or_default());
-        if on_file(CHECKPOINT) != Some(&body) && !changes.is_empty() {
-            changes.insert(CHECKPOINT.to_string(), body);
+        if checkpoint_on_file.as_ref() != Some(&body) && !run.changes.is_empty() {
+            run.changes
+                .insert(CHECKPOINT.to_string(), Change::Write(body));
         }
     }
-    report.pages = files
-        .keys()
-        .chain(changes.keys().filter(|p| !files.contains_key(*p)))
-        .filter(|p| p.starts_with("pages/"))
-        .count();
+    report.pages = run.kept.len() + run.new_pages;
     report.requests = client.request_count();
+    if let Some(e) = run.failed.take() {
+        return Err(e.into());
+    }
     if report.changed + report.gone > 0 {
-        report.commit = Some(store.commit(&message(schema, &report), &changes)?);
+        let message = message(schema, &report);
+        report.commit = Some(run.import.commit(&message, &run.changes)?);
     }
     Ok(report)
 }
 
-/// The page files that differ from what is on file (`on_file`: a path's contents now).
-fn changed_pages<'a>(
-    rows: &[Value],
-    on_file: impl Fn(&str) -> Option<&'a Vec<u8>>,
-) -> BTreeMap<String, Vec<u8>> {
-    let mut changes = BTreeMap::new();
-    for row in rows {
-        let Some(id) = row["id"].as_str() else {
-            continue;
-        };
-        let path = format!("pages/{id}.json");
-        let body = page_file(row);
-        if on_file(&path) != Some(&body) {
-            changes.insert(path, body);
-        }
-    }
-    changes
+/// Where a page's file is kept: `pages/<first character of its id>/<id>.json`.
+pub fn page_path(id: &str) -> String {
+    let shard: String = id.chars().take(1).collect();
+    format!("pages/{shard}/{id}.json")
 }
 
-/// The rows to back up (every row, or those edited since `since`, with every property), and the ids of
-/// every page that still exists (for an incremental run, from one more scan reading titles only; none
-/// when the scan could not read every row).
+/// The page id a file of the backup holds (either layout), if it is a page's.
+pub fn page_id(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix("pages/")?;
+    rest.rsplit('/').next()?.strip_suffix(".json")
+}
+
+/// Page id → the path its file is kept at and its contents (taken out of `stored`).
+fn kept_pages(
+    files: &BTreeMap<String, String>,
+    stored: &mut BTreeMap<String, Vec<u8>>,
+) -> BTreeMap<String, (String, Vec<u8>)> {
+    files
+        .iter()
+        .filter_map(|(path, blob)| {
+            let body = stored.remove(blob)?;
+            Some((page_id(path)?.to_string(), (path.clone(), body)))
+        })
+        .collect()
+}
+
+/// One run's work, done as rows arrive: each page file that differs from the one kept goes to
+/// `git fast-import` at once (it compresses while the next rows are awaited).
+struct Run<'s> {
+    import: Import<'s>,
+    /// Page id → (the path its file is kept at, its contents), before this run.
+    kept: BTreeMap<String, (String, Vec<u8>)>,
+    /// What the commit does, by path.
+    changes: BTreeMap<String, Change>,
+    /// Rows read, page files written, and of those pages not on file before.
+    rows: usize,
+    written: usize,
+    new_pages: usize,
+    /// The newest `last_edited_time` read.
+    newest: Option<String>,
+    /// Sending a blob failed (the scan goes on; the run then fails with it).
+    failed: Option<GitError>,
+}
+
+impl<'s> Run<'s> {
+    fn new(import: Import<'s>, kept: BTreeMap<String, (String, Vec<u8>)>) -> Run<'s> {
+        Run {
+            import,
+            kept,
+            changes: BTreeMap::new(),
+            rows: 0,
+            written: 0,
+            new_pages: 0,
+            newest: None,
+            failed: None,
+        }
+    }
+
+    /// Takes rows in: each one's file, written when it differs from the one kept.
+    fn take(&mut self, rows: &[Value]) {
+        for row in rows {
+            let Some(id) = row["id"].as_str() else {
+                continue;
+            };
+            self.rows += 1;
+            if let Some(t) = row["last_edited_time"].as_str() {
+                if self.newest.as_deref().is_none_or(|n| t > n) {
+                    self.newest = Some(t.to_string());
+                }
+            }
+            if self.put(id, page_file(row)) {
+                self.written += 1;
+            }
+        }
+    }
+
+    /// Writes a page's file at its path (removing one kept at an older layout's path) unless it is
+    /// kept there as it is; whether it wrote.
+    fn put(&mut self, id: &str, body: Vec<u8>) -> bool {
+        let path = page_path(id);
+        match self.kept.get(id) {
+            Some((at, kept)) if *at == path && *kept == body => return false,
+            Some((at, _)) if *at != path => {
+                self.changes.insert(at.clone(), Change::Remove);
+            }
+            Some(_) => {}
+            None => self.new_pages += 1,
+        }
+        if self.failed.is_some() {
+            return true;
+        }
+        match self.import.blob(&body) {
+            Ok(mark) => {
+                self.changes.insert(path, Change::Sent(mark));
+            }
+            Err(e) => self.failed = Some(e),
+        }
+        true
+    }
+
+    /// Marks the files of pages no longer among the rows `in_trash` (their content kept); how many.
+    fn gone(&mut self, live: &HashSet<String>) -> usize {
+        let marked: Vec<(String, Value)> = self
+            .kept
+            .iter()
+            .filter(|(id, _)| !live.contains(*id))
+            .filter_map(|(id, (_, body))| Some((id.clone(), serde_json::from_slice(body).ok()?)))
+            .filter(|(_, v): &(String, Value)| v["in_trash"] != json!(true))
+            .collect();
+        for (id, mut v) in marked.iter().cloned() {
+            v["in_trash"] = json!(true);
+            self.put(&id, pretty(&v));
+        }
+        marked.len()
+    }
+}
+
+/// The rows to back up (every row, or those edited since `since`, with every property) into `run`, as
+/// they arrive; and the ids of every page that still exists (for an incremental run, from one more scan
+/// reading titles only; none when the scan could not read every row).
 fn read_rows(
     client: &Client,
     schema: &Schema,
     since: Option<&str>,
-) -> Result<(Vec<Value>, Option<HashSet<String>>), ApiError> {
+    run: &mut Run,
+) -> Result<Option<HashSet<String>>, ApiError> {
     let ids: Vec<&str> = schema.properties.iter().map(|p| p.id.as_str()).collect();
     let ds = &schema.data_source_id;
     // A scan that could not read every row (more rows than one query returns share one creation
     // minute) says nothing of which pages are gone.
     let live = |s: &crate::pipeline::scan::Scanned| s.complete.then(|| page_ids(&s.pages));
     let Some(since) = since else {
-        let scanned = crate::pipeline::scan::scan(client, ds, &ids, None, |_| {})?;
-        let live = live(&scanned);
-        return Ok((scanned.pages, live));
+        let mut done = 0;
+        let scanned = crate::pipeline::scan::scan(client, ds, &ids, None, |rows| {
+            run.take(&rows[done..]);
+            done = rows.len();
+        })?;
+        run.take(&scanned.pages[done..]);
+        return Ok(live(&scanned));
     };
     let rows = edited_since(client, ds, &ids, since)?;
     let title: Vec<&str> = schema
@@ -141,7 +254,8 @@ fn read_rows(
         .into_iter()
         .collect();
     let scanned = crate::pipeline::scan::scan(client, ds, &title, None, |_| {})?;
-    Ok((rows, live(&scanned)))
+    run.take(&rows);
+    Ok(live(&scanned))
 }
 
 /// The backup commit's message.
@@ -159,56 +273,10 @@ fn message(schema: &Schema, r: &BackupReport) -> String {
     )
 }
 
-/// Files of pages no longer among the rows, not yet marked: marked `in_trash` (their content kept).
-fn gone(
-    files: &BTreeMap<String, String>,
-    stored: &BTreeMap<String, Vec<u8>>,
-    live: &HashSet<String>,
-    changes: &mut BTreeMap<String, Vec<u8>>,
-    report: &mut BackupReport,
-) {
-    for (path, blob) in files {
-        let Some(id) = path
-            .strip_prefix("pages/")
-            .and_then(|p| p.strip_suffix(".json"))
-        else {
-            continue;
-        };
-        if live.contains(id) {
-            continue;
-        }
-        let Some(mut v) = stored
-            .get(blob)
-            .and_then(|b| serde_json::from_slice::<Value>(b).ok())
-        else {
-            continue;
-        };
-        if v["in_trash"] == json!(true) {
-            continue;
-        }
-        v["in_trash"] = json!(true);
-        changes.insert(path.clone(), pretty(&v));
-        report.gone += 1;
-    }
-}
-
 fn page_ids(rows: &[Value]) -> HashSet<String> {
     rows.iter()
         .filter_map(|r| r["id"].as_str().map(String::from))
         .collect()
-}
-
-fn newest_edit(rows: &[Value]) -> Option<String> {
-    rows.iter()
-        .filter_map(|r| r["last_edited_time"].as_str())
-        .max()
-        .map(String::from)
-}
-
-fn read_checkpoint(store: &Store, files: &BTreeMap<String, String>) -> Option<Checkpoint> {
-    let id = files.get(CHECKPOINT)?;
-    let blobs = store.read(std::slice::from_ref(id)).ok()?;
-    serde_json::from_slice(blobs.get(id)?).ok()
 }
 
 /// The rows edited at or after `since` (Notion keeps edit times by the minute: that whole minute).
@@ -328,7 +396,8 @@ pub fn history(
     let Some((path, _)) = found else {
         return Ok(None);
     };
-    let versions = store.versions(path)?;
+    let id = page_id(path).unwrap_or_default();
+    let versions = store.versions(&[page_path(id), format!("pages/{id}.json")])?;
     let ids: Vec<String> = versions.iter().map(|(_, _, b)| b.clone()).collect();
     let contents = store.read(&ids)?;
     let out = versions
@@ -350,11 +419,7 @@ pub fn history(
             })
         })
         .collect();
-    let page = path
-        .trim_start_matches("pages/")
-        .trim_end_matches(".json")
-        .to_string();
-    Ok(Some((page, out)))
+    Ok(Some((id.to_string(), out)))
 }
 
 /// A property value as text, by its own type.

@@ -228,6 +228,7 @@ mod tests {
             time: 0,
             offset: 0,
             parents: 1,
+            author_email: String::new(),
         }
     }
 

@@ -23,6 +23,8 @@ pub struct PageState {
     pub date: String,
     /// The commit link; empty when unset or not bound.
     pub commit_url: String,
+    /// The people property's user ids (comma-separated); empty when nobody or not bound.
+    pub assignee: String,
     /// The parent data source, when Notion reported it.
     pub data_source_id: Option<String>,
     /// When the page was last edited (seconds), when Notion reported it.
@@ -45,6 +47,7 @@ impl PageState {
             status: read(&binding.status),
             date: read(&binding.date),
             commit_url: read(&binding.commit_url),
+            assignee: read(&binding.assignee),
             data_source_id: page["parent"]["data_source_id"].as_str().map(String::from),
             edited: page["last_edited_time"]
                 .as_str()

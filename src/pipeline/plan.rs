@@ -413,6 +413,7 @@ fn new_page(binding: &Binding, desired: &Desired, token: &str) -> Vec<Change> {
         status: String::new(),
         date: String::new(),
         commit_url: String::new(),
+        assignee: String::new(),
         data_source_id: None,
         edited: None,
     };
@@ -537,6 +538,12 @@ pub fn changes(
             push(p, &page.status, status.clone());
         }
     }
+    // The first author, only while nobody is assigned (never replaced).
+    if let (Some(p), Some(user)) = (&binding.assignee, assignee(binding, desired)) {
+        if page.assignee.is_empty() {
+            push(p, "", user.to_string());
+        }
+    }
     if keep_commit {
         return out;
     }
@@ -551,6 +558,29 @@ pub fn changes(
         }
     }
     out
+}
+
+/// The Notion user the first author is (`[people]` first, then the workspace's users by email).
+fn assignee<'b>(binding: &'b Binding, desired: &Desired) -> Option<&'b str> {
+    let email = desired.author.as_ref()?.trim().to_lowercase();
+    binding.people.get(&email).map(String::as_str)
+}
+
+/// Why the first author was not assigned to a page nobody is assigned to: no user has that email.
+fn assignee_note(binding: &Binding, desired: &Desired, outcome: &Outcome) -> Option<String> {
+    let page = match outcome {
+        Outcome::Update { page, .. } | Outcome::UpToDate { page } => page,
+        _ => return None,
+    };
+    let (Some(p), Some(email)) = (&binding.assignee, &desired.author) else {
+        return None;
+    };
+    (page.assignee.is_empty() && assignee(binding, desired).is_none()).then(|| {
+        format!(
+            "{}: {:?} left empty: the author {email} is not among the workspace's users git-notion can read (map it in [people], e.g. \"{email}\" = \"<user id>\")",
+            desired.key, p.name
+        )
+    })
 }
 
 /// The plan entry of one ticket from its lookup. An exact status (`#status Name`) is checked against the
@@ -602,6 +632,7 @@ pub fn entry(
         Ok(Found::Ambiguous(pages)) => Outcome::Ambiguous(pages),
         Err(e) => Outcome::Failed(e),
     };
+    notes.extend(assignee_note(binding, &desired, &outcome));
     Entry::new(desired, outcome, notes)
 }
 
@@ -1033,6 +1064,7 @@ mod tests {
             time,
             offset: 0,
             parents: 1,
+            author_email: String::new(),
         };
         Desired {
             key: token("#005"),
@@ -1043,6 +1075,7 @@ mod tests {
             title: None,
             commit_url: None,
             comments: vec![],
+            author: None,
         }
     }
 
@@ -1058,6 +1091,7 @@ mod tests {
             } else {
                 format!("https://github.com/acme/x/commit/{}", id.repeat(40))
             },
+            assignee: String::new(),
             data_source_id: None,
             edited,
         }
@@ -1227,6 +1261,7 @@ mod tests {
             status: String::new(),
             date: String::new(),
             commit_url: String::new(),
+            assignee: String::new(),
             data_source_id: None,
             edited: None,
         }

@@ -23,13 +23,14 @@ pub struct Scanned {
 
 /// Every page of the data source, in `created_time` order: 100 rows a request, only the bound properties.
 /// `properties` trims each row to those property ids (all when empty). `budget`: stop after this many
-/// requests (the caller reads the rest another way).
+/// requests (the caller reads the rest another way). `progress` sees the rows read so far, every 100 rows
+/// and at the end of each window (work on them then overlaps the pacing's waits).
 pub fn scan(
     client: &Client,
     data_source_id: &str,
     properties: &[&str],
     budget: Option<usize>,
-    mut progress: impl FnMut(usize),
+    mut progress: impl FnMut(&[Value]),
 ) -> Result<Scanned, ApiError> {
     let budget = budget.unwrap_or(usize::MAX).max(1);
     let mut requests = 0;
@@ -63,12 +64,12 @@ pub fn scan(
                 if seen.insert(id) {
                     pages.push(pg);
                     if pages.len().is_multiple_of(100) {
-                        progress(pages.len());
+                        progress(&pages);
                     }
                 }
             },
         )?;
-        progress(pages.len());
+        progress(&pages);
         match listed {
             Listed::Complete => break true,
             Listed::Stopped => break false,

@@ -118,7 +118,14 @@ impl Session {
     ) -> Result<Session, Error> {
         let client = connect_client_paced(&config, env, budget)?;
         let schema = Schema::resolve(&client, &config)?;
-        let binding = Binding::new(&schema, &config)?;
+        let mut binding = Binding::new(&schema, &config)?;
+        if binding.assignee.is_some() {
+            // Authors not among the users (or users the token may not list) are a note on each entry.
+            let users = crate::notion::users::by_email(&client).unwrap_or_default();
+            for (email, id) in users {
+                binding.people.entry(email).or_insert(id);
+            }
+        }
         Ok(Session {
             rules,
             config,

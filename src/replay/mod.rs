@@ -250,7 +250,7 @@ fn read_pages(
             &b.data_source_id,
             &b.read_ids(),
             budget,
-            |n| progress("scan", n, 0),
+            |rows| progress("scan", rows.len(), 0),
         )?
     };
     let rows = scanned.pages.len();

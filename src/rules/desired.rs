@@ -38,6 +38,8 @@ pub struct Desired {
     pub commit_url: Option<String>,
     /// Comments to post (once: the plan skips those already on the page).
     pub comments: Vec<Comment>,
+    /// The author's email of the first commit that names the ticket (`[properties] assignee`).
+    pub author: Option<String>,
 }
 
 /// A comment a commit asks for.
@@ -275,6 +277,8 @@ pub struct Track {
     exact: Option<(String, i64)>,
     /// (position, commit id, text)
     comments: Vec<(i64, String, String)>,
+    /// The author's email of the earliest commit that has one (position, email).
+    first_author: Option<(i64, String)>,
 }
 
 impl Track {
@@ -288,6 +292,7 @@ impl Track {
             autos: vec![],
             exact: None,
             comments: vec![],
+            first_author: None,
         }
     }
 
@@ -299,6 +304,11 @@ impl Track {
         }
         if effect.titles && self.titled.as_ref().is_none_or(|(p, _)| pos > *p) {
             self.titled = Some((pos, commit.clone()));
+        }
+        if !commit.author_email.is_empty()
+            && self.first_author.as_ref().is_none_or(|(p, _)| pos < *p)
+        {
+            self.first_author = Some((pos, commit.author_email.clone()));
         }
         match effect.status {
             Some(Proposal::Auto(name)) => match self.autos.iter_mut().find(|(n, _)| *n == name) {
@@ -440,6 +450,7 @@ pub fn desired(
                 text,
             })
             .collect(),
+        author: track.first_author.as_ref().map(|(_, a)| a.clone()),
         commit,
     })
 }
@@ -455,7 +466,22 @@ mod tests {
             time: 1_700_000_000,
             offset: 8 * 3600,
             parents: 1,
+            author_email: String::new(),
         }
+    }
+
+    #[test]
+    fn the_first_author_is_the_earliest_commits_whatever_the_order_seen() {
+        let mut t = Track::new(TicketKey::Token("#005".into()));
+        let by = |email: &str| Commit {
+            author_email: email.into(),
+            ..commit("feat: #005 x")
+        };
+        t.add(2, &by("later@example.com"), Effect::default());
+        t.add(1, &by(""), Effect::default());
+        t.add(0, &by("first@example.com"), Effect::default());
+        t.add(3, &by("last@example.com"), Effect::default());
+        assert_eq!(t.first_author, Some((0, "first@example.com".to_string())));
     }
 
     #[test]

@@ -330,6 +330,7 @@ fn properties_section(schema: &Schema) -> String {
             "# commit_url = \"Commit\"   # a URL property for the commit link (none found)\n",
         ),
     }
+    t.push_str(&assignee_line(schema));
     let others: Vec<String> = schema
         .properties
         .iter()
@@ -341,6 +342,17 @@ fn properties_section(schema: &Schema) -> String {
     }
 
     t
+}
+
+/// A people property, offered (commented: assigning people is a choice) when the schema has one.
+fn assignee_line(schema: &Schema) -> String {
+    match pick(schema, &[Kind::People], &["assignee", "owner", "负责人", "assigned"]) {
+        Some(p) => format!(
+            "# assignee = {}   # people: the author of a ticket's first commit, while nobody is assigned\n",
+            q(&p.name)
+        ),
+        None => String::new(),
+    }
 }
 
 /// `status = …`, with its options (and their groups, for a status property).

@@ -1,6 +1,7 @@
 //! git-notion's integration tests: one binary (as ripgrep does), real git repositories, the real binaries
 //! and the sandbox over loopback.
 
+mod beyond;
 mod commit_time;
 mod docs;
 mod errors;

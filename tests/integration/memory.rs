@@ -37,11 +37,9 @@ fn a_backup_keeps_every_row_then_only_what_changed() {
     );
     assert_eq!(w.head(), head, "the working branch is untouched");
     assert_eq!(w.git(&["status", "--porcelain"]), status);
-    let page: Value = serde_json::from_str(&w.git(&[
-        "show",
-        &format!("refs/notion/backup:pages/{}.json", dashed(P006)),
-    ]))
-    .unwrap();
+    let page: Value =
+        serde_json::from_str(&w.git(&["show", &format!("refs/notion/backup:{}", kept_at(P006))]))
+            .unwrap();
     assert_eq!(page["properties"]["状态"]["status"]["name"], "未开始");
     assert_eq!(page["in_trash"], false);
 
@@ -84,11 +82,9 @@ fn a_backup_keeps_every_row_then_only_what_changed() {
         2,
         "the edited and the trashed page only: {changed}"
     );
-    let trashed: Value = serde_json::from_str(&w.git(&[
-        "show",
-        &format!("refs/notion/backup:pages/{}.json", dashed(P007)),
-    ]))
-    .unwrap();
+    let trashed: Value =
+        serde_json::from_str(&w.git(&["show", &format!("refs/notion/backup:{}", kept_at(P007))]))
+            .unwrap();
     assert_eq!(trashed["in_trash"], true);
     assert_eq!(
         w.git(&["rev-list", "--count", "refs/notion/backup"]).trim(),
@@ -107,6 +103,107 @@ fn a_backup_keeps_every_row_then_only_what_changed() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["backup"]["rows_read"], 37, "{v:#}");
     assert_eq!(v["backup"]["changed"], 0, "{v:#}");
+}
+
+/// A backup made before files were spread over directories (`pages/<page id>.json`) is read as it is: a
+/// page edited since moves to its new path in the next backup (the others stay), `history` follows the
+/// page across the move (the move is not a version), and a restore to the old commit reads the old layout.
+#[test]
+fn a_backup_in_the_flat_layout_is_read_and_moved_page_by_page() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    w.commit_without_hook("chore: start");
+    backup(&w);
+    // The same backup as the flat layout kept it.
+    let index = w._tmp.path().join("flat-index");
+    let index = index.to_str().unwrap();
+    let env = [("GIT_INDEX_FILE", index)];
+    w.git_with(&w.repo, &["read-tree", "--empty"], &env);
+    let listing = w.git(&["ls-tree", "-r", "refs/notion/backup"]);
+    for line in listing.lines() {
+        let (meta, path) = line.split_once('\t').unwrap();
+        let blob = meta.split_whitespace().nth(2).unwrap();
+        let flat = match path.strip_prefix("pages/") {
+            Some(rest) => format!("pages/{}", rest.rsplit('/').next().unwrap()),
+            None => path.to_string(),
+        };
+        let info = format!("100644,{blob},{flat}");
+        w.git_with(
+            &w.repo,
+            &["update-index", "--add", "--cacheinfo", &info],
+            &env,
+        );
+    }
+    let tree = w
+        .git_with(&w.repo, &["write-tree"], &env)
+        .trim()
+        .to_string();
+    let flat = w
+        .git(&[
+            "commit-tree",
+            &tree,
+            "-m",
+            "git-notion backup (flat layout)",
+        ])
+        .trim()
+        .to_string();
+    w.git(&["update-ref", "refs/notion/backup", &flat]);
+
+    w.edit_page(P006, json!({"状态": {"status": {"name": "完成"}}}));
+    let next = backup(&w);
+    assert_eq!(next["pages"], 38, "{next:#}");
+    // The rows read (those edited in or after the checkpoint's minute) move; no other page does.
+    let changed = w.git(&[
+        "diff",
+        "--no-renames",
+        "--name-status",
+        &flat,
+        "refs/notion/backup",
+    ]);
+    let moved = changed
+        .lines()
+        .filter(|l| l.starts_with("A\tpages/"))
+        .count();
+    let removed = changed
+        .lines()
+        .filter(|l| l.starts_with("D\tpages/"))
+        .count();
+    assert_eq!(next["changed"].as_u64(), Some(moved as u64), "{changed}");
+    assert_eq!(moved, removed, "{changed}");
+    assert!((1..=2).contains(&moved), "{changed}");
+    let id = dashed(P006);
+    assert!(
+        changed.contains(&format!("D\tpages/{id}.json")),
+        "{changed}"
+    );
+    assert!(
+        changed.contains(&format!("A\t{}", kept_at(P006))),
+        "{changed}"
+    );
+
+    let out = w.run(&["history", "#006"]);
+    let text = stdout(&out);
+    assert!(text.contains("2 version(s)"), "{text}");
+    assert!(text.contains("状态: \"未开始\" → \"完成\""), "{text}");
+    let out = w.run(&["restore", "--at", &flat, "#006"]);
+    let text = stdout(&out);
+    assert!(text.contains("状态: \"完成\" → \"未开始\""), "{text}");
+    // Unchanged pages are not rewritten by a full read either, wherever they are kept.
+    let out = w.run(&["backup", "--full", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["backup"]["changed"].as_u64(),
+        Some(38 - moved as u64),
+        "the flat files move on a full read: {v:#}"
+    );
+    let out = w.run(&["backup", "--full", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["backup"]["changed"], 0, "{v:#}");
+}
+
+/// Where the backup keeps a page's file: `pages/<first character>/<page id>.json`.
+fn kept_at(page: &str) -> String {
+    let id = dashed(page);
+    format!("pages/{}/{id}.json", &id[..1])
 }
 
 /// The properties of every page of a backup commit, by page id (what a restore must give back).

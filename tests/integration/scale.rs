@@ -30,9 +30,13 @@ fn reads(w: &World) -> Vec<String> {
 /// then one write per ticket. Before: one query per ticket (202 reads).
 #[test]
 fn a_commit_naming_200_tickets_costs_a_few_reads_plus_its_writes() {
+    // 200 writes at once: past the default window budget (180 a minute), which is not what is counted.
     let w = World::with_seed(
         &seed_with_tickets(250),
-        SandboxConfig::default(),
+        SandboxConfig {
+            windows: vec![],
+            ..SandboxConfig::default()
+        },
         &format!("{ZH_CONFIG}{FAST}"),
     );
     let keys: Vec<String> = (1..=200).map(|i| format!("#{i:03}")).collect();
@@ -295,9 +299,13 @@ fn undo_reads_its_pages_by_cost() {
 /// writing, a page of results each unless more than 100 rows changed meanwhile. Printed for the docs.
 #[test]
 fn reading_again_before_writing_costs_a_few_queries_for_1000_pages() {
+    // 1,000 writes in seconds: the default window budget (180 a minute) would only make this wait.
     let w = World::with_seed(
         &seed_with_tickets(1000),
-        SandboxConfig::default(),
+        SandboxConfig {
+            windows: vec![],
+            ..SandboxConfig::default()
+        },
         &format!("{ZH_CONFIG}{FAST}"),
     );
     let messages: Vec<String> = (1..=1000).map(|i| format!("feat: #{i:03} work")).collect();

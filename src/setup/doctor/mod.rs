@@ -4,7 +4,7 @@
 mod notion;
 mod repo;
 
-use notion::{api_checks, comments_check, key_check, schema_checks};
+use notion::{api_checks, comments_check, key_check, people_check, schema_checks};
 use repo::{hook_check, index_check, outbox_check};
 
 use serde::Serialize;
@@ -264,6 +264,7 @@ pub fn run(
         let rows = key_check(&mut r, client, config, binding);
         let row = rows.first().and_then(|row| row["id"].as_str());
         comments_check(&mut r, client, config, row);
+        people_check(&mut r, client, binding);
         if let Some(repo) = repo {
             index_from_rows(repo, config, binding, &rows);
         }

@@ -272,6 +272,7 @@ fn configured_items(schema: &Schema, config: &Config) -> Vec<(String, String, Op
         ("properties.status", props.status.clone()),
         ("properties.date", props.date.clone()),
         ("properties.commit_url", props.commit_url.clone()),
+        ("properties.assignee", props.assignee.clone()),
         (
             "tickets.lookup.property",
             config.tickets.lookup.as_ref().map(|l| l.property.clone()),
@@ -377,6 +378,34 @@ pub(super) fn comments_check(r: &mut Report, client: &Client, config: &Config, r
         }
         Err(e) => {
             r.fail("comments", e.to_string(), "see the message");
+            r.notion_said(&e);
+        }
+    }
+}
+
+/// With `[properties] assignee`: the workspace's people the token can read by email (to match authors).
+pub(super) fn people_check(r: &mut Report, client: &Client, binding: &Binding) {
+    if binding.assignee.is_none() {
+        return;
+    }
+    let fix = "enable Read user information including email addresses at https://www.notion.so/developers (the connection's Capabilities), or map each author in [people]";
+    match crate::notion::users::by_email(client) {
+        Ok(people) if !people.is_empty() => r.ok(
+            "people",
+            format!(
+                "{} person(s) readable by email; {} mapped in [people]; a commit's author is matched to them",
+                people.len(),
+                binding.people.len()
+            ),
+        ),
+        Ok(_) => r.push(
+            "people",
+            Level::Warn,
+            "no person of the workspace shows an email to this token: authors match only [people]",
+            Some(fix.into()),
+        ),
+        Err(e) => {
+            r.push("people", Level::Warn, e.to_string(), Some(fix.into()));
             r.notion_said(&e);
         }
     }
