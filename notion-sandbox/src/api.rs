@@ -917,13 +917,18 @@ fn new_property(name: &str, spec: &Value) -> Result<PropKind, ApiError> {
         .filter(|k| {
             matches!(
                 k,
-                PropKind::RichText | PropKind::Number | PropKind::Date | PropKind::Url | PropKind::Checkbox
+                PropKind::RichText
+                    | PropKind::Number
+                    | PropKind::Date
+                    | PropKind::Url
+                    | PropKind::Checkbox
+                    | PropKind::People
             )
         })
         .filter(|_| config.as_object().is_some_and(|c| c.is_empty()))
         .ok_or_else(|| {
             ApiError::invalid_request(format!(
-                "The sandbox adds only rich_text, number, date, url and checkbox properties (as `{{\"{name}\": {{\"date\": {{}}}}}}`); edit the seed for anything else."
+                "The sandbox adds only rich_text, number, date, url, checkbox and people properties (as `{{\"{name}\": {{\"date\": {{}}}}}}`); edit the seed for anything else."
             ))
         })?;
     if name.trim().is_empty() {

@@ -706,8 +706,8 @@ impl MissingOptions {
 }
 
 /// What `git notion doctor --fix` proposes as one `PATCH /v1/data_sources/{id}`: the properties the
-/// configuration names that the data source lacks (a date, a url, a text property for lookups: added
-/// with that type) and the status options it lacks. Only adds: nothing is renamed, retyped or deleted.
+/// configuration names that the data source lacks (a date, a url, a people property, a text property for
+/// lookups: added with that type) and the status options it lacks. Only adds: nothing is renamed, retyped or deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SchemaFix {
     /// Properties to add: name, type.
@@ -724,6 +724,7 @@ impl SchemaFix {
         let wanted = [
             (p.date.clone(), Kind::Date),
             (p.commit_url.clone(), Kind::Url),
+            (p.assignee.clone(), Kind::People),
             (lookup, Kind::RichText),
         ];
         let mut properties: Vec<(String, Kind)> = vec![];

@@ -447,7 +447,10 @@ fn doctor_fix_adds_the_properties_the_configuration_names() {
     const P006_: &str = P006;
     let config = format!("{ZH_CONFIG}{FAST}")
         .replace("date = \"日期\"", "date = \"完成日期\"")
-        .replace("commit_url = \"Commit\"", "commit_url = \"提交\"");
+        .replace(
+            "commit_url = \"Commit\"",
+            "commit_url = \"提交\"\nassignee = \"负责人\"",
+        );
     let w = World::new("zh", &config);
     let out = w.run(&["doctor"]);
     assert_eq!(out.status.code(), Some(1));
@@ -459,7 +462,9 @@ fn doctor_fix_adds_the_properties_the_configuration_names() {
     let out = w.run(&["doctor", "--fix"]);
     let text = stdout(&out);
     assert!(
-        text.contains("would add property \"完成日期\" (date); add property \"提交\" (url)"),
+        text.contains(
+            "would add property \"完成日期\" (date); add property \"提交\" (url); add property \"负责人\" (people)"
+        ),
         "{text}"
     );
     assert_eq!(w.write_count(), 0);
@@ -485,7 +490,7 @@ fn doctor_fix_adds_the_properties_the_configuration_names() {
             .iter()
             .map(|p| p.name.clone())
             .collect();
-    assert_eq!(after.len(), before.len() + 2, "{after:?}");
+    assert_eq!(after.len(), before.len() + 3, "{after:?}");
     assert!(
         before.iter().all(|p| after.contains(p)),
         "nothing renamed or deleted"
@@ -497,6 +502,8 @@ fn doctor_fix_adds_the_properties_the_configuration_names() {
     assert!(w
         .prop(P006_, "提交")
         .starts_with("https://github.com/acme/mt5/commit/"));
+    // dev@example.com is nobody in the sandbox's workspace: left empty.
+    assert_eq!(w.prop(P006_, "负责人"), "[]");
 }
 
 /// The titles of the pages whose title starts with `prefix` (in the trash or not: (title, in_trash)).
