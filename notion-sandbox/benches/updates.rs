@@ -22,10 +22,7 @@ fn sandbox_run() -> Duration {
     // 1,000 writes: the sandbox's own cost is measured, not its window budgets.
     let sb = Sandbox::start(
         &notion_sandbox::seed::load("zh").unwrap(),
-        notion_sandbox::SandboxConfig {
-            windows: vec![],
-            ..Default::default()
-        },
+        notion_sandbox::SandboxConfig::without_limits(),
     )
     .unwrap();
     let token = sb.token();

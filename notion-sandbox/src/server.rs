@@ -47,6 +47,17 @@ impl Default for SandboxConfig {
     }
 }
 
+impl SandboxConfig {
+    /// The defaults without window budgets: for a run whose point is not Notion's limits and that sends
+    /// more than 180 requests a minute (a conformance run, a benchmark of the sandbox itself).
+    pub fn without_limits() -> SandboxConfig {
+        SandboxConfig {
+            windows: vec![],
+            ..SandboxConfig::default()
+        }
+    }
+}
+
 /// One request as the sandbox saw it. The Authorization header is redacted.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoggedRequest {

@@ -63,10 +63,7 @@ fn the_sandbox_conforms_to_notions_openapi_description() {
     // Thousands of generated requests: the shapes are checked here, not the window budgets.
     let sb = Sandbox::start(
         &notion_sandbox::seed::load("zh").unwrap(),
-        notion_sandbox::SandboxConfig {
-            windows: vec![],
-            ..Default::default()
-        },
+        notion_sandbox::SandboxConfig::without_limits(),
     )
     .unwrap();
     let (page, data_source, database) = {

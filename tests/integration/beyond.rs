@@ -118,19 +118,7 @@ fn a_replay_assigns_the_first_author_in_history() {
         ("ada@example.com", "fix: #006 second"),
         ("ada@example.com", "feat: #005 first"),
     ] {
-        w.git_with(
-            &w.repo,
-            &[
-                "-c",
-                "core.hooksPath=/dev/null",
-                "commit",
-                "-q",
-                "--allow-empty",
-                "-m",
-                message,
-            ],
-            &[("GIT_AUTHOR_EMAIL", email)],
-        );
+        w.commit_without_hook_as(&w.repo, email, message);
     }
     let out = w.replay(&["--apply"]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -33,10 +33,7 @@ fn a_commit_naming_200_tickets_costs_a_few_reads_plus_its_writes() {
     // 200 writes at once: past the default window budget (180 a minute), which is not what is counted.
     let w = World::with_seed(
         &seed_with_tickets(250),
-        SandboxConfig {
-            windows: vec![],
-            ..SandboxConfig::default()
-        },
+        SandboxConfig::without_limits(),
         &format!("{ZH_CONFIG}{FAST}"),
     );
     let keys: Vec<String> = (1..=200).map(|i| format!("#{i:03}")).collect();
@@ -302,10 +299,7 @@ fn reading_again_before_writing_costs_a_few_queries_for_1000_pages() {
     // 1,000 writes in seconds: the default window budget (180 a minute) would only make this wait.
     let w = World::with_seed(
         &seed_with_tickets(1000),
-        SandboxConfig {
-            windows: vec![],
-            ..SandboxConfig::default()
-        },
+        SandboxConfig::without_limits(),
         &format!("{ZH_CONFIG}{FAST}"),
     );
     let messages: Vec<String> = (1..=1000).map(|i| format!("feat: #{i:03} work")).collect();

@@ -84,10 +84,7 @@ impl World {
     /// hundreds of tickets); a 429 there would only make them wait a minute.
     pub fn unlimited(seed: &str, config: &str) -> World {
         let seed = notion_sandbox::seed::load(seed).expect("seed");
-        let sandbox = SandboxConfig {
-            windows: vec![],
-            ..SandboxConfig::default()
-        };
+        let sandbox = SandboxConfig::without_limits();
         Self::with_seed(&seed, sandbox, config)
     }
 
@@ -435,7 +432,12 @@ impl World {
     }
 
     pub fn commit_without_hook_in(&self, dir: &Path, message: &str) {
-        self.git_in(
+        self.commit_without_hook_as(dir, "dev@example.com", message);
+    }
+
+    /// [`World::commit_without_hook_in`] by the author with this email.
+    pub fn commit_without_hook_as(&self, dir: &Path, email: &str, message: &str) {
+        self.git_with(
             dir,
             &[
                 "-c",
@@ -446,6 +448,7 @@ impl World {
                 "-m",
                 message,
             ],
+            &[("GIT_AUTHOR_EMAIL", email)],
         );
     }
 
