@@ -297,6 +297,16 @@ pub fn writable(prop: &Value) -> Option<Value> {
                 json!({"start": v["start"], "end": v["end"], "time_zone": v["time_zone"]})
             }
         }
+        "people" => Value::Array(
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|u| u["id"].as_str())
+                        .map(|id| json!({"object": "user", "id": id}))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        ),
         "url" | "number" | "checkbox" | "email" | "phone_number" => v.clone(),
         _ => return None,
     };
@@ -576,6 +586,11 @@ mod tests {
         assert_eq!(
             writable(&tags).unwrap(),
             json!({"multi_select": [{"name": "a"}]})
+        );
+        let people = json!({"type": "people", "people": [{"object": "user", "id": "u-1", "name": "Ada", "person": {"email": "a@x.invalid"}}]});
+        assert_eq!(
+            writable(&people).unwrap(),
+            json!({"people": [{"object": "user", "id": "u-1"}]})
         );
         for (kind, v) in [
             ("url", json!("https://x.invalid/c/1")),

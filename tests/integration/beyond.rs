@@ -127,6 +127,13 @@ fn a_replay_assigns_the_first_author_in_history() {
     let out = w.replay(&["--json"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["summary"]["to_update"], 0, "{v:#}");
+    // Undo takes the assignments back with the rest (nobody again), and the replay gives them again.
+    let out = w.run(&["undo", "--apply"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(assigned(&w, "#006").is_empty());
+    let out = w.replay(&["--apply"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(assigned(&w, "#006"), [BO]);
 
     // doctor checks the property's type and which people the token can match authors to.
     let out = w.run(&["doctor"]);
