@@ -258,38 +258,32 @@ pub(crate) fn append(path: &Path) -> Result<File, JournalError> {
     o.open(path).map_err(|e| io(path, e))
 }
 
+/// Each item of an array value, shaped by `f` (an item it gives nothing for is left out).
+fn each(v: &Value, f: impl Fn(&Value) -> Option<Value>) -> Vec<Value> {
+    v.as_array()
+        .map(|items| items.iter().filter_map(f).collect())
+        .unwrap_or_default()
+}
+
 /// A property value as Notion returned it, shaped to be written back: computed fields (`plain_text`,
 /// `href`, ids) dropped, everything the page showed kept (text, links, annotations, mentions).
 pub fn writable(prop: &Value) -> Option<Value> {
     let kind = prop["type"].as_str()?;
     let v = &prop[kind];
     let value = match kind {
-        "title" | "rich_text" => Value::Array(
-            v.as_array()
-                .map(|items| {
-                    items
-                        .iter()
-                        .map(|item| {
-                            let mut out = item.clone();
-                            if let Some(o) = out.as_object_mut() {
-                                o.remove("plain_text");
-                                o.remove("href");
-                            }
-                            out
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        ),
+        "title" | "rich_text" => Value::Array(each(v, |item| {
+            let mut out = item.clone();
+            if let Some(o) = out.as_object_mut() {
+                o.remove("plain_text");
+                o.remove("href");
+            }
+            Some(out)
+        })),
         "status" | "select" => match v["name"].as_str() {
             Some(name) => json!({ "name": name }),
             None => Value::Null,
         },
-        "multi_select" => Value::Array(
-            v.as_array()
-                .map(|a| a.iter().map(|o| json!({"name": o["name"]})).collect())
-                .unwrap_or_default(),
-        ),
+        "multi_select" => Value::Array(each(v, |o| Some(json!({"name": o["name"]})))),
         "date" => {
             if v.is_null() {
                 Value::Null
@@ -297,16 +291,9 @@ pub fn writable(prop: &Value) -> Option<Value> {
                 json!({"start": v["start"], "end": v["end"], "time_zone": v["time_zone"]})
             }
         }
-        "people" => Value::Array(
-            v.as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|u| u["id"].as_str())
-                        .map(|id| json!({"object": "user", "id": id}))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        ),
+        "people" => Value::Array(each(v, |u| {
+            Some(json!({"object": "user", "id": u["id"].as_str()?}))
+        })),
         "url" | "number" | "checkbox" | "email" | "phone_number" => v.clone(),
         _ => return None,
     };
