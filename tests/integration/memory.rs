@@ -468,7 +468,7 @@ fn doctor_fix_adds_the_properties_the_configuration_names() {
         "{text}"
     );
     assert_eq!(w.write_count(), 0);
-    let before: Vec<String> =
+    let names = || -> Vec<String> {
         w.sb.state()
             .data_sources
             .values()
@@ -477,19 +477,12 @@ fn doctor_fix_adds_the_properties_the_configuration_names() {
             .properties
             .iter()
             .map(|p| p.name.clone())
-            .collect();
+            .collect()
+    };
+    let before = names();
     let out = w.run(&["doctor", "--fix", "--apply"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    let after: Vec<String> =
-        w.sb.state()
-            .data_sources
-            .values()
-            .next()
-            .unwrap()
-            .properties
-            .iter()
-            .map(|p| p.name.clone())
-            .collect();
+    let after = names();
     assert_eq!(after.len(), before.len() + 3, "{after:?}");
     assert!(
         before.iter().all(|p| after.contains(p)),
