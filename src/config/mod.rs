@@ -285,6 +285,8 @@ pub struct Properties {
     /// A people property: set to the author of the first commit naming the ticket, only while it is
     /// empty (authors matched to Notion users by email; `[people]` maps the others).
     pub assignee: Option<String>,
+    /// A text property listing every commit that names the ticket, newest first (links to each).
+    pub commits: Option<String>,
 }
 
 /// `[status]`: which status commits set, and when.

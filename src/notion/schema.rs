@@ -427,6 +427,8 @@ pub struct Binding {
     pub commit_url: Option<Property>,
     /// The people property the first author goes to while it is empty, when configured.
     pub assignee: Option<Property>,
+    /// The text property listing the ticket's commits, when configured.
+    pub commits: Option<Property>,
     /// `[people]`: author email (lowercase) → Notion user id.
     pub people: std::collections::BTreeMap<String, String>,
     /// Where `Token` keys are looked up (the title unless `tickets.lookup` names another property).
@@ -458,34 +460,8 @@ impl Binding {
         };
         let props = &config.properties;
         let title = keep(title_of(schema, props.title.as_deref()));
-        let mut optional = |key: &str, name: &Option<String>, kinds: &[Kind], holds: &str| {
-            name.as_deref()
-                .and_then(|n| keep(schema.require(key, n, kinds, holds)))
-        };
-        let status = optional(
-            "properties.status",
-            &props.status,
-            &[Kind::Status, Kind::Select],
-            "a status",
-        );
-        let date = optional(
-            "properties.date",
-            &props.date,
-            &[Kind::Date],
-            "the commit date",
-        );
-        let commit_url = optional(
-            "properties.commit_url",
-            &props.commit_url,
-            &[Kind::Url, Kind::RichText],
-            "the commit link",
-        );
-        let assignee = optional(
-            "properties.assignee",
-            &props.assignee,
-            &[Kind::People],
-            "people",
-        );
+        let [status, date, commit_url, assignee, commits] =
+            optional_properties(schema, props).map(|r| r.and_then(&mut keep));
         let lookup = match &config.tickets.lookup {
             Some(l) => keep(schema.require(
                 "tickets.lookup.property",
@@ -513,6 +489,7 @@ impl Binding {
                 date,
                 commit_url,
                 assignee,
+                commits,
                 people: config.people.clone(),
                 lookup,
                 unique_id,
@@ -599,6 +576,7 @@ impl Binding {
             &self.date,
             &self.commit_url,
             &self.assignee,
+            &self.commits,
             &self.unique_id,
         ]
         .into_iter()
@@ -725,6 +703,7 @@ impl SchemaFix {
             (p.date.clone(), Kind::Date),
             (p.commit_url.clone(), Kind::Url),
             (p.assignee.clone(), Kind::People),
+            (p.commits.clone(), Kind::RichText),
             (lookup, Kind::RichText),
         ];
         let mut properties: Vec<(String, Kind)> = vec![];
@@ -802,6 +781,46 @@ fn unique_id_of(schema: &Schema, lookup: Option<&Property>) -> Option<Property> 
             .find(|p| p.kind == Kind::UniqueId)
             .cloned(),
     }
+}
+
+/// The optional properties the configuration names (status, date, commit_url, assignee, commits), each
+/// checked against the schema (None: not configured).
+fn optional_properties(
+    schema: &Schema,
+    props: &crate::config::Properties,
+) -> [Option<Result<Property, SchemaError>>; 5] {
+    let status: &[Kind] = &[Kind::Status, Kind::Select];
+    [
+        ("properties.status", &props.status, status, "a status"),
+        (
+            "properties.date",
+            &props.date,
+            &[Kind::Date],
+            "the commit date",
+        ),
+        (
+            "properties.commit_url",
+            &props.commit_url,
+            &[Kind::Url, Kind::RichText],
+            "the commit link",
+        ),
+        (
+            "properties.assignee",
+            &props.assignee,
+            &[Kind::People],
+            "people",
+        ),
+        (
+            "properties.commits",
+            &props.commits,
+            &[Kind::RichText],
+            "the list of commits",
+        ),
+    ]
+    .map(|(key, name, kinds, holds)| {
+        name.as_deref()
+            .map(|n| schema.require(key, n, kinds, holds))
+    })
 }
 
 /// `[create] missing`: the patterns a key must match whole to get a page (empty: any); None when off.

@@ -13,14 +13,49 @@ pub const MAX_URL_LEN: usize = 2000;
 
 /// The current value of `prop` in a page's `properties`, as plain text ("" when empty).
 pub fn read(properties: &Value, prop: &Property) -> String {
-    let v = properties
+    text(value_of(properties, prop), &prop.kind)
+}
+
+/// The value of `prop` in a page's `properties` (by name, else by id; null when absent).
+fn value_of<'v>(properties: &'v Value, prop: &Property) -> &'v Value {
+    properties
         .as_object()
         .and_then(|m| {
             m.get(&prop.name)
                 .or_else(|| m.values().find(|p| p["id"] == prop.id.as_str()))
         })
-        .unwrap_or(&Value::Null);
-    text(v, &prop.kind)
+        .unwrap_or(&Value::Null)
+}
+
+/// The linked items of a rich-text value of `prop` in a page's `properties`: (their text, their URL).
+pub fn links(properties: &Value, prop: &Property) -> Vec<(String, String)> {
+    value_of(properties, prop)[prop.kind.as_str()]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| {
+                    let text = i["plain_text"].as_str().or(i["text"]["content"].as_str())?;
+                    let url = i["href"].as_str().or(i["text"]["link"]["url"].as_str())?;
+                    Some((text.to_string(), url.to_string()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A rich-text value made of `parts` (each at most one item's length), each linked when it has a URL.
+pub fn linked_rich_text(parts: &[(String, Option<String>)]) -> Value {
+    let items: Vec<Value> = parts
+        .iter()
+        .map(|(content, url)| match url {
+            Some(url) if url.len() <= MAX_URL_LEN => {
+                json!({"type": "text", "text": {"content": content, "link": {"url": url}}})
+            }
+            _ => json!({"type": "text", "text": {"content": content}}),
+        })
+        .collect();
+    json!({ "rich_text": items })
 }
 
 /// A property value (`{"type": kind, kind: …}`) of type `kind` as plain text ("" when empty).

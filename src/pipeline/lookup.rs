@@ -25,6 +25,10 @@ pub struct PageState {
     pub commit_url: String,
     /// The people property's user ids (comma-separated); empty when nobody or not bound.
     pub assignee: String,
+    /// The commits property's text; empty when empty or not bound.
+    pub commits: String,
+    /// The commits property's linked words (text, URL).
+    pub commit_links: Vec<(String, String)>,
     /// The parent data source, when Notion reported it.
     pub data_source_id: Option<String>,
     /// When the page was last edited (seconds), when Notion reported it.
@@ -48,6 +52,12 @@ impl PageState {
             date: read(&binding.date),
             commit_url: read(&binding.commit_url),
             assignee: read(&binding.assignee),
+            commits: read(&binding.commits),
+            commit_links: binding
+                .commits
+                .as_ref()
+                .map(|p| values::links(props, p))
+                .unwrap_or_default(),
             data_source_id: page["parent"]["data_source_id"].as_str().map(String::from),
             edited: page["last_edited_time"]
                 .as_str()

@@ -10,6 +10,7 @@ use crate::notion::schema::{Binding, Kind};
 use crate::notion::values;
 use crate::pipeline::lookup::{Found, PageState};
 use crate::pipeline::{Reason, ReasonKind};
+use crate::rules::commit_list::List;
 use crate::rules::desired::{Comment, Desired};
 use crate::rules::tickets::{title_has_token, TicketKey};
 
@@ -414,6 +415,8 @@ fn new_page(binding: &Binding, desired: &Desired, token: &str) -> Vec<Change> {
         date: String::new(),
         commit_url: String::new(),
         assignee: String::new(),
+        commits: String::new(),
+        commit_links: vec![],
         data_source_id: None,
         edited: None,
     };
@@ -544,20 +547,36 @@ pub fn changes(
             push(p, "", user.to_string());
         }
     }
-    if keep_commit {
-        return out;
-    }
-    if let Some(p) = &binding.date {
-        if !desired.date.is_empty() && desired.date != page.date {
-            push(p, &page.date, desired.date.clone());
+    if !keep_commit {
+        if let Some(p) = &binding.date {
+            if !desired.date.is_empty() && desired.date != page.date {
+                push(p, &page.date, desired.date.clone());
+            }
+        }
+        if let (Some(p), Some(url)) = (&binding.commit_url, &desired.commit_url) {
+            if *url != page.commit_url {
+                push(p, &page.commit_url, url.clone());
+            }
         }
     }
-    if let (Some(p), Some(url)) = (&binding.commit_url, &desired.commit_url) {
-        if *url != page.commit_url {
-            push(p, &page.commit_url, url.clone());
-        }
-    }
+    // The list of commits is a union: a page showing a later commit still gains this one's line.
+    out.extend(commits_change(binding, desired, page));
     out
+}
+
+/// The commits property as the union of what the page lists and what history says, when that differs.
+fn commits_change(binding: &Binding, desired: &Desired, page: &PageState) -> Option<Change> {
+    let p = binding.commits.as_ref()?;
+    let shown = List::parse(&page.commits, &page.commit_links);
+    let list = List::merge(&shown, &desired.commits, desired.commits_older);
+    let to = list.text();
+    (to != page.commits).then(|| Change {
+        property: p.name.clone(),
+        from: page.commits.clone(),
+        to,
+        value: values::linked_rich_text(&list.parts()),
+        links_commit: false,
+    })
 }
 
 /// The Notion user the first author is (`[people]` first, then the workspace's users by email).
@@ -1076,6 +1095,8 @@ mod tests {
             commit_url: None,
             comments: vec![],
             author: None,
+            commits: vec![],
+            commits_older: 0,
         }
     }
 
@@ -1092,6 +1113,8 @@ mod tests {
                 format!("https://github.com/acme/x/commit/{}", id.repeat(40))
             },
             assignee: String::new(),
+            commits: String::new(),
+            commit_links: vec![],
             data_source_id: None,
             edited,
         }
@@ -1262,6 +1285,8 @@ mod tests {
             date: String::new(),
             commit_url: String::new(),
             assignee: String::new(),
+            commits: String::new(),
+            commit_links: vec![],
             data_source_id: None,
             edited: None,
         }

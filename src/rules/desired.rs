@@ -16,6 +16,7 @@
 
 use crate::config::{CloseOn, Config, ConfigError, OnRevert, Status};
 use crate::git::Commit;
+use crate::rules::commit_list::Line;
 use crate::rules::intent::{self, Keywords};
 use crate::rules::tickets::{Extractor, Overflow, TicketKey};
 
@@ -40,6 +41,10 @@ pub struct Desired {
     pub comments: Vec<Comment>,
     /// The author's email of the first commit that names the ticket (`[properties] assignee`).
     pub author: Option<String>,
+    /// The newest commits that name the ticket, newest first (`[properties] commits`).
+    pub commits: Vec<Line>,
+    /// How many older commits name it beyond `commits`.
+    pub commits_older: usize,
 }
 
 /// A comment a commit asks for.
@@ -279,6 +284,10 @@ pub struct Track {
     comments: Vec<(i64, String, String)>,
     /// The author's email of the earliest commit that has one (position, email).
     first_author: Option<(i64, String)>,
+    /// The newest commits (time, id, subject), at most [`Track::LISTED`], newest first.
+    listed: Vec<(i64, String, String)>,
+    /// Commits older than those in `listed`.
+    listed_older: usize,
 }
 
 impl Track {
@@ -293,12 +302,40 @@ impl Track {
             exact: None,
             comments: vec![],
             first_author: None,
+            listed: vec![],
+            listed_older: 0,
+        }
+    }
+
+    /// How many commits a track lists by name (more than a page shows: the rest is a count).
+    pub const LISTED: usize = 100;
+
+    /// Keeps `commit` in the list of the newest commits (each once).
+    fn list(&mut self, commit: &Commit) {
+        if self.listed.iter().any(|(_, id, _)| *id == commit.id) {
+            return;
+        }
+        let at = self
+            .listed
+            .partition_point(|(t, id, _)| (*t, id.as_str()) > (commit.time, commit.id.as_str()));
+        if at >= Self::LISTED {
+            self.listed_older += 1;
+            return;
+        }
+        self.listed.insert(
+            at,
+            (commit.time, commit.id.clone(), commit.subject().to_string()),
+        );
+        if self.listed.len() > Self::LISTED {
+            self.listed.pop();
+            self.listed_older += 1;
         }
     }
 
     /// Adds one commit's effect at position `pos` (larger is newer).
     pub fn add(&mut self, pos: i64, commit: &Commit, effect: Effect) {
         self.commits += 1;
+        self.list(commit);
         if self.latest.as_ref().is_none_or(|(p, _)| pos > *p) {
             self.latest = Some((pos, commit.clone()));
         }
@@ -451,6 +488,12 @@ pub fn desired(
             })
             .collect(),
         author: track.first_author.as_ref().map(|(_, a)| a.clone()),
+        commits: track
+            .listed
+            .iter()
+            .map(|(time, id, subject)| Line::of(id, *time, subject, link(id)))
+            .collect(),
+        commits_older: track.listed_older,
         commit,
     })
 }

@@ -331,6 +331,7 @@ fn properties_section(schema: &Schema) -> String {
         ),
     }
     t.push_str(&assignee_line(schema));
+    t.push_str(&commits_line(schema));
     let others: Vec<String> = schema
         .properties
         .iter()
@@ -353,6 +354,22 @@ fn assignee_line(schema: &Schema) -> String {
         ),
         None => String::new(),
     }
+}
+
+/// A text property named for commits, offered (commented: the list is a choice) when the schema has one.
+fn commits_line(schema: &Schema) -> String {
+    let words = ["commits", "提交"];
+    schema
+        .properties
+        .iter()
+        .find(|p| p.kind == Kind::RichText && matches_any(&p.name, &words))
+        .map(|p| {
+            format!(
+                "# commits = {}   # rich_text: every commit naming the ticket, newest first\n",
+                q(&p.name)
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// `status = …`, with its options (and their groups, for a status property).

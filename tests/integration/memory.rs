@@ -449,7 +449,7 @@ fn doctor_fix_adds_the_properties_the_configuration_names() {
         .replace("date = \"日期\"", "date = \"完成日期\"")
         .replace(
             "commit_url = \"Commit\"",
-            "commit_url = \"提交\"\nassignee = \"负责人\"",
+            "commit_url = \"提交\"\nassignee = \"负责人\"\ncommits = \"Commits\"",
         );
     let w = World::new("zh", &config);
     let out = w.run(&["doctor"]);
@@ -463,7 +463,7 @@ fn doctor_fix_adds_the_properties_the_configuration_names() {
     let text = stdout(&out);
     assert!(
         text.contains(
-            "would add property \"完成日期\" (date); add property \"提交\" (url); add property \"负责人\" (people)"
+            "would add property \"完成日期\" (date); add property \"提交\" (url); add property \"负责人\" (people); add property \"Commits\" (rich_text)"
         ),
         "{text}"
     );
@@ -483,7 +483,7 @@ fn doctor_fix_adds_the_properties_the_configuration_names() {
     let out = w.run(&["doctor", "--fix", "--apply"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     let after = names();
-    assert_eq!(after.len(), before.len() + 3, "{after:?}");
+    assert_eq!(after.len(), before.len() + 4, "{after:?}");
     assert!(
         before.iter().all(|p| after.contains(p)),
         "nothing renamed or deleted"
@@ -497,6 +497,11 @@ fn doctor_fix_adds_the_properties_the_configuration_names() {
         .starts_with("https://github.com/acme/mt5/commit/"));
     // dev@example.com is nobody in the sandbox's workspace: left empty.
     assert_eq!(w.prop(P006_, "负责人"), "[]");
+    let head = w.head();
+    assert_eq!(
+        w.prop(P006_, "Commits"),
+        format!("{} 2025-10-01 04:00 feat: #006 vault", &head[..7])
+    );
 }
 
 /// The titles of the pages whose title starts with `prefix` (in the trash or not: (title, in_trash)).

@@ -273,6 +273,7 @@ fn configured_items(schema: &Schema, config: &Config) -> Vec<(String, String, Op
         ("properties.date", props.date.clone()),
         ("properties.commit_url", props.commit_url.clone()),
         ("properties.assignee", props.assignee.clone()),
+        ("properties.commits", props.commits.clone()),
         (
             "tickets.lookup.property",
             config.tickets.lookup.as_ref().map(|l| l.property.clone()),
