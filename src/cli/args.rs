@@ -72,6 +72,21 @@ pub(super) enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// In CI, on a pull (merge) request: move the tickets its branch, title or commits name to
+    /// `[status] on_review` (unless a draft; never backwards) and write its link to `[properties]
+    /// pull_request`. Reads GitHub Actions' event (GITHUB_EVENT_PATH) or GitLab CI's merge-request
+    /// variables; a merged or closed request is left to the merge rules.
+    Review {
+        /// A GitHub pull_request event payload to read instead of the job's.
+        #[arg(long, value_name = "FILE")]
+        event: Option<PathBuf>,
+        /// Show the plan without writing anything.
+        #[arg(long, short = 'n')]
+        dry_run: bool,
+        /// Machine-readable output (docs/json.md).
+        #[arg(long)]
+        json: bool,
+    },
     /// Back up the data source's rows into git, on refs/notion/backup (never a working branch): one JSON
     /// file per page, one commit per run; only rows edited since the last backup are read, and pages gone
     /// since are marked in_trash. Push the ref to share it.

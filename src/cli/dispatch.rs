@@ -14,6 +14,7 @@ impl Command {
             | Command::Explain { json, .. }
             | Command::Index { json, .. }
             | Command::Backup { json, .. }
+            | Command::Review { json, .. }
             | Command::History { json, .. }
             | Command::Restore { json, .. }
             | Command::BackfillIds { json, .. }
@@ -33,6 +34,7 @@ impl Command {
         match self {
             Command::Flush { background, .. } => !background,
             Command::Sync { .. }
+            | Command::Review { .. }
             | Command::Retry { .. }
             | Command::Undo { .. }
             | Command::Backup { .. }
@@ -110,6 +112,11 @@ impl Command {
             Command::Explain { rev, json } => explain::explain_cmd(&rev, json, env, out),
             Command::Index { refresh, json } => index_cmd(refresh, json, env, out),
             Command::Backup { full, json } => backup::backup_cmd(full, json, env, out),
+            Command::Review {
+                event,
+                dry_run,
+                json,
+            } => review::review_cmd(event.as_deref(), dry_run, json, env, out),
             Command::History { key, json } => backup::history_cmd(&key, json, env, out),
             Command::Restore {
                 at,

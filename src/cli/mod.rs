@@ -19,6 +19,7 @@ mod hook;
 mod outbox;
 mod output;
 mod replay;
+mod review;
 mod setup;
 mod sync;
 mod undo;

@@ -287,6 +287,10 @@ pub struct Properties {
     pub assignee: Option<String>,
     /// A text property listing every commit that names the ticket, newest first (links to each).
     pub commits: Option<String>,
+    /// A select, multi_select or rich_text property: the release tag that shipped the ticket.
+    pub release: Option<String>,
+    /// A url or rich_text property: the link of the pull (merge) request that names the ticket.
+    pub pull_request: Option<String>,
 }
 
 /// `[status]`: which status commits set, and when.
@@ -298,6 +302,13 @@ pub struct Status {
     pub on_commit: Option<String>,
     /// Status for closing commits that reach a release branch (e.g. Done / 完成).
     pub on_merge: Option<String>,
+    /// Status for tickets named by an open pull (merge) request, set by `git notion review` in CI (e.g.
+    /// In review): after `on_commit`, before `on_merge`.
+    pub on_review: Option<String>,
+    /// Status for tickets closed by commits a release tag contains (e.g. Released): after `on_merge`.
+    pub on_release: Option<String>,
+    /// Tags (globs) that are releases.
+    pub release_tags: Vec<String>,
     /// Branches (globs: `release/*`) where a closing commit closes its tickets.
     pub release_branches: Vec<String>,
     /// Conventional-commit type → status (`feat = "完成"`; `"*"` for every type). A type mapped to
@@ -320,6 +331,9 @@ impl Default for Status {
         Status {
             on_commit: None,
             on_merge: None,
+            on_review: None,
+            on_release: None,
+            release_tags: vec!["v*".into()],
             release_branches: vec!["main".into(), "master".into()],
             types: BTreeMap::new(),
             closing_keywords: DEFAULT_CLOSING_KEYWORDS

@@ -454,6 +454,28 @@ impl Repo {
         out
     }
 
+    /// The tags that point (through annotated tags) at commits: (name, commit id, committer time).
+    pub fn tags(&self) -> Vec<(String, String, i64)> {
+        let mut out = vec![];
+        let Ok(refs) = self.repo.references() else {
+            return out;
+        };
+        let Ok(iter) = refs.tags() else { return out };
+        for mut r in iter.flatten() {
+            let full = r.name().as_bstr().to_string();
+            let Some(name) = full.strip_prefix("refs/tags/") else {
+                continue;
+            };
+            let name = name.to_string();
+            let Ok(commit) = r.peel_to_commit() else {
+                continue;
+            };
+            let time = commit.time().map(|t| t.seconds).unwrap_or_default();
+            out.push((name, commit.id.to_string(), time));
+        }
+        out
+    }
+
     /// The tips of the local and remote-tracking branches (not `origin/HEAD`), and HEAD when it is detached
     /// outside a rebase in the main worktree: full reference name → commit id (any reference backend).
     pub fn tips(&self) -> std::collections::BTreeMap<String, String> {

@@ -77,11 +77,7 @@ pub fn flush(
     let mut seen: HashSet<String> = Default::default();
     // Sightings (the hooks' fast path) are read into events with the rules; without them (a configuration
     // that cannot be read yet) every commit is kept and its tickets found once it is fixed.
-    let origin = repo.origin_url();
-    let rules = config
-        .as_ref()
-        .ok()
-        .and_then(|c| Rules::new(c, origin.as_deref()).ok());
+    let rules = rules_with_releases(outbox, repo, config.as_ref().ok().copied())?;
     let read = |s: &Sighting| super::sighting::read(repo, rules.as_ref(), s);
     let pass = Pass {
         outbox,
@@ -105,6 +101,20 @@ pub fn flush(
         }
     }
     Ok(report)
+}
+
+/// The rules of the configuration (None: it cannot be read yet), after queuing what the release tags made
+/// since the last pass ship (see `releases`).
+fn rules_with_releases(
+    outbox: &Outbox,
+    repo: &Repo,
+    config: Option<&Config>,
+) -> Result<Option<Rules>, OutboxError> {
+    let rules = config.and_then(|c| Rules::new(c, repo.origin_url().as_deref()).ok());
+    if let Some(r) = &rules {
+        super::releases::catch_up(outbox, repo, r)?;
+    }
+    Ok(rules)
 }
 
 /// Who delivers, for the delivery log: a foreground hook, `git notion flush`, or the detached flusher.

@@ -12,6 +12,7 @@ pub mod managers;
 mod notes;
 pub mod outbox;
 mod process;
+pub mod releases;
 pub mod sighting;
 pub mod tips;
 

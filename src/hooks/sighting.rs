@@ -65,6 +65,16 @@ pub fn updates(text: &str) -> impl Iterator<Item = (&str, &str, &str, &str)> {
     })
 }
 
+/// Whether a `reference-transaction` line creates a tag (`<zero> <id> refs/tags/<name>`).
+fn created_tag(line: &str) -> bool {
+    let mut it = line.split_whitespace();
+    matches!(
+        (it.next(), it.next(), it.next()),
+        (Some(old), Some(new), Some(r))
+            if old.bytes().all(|b| b == b'0') && !new.bytes().all(|b| b == b'0') && r.starts_with("refs/tags/")
+    )
+}
+
 /// `post-commit`'s one commit, HEAD, as a `= <id> <ref>` line (`=`: this commit only, not a range), or
 /// nothing during a rebase (post-rewrite reports those); None where HEAD is not a plain file pointing at
 /// a loose branch file (packed refs, reftable, an unborn branch: the full path reads it).
@@ -196,6 +206,12 @@ pub(super) fn quick(
         }
     };
     if matches!(&work, Work::Updates(refs) if refs.is_empty()) {
+        // A tag made where releases are followed: the flusher reads it (see `releases`).
+        let released = text.is_some_and(|t| t.lines().any(created_tag))
+            && ob.dir().join(super::releases::FILE).exists();
+        if released && !matches!(ob.flusher_lock(false), Ok(None)) {
+            spawn_flusher(&place.root);
+        }
         return Some(attention_or_unwritable(&ob));
     }
     match work.queue(&ob) {

@@ -37,6 +37,8 @@ pub enum Kind {
     UniqueId,
     /// `people` (users of the workspace).
     People,
+    /// `multi_select`.
+    MultiSelect,
     /// Any other type, by its name.
     Other(String),
 }
@@ -54,6 +56,7 @@ impl Kind {
             Kind::Number => "number",
             Kind::UniqueId => "unique_id",
             Kind::People => "people",
+            Kind::MultiSelect => "multi_select",
             Kind::Other(name) => name,
         }
     }
@@ -70,6 +73,7 @@ impl Kind {
             "number" => Kind::Number,
             "unique_id" => Kind::UniqueId,
             "people" => Kind::People,
+            "multi_select" => Kind::MultiSelect,
             other => Kind::Other(other.to_string()),
         }
     }
@@ -214,6 +218,12 @@ pub fn configured_statuses(config: &Config) -> Vec<(String, String)> {
     }
     if let Some(s) = &config.status.on_merge {
         configured.push(("status.on_merge".to_string(), s.clone()));
+    }
+    if let Some(s) = &config.status.on_review {
+        configured.push(("status.on_review".to_string(), s.clone()));
+    }
+    if let Some(s) = &config.status.on_release {
+        configured.push(("status.on_release".to_string(), s.clone()));
     }
     for (ty, s) in &config.status.types {
         configured.push((format!("status.types.{ty}"), s.clone()));
@@ -429,6 +439,13 @@ pub struct Binding {
     pub assignee: Option<Property>,
     /// The text property listing the ticket's commits, when configured.
     pub commits: Option<Property>,
+    /// The property the release tag goes to, when configured.
+    pub release: Option<Property>,
+    /// The property the pull request's link goes to, when configured.
+    pub pull_request: Option<Property>,
+    /// The automatic statuses in their order (`on_commit`, `on_review`, `on_merge`, `on_release`, those
+    /// configured): within one status group, a later one ranks higher.
+    pub ladder: Vec<String>,
     /// `[people]`: author email (lowercase) → Notion user id.
     pub people: std::collections::BTreeMap<String, String>,
     /// Where `Token` keys are looked up (the title unless `tickets.lookup` names another property).
@@ -460,7 +477,7 @@ impl Binding {
         };
         let props = &config.properties;
         let title = keep(title_of(schema, props.title.as_deref()));
-        let [status, date, commit_url, assignee, commits] =
+        let [status, date, commit_url, assignee, commits, release, pull_request] =
             optional_properties(schema, props).map(|r| r.and_then(&mut keep));
         let lookup = match &config.tickets.lookup {
             Some(l) => keep(schema.require(
@@ -490,6 +507,9 @@ impl Binding {
                 commit_url,
                 assignee,
                 commits,
+                release,
+                pull_request,
+                ladder: ladder(&config.status),
                 people: config.people.clone(),
                 lookup,
                 unique_id,
@@ -510,13 +530,21 @@ impl Binding {
         })
     }
 
-    /// The rank of a status option (its group), for "never move backwards".
+    /// The rank of a status option, for "never move backwards": its group, and within the group its
+    /// place on the ladder of automatic statuses (`on_commit` < `on_review` < `on_merge` < `on_release`:
+    /// In review stays In review when a later commit only mentions the ticket); a select's configured order.
     pub fn status_rank(&self, name: &str) -> Option<usize> {
         let p = self.status.as_ref()?;
         if p.kind == Kind::Select {
             return self.status_order.iter().position(|s| s == name);
         }
-        p.choices.iter().find(|c| c.name == name)?.rank
+        let group = p.choices.iter().find(|c| c.name == name)?.rank?;
+        let step = self
+            .ladder
+            .iter()
+            .position(|s| s == name)
+            .map_or(0, |i| i + 1);
+        Some(group * (self.ladder.len() + 1) + step)
     }
 
     /// The status option `text` names, as the schema spells it: the option itself, ignoring case
@@ -577,6 +605,8 @@ impl Binding {
             &self.commit_url,
             &self.assignee,
             &self.commits,
+            &self.release,
+            &self.pull_request,
             &self.unique_id,
         ]
         .into_iter()
@@ -704,6 +734,8 @@ impl SchemaFix {
             (p.commit_url.clone(), Kind::Url),
             (p.assignee.clone(), Kind::People),
             (p.commits.clone(), Kind::RichText),
+            (p.release.clone(), Kind::RichText),
+            (p.pull_request.clone(), Kind::Url),
             (lookup, Kind::RichText),
         ];
         let mut properties: Vec<(String, Kind)> = vec![];
@@ -783,12 +815,13 @@ fn unique_id_of(schema: &Schema, lookup: Option<&Property>) -> Option<Property> 
     }
 }
 
-/// The optional properties the configuration names (status, date, commit_url, assignee, commits), each
+/// The optional properties the configuration names (status, date, commit_url, assignee, commits, release,
+/// pull_request), each
 /// checked against the schema (None: not configured).
 fn optional_properties(
     schema: &Schema,
     props: &crate::config::Properties,
-) -> [Option<Result<Property, SchemaError>>; 5] {
+) -> [Option<Result<Property, SchemaError>>; 7] {
     let status: &[Kind] = &[Kind::Status, Kind::Select];
     [
         ("properties.status", &props.status, status, "a status"),
@@ -816,6 +849,18 @@ fn optional_properties(
             &[Kind::RichText],
             "the list of commits",
         ),
+        (
+            "properties.release",
+            &props.release,
+            &[Kind::Select, Kind::MultiSelect, Kind::RichText],
+            "a release tag",
+        ),
+        (
+            "properties.pull_request",
+            &props.pull_request,
+            &[Kind::Url, Kind::RichText],
+            "a pull request link",
+        ),
     ]
     .map(|(key, name, kinds, holds)| {
         name.as_deref()
@@ -833,15 +878,29 @@ fn create_patterns(config: &Config) -> Option<Vec<regex::Regex>> {
     })
 }
 
-/// The order of a select used as a status (for "never move backwards"): `[status] order`, else
-/// on_commit then on_merge.
+/// The order of a select used as a status (for "never move backwards"): `[status] order`, else the
+/// ladder of automatic statuses.
 fn status_order(s: &crate::config::Status) -> Vec<String> {
-    let mut order: Vec<String> = if s.order.is_empty() {
-        s.on_commit.iter().chain(&s.on_merge).cloned().collect()
+    if s.order.is_empty() {
+        ladder(s)
     } else {
-        s.order.clone()
-    };
-    order.dedup();
+        let mut order = s.order.clone();
+        order.dedup();
+        order
+    }
+}
+
+/// The automatic statuses configured, in their order: on_commit, on_review, on_merge, on_release.
+fn ladder(s: &crate::config::Status) -> Vec<String> {
+    let mut order: Vec<String> = vec![];
+    for name in [&s.on_commit, &s.on_review, &s.on_merge, &s.on_release]
+        .into_iter()
+        .flatten()
+    {
+        if !order.contains(name) {
+            order.push(name.clone());
+        }
+    }
     order
 }
 
@@ -933,5 +992,37 @@ mod tests {
         ];
         let select = binding("select", &["Todo", "Doing", "Review", "Shipped"], &c);
         assert!(select.status_rank("Review") > select.status_rank("Doing"));
+    }
+
+    #[test]
+    fn within_a_group_the_ladder_of_automatic_statuses_ranks() {
+        // Groups: [未开始] [进行中, 审核中] [完成]; 已发布 is not an option here, so 完成 and a released
+        // ladder are checked with a select below.
+        let mut c = Config::default();
+        c.properties.status = Some("Status".into());
+        c.status.on_commit = Some("进行中".into());
+        c.status.on_review = Some("审核中".into());
+        c.status.on_merge = Some("完成".into());
+        let b = binding("status", &["未开始", "进行中", "审核中", "完成"], &c);
+        let rank = |n: &str| b.status_rank(n).unwrap();
+        assert!(
+            rank("审核中") > rank("进行中"),
+            "In review is past In progress"
+        );
+        assert!(rank("完成") > rank("审核中"));
+        assert!(rank("进行中") > rank("未开始"));
+        // An option the ladder does not name ranks first in its group (any move within it is forward).
+        c.status.on_review = None;
+        let b = binding("status", &["未开始", "进行中", "审核中", "完成"], &c);
+        assert!(b.status_rank("进行中") > b.status_rank("审核中"));
+        // A select without `order`: the ladder is the order.
+        c.status.on_review = Some("Review".into());
+        c.status.on_commit = Some("Doing".into());
+        c.status.on_merge = Some("Done".into());
+        c.status.on_release = Some("Released".into());
+        let select = binding("select", &["Doing", "Review", "Done", "Released"], &c);
+        let rank = |n: &str| select.status_rank(n).unwrap();
+        assert!(rank("Doing") < rank("Review") && rank("Review") < rank("Done"));
+        assert!(rank("Done") < rank("Released"));
     }
 }

@@ -80,6 +80,13 @@ pub fn text(v: &Value, kind: &Kind) -> String {
             (None, Some(n)) => n.to_string(),
             _ => String::new(),
         },
+        Kind::MultiSelect => inner
+            .as_array()
+            .map(|options| {
+                let names: Vec<&str> = options.iter().filter_map(|o| o["name"].as_str()).collect();
+                names.join(", ")
+            })
+            .unwrap_or_default(),
         Kind::People => inner
             .as_array()
             .map(|users| {
@@ -135,6 +142,12 @@ pub fn write(prop: &Property, text: &str) -> Option<Value> {
         Kind::Select => json!({ "select": { "name": text } }),
         Kind::Date => json!({ "date": { "start": text } }),
         Kind::Url if text.len() <= MAX_URL_LEN => json!({ "url": text }),
+        // Option names never hold a comma (Notion refuses them): the text lists them with ", ".
+        Kind::MultiSelect => json!({ "multi_select": text
+            .split(", ")
+            .filter(|n| !n.is_empty())
+            .map(|n| json!({ "name": n }))
+            .collect::<Vec<_>>() }),
         // One person, by user id.
         Kind::People => json!({ "people": [{ "object": "user", "id": text }] }),
         _ => return None,

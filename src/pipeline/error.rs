@@ -20,6 +20,9 @@ pub enum Error {
     /// Notion refused or could not be reached.
     #[error(transparent)]
     Api(Box<ApiError>),
+    /// No pull request's event could be read (`git notion review`).
+    #[error(transparent)]
+    Event(#[from] super::review::EventError),
 }
 
 impl From<ApiError> for Error {
@@ -35,13 +38,14 @@ impl From<SchemaError> for Error {
 }
 
 impl Error {
-    /// A stable name for the kind of error, for scripts: `config`, `git`, `schema`, `notion`.
+    /// A stable name for the kind of error, for scripts: `config`, `git`, `schema`, `notion`, `event`.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Config(_) => "config",
             Error::Git(_) => "git",
             Error::Schema(_) => "schema",
             Error::Api(_) => "notion",
+            Error::Event(_) => "event",
         }
     }
 

@@ -20,9 +20,18 @@ pub enum Decide {
     Prefer(Vec<String>),
 }
 
-/// Which commits are on a release branch (closing keywords close only there).
+/// Which commits are on a release branch (closing keywords close only there), and which release tag
+/// shipped each (`[status] on_release`, `[properties] release`).
 #[derive(Debug, Clone)]
-pub enum Released {
+pub struct Released {
+    branches: OnBranch,
+    /// Commit id → (the release's place, oldest first; its tag): the first release tag that contains it.
+    tags: HashMap<String, (usize, String)>,
+}
+
+/// Which commits a release branch reaches.
+#[derive(Debug, Clone)]
+enum OnBranch {
     /// Every commit counts as released (`close_on = "commit"`, or the walk is a release branch's).
     All,
     /// The ids of the commits reachable from a release branch.
@@ -30,11 +39,29 @@ pub enum Released {
 }
 
 impl Released {
+    /// Every commit counts as on a release branch; no release tags.
+    #[cfg(test)]
+    pub fn all() -> Released {
+        Released {
+            branches: OnBranch::All,
+            tags: HashMap::new(),
+        }
+    }
+
     /// Every commit reachable from a release branch, local or remote-tracking (`origin/main`), within the
     /// walk's bounds; `All` without a second walk when only the current branch is replayed and it is one.
+    /// With releases followed, each commit's first release tag too ([`releases`]).
     pub fn of(repo: &Repo, rules: &Rules, spec: &WalkSpec) -> Result<Released, Error> {
+        let tags = if rules.follows_releases() {
+            releases(repo, rules)?
+        } else {
+            HashMap::new()
+        };
         if !spec.all && spec.tips == ["HEAD"] && rules.is_release(repo.branch().as_deref()) {
-            return Ok(Released::All);
+            return Ok(Released {
+                branches: OnBranch::All,
+                tags,
+            });
         }
         let tips: Vec<String> = repo
             .branches()
@@ -42,23 +69,54 @@ impl Released {
             .filter(|(short, _)| rules.is_release(Some(short)))
             .map(|(_, full)| full)
             .collect();
-        if tips.is_empty() {
-            return Ok(Released::Ids(HashSet::new()));
-        }
-        Ok(Released::Ids(repo.reachable(
-            &tips,
-            &spec.hidden,
-            spec.since,
-        )?))
+        let ids = if tips.is_empty() {
+            HashSet::new()
+        } else {
+            repo.reachable(&tips, &spec.hidden, spec.since)?
+        };
+        Ok(Released {
+            branches: OnBranch::Ids(ids),
+            tags,
+        })
     }
 
     /// Whether the commit `id` is on a release branch.
     pub fn contains(&self, id: &str) -> bool {
-        match self {
-            Released::All => true,
-            Released::Ids(ids) => ids.contains(id),
+        match &self.branches {
+            OnBranch::All => true,
+            OnBranch::Ids(ids) => ids.contains(id),
         }
     }
+
+    /// The release that shipped commit `id` (its place, oldest first; its tag), if one did.
+    pub fn release_of(&self, id: &str) -> Option<&(usize, String)> {
+        self.tags.get(id)
+    }
+}
+
+/// The release tags (`[status] release_tags`) oldest first (by their commit's time, then name), each with
+/// its place, and the commits each ships: those it contains and no earlier release contains.
+pub fn release_tags(repo: &Repo, rules: &Rules) -> Vec<(String, String, i64)> {
+    let mut tags: Vec<(String, String, i64)> = repo
+        .tags()
+        .into_iter()
+        .filter(|(name, _, _)| rules.is_release_tag(name))
+        .collect();
+    tags.sort_by(|a, b| a.2.cmp(&b.2).then(a.0.cmp(&b.0)));
+    tags
+}
+
+/// Commit id → the first release that contains it (its place among [`release_tags`], its name).
+pub fn releases(repo: &Repo, rules: &Rules) -> Result<HashMap<String, (usize, String)>, Error> {
+    let mut out = HashMap::new();
+    let mut earlier: Vec<String> = vec![];
+    for (place, (name, id, _)) in release_tags(repo, rules).into_iter().enumerate() {
+        for commit in repo.reachable(std::slice::from_ref(&id), &earlier, None)? {
+            out.entry(commit).or_insert_with(|| (place, name.clone()));
+        }
+        earlier.push(id);
+    }
+    Ok(out)
 }
 
 /// What history says: how many commits were read, and the tickets (sorted by key).
@@ -90,7 +148,13 @@ pub fn history(
     released: &Released,
     only: Option<&HashSet<TicketKey>>,
 ) -> Result<History, Error> {
-    let judge = |c: &Commit, r: bool| rules.effects_noted(c, r);
+    let judge = |c: &Commit, r: bool| {
+        let (mut effects, overflow) = rules.effects_noted(c, r);
+        if let Some((place, tag)) = released.release_of(&c.id) {
+            rules.shipped(&mut effects, *place, tag);
+        }
+        (effects, overflow)
+    };
     let map = |c: Commit| {
         let noted = judged(&judge, released, only, &c);
         (c, noted)
@@ -247,7 +311,7 @@ mod tests {
             commit("bad", "#1 x"),
             commit("old", "#1 a"),
         ] {
-            reading.read_with(&judge, &Decide::Latest, &Released::All, None, c);
+            reading.read_with(&judge, &Decide::Latest, &Released::all(), None, c);
         }
         let h = reading.finish();
         assert_eq!(h.unreadable, ["bad"]);

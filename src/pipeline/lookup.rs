@@ -29,6 +29,11 @@ pub struct PageState {
     pub commits: String,
     /// The commits property's linked words (text, URL).
     pub commit_links: Vec<(String, String)>,
+    /// The release property's text (a multi_select's options joined by ", "); empty when unset or not
+    /// bound.
+    pub release: String,
+    /// The pull request property; empty when unset or not bound.
+    pub pull_request: String,
     /// The parent data source, when Notion reported it.
     pub data_source_id: Option<String>,
     /// When the page was last edited (seconds), when Notion reported it.
@@ -58,6 +63,8 @@ impl PageState {
                 .as_ref()
                 .map(|p| values::links(props, p))
                 .unwrap_or_default(),
+            release: read(&binding.release),
+            pull_request: read(&binding.pull_request),
             data_source_id: page["parent"]["data_source_id"].as_str().map(String::from),
             edited: page["last_edited_time"]
                 .as_str()

@@ -417,6 +417,8 @@ fn new_page(binding: &Binding, desired: &Desired, token: &str) -> Vec<Change> {
         assignee: String::new(),
         commits: String::new(),
         commit_links: vec![],
+        release: String::new(),
+        pull_request: String::new(),
         data_source_id: None,
         edited: None,
     };
@@ -561,7 +563,56 @@ pub fn changes(
     }
     // The list of commits is a union: a page showing a later commit still gains this one's line.
     out.extend(commits_change(binding, desired, page));
+    out.extend(release_change(binding, desired, page));
+    out.extend(pull_request_change(binding, desired, page));
     out
+}
+
+/// The pull request's link (`git notion review`), when it differs.
+fn pull_request_change(binding: &Binding, desired: &Desired, page: &PageState) -> Option<Change> {
+    let (p, url) = (
+        binding.pull_request.as_ref()?,
+        desired.pull_request.as_ref()?,
+    );
+    (*url != page.pull_request).then_some(())?;
+    Some(Change {
+        property: p.name.clone(),
+        from: page.pull_request.clone(),
+        to: url.clone(),
+        value: values::write(p, url)?,
+        links_commit: false,
+    })
+}
+
+/// The release property: a multi_select gains each release that shipped the ticket (none taken away);
+/// a select or text shows the latest, replacing only nothing or one of the ticket's earlier releases (a
+/// value this repository does not know, typed or from a tag not fetched yet, stays).
+fn release_change(binding: &Binding, desired: &Desired, page: &PageState) -> Option<Change> {
+    let p = binding.release.as_ref()?;
+    let latest = desired.releases.last()?;
+    let to = if p.kind == Kind::MultiSelect {
+        let mut names: Vec<&str> = page.release.split(", ").filter(|n| !n.is_empty()).collect();
+        for r in &desired.releases {
+            if !names.contains(&r.as_str()) {
+                names.push(r);
+            }
+        }
+        names.join(", ")
+    } else if page.release.is_empty() || desired.releases.contains(&page.release) {
+        latest.clone()
+    } else {
+        return None;
+    };
+    if to == page.release {
+        return None;
+    }
+    Some(Change {
+        property: p.name.clone(),
+        from: page.release.clone(),
+        value: values::write(p, &to)?,
+        to,
+        links_commit: false,
+    })
 }
 
 /// The commits property as the union of what the page lists and what history says, when that differs.
@@ -1097,6 +1148,8 @@ mod tests {
             author: None,
             commits: vec![],
             commits_older: 0,
+            releases: vec![],
+            pull_request: None,
         }
     }
 
@@ -1115,6 +1168,8 @@ mod tests {
             assignee: String::new(),
             commits: String::new(),
             commit_links: vec![],
+            release: String::new(),
+            pull_request: String::new(),
             data_source_id: None,
             edited,
         }
@@ -1287,6 +1342,8 @@ mod tests {
             assignee: String::new(),
             commits: String::new(),
             commit_links: vec![],
+            release: String::new(),
+            pull_request: String::new(),
             data_source_id: None,
             edited: None,
         }

@@ -80,7 +80,8 @@ impl Reason {
             Some(a) if matches!(e, Error::Api(_)) => Reason::of_api(a),
             api => Reason {
                 kind: match e {
-                    Error::Config(_) => ReasonKind::Config,
+                    // No hook or delivery reads a pull request's event: `review` alone says it.
+                    Error::Config(_) | Error::Event(_) => ReasonKind::Config,
                     Error::Git(_) => ReasonKind::Git,
                     Error::Schema(_) if api.is_some_and(ApiError::is_transient) => {
                         ReasonKind::Unreachable

@@ -20,6 +20,21 @@ pub const SUBJECT_CHARS: usize = 72;
 /// Room kept for the `+N earlier` line.
 const SUMMARY_UNITS: usize = 24;
 
+/// A subject as a line shows it: on one line, cut to [`SUBJECT_CHARS`] (an ellipsis marks the cut). Reads
+/// only what it keeps, however long the subject.
+pub fn cut(subject: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in subject.trim().chars().enumerate() {
+        if i == SUBJECT_CHARS {
+            out.truncate(out.trim_end().len());
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    out
+}
+
 /// One commit of the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
@@ -39,19 +54,10 @@ impl Line {
         let at = jiff::Timestamp::from_second(time)
             .map(|t| t.strftime("%Y-%m-%d %H:%M").to_string())
             .unwrap_or_else(|_| "0000-00-00 00:00".into());
-        let one_line: String = subject
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        let one_line = one_line.trim();
-        let subject = match one_line.char_indices().nth(SUBJECT_CHARS) {
-            Some((cut, _)) => format!("{}…", one_line[..cut].trim_end()),
-            None => one_line.to_string(),
-        };
         Line {
             short: id.chars().take(SHORT).collect::<String>().to_lowercase(),
             at,
-            subject,
+            subject: cut(subject),
             url,
         }
     }

@@ -43,6 +43,10 @@ pub struct Desired {
     pub author: Option<String>,
     /// The newest commits that name the ticket, newest first (`[properties] commits`).
     pub commits: Vec<Line>,
+    /// The releases that shipped a commit closing the ticket, oldest first (`[properties] release`).
+    pub releases: Vec<String>,
+    /// The link of a pull request that names the ticket (`git notion review`; history gives none).
+    pub pull_request: Option<String>,
     /// How many older commits name it beyond `commits`.
     pub commits_older: usize,
 }
@@ -76,6 +80,12 @@ pub struct Effect {
     pub comments: Vec<String>,
     /// The commit's subject is about this ticket (its first key, not a revert): it may give the title.
     pub titles: bool,
+    /// The commit closes the ticket (a closing keyword, or a type mapped to `on_merge`; not WIP, not a
+    /// revert).
+    pub closes: bool,
+    /// The release that shipped the commit, when it closes the ticket: (the tag's place among the
+    /// releases, oldest first; its name).
+    pub release: Option<(usize, String)>,
 }
 
 /// The `[status]` rules and ticket patterns, compiled.
@@ -88,6 +98,8 @@ pub struct Rules {
     /// `[branches] patterns`, compiled (empty: the ticket patterns).
     branch_patterns: Vec<regex::Regex>,
     branches: crate::config::Branches,
+    /// Whether releases are followed (`[status] on_release` or `[properties] release`).
+    follows_releases: bool,
 }
 
 impl Rules {
@@ -109,7 +121,31 @@ impl Rules {
             status: config.status.clone(),
             branch_patterns: config.patterns("configuration")?.branch_patterns,
             branches: config.branches.clone(),
+            follows_releases: config.status.on_release.is_some()
+                || config.properties.release.is_some(),
         })
+    }
+
+    /// Whether releases are followed (`[status] on_release` or `[properties] release`): only then are
+    /// tags read.
+    pub fn follows_releases(&self) -> bool {
+        self.follows_releases
+    }
+
+    /// The tag is a release (`[status] release_tags`, globs).
+    pub fn is_release_tag(&self, tag: &str) -> bool {
+        self.status.release_tags.iter().any(|p| glob_match(p, tag))
+    }
+
+    /// What a commit that the release `tag` (the `place`-th release, oldest first) ships asks of the
+    /// tickets it closes: `on_release`, and the release's name.
+    pub fn shipped(&self, effects: &mut [(TicketKey, Effect)], place: usize, tag: &str) {
+        for (_, effect) in effects.iter_mut().filter(|(_, e)| e.closes) {
+            effect.release = Some((place, tag.to_string()));
+            if let Some(s) = &self.status.on_release {
+                effect.status = Some(Proposal::Auto(s.clone()));
+            }
+        }
     }
 
     /// The `[branches]` settings.
@@ -218,6 +254,8 @@ impl Rules {
                     status: None,
                     comments: t.comments,
                     titles: intents.revert.is_none() && first.as_ref() == Some(&key),
+                    closes: false,
+                    release: None,
                 };
                 if intents.revert.is_some() {
                     if s.on_revert != OnRevert::Ignore {
@@ -230,6 +268,7 @@ impl Rules {
                     effect.status = Some(Proposal::Exact(name));
                 } else if t.close || (type_closes && !intents.wip) {
                     effect.status = closed.cloned().map(Proposal::Auto);
+                    effect.closes = true;
                 } else if let (Some(m), false) = (mapped.filter(|_| !type_closes), intents.wip) {
                     effect.status = Some(Proposal::Auto(m.clone()));
                 } else {
@@ -288,6 +327,8 @@ pub struct Track {
     listed: Vec<(i64, String, String)>,
     /// Commits older than those in `listed`.
     listed_older: usize,
+    /// The releases that shipped a commit closing the ticket (place, name), oldest first.
+    releases: Vec<(usize, String)>,
 }
 
 impl Track {
@@ -304,6 +345,7 @@ impl Track {
             first_author: None,
             listed: vec![],
             listed_older: 0,
+            releases: vec![],
         }
     }
 
@@ -322,10 +364,10 @@ impl Track {
             self.listed_older += 1;
             return;
         }
-        self.listed.insert(
-            at,
-            (commit.time, commit.id.clone(), commit.subject().to_string()),
-        );
+        // Cut as the line shows it: one commit naming 50,000 tickets keeps 50,000 short subjects.
+        let subject = crate::rules::commit_list::cut(commit.subject());
+        self.listed
+            .insert(at, (commit.time, commit.id.clone(), subject));
         if self.listed.len() > Self::LISTED {
             self.listed.pop();
             self.listed_older += 1;
@@ -346,6 +388,11 @@ impl Track {
             && self.first_author.as_ref().is_none_or(|(p, _)| pos < *p)
         {
             self.first_author = Some((pos, commit.author_email.clone()));
+        }
+        if let Some(release) = effect.release {
+            if let Err(at) = self.releases.binary_search(&release) {
+                self.releases.insert(at, release);
+            }
         }
         match effect.status {
             Some(Proposal::Auto(name)) => match self.autos.iter_mut().find(|(n, _)| *n == name) {
@@ -494,6 +541,8 @@ pub fn desired(
             .map(|(time, id, subject)| Line::of(id, *time, subject, link(id)))
             .collect(),
         commits_older: track.listed_older,
+        releases: track.releases.iter().map(|(_, r)| r.clone()).collect(),
+        pull_request: None,
         commit,
     })
 }
@@ -607,11 +656,13 @@ mod tests {
             status: Some(Proposal::Auto(s.into())),
             comments: vec![],
             titles: true,
+            ..Effect::default()
         };
         let exact = |s: &str| Effect {
             status: Some(Proposal::Exact(s.into())),
             comments: vec![],
             titles: true,
+            ..Effect::default()
         };
         let rank = |s: &str| ["Todo", "Doing", "Done"].iter().position(|x| *x == s);
         for order in [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]] {
@@ -686,6 +737,7 @@ mod tests {
             status: None,
             comments: vec![text.into()],
             titles: false,
+            ..Effect::default()
         };
         t.add(1, &at("a", "#5"), said("hello"));
         t.add(1, &at("a", "#5"), said("hello"));

@@ -329,3 +329,233 @@ fn a_long_list_keeps_the_newest_and_counts_the_rest() {
     assert_eq!(earlier(&after), earlier(&text) + 1);
     w.assert_replay_plans_nothing();
 }
+
+/// The zh workspace with a Released option (已发布, Complete group), an In review option (审核中, In
+/// progress group), a select for the release (版本) and a url for the pull request (PR).
+fn ladder_seed() -> Value {
+    let mut seed = notion_sandbox::seed::load("zh").unwrap();
+    let props = &mut seed["databases"][0]["data_sources"][0]["properties"];
+    props["状态"]["groups"] = json!({
+        "To-do": ["未开始"], "In progress": ["进行中", "审核中"], "Complete": ["完成", "已发布"]
+    });
+    props["版本"] = json!({"type": "select", "options": []});
+    props["PR"] = json!({"type": "url"});
+    seed
+}
+
+const RELEASE_CONFIG: &str = "on_release = \"已发布\"\nrelease_tags = [\"v*\"]\n";
+
+/// The property `name` of the page whose title starts with `prefix`, as text.
+fn prop_of(w: &World, prefix: &str, name: &str) -> String {
+    let id = w.sb.state().find_page_by_title(prefix).unwrap().id.clone();
+    w.prop(&id, name)
+}
+
+/// Waits (up to 20 s) until the page's property shows `want`.
+fn eventually(w: &World, prefix: &str, name: &str, want: &str) {
+    let started = std::time::Instant::now();
+    while prop_of(w, prefix, name) != want {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{prefix} {name}: {:?}, wanted {want:?}",
+            prop_of(w, prefix, name)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    w.wait_for_flusher();
+}
+
+/// Releases: a tag matching `release_tags` moves the tickets closed by the commits it ships (and no
+/// earlier release shipped) to `on_release`, and names the tag in `[properties] release`; a ticket only
+/// mentioned stays; a later release ships only what is new; a later commit never moves a released
+/// ticket back (Released ranks above Done in the same group); the replay plans nothing after the hooks,
+/// and from history alone gives the same.
+#[test]
+fn a_release_tag_moves_what_it_ships_to_released() {
+    let config = format!(
+        "{}{}{FAST}",
+        ZH_CONFIG
+            .replacen(
+                "commit_url = \"Commit\"\n",
+                "commit_url = \"Commit\"\nrelease = \"版本\"\n",
+                1
+            )
+            .replacen("[status]\n", &format!("[status]\n{RELEASE_CONFIG}"), 1),
+        ""
+    );
+    let w = World::with_seed(
+        &ladder_seed(),
+        notion_sandbox::SandboxConfig::default(),
+        &config,
+    );
+    w.commit("feat: thresholds, fixes #005");
+    w.wait_for_flusher();
+    assert_eq!(w.prop_by_title("#005"), "完成");
+    // The default post-* hooks: a tag runs no hook; the next commit's flusher sees it.
+    w.git(&["tag", "v1.0"]);
+    w.commit("feat: #006 vault, refs #005");
+    w.wait_for_flusher();
+    assert_eq!(w.prop_by_title("#005"), "已发布");
+    assert_eq!(prop_of(&w, "#005", "版本"), "v1.0");
+    assert_eq!(
+        w.prop_by_title("#006"),
+        "进行中",
+        "only mentioned: not shipped"
+    );
+
+    // reference-transaction (--every-move) sees the tag as it is made.
+    let out = w.run(&["hooks", "install", "--every-move"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    w.commit("fixes #006 vault done");
+    w.wait_for_flusher();
+    w.git(&["tag", "-a", "v1.1", "-m", "1.1"]);
+    w.git(&["tag", "nightly"]);
+    eventually(&w, "#006", "状态", "已发布");
+    assert_eq!(prop_of(&w, "#006", "版本"), "v1.1");
+    assert_eq!(prop_of(&w, "#005", "版本"), "v1.0", "shipped earlier: kept");
+
+    w.commit("feat: once more, fixes #005");
+    w.wait_for_flusher();
+    assert_eq!(w.prop_by_title("#005"), "已发布", "never backwards");
+    w.assert_replay_plans_nothing();
+
+    // From history alone: the same statuses and releases.
+    for (key, status) in [("#005", "进行中"), ("#006", "进行中")] {
+        let id = w.sb.state().find_page_by_title(key).unwrap().id.clone();
+        w.edit_page(
+            &id,
+            json!({"状态": {"status": {"name": status}}, "版本": {"select": null}}),
+        );
+    }
+    let out = w.replay(&["--apply"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(w.prop_by_title("#005"), "已发布");
+    assert_eq!(prop_of(&w, "#005", "版本"), "v1.0");
+    assert_eq!(w.prop_by_title("#006"), "已发布");
+    assert_eq!(prop_of(&w, "#006", "版本"), "v1.1");
+    w.assert_replay_plans_nothing();
+}
+
+/// A recorded forge event (tests/fixtures/forge/), its commits filled in.
+fn forge_fixture(name: &str, head: &str, base: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/forge")
+        .join(name);
+    std::fs::read_to_string(path)
+        .unwrap()
+        .replace("HEAD_SHA", head)
+        .replace("BASE_SHA", base)
+}
+
+/// `git notion review`, run through git as a CI job would, with these environment variables.
+fn review(w: &World, args: &[&str], vars: &[(&str, &str)]) -> std::process::Output {
+    let mut c = w.command(std::path::Path::new("git"));
+    c.args(["notion", "review"]).args(args);
+    for (k, v) in vars {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+/// Pull requests from CI: an open request (GitHub's payload, GitLab's variables) moves the tickets its
+/// branch, title and commits name to `on_review` and writes its link; never backwards (a Done ticket
+/// stays Done); a later commit that only mentions a ticket in review leaves it in review (the ladder), and
+/// the replay plans nothing; a draft writes only the link; a merged request is left to the merge rules;
+/// outside CI, a clear error.
+#[test]
+fn a_pull_request_in_ci_moves_its_tickets_to_review() {
+    let config = format!(
+        "{}[branches]\npatterns = ['(?:^|/)([0-9]{{3}})(?:-|$)']\nkey = \"#{{}}\"\n{FAST}",
+        ZH_CONFIG
+            .replacen(
+                "commit_url = \"Commit\"\n",
+                "commit_url = \"Commit\"\npull_request = \"PR\"\n",
+                1
+            )
+            .replacen("[status]\n", "[status]\non_review = \"审核中\"\n", 1),
+    );
+    let w = World::with_seed(
+        &ladder_seed(),
+        notion_sandbox::SandboxConfig::default(),
+        &config,
+    );
+    w.commit("feat: start, refs #005");
+    w.commit("feat: done, fixes #003");
+    w.wait_for_flusher();
+    let base = w.head();
+    w.git(&["checkout", "-q", "-b", "feature/006-vault"]);
+    w.commit("feat: rotate keys, refs #007");
+    w.wait_for_flusher();
+    let head = w.head();
+    let payload = w.repo.parent().unwrap().join("event.json");
+    let opened = forge_fixture("github-pull-request-opened.json", &head, &base)
+        .replace("thresholds for #005", "thresholds for #005 and #003");
+    std::fs::write(&payload, &opened).unwrap();
+    let gh = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_EVENT_NAME", "pull_request"),
+        ("GITHUB_EVENT_PATH", payload.to_str().unwrap()),
+    ];
+    let out = review(&w, &["--json"], &gh);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["pull_request"]["number"], 42);
+    let url = "https://github.com/acme/mt5/pull/42";
+    for key in ["#005", "#006", "#007"] {
+        assert_eq!(w.prop_by_title(key), "审核中", "{key}: {v:#}");
+        assert_eq!(prop_of(&w, key, "PR"), url, "{key}");
+    }
+    assert_eq!(w.prop_by_title("#003"), "完成", "never backwards");
+    assert_eq!(prop_of(&w, "#003", "PR"), url);
+
+    // A later commit that only mentions #005: In review stays (it ranks above In progress).
+    w.commit("docs: notes, refs #005");
+    w.wait_for_flusher();
+    assert_eq!(w.prop_by_title("#005"), "审核中");
+    w.assert_replay_plans_nothing();
+
+    // A draft: the link only.
+    let draft = opened
+        .replace("\"draft\": false", "\"draft\": true")
+        .replace("pull/42", "pull/43")
+        .replace("for #005 and #003", "for #008");
+    std::fs::write(&payload, draft).unwrap();
+    let out = review(&w, &[], &gh);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        prop_of(&w, "#008", "PR"),
+        "https://github.com/acme/mt5/pull/43"
+    );
+    assert_eq!(w.prop_by_title("#008"), "未开始", "a draft moves nothing");
+
+    // Merged: left to the merge rules; nothing written.
+    let merged = opened
+        .replace("\"merged\": false", "\"merged\": true")
+        .replace("\"state\": \"open\"", "\"state\": \"closed\"");
+    std::fs::write(&payload, merged).unwrap();
+    let writes = w.write_count();
+    let out = review(&w, &[], &gh);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("is merged: its tickets are left to the merge rules"));
+    assert_eq!(w.write_count(), writes);
+
+    // GitLab CI's merge-request variables.
+    let gitlab = forge_fixture("gitlab-merge-request.env", &head, &base);
+    let vars: Vec<(&str, &str)> = gitlab.lines().filter_map(|l| l.split_once('=')).collect();
+    let out = review(&w, &[], &vars);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(w.prop_by_title("#009"), "审核中");
+    assert_eq!(
+        prop_of(&w, "#009", "PR"),
+        "https://gitlab.com/acme/mt5/-/merge_requests/17"
+    );
+
+    // Outside CI: what to do, exit 2.
+    let out = review(&w, &[], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no pull or merge request event here"),
+        "{}",
+        stderr(&out)
+    );
+}
