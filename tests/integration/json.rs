@@ -166,6 +166,16 @@ fn every_json_answer_is_shaped_as_docs_json_md_shows() {
     let out = w.replay(&["--json", "--apply"]);
     check(&docs, "git notion-replay --json", &out);
     check(&docs, "git notion undo --json", &w.run(&["undo", "--json"]));
+    let event = w.repo.parent().unwrap().join("event.json");
+    let payload = serde_json::json!({"action": "opened", "pull_request": {
+        "number": 42, "html_url": "https://github.com/acme/mt5/pull/42", "title": "Vault for #006",
+        "state": "open", "draft": false, "merged": false, "head": {"ref": "feature/vault"}}});
+    std::fs::write(&event, payload.to_string()).unwrap();
+    check(
+        &docs,
+        "git notion review --json",
+        &w.run(&["review", "--json", "--event", event.to_str().unwrap()]),
+    );
     check(
         &docs,
         "git notion backup --json",
