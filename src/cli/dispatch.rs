@@ -108,7 +108,7 @@ impl Command {
                 force,
                 stdout,
             } => init_cmd(database, data_source, force, stdout, env, out),
-            Command::Hooks { action, json } => hooks_cmd(action, json, out),
+            Command::Hooks { action, json } => hooks_cmd(action, json, env, out),
             Command::Explain { rev, json } => explain::explain_cmd(&rev, json, env, out),
             Command::Index { refresh, json } => index_cmd(refresh, json, env, out),
             Command::Backup { full, json } => backup::backup_cmd(full, json, env, out),

@@ -87,7 +87,44 @@ pub(crate) const BARE: &str = "this is a bare repository: no commit is made in i
      would never run here. Install them in a clone (`git notion hooks install` there), and let the CI \
      reconcile (`examples/`) bring what is pushed here up to date";
 
-pub(super) fn hooks_cmd(action: Option<HooksAction>, json: bool, out: &Out) -> Result<Exit, Error> {
+/// The binary the hooks run: the hooks' own (`git-notion-hook`, it starts faster) where it was installed
+/// beside this one, else this one.
+fn hook_binary() -> Result<std::path::PathBuf, Error> {
+    let binary = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|source| Error::Io {
+            what: "tell where git-notion is installed".into(),
+            source,
+        })?;
+    let hook_binary = binary.with_file_name(format!(
+        "{}{}",
+        crate::hooks::HOOK_BINARY,
+        std::env::consts::EXE_SUFFIX
+    ));
+    Ok(if hook_binary.is_file() {
+        hook_binary
+    } else {
+        binary
+    })
+}
+
+/// Moves from now on are seen; what came before is the replay's (release tags too).
+fn start_watching(repo: &Repo, env: &Env) {
+    let outbox = crate::hooks::outbox::Outbox::new(repo.common_dir());
+    let _ = outbox.start_tips(repo);
+    if let Ok(config) = load_config(repo, env) {
+        if let Ok(rules) = crate::rules::desired::Rules::new(&config, None) {
+            let _ = crate::hooks::releases::catch_up(&outbox, repo, &rules);
+        }
+    }
+}
+
+pub(super) fn hooks_cmd(
+    action: Option<HooksAction>,
+    json: bool,
+    env: &Env,
+    out: &Out,
+) -> Result<Exit, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
     if repo.is_bare() && matches!(action, Some(HooksAction::Install { .. })) {
         return Err(Error::Usage(BARE.into()));
@@ -114,23 +151,7 @@ pub(super) fn hooks_cmd(action: Option<HooksAction>, json: bool, out: &Out) -> R
         }
         Some(HooksAction::Install { every_move, post }) => {
             let _ = post;
-            let binary = std::env::current_exe()
-                .and_then(|p| p.canonicalize())
-                .map_err(|source| Error::Io {
-                    what: "tell where git-notion is installed".into(),
-                    source,
-                })?;
-            // The hooks' own binary where it was installed beside this one (it starts faster).
-            let hook_binary = binary.with_file_name(format!(
-                "{}{}",
-                crate::hooks::HOOK_BINARY,
-                std::env::consts::EXE_SUFFIX
-            ));
-            let binary = if hook_binary.is_file() {
-                hook_binary
-            } else {
-                binary
-            };
+            let binary = hook_binary()?;
             if every_move && !crate::hooks::install::git_has_reference_transaction() {
                 return Err(Error::Usage(
                     "--every-move needs git 2.28 or later (reference-transaction); this git has only the \
@@ -141,8 +162,7 @@ pub(super) fn hooks_cmd(action: Option<HooksAction>, json: bool, out: &Out) -> R
             let done = hooks.install(&binary, every_move);
             let configured = repo.root().join(crate::config::FILE_NAME).exists();
             if done.is_ok() && configured {
-                // Moves from now on are seen; what came before is the replay's.
-                let _ = crate::hooks::outbox::Outbox::new(repo.common_dir()).start_tips(&repo);
+                start_watching(&repo, env);
             }
             done
         }

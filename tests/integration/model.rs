@@ -70,6 +70,8 @@ enum Step {
     ReplayMeanwhile,
     /// `git notion sync` started in both clones at the same instant.
     SyncBoth,
+    /// `git tag vN` at HEAD (a release: `on_release`, `[properties] release`).
+    Tag,
 }
 
 fn message(ticket: usize, close: bool, n: impl fmt::Display) -> String {
@@ -148,6 +150,7 @@ impl fmt::Debug for Step {
             Step::SyncMeanwhile => write!(f, "git notion sync &"),
             Step::ReplayMeanwhile => write!(f, "git notion-replay --all --apply &"),
             Step::SyncBoth => write!(f, "git notion sync & (teammate) git notion sync &"),
+            Step::Tag => write!(f, "git tag vN"),
         }
     }
 }
@@ -174,6 +177,7 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::SyncMeanwhile),
         1 => Just(Step::ReplayMeanwhile),
         1 => Just(Step::SyncBoth),
+        1 => Just(Step::Tag),
     ]
 }
 
@@ -351,6 +355,13 @@ impl Case<'_> {
                 }
             }
             Step::Revert => self.try_timed(&["revert", "--no-edit", "HEAD"]),
+            Step::Tag => {
+                self.n += 1;
+                // A release is tagged and pushed (the teammate fetches it at the end).
+                let tag = format!("v{}", self.n);
+                let _ = self.git(&["tag", &tag]);
+                let _ = self.git(&["push", "-q", "origin", &tag]);
+            }
             Step::Offline(true) => self.w.sb.inject(Fault::drop_connection()),
             Step::Offline(false) => self.w.sb.clear_faults(),
             Step::Transient => self
@@ -412,13 +423,24 @@ impl Case<'_> {
 /// Runs the steps; Err with what went wrong.
 fn run_case(steps: &[Step], every_move: bool) -> Result<(), String> {
     // Up to ~150 requests a case: the window budget (180) is not what the model checks.
-    // Every commit of a ticket is listed too (备注, a text property): the list must agree as well.
-    let config = ZH_CONFIG.replacen(
-        "commit_url = \"Commit\"\n",
-        "commit_url = \"Commit\"\ncommits = \"备注\"\n",
-        1,
+    // Every commit of a ticket is listed too (备注, a text property), and release tags move what they
+    // ship to 已发布 and name it in 版本: the lists and releases must agree as well.
+    let config = ZH_CONFIG
+        .replacen(
+            "commit_url = \"Commit\"\n",
+            "commit_url = \"Commit\"\ncommits = \"备注\"\nrelease = \"版本\"\n",
+            1,
+        )
+        .replacen("[status]\n", "[status]\non_release = \"已发布\"\n", 1);
+    let mut seed = notion_sandbox::seed::load("zh").unwrap();
+    let props = &mut seed["databases"][0]["data_sources"][0]["properties"];
+    props["状态"]["groups"]["Complete"] = serde_json::json!(["完成", "已发布"]);
+    props["版本"] = serde_json::json!({"type": "select", "options": []});
+    let w = World::with_seed(
+        &seed,
+        notion_sandbox::SandboxConfig::without_limits(),
+        &format!("{config}{FAST}\nmax_retries = 1\n"),
     );
-    let w = World::unlimited("zh", &format!("{config}{FAST}\nmax_retries = 1\n"));
     let install: &[&str] = if every_move {
         &["hooks", "install", "--every-move"]
     } else {
@@ -470,6 +492,7 @@ fn run_case(steps: &[Step], every_move: bool) -> Result<(), String> {
         w.git(&["switch", "-q", "main"]);
         case.try_timed(&["pull", "-q", "--rebase"]);
         let _ = w.git_output(&["push", "-q", "origin", "--all"]);
+        let _ = w.git_output(&["push", "-q", "origin", "--tags"]);
         // A flush delivers what a killed flusher left untried and what a `sync` queued (it starts no
         // flusher: the next event delivers it), in both clones; then whatever flusher runs settles.
         w.run(&["flush"]);
@@ -500,6 +523,11 @@ fn run_case(steps: &[Step], every_move: bool) -> Result<(), String> {
         w.git_with(
             &case.mate,
             &["pull", "-q", "--rebase"],
+            &[("GIT_NOTION_API_URL", api.as_str())],
+        );
+        w.git_with(
+            &case.mate,
+            &["fetch", "-q", "--tags"],
             &[("GIT_NOTION_API_URL", api.as_str())],
         );
         w.wait_for_flusher_in(&case.mate);

@@ -79,15 +79,6 @@ impl World {
         Self::with_sandbox(Sandbox::start_builtin(seed).expect("sandbox"), config)
     }
 
-    /// [`World::new`] without the sandbox's default window budgets (180 requests a minute per
-    /// connection): for tests whose point is not the limit and that may send more (a random workflow,
-    /// hundreds of tickets); a 429 there would only make them wait a minute.
-    pub fn unlimited(seed: &str, config: &str) -> World {
-        let seed = notion_sandbox::seed::load(seed).expect("seed");
-        let sandbox = SandboxConfig::without_limits();
-        Self::with_seed(&seed, sandbox, config)
-    }
-
     /// A sandbox that answers 429 above `rps` requests a second (bursts of 3), as Notion does.
     pub fn rate_limited(seed: &str, config: &str, rps: f64) -> World {
         let seed = notion_sandbox::seed::load(seed).expect("seed");
