@@ -332,6 +332,7 @@ fn properties_section(schema: &Schema) -> String {
     }
     t.push_str(&assignee_line(schema));
     t.push_str(&commits_line(schema));
+    t.push_str(&release_and_pull_request_lines(schema));
     let others: Vec<String> = schema
         .properties
         .iter()
@@ -354,6 +355,61 @@ fn assignee_line(schema: &Schema) -> String {
         ),
         None => String::new(),
     }
+}
+
+/// A status option named for review and one named for a release, offered (commented: opt-in).
+fn ladder_lines(status: Option<&Property>) -> String {
+    let option = |words: &[&str]| {
+        status.and_then(|p| p.choices.iter().find(|c| matches_any(&c.name, words)))
+    };
+    let mut t = String::new();
+    if let Some(c) = option(&["review", "审核", "评审"]) {
+        t.push_str(&format!(
+            "# on_review = {}   # `git notion review` in CI: the tickets an open pull request names\n",
+            q(&c.name)
+        ));
+    }
+    if let Some(c) = option(&["released", "shipped", "已发布", "发布"]) {
+        t.push_str(&format!(
+            "# on_release = {}   # the tickets a release tag (release_tags, default [\"v*\"]) ships\n",
+            q(&c.name)
+        ));
+    }
+    t
+}
+
+/// A property named for the release and one for the pull request, offered (commented: opt-in).
+fn release_and_pull_request_lines(schema: &Schema) -> String {
+    let named = |kinds: &[Kind], words: &[&str]| {
+        schema
+            .properties
+            .iter()
+            .find(|p| kinds.contains(&p.kind) && matches_any(&p.name, words))
+    };
+    let mut t = String::new();
+    let release = [Kind::Select, Kind::MultiSelect, Kind::RichText];
+    if let Some(p) = named(&release, &["release", "version", "版本", "发布"]) {
+        t.push_str(&format!(
+            "# release = {}   # {}: the release tag that shipped the ticket\n",
+            q(&p.name),
+            p.kind
+        ));
+    }
+    let links = [Kind::Url, Kind::RichText];
+    let pull_request =
+        named(&links, &["pull request", "merge request", "pull_request"]).or_else(|| {
+            schema.properties.iter().find(|p| {
+                links.contains(&p.kind) && ["pr", "mr"].contains(&p.name.to_lowercase().as_str())
+            })
+        });
+    if let Some(p) = pull_request {
+        t.push_str(&format!(
+            "# pull_request = {}   # {}: the pull request's link (`git notion review` in CI)\n",
+            q(&p.name),
+            p.kind
+        ));
+    }
+    t
 }
 
 /// A text property named for commits, offered (commented: the list is a choice) when the schema has one.
@@ -414,6 +470,7 @@ fn status_section(schema: &Schema) -> String {
         }
     }
     t.push_str("release_branches = [\"main\", \"master\"]   # globs: \"release/*\"\n");
+    t.push_str(&ladder_lines(status));
     let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
     let chinese = schema
         .properties

@@ -434,6 +434,20 @@ fn a_release_tag_moves_what_it_ships_to_released() {
     assert_eq!(w.prop_by_title("#006"), "已发布");
     assert_eq!(prop_of(&w, "#006", "版本"), "v1.1");
     w.assert_replay_plans_nothing();
+
+    // init offers the review and release statuses and properties the schema has (commented: opt-in).
+    std::fs::remove_file(w.repo.join(".git-notion.toml")).unwrap();
+    let out = w.run(&["init", "--database", "2845c4eb952681828ccf000b14d4c431"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written = std::fs::read_to_string(w.repo.join(".git-notion.toml")).unwrap();
+    for line in [
+        "# on_review = \"审核中\"",
+        "# on_release = \"已发布\"",
+        "# release = \"版本\"",
+        "# pull_request = \"PR\"",
+    ] {
+        assert!(written.contains(line), "{line}: {written}");
+    }
 }
 
 /// A recorded forge event (tests/fixtures/forge/), its commits filled in.
