@@ -4,8 +4,8 @@ use std::io::Read;
 
 use super::output::{printable, Out};
 use super::Error;
-use super::{load_config, Exit};
-use crate::git::{Commit, Repo};
+use super::{here, Exit};
+use crate::git::Commit;
 use crate::rules::desired::{Proposal, Rules};
 use crate::rules::explain::Explanation;
 
@@ -18,10 +18,8 @@ pub(super) fn explain_cmd(
     env: &crate::config::Env,
     out: &Out,
 ) -> Result<Exit, Error> {
-    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
-    let config = load_config(&repo, env)?;
+    let (repo, config, rules) = here(env)?;
     let origin = repo.origin_url();
-    let rules = Rules::new(&config, origin.as_deref())?;
     let (commit, released) = if rev == "-" {
         let mut bytes = vec![];
         std::io::stdin()

@@ -94,6 +94,15 @@ pub(super) fn settings_readable(env: &Env) -> Result<(), Error> {
     }
 }
 
+/// The repository here, its configuration (validated) and the rules for it (its `origin` decides the
+/// hosting conventions).
+pub(super) fn here(env: &Env) -> Result<(Repo, Config, crate::rules::desired::Rules), Error> {
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let config = load_config(&repo, env)?;
+    let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
+    Ok((repo, config, rules))
+}
+
 pub(super) fn load_config(repo: &Repo, env: &Env) -> Result<Config, Error> {
     load_config_overridden(repo, env, &crate::config::Overrides::default())
 }

@@ -12,9 +12,7 @@ pub(super) fn review_cmd(
     env: &crate::config::Env,
     out: &Out,
 ) -> Result<Exit, Error> {
-    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
-    let config = load_config(&repo, env)?;
-    let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
+    let (repo, config, rules) = here(env)?;
     let request = Request::of_job(env, event).map_err(crate::pipeline::Error::from)?;
     let answer = |entries: &[plan::Entry]| {
         out.json(serde_json::json!({
@@ -39,16 +37,13 @@ pub(super) fn review_cmd(
     }
     let session = Session::connect(config, rules, env)?;
     let entries = plan_and_write(&repo, &session, &request, keys, dry_run)?;
-    if json {
-        answer(&entries);
-    } else {
-        out.print(&plan::render(
-            &entries,
-            &session.binding.source_name,
-            dry_run,
-        ));
-    }
-    Ok(Exit::partial_if(Summary::of(&entries).has_problems()))
+    Ok(super::sync::report(
+        &entries,
+        &session,
+        dry_run,
+        json.then_some(&answer),
+        out,
+    ))
 }
 
 /// Why a request moves no ticket: it names none, or it is merged or closed.

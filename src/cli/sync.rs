@@ -44,16 +44,35 @@ pub(super) fn sync_cmd(
     let entries = bring_up_to_date(&repo, &session, &commit, &keys, dry_run);
     crate::pipeline::budget::keep(outbox.dir(), Some(&session.client));
     let entries = entries?;
-    if json {
-        answer(&entries);
-    } else {
-        out.print(&plan::render(
-            &entries,
+    Ok(report(
+        &entries,
+        &session,
+        dry_run,
+        json.then_some(&answer),
+        out,
+    ))
+}
+
+/// Writes a plan's JSON answer.
+pub(super) type Answer<'a> = dyn Fn(&[plan::Entry]) + 'a;
+
+/// A plan's answer: JSON (`answer`) or the plan as text; exit 1 when a ticket was not brought up to date.
+pub(super) fn report(
+    entries: &[plan::Entry],
+    session: &Session,
+    dry_run: bool,
+    answer: Option<&Answer>,
+    out: &Out,
+) -> Exit {
+    match answer {
+        Some(answer) => answer(entries),
+        None => out.print(&plan::render(
+            entries,
             &session.binding.source_name,
             dry_run,
-        ));
+        )),
     }
-    Ok(Exit::partial_if(Summary::of(&entries).has_problems()))
+    Exit::partial_if(Summary::of(entries).has_problems())
 }
 
 /// `sync --json` (docs/json.md).

@@ -1137,19 +1137,8 @@ mod tests {
             author_email: String::new(),
         };
         Desired {
-            key: token("#005"),
             date: commit.date(),
-            commit,
-            status: None,
-            status_exact: false,
-            title: None,
-            commit_url: None,
-            comments: vec![],
-            author: None,
-            commits: vec![],
-            commits_older: 0,
-            releases: vec![],
-            pull_request: None,
+            ..Desired::nothing(token("#005"), commit)
         }
     }
 

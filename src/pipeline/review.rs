@@ -189,19 +189,9 @@ impl Request {
     /// title, date or commit link: those are the commits').
     pub fn desired(&self, key: TicketKey, on_review: Option<&str>, head: Commit) -> Desired {
         Desired {
-            key,
-            commit: head,
             status: on_review.filter(|_| !self.draft).map(String::from),
-            status_exact: false,
-            title: None,
-            date: String::new(),
-            commit_url: None,
-            comments: vec![],
-            author: None,
-            commits: vec![],
-            commits_older: 0,
-            releases: vec![],
             pull_request: Some(self.url.clone()),
+            ..Desired::nothing(key, head)
         }
     }
 }

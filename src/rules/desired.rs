@@ -51,6 +51,28 @@ pub struct Desired {
     pub commits_older: usize,
 }
 
+impl Desired {
+    /// A desired state of `key` that asks nothing yet, `commit` standing for it: a caller sets what it
+    /// asks (`git notion review`: a status and a link).
+    pub fn nothing(key: TicketKey, commit: Commit) -> Desired {
+        Desired {
+            key,
+            commit,
+            status: None,
+            status_exact: false,
+            title: None,
+            date: String::new(),
+            commit_url: None,
+            comments: vec![],
+            author: None,
+            commits: vec![],
+            commits_older: 0,
+            releases: vec![],
+            pull_request: None,
+        }
+    }
+}
+
 /// A comment a commit asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {

@@ -251,27 +251,10 @@ fn every_commit_of_a_ticket_is_listed_newest_first() {
     )
     .unwrap();
     let when = [("GIT_COMMITTER_DATE", "2025-10-01T12:04:00+08:00")];
-    w.git_with(
-        &mate,
-        &[
-            "-c",
-            "core.hooksPath=/dev/null",
-            "commit",
-            "-q",
-            "--allow-empty",
-            "-m",
-            "fix: #005 from the teammate",
-        ],
-        &when,
-    );
+    w.commit_without_hook_with(&mate, "fix: #005 from the teammate", &when);
     let c4 = w.git_in(&mate, &["rev-parse", "HEAD"]).trim().to_string();
     let c5 = commit_at(&w, &w.repo, 1, 5, "feat: #005 alerts");
-    let out = w
-        .command(&bin("git-notion-replay"))
-        .current_dir(&mate)
-        .arg("--apply")
-        .output()
-        .unwrap();
+    let out = w.run_in(&mate, "git-notion-replay", &["--apply"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let shorts: Vec<String> = listed(&w, "#005")
         .0

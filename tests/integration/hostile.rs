@@ -502,12 +502,7 @@ fn a_plan_never_writes_over_a_newer_link_written_after_its_read() {
         );
         std::thread::sleep(Duration::from_millis(5));
     }
-    let out = w
-        .command(&bin("git-notion"))
-        .current_dir(&mate)
-        .arg("sync")
-        .output()
-        .unwrap();
+    let out = w.run_in(&mate, "git-notion", &["sync"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(link_of(&w, "#006").ends_with(&newer));
     let out = replay.wait_with_output().unwrap();

@@ -428,6 +428,11 @@ impl World {
 
     /// [`World::commit_without_hook_in`] by the author with this email.
     pub fn commit_without_hook_as(&self, dir: &Path, email: &str, message: &str) {
+        self.commit_without_hook_with(dir, message, &[("GIT_AUTHOR_EMAIL", email)]);
+    }
+
+    /// [`World::commit_without_hook_in`] with these environment variables (an author, a date).
+    pub fn commit_without_hook_with(&self, dir: &Path, message: &str, envs: &[(&str, &str)]) {
         self.git_with(
             dir,
             &[
@@ -439,8 +444,17 @@ impl World {
                 "-m",
                 message,
             ],
-            &[("GIT_AUTHOR_EMAIL", email)],
+            envs,
         );
+    }
+
+    /// Runs one of our binaries (`git-notion`, `git-notion-replay`) in the clone at `dir`.
+    pub fn run_in(&self, dir: &Path, binary: &str, args: &[&str]) -> Output {
+        self.command(&bin(binary))
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .expect("the binary runs")
     }
 
     pub fn head(&self) -> String {
