@@ -30,6 +30,25 @@ impl HistoryReader {
         HistoryReader { rules }
     }
 
+    /// The seed team's rules, listing each ticket's commits (`[properties] commits`) and following
+    /// releases (`[status] on_release`, tags `v*`).
+    pub fn seed_team_listing_releases() -> HistoryReader {
+        let mut reader = HistoryReader::seed_team();
+        let mut config = Config::default();
+        config.status.on_commit = Some("进行中".into());
+        config.status.on_merge = Some("完成".into());
+        config.status.on_release = Some("已发布".into());
+        config.properties.commits = Some("提交".into());
+        config
+            .status
+            .closing_keywords
+            .extend(crate::rules::intent::CHINESE_CLOSING_KEYWORDS.map(String::from));
+        #[allow(clippy::expect_used)]
+        let rules = Rules::new(&config, None).expect("the seed team's rules are valid");
+        reader.rules = rules;
+        reader
+    }
+
     /// Walks HEAD's history and reads every message into tickets: (commits read, tickets found).
     pub fn read(&self, repo: &Path) -> Result<(usize, usize), crate::pipeline::Error> {
         let r = Repo::discover(repo)?;

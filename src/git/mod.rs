@@ -506,6 +506,40 @@ impl Repo {
         out
     }
 
+    /// For each of `tips` in order, the ids of the commits it reaches that no earlier one reaches. One pass
+    /// over history in all: each walk stops where the earlier tips' commits begin (hiding them instead
+    /// would walk their whole history once per tip).
+    pub fn reached_first(&self, tips: &[String]) -> Result<Vec<Vec<String>>, GitError> {
+        use std::cell::RefCell;
+        use std::rc::Rc;
+        let read = |e: &dyn std::fmt::Display| GitError::Read {
+            what: "history".into(),
+            detail: e.to_string(),
+        };
+        let seen: Rc<RefCell<std::collections::HashSet<gix::ObjectId>>> = Rc::default();
+        let mut out = vec![];
+        for tip in tips {
+            let id = resolve_id(&self.repo, tip)?;
+            if seen.borrow().contains(&id) {
+                out.push(vec![]);
+                continue;
+            }
+            let earlier = Rc::clone(&seen);
+            let walk = self
+                .repo
+                .rev_walk([id])
+                .selected(move |oid| !earlier.borrow().contains(oid))
+                .map_err(|e| read(&e))?;
+            let mut new = vec![];
+            for info in walk {
+                new.push(info.map_err(|e| read(&e))?.id);
+            }
+            seen.borrow_mut().extend(new.iter().copied());
+            out.push(new.into_iter().map(|i| i.to_string()).collect());
+        }
+        Ok(out)
+    }
+
     /// The ids of the commits reachable from `tips` and not from `hidden` (only ids: nothing is decoded
     /// but what the walk needs), at most back to `since`.
     pub fn reachable(

@@ -108,13 +108,13 @@ pub fn release_tags(repo: &Repo, rules: &Rules) -> Vec<(String, String, i64)> {
 
 /// Commit id → the first release that contains it (its place among [`release_tags`], its name).
 pub fn releases(repo: &Repo, rules: &Rules) -> Result<HashMap<String, (usize, String)>, Error> {
+    let tags = release_tags(repo, rules);
+    let ids: Vec<String> = tags.iter().map(|(_, id, _)| id.clone()).collect();
     let mut out = HashMap::new();
-    let mut earlier: Vec<String> = vec![];
-    for (place, (name, id, _)) in release_tags(repo, rules).into_iter().enumerate() {
-        for commit in repo.reachable(std::slice::from_ref(&id), &earlier, None)? {
-            out.entry(commit).or_insert_with(|| (place, name.clone()));
+    for (place, ((name, _, _), shipped)) in tags.iter().zip(repo.reached_first(&ids)?).enumerate() {
+        for commit in shipped {
+            out.insert(commit, (place, name.clone()));
         }
-        earlier.push(id);
     }
     Ok(out)
 }

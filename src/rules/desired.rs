@@ -108,6 +108,8 @@ pub struct Effect {
     /// The release that shipped the commit, when it closes the ticket: (the tag's place among the
     /// releases, oldest first; its name).
     pub release: Option<(usize, String)>,
+    /// The ticket's commits are listed (`[properties] commits`): the track keeps this one's line.
+    pub listed: bool,
 }
 
 /// The `[status]` rules and ticket patterns, compiled.
@@ -122,6 +124,8 @@ pub struct Rules {
     branches: crate::config::Branches,
     /// Whether releases are followed (`[status] on_release` or `[properties] release`).
     follows_releases: bool,
+    /// Whether each ticket's commits are listed (`[properties] commits`).
+    lists_commits: bool,
 }
 
 impl Rules {
@@ -145,6 +149,7 @@ impl Rules {
             branches: config.branches.clone(),
             follows_releases: config.status.on_release.is_some()
                 || config.properties.release.is_some(),
+            lists_commits: config.properties.commits.is_some(),
         })
     }
 
@@ -278,6 +283,7 @@ impl Rules {
                     titles: intents.revert.is_none() && first.as_ref() == Some(&key),
                     closes: false,
                     release: None,
+                    listed: self.lists_commits,
                 };
                 if intents.revert.is_some() {
                     if s.on_revert != OnRevert::Ignore {
@@ -399,7 +405,9 @@ impl Track {
     /// Adds one commit's effect at position `pos` (larger is newer).
     pub fn add(&mut self, pos: i64, commit: &Commit, effect: Effect) {
         self.commits += 1;
-        self.list(commit);
+        if effect.listed {
+            self.list(commit);
+        }
         if self.latest.as_ref().is_none_or(|(p, _)| pos > *p) {
             self.latest = Some((pos, commit.clone()));
         }
