@@ -166,10 +166,17 @@ fn main() {
     let listing = HistoryReader::seed_team_listing_releases();
     let (mut best_git, mut best_plain, mut best_listing) =
         (Duration::MAX, Duration::MAX, Duration::MAX);
+    let (only_list, only_releases) = (
+        HistoryReader::seed_team_with(true, false),
+        HistoryReader::seed_team_with(false, true),
+    );
+    let (mut best_list, mut best_rel) = (Duration::MAX, Duration::MAX);
     for _ in 0..5 {
         best_git = best_git.min(git_log(&big).0);
         best_plain = best_plain.min(ours(&big, &rules).0);
         best_listing = best_listing.min(ours(&big, &listing).0);
+        best_list = best_list.min(ours(&big, &only_list).0);
+        best_rel = best_rel.min(ours(&big, &only_releases).0);
     }
     println!("  with a commit-graph and 100 release tags, best of 5, interleaved:");
     println!(
@@ -185,6 +192,11 @@ fn main() {
         "    + commits listed, releases read  {:>8.1} ms  ratio {:.2}  (target <= 1.0 x git log)",
         best_listing.as_secs_f64() * 1e3,
         best_listing.as_secs_f64() / best_git.as_secs_f64()
+    );
+    println!(
+        "      (commits listed alone {:.1} ms, releases read alone {:.1} ms)",
+        best_list.as_secs_f64() * 1e3,
+        best_rel.as_secs_f64() * 1e3
     );
 
     // Peak memory of a whole replay (dry run) over the 100,000 commits, as a process (GNU time's %M).

@@ -33,12 +33,17 @@ impl HistoryReader {
     /// The seed team's rules, listing each ticket's commits (`[properties] commits`) and following
     /// releases (`[status] on_release`, tags `v*`).
     pub fn seed_team_listing_releases() -> HistoryReader {
+        Self::seed_team_with(true, true)
+    }
+
+    /// The seed team's rules, listing each ticket's commits and following releases as asked.
+    pub fn seed_team_with(listing: bool, releases: bool) -> HistoryReader {
         let mut reader = HistoryReader::seed_team();
         let mut config = Config::default();
         config.status.on_commit = Some("进行中".into());
         config.status.on_merge = Some("完成".into());
-        config.status.on_release = Some("已发布".into());
-        config.properties.commits = Some("提交".into());
+        config.status.on_release = releases.then(|| "已发布".into());
+        config.properties.commits = listing.then(|| "提交".into());
         config
             .status
             .closing_keywords

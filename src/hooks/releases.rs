@@ -69,7 +69,7 @@ fn queue_shipped(
     rules: &Rules,
     new: &HashSet<&str>,
 ) -> Result<usize, OutboxError> {
-    let shipped = history::releases(repo, rules).unwrap_or_default();
+    let releases = history::Releases::of(repo, rules).unwrap_or_default();
     let seen_at = Seen {
         hook: "release".into(),
         branch: None,
@@ -77,8 +77,8 @@ fn queue_shipped(
         at: super::outbox::now(),
     };
     let mut events = vec![];
-    for (id, (_, tag)) in &shipped {
-        if !new.contains(tag.as_str()) {
+    for (id, tag) in releases.shipped() {
+        if !new.contains(tag) {
             continue;
         }
         let Ok(commit) = repo.resolve(id) else {

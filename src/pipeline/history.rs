@@ -25,8 +25,49 @@ pub enum Decide {
 #[derive(Debug, Clone)]
 pub struct Released {
     branches: OnBranch,
-    /// Commit id → (the release's place, oldest first; its tag): the first release tag that contains it.
-    tags: HashMap<String, (usize, String)>,
+    /// Which release ships each commit.
+    tags: Releases,
+}
+
+/// Which release ships each commit: the first release tag (oldest first) that contains it.
+#[derive(Debug, Clone, Default)]
+pub struct Releases {
+    /// The release tags' names, oldest first (a release's place is its index).
+    names: Vec<String>,
+    /// Commit id → the place of the release that ships it.
+    shipped_by: HashMap<String, usize>,
+}
+
+impl Releases {
+    /// The release tags ([`release_tags`]) and the commits each ships: those it contains and no earlier
+    /// release contains (one pass over history).
+    pub fn of(repo: &Repo, rules: &Rules) -> Result<Releases, Error> {
+        let tags = release_tags(repo, rules);
+        let ids: Vec<String> = tags.iter().map(|(_, id, _)| id.clone()).collect();
+        let mut shipped_by = HashMap::new();
+        for (place, shipped) in repo.reached_first(&ids)?.into_iter().enumerate() {
+            for commit in shipped {
+                shipped_by.insert(commit, place);
+            }
+        }
+        Ok(Releases {
+            names: tags.into_iter().map(|(name, _, _)| name).collect(),
+            shipped_by,
+        })
+    }
+
+    /// The release that ships commit `id`: its place (oldest first) and its tag.
+    pub fn of_commit(&self, id: &str) -> Option<(usize, &str)> {
+        let place = *self.shipped_by.get(id)?;
+        Some((place, self.names.get(place)?.as_str()))
+    }
+
+    /// Each commit shipped, with its release's tag.
+    pub fn shipped(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.shipped_by
+            .iter()
+            .filter_map(|(c, p)| Some((c.as_str(), self.names.get(*p)?.as_str())))
+    }
 }
 
 /// Which commits a release branch reaches.
@@ -44,7 +85,7 @@ impl Released {
     pub fn all() -> Released {
         Released {
             branches: OnBranch::All,
-            tags: HashMap::new(),
+            tags: Releases::default(),
         }
     }
 
@@ -53,9 +94,9 @@ impl Released {
     /// With releases followed, each commit's first release tag too ([`releases`]).
     pub fn of(repo: &Repo, rules: &Rules, spec: &WalkSpec) -> Result<Released, Error> {
         let tags = if rules.follows_releases() {
-            releases(repo, rules)?
+            Releases::of(repo, rules)?
         } else {
-            HashMap::new()
+            Releases::default()
         };
         if !spec.all && spec.tips == ["HEAD"] && rules.is_release(repo.branch().as_deref()) {
             return Ok(Released {
@@ -89,8 +130,8 @@ impl Released {
     }
 
     /// The release that shipped commit `id` (its place, oldest first; its tag), if one did.
-    pub fn release_of(&self, id: &str) -> Option<&(usize, String)> {
-        self.tags.get(id)
+    pub fn release_of(&self, id: &str) -> Option<(usize, &str)> {
+        self.tags.of_commit(id)
     }
 }
 
@@ -104,19 +145,6 @@ pub fn release_tags(repo: &Repo, rules: &Rules) -> Vec<(String, String, i64)> {
         .collect();
     tags.sort_by(|a, b| a.2.cmp(&b.2).then(a.0.cmp(&b.0)));
     tags
-}
-
-/// Commit id → the first release that contains it (its place among [`release_tags`], its name).
-pub fn releases(repo: &Repo, rules: &Rules) -> Result<HashMap<String, (usize, String)>, Error> {
-    let tags = release_tags(repo, rules);
-    let ids: Vec<String> = tags.iter().map(|(_, id, _)| id.clone()).collect();
-    let mut out = HashMap::new();
-    for (place, ((name, _, _), shipped)) in tags.iter().zip(repo.reached_first(&ids)?).enumerate() {
-        for commit in shipped {
-            out.insert(commit, (place, name.clone()));
-        }
-    }
-    Ok(out)
 }
 
 /// What history says: how many commits were read, and the tickets (sorted by key).
@@ -151,7 +179,7 @@ pub fn history(
     let judge = |c: &Commit, r: bool| {
         let (mut effects, overflow) = rules.effects_noted(c, r);
         if let Some((place, tag)) = released.release_of(&c.id) {
-            rules.shipped(&mut effects, *place, tag);
+            rules.shipped(&mut effects, place, tag);
         }
         (effects, overflow)
     };

@@ -16,6 +16,8 @@
 
 use crate::config::{CloseOn, Config, ConfigError, OnRevert, Status};
 use crate::git::Commit;
+use std::sync::Arc;
+
 use crate::rules::commit_list::Line;
 use crate::rules::intent::{self, Keywords};
 use crate::rules::tickets::{Extractor, Overflow, TicketKey};
@@ -108,8 +110,9 @@ pub struct Effect {
     /// The release that shipped the commit, when it closes the ticket: (the tag's place among the
     /// releases, oldest first; its name).
     pub release: Option<(usize, String)>,
-    /// The ticket's commits are listed (`[properties] commits`): the track keeps this one's line.
-    pub listed: bool,
+    /// The ticket's commits are listed (`[properties] commits`): this commit's subject as its line shows
+    /// it (cut once per commit, shared by the tickets it names), for the track to keep.
+    pub listed: Option<Arc<str>>,
 }
 
 /// The `[status]` rules and ticket patterns, compiled.
@@ -273,6 +276,11 @@ impl Rules {
         } else {
             s.on_commit.as_ref()
         };
+        let listed: Option<Arc<str>> = self
+            .lists_commits
+            .then_some(())
+            .filter(|_| !intents.tickets.is_empty())
+            .map(|_| crate::rules::commit_list::cut(commit.subject()).into());
         let effects = intents
             .tickets
             .into_iter()
@@ -283,7 +291,7 @@ impl Rules {
                     titles: intents.revert.is_none() && first.as_ref() == Some(&key),
                     closes: false,
                     release: None,
-                    listed: self.lists_commits,
+                    listed: listed.clone(),
                 };
                 if intents.revert.is_some() {
                     if s.on_revert != OnRevert::Ignore {
@@ -352,7 +360,7 @@ pub struct Track {
     /// The author's email of the earliest commit that has one (position, email).
     first_author: Option<(i64, String)>,
     /// The newest commits (time, id, subject), at most [`Track::LISTED`], newest first.
-    listed: Vec<(i64, String, String)>,
+    listed: Vec<(i64, String, Arc<str>)>,
     /// Commits older than those in `listed`.
     listed_older: usize,
     /// The releases that shipped a commit closing the ticket (place, name), oldest first.
@@ -381,19 +389,24 @@ impl Track {
     pub const LISTED: usize = 100;
 
     /// Keeps `commit` in the list of the newest commits (each once).
-    fn list(&mut self, commit: &Commit) {
-        if self.listed.iter().any(|(_, id, _)| *id == commit.id) {
-            return;
-        }
+    fn list(&mut self, commit: &Commit, subject: Arc<str>) {
+        let key = (commit.time, commit.id.as_str());
         let at = self
             .listed
-            .partition_point(|(t, id, _)| (*t, id.as_str()) > (commit.time, commit.id.as_str()));
+            .partition_point(|(t, id, _)| (*t, id.as_str()) > key);
+        // Kept in (time, id) order: the same commit again would be right here.
+        if self
+            .listed
+            .get(at)
+            .is_some_and(|(t, id, _)| (*t, id.as_str()) == key)
+        {
+            return;
+        }
         if at >= Self::LISTED {
             self.listed_older += 1;
             return;
         }
-        // Cut as the line shows it: one commit naming 50,000 tickets keeps 50,000 short subjects.
-        let subject = crate::rules::commit_list::cut(commit.subject());
+        // Cut as the line shows it, once per commit: one naming 50,000 tickets shares one short subject.
         self.listed
             .insert(at, (commit.time, commit.id.clone(), subject));
         if self.listed.len() > Self::LISTED {
@@ -405,8 +418,8 @@ impl Track {
     /// Adds one commit's effect at position `pos` (larger is newer).
     pub fn add(&mut self, pos: i64, commit: &Commit, effect: Effect) {
         self.commits += 1;
-        if effect.listed {
-            self.list(commit);
+        if let Some(subject) = effect.listed {
+            self.list(commit, subject);
         }
         if self.latest.as_ref().is_none_or(|(p, _)| pos > *p) {
             self.latest = Some((pos, commit.clone()));
