@@ -17,17 +17,7 @@ pub struct HistoryReader {
 impl HistoryReader {
     /// The seed team's rules.
     pub fn seed_team() -> HistoryReader {
-        let mut config = Config::default();
-        config.status.on_commit = Some("进行中".into());
-        config.status.on_merge = Some("完成".into());
-        config
-            .status
-            .closing_keywords
-            .extend(crate::rules::intent::CHINESE_CLOSING_KEYWORDS.map(String::from));
-        // The default configuration with two statuses and keywords is valid.
-        #[allow(clippy::expect_used)]
-        let rules = Rules::new(&config, None).expect("the seed team's rules are valid");
-        HistoryReader { rules }
+        Self::seed_team_with(false, false)
     }
 
     /// The seed team's rules, listing each ticket's commits (`[properties] commits`) and following
@@ -36,9 +26,9 @@ impl HistoryReader {
         Self::seed_team_with(true, true)
     }
 
-    /// The seed team's rules, listing each ticket's commits and following releases as asked.
+    /// The seed team's rules (the default patterns and closing keywords, their Chinese keywords and
+    /// statuses), listing each ticket's commits and following releases as asked.
     pub fn seed_team_with(listing: bool, releases: bool) -> HistoryReader {
-        let mut reader = HistoryReader::seed_team();
         let mut config = Config::default();
         config.status.on_commit = Some("进行中".into());
         config.status.on_merge = Some("完成".into());
@@ -48,10 +38,10 @@ impl HistoryReader {
             .status
             .closing_keywords
             .extend(crate::rules::intent::CHINESE_CLOSING_KEYWORDS.map(String::from));
+        // The default configuration with these statuses and keywords is valid.
         #[allow(clippy::expect_used)]
         let rules = Rules::new(&config, None).expect("the seed team's rules are valid");
-        reader.rules = rules;
-        reader
+        HistoryReader { rules }
     }
 
     /// Walks HEAD's history and reads every message into tickets: (commits read, tickets found).

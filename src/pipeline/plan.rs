@@ -1516,6 +1516,50 @@ mod tests {
         Binding::new(&schema, &c).unwrap()
     }
 
+    #[test]
+    fn a_release_is_added_to_a_multi_select_and_replaces_only_an_earlier_one_elsewhere() {
+        let binding = |kind: &str| {
+            let schema = crate::notion::schema::Schema::from_json(&json!({
+                "id": "ds",
+                "properties": {
+                    "Name": {"id": "title", "type": "title", "title": {}},
+                    "Release": {"id": "r", "type": kind, kind: {}}
+                }
+            }));
+            let mut c = crate::config::Config::default();
+            c.properties.release = Some("Release".into());
+            Binding::new(&schema, &c).unwrap()
+        };
+        let mut d = desired_at("b", 1_760_000_000);
+        d.releases = vec!["v1.0".into(), "v1.1".into()];
+        let to = |b: &Binding, now: &str| {
+            let page = PageState {
+                release: now.into(),
+                ..state("#005")
+            };
+            changes(b, TitlePolicy::Never, &d, &page, false)
+                .first()
+                .map(|c| c.to.clone())
+        };
+        let multi = binding("multi_select");
+        assert_eq!(to(&multi, "").as_deref(), Some("v1.0, v1.1"));
+        assert_eq!(to(&multi, "hotfix").as_deref(), Some("hotfix, v1.0, v1.1"));
+        assert_eq!(to(&multi, "v1.1, v1.0"), None, "all there: nothing");
+        let select = binding("select");
+        assert_eq!(to(&select, "").as_deref(), Some("v1.1"));
+        assert_eq!(
+            to(&select, "v1.0").as_deref(),
+            Some("v1.1"),
+            "an earlier one"
+        );
+        assert_eq!(
+            to(&select, "v2.0"),
+            None,
+            "a release this clone does not know stays"
+        );
+        assert_eq!(to(&binding("rich_text"), "").as_deref(), Some("v1.1"));
+    }
+
     fn wanted(subject: &str, status: Option<&str>) -> Desired {
         let mut d = desired_at("b", 1_760_000_000);
         d.title = Some(subject.into());

@@ -556,3 +556,43 @@ fn a_pull_request_in_ci_moves_its_tickets_to_review() {
         stderr(&out)
     );
 }
+
+/// A multi_select release property gains each release that shipped a ticket's closing commits (Notion
+/// makes the options on write), and a replay after it plans nothing.
+#[test]
+fn a_multi_select_release_property_lists_every_release() {
+    let mut seed = ladder_seed();
+    seed["databases"][0]["data_sources"][0]["properties"]["版本"] =
+        json!({"type": "multi_select", "options": []});
+    let config = ZH_CONFIG.replacen(
+        "commit_url = \"Commit\"\n",
+        "commit_url = \"Commit\"\nrelease = \"版本\"\n",
+        1,
+    );
+    let w = World::with_seed(
+        &seed,
+        notion_sandbox::SandboxConfig::default(),
+        &format!("{config}{FAST}"),
+    );
+    // One minute apart (pinned dates would tie).
+    w.import_history(&[
+        "feat: alerts, fixes #005".to_string(),
+        "fix: thresholds again, fixes #005".to_string(),
+    ]);
+    w.git(&["tag", "v1.0", "HEAD~1"]);
+    w.git(&["tag", "v1.1"]);
+    let out = w.replay(&["--apply"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let st = w.sb.state();
+    let page = st.find_page_by_title("#005").unwrap();
+    let v = st.page_property(page, "版本").unwrap();
+    let names: Vec<&str> = v["multi_select"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["v1.0", "v1.1"]);
+    drop(st);
+    w.assert_replay_plans_nothing();
+}
