@@ -15,7 +15,7 @@ struct Args {
     /// Address to bind (loopback by default).
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
-    /// Seed: a built-in name (zh, en) or a JSON file.
+    /// Seed: a built-in name (zh, en, two) or a JSON file.
     #[arg(long, default_value = "zh")]
     seed: String,
     /// Rate limit in requests per second (Notion's is 3); off when not given.

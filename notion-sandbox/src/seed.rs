@@ -50,6 +50,8 @@ pub const DEFAULT_TOKEN: &str = "ntn_sandbox_4f1c2b8e9d7a6035c1e2f3a4b5c6d7e8f9a
 pub const BUILTIN: &[(&str, &str)] = &[
     ("zh", include_str!("../seeds/zh.json")),
     ("en", include_str!("../seeds/en.json")),
+    // Two databases in one workspace: Bugs (`BUG-n`, a status property) and Tasks (`TASK-n`, a select).
+    ("two", include_str!("../seeds/two.json")),
 ];
 
 #[derive(Debug)]

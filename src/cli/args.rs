@@ -204,6 +204,13 @@ pub(super) enum Command {
         /// Print the configuration instead of writing it.
         #[arg(long)]
         stdout: bool,
+        /// Add the database as one more `[[databases]]` table of the existing .git-notion.toml (its
+        /// keys, properties and statuses read from its schema).
+        #[arg(long, requires = "database", conflicts_with = "force")]
+        add: bool,
+        /// With --add: the database's name in messages, JSON and `--database`.
+        #[arg(long, requires = "add", value_name = "NAME")]
+        name: Option<String>,
     },
     /// Show who runs this repository's hooks (post-commit, post-merge, post-rewrite, post-checkout,
     /// commit-msg, reference-transaction); install or uninstall git-notion's.

@@ -8,7 +8,7 @@ use crate::pipeline::backup::{self, BackupReport, Version};
 
 pub(super) fn backup_cmd(full: bool, json: bool, env: &Env, out: &Out) -> Result<Exit, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
-    let config = load_config(&repo, env)?;
+    let config = first_database(load_config(&repo, env)?);
     let client = crate::pipeline::session::connect_client(&config, env)?;
     let schema = crate::notion::schema::Schema::resolve(&client, &config)
         .map_err(crate::pipeline::Error::from)?;
@@ -49,7 +49,7 @@ fn backup_text(r: &BackupReport, source: &str) -> String {
 
 pub(super) fn history_cmd(key: &str, json: bool, env: &Env, out: &Out) -> Result<Exit, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
-    let config = load_config(&repo, env)?;
+    let config = first_database(load_config(&repo, env)?);
     let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
     let key_of = |page: &Value| page_key(page, &rules.extractor);
     let found = backup::history(repo.common_dir(), key_of, key)?;
@@ -129,7 +129,7 @@ struct Connected {
 
 fn connect(env: &Env) -> Result<Connected, Error> {
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
-    let config = load_config(&repo, env)?;
+    let config = first_database(load_config(&repo, env)?);
     let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
     let client = crate::pipeline::session::connect_client(&config, env)?;
     let schema = crate::notion::schema::Schema::resolve(&client, &config)
@@ -247,14 +247,14 @@ fn restore_text(r: &crate::replay::restore::Restore, source: &str, applied: bool
 pub(super) fn stale_cmd(days: u32, json: bool, env: &Env, out: &Out) -> Result<Exit, Error> {
     use crate::pipeline::key_index::KeyIndex;
     let (ob, repo) = open_outbox()?;
-    let config = load_config(&repo, env)?;
+    let config = first_database(load_config(&repo, env)?);
     let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
     let Some(in_progress) = config.status.on_commit.clone() else {
         return Err(Error::Usage(
             "--stale lists tickets whose status is [status] on_commit, and none is configured: set it in .git-notion.toml".into(),
         ));
     };
-    let Some(index) = KeyIndex::read(ob.dir()) else {
+    let Some(index) = KeyIndex::read(ob.dir(), config.position()) else {
         return Err(Error::Usage(
             "--stale reads the local index of the database's keys, and there is none yet: run `git notion index --refresh`".into(),
         ));

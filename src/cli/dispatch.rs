@@ -105,8 +105,24 @@ impl Command {
             Command::Init {
                 database,
                 data_source,
+                stdout,
+                add: true,
+                name,
+                ..
+            } => add_cmd(
+                database.unwrap_or_default(),
+                data_source,
+                name,
+                stdout,
+                env,
+                out,
+            ),
+            Command::Init {
+                database,
+                data_source,
                 force,
                 stdout,
+                ..
             } => init_cmd(database, data_source, force, stdout, env, out),
             Command::Hooks { action, json } => hooks_cmd(action, json, env, out),
             Command::Explain { rev, json } => explain::explain_cmd(&rev, json, env, out),

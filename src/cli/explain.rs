@@ -49,14 +49,58 @@ pub(super) fn explain_cmd(
         let released = released.contains(&commit.id);
         (commit, released)
     };
-    let e = rules.explain(&commit, released);
+    let mut e = rules.explain(&commit, released);
+    let named = by_database(&config, origin.as_deref(), &commit, released, &mut e)?;
     let forge = origin.as_deref().and_then(crate::git::links::forge);
+    let said = Said {
+        commit: &commit,
+        e: &e,
+        named: &named,
+        config: &config,
+        forge,
+        rules: &rules,
+    };
     if json {
-        out.json(to_json(&commit, &e, &config, forge, &rules));
+        out.json(to_json(&said));
     } else {
-        out.print(&printable(&render(&commit, &e, &config, forge, &rules)));
+        out.print(&printable(&render(&said)));
     }
     Ok(Exit::Done)
+}
+
+/// What `explain` says of a commit.
+struct Said<'a> {
+    commit: &'a Commit,
+    e: &'a Explanation,
+    /// Each ticket with the configuration of its database.
+    named: &'a [(crate::config::Config, crate::rules::explain::Named)],
+    config: &'a crate::config::Config,
+    forge: Option<crate::git::links::Forge>,
+    rules: &'a Rules,
+}
+
+/// Each ticket the commit names, as its own database's rules read it (a page link: once).
+fn by_database(
+    config: &crate::config::Config,
+    origin: Option<&str>,
+    commit: &Commit,
+    released: bool,
+    e: &mut Explanation,
+) -> Result<Vec<(crate::config::Config, crate::rules::explain::Named)>, Error> {
+    if !config.several() {
+        let named = std::mem::take(&mut e.named);
+        return Ok(named.into_iter().map(|n| (config.clone(), n)).collect());
+    }
+    let mut out: Vec<(crate::config::Config, crate::rules::explain::Named)> = vec![];
+    for db in crate::pipeline::databases::of(config, origin)? {
+        for n in db.rules.explain(commit, released).named {
+            if !out.iter().any(|(_, m)| m.key == n.key) {
+                out.push((db.config.clone(), n));
+            }
+        }
+    }
+    e.named.clear();
+    Ok(out)
 }
 
 fn status(p: &Option<Proposal>) -> Option<(String, bool)> {
@@ -66,13 +110,9 @@ fn status(p: &Option<Proposal>) -> Option<(String, bool)> {
     })
 }
 
-fn render(
-    commit: &Commit,
-    e: &Explanation,
-    config: &crate::config::Config,
-    forge: Option<crate::git::links::Forge>,
-    rules: &Rules,
-) -> String {
+fn render(said: &Said) -> String {
+    let (commit, e, config, forge, rules) =
+        (said.commit, said.e, said.config, said.forge, said.rules);
     let what = if commit.id.is_empty() {
         "the message".to_string()
     } else {
@@ -98,7 +138,7 @@ fn render(
             "a revert: it closes nothing (on_revert decides the comment and the status)",
         ),
         (
-            e.named.is_empty() && !e.skip,
+            said.named.is_empty() && !e.skip,
             "names no ticket: nothing is sent to Notion",
         ),
     ] {
@@ -106,8 +146,8 @@ fn render(
             t.push_str(&format!("  {line}\n"));
         }
     }
-    for n in &e.named {
-        t.push_str(&ticket_line(n, config));
+    for (db, n) in said.named {
+        t.push_str(&ticket_line(n, db, config.several()));
     }
     for s in &e.skipped {
         let why = crate::config::Convention::ALL
@@ -128,8 +168,15 @@ fn render(
 }
 
 /// One ticket: link or close, the status now and once released, comments, title.
-fn ticket_line(n: &crate::rules::explain::Named, config: &crate::config::Config) -> String {
+fn ticket_line(
+    n: &crate::rules::explain::Named,
+    config: &crate::config::Config,
+    several: bool,
+) -> String {
     let mut parts = vec![if n.closes { "closes" } else { "links" }.to_string()];
+    if several {
+        parts.insert(0, format!("in {}", config.label().unwrap_or_default()));
+    }
     match status(&n.status_now) {
         Some((s, true)) => parts.push(format!("sets {s} exactly (#status or a reopening revert)")),
         Some((s, false)) => parts.push(format!("→ {s} at most")),
@@ -169,10 +216,23 @@ fn rules_line(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let prefixes = if config.tickets.id_prefixes.is_empty() {
-        String::new()
+    let keys_of = |c: &crate::config::Config| {
+        let prefixes = if c.tickets.id_prefixes.is_empty() {
+            String::new()
+        } else {
+            format!(", id prefixes {}", quoted(&c.tickets.id_prefixes))
+        };
+        format!("patterns {}{prefixes}", quoted(&c.tickets.patterns))
+    };
+    let keys = if config.several() {
+        config
+            .databases()
+            .iter()
+            .map(|c| format!("{}: {}", c.label().unwrap_or_default(), keys_of(c)))
+            .collect::<Vec<_>>()
+            .join("; ")
     } else {
-        format!(", id prefixes {}", quoted(&config.tickets.id_prefixes))
+        keys_of(config)
     };
     let not_keys = if ignoring.is_empty() {
         "none".to_string()
@@ -183,19 +243,12 @@ fn rules_line(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    format!(
-        "keys: patterns {}{prefixes}; not keys: {not_keys} ({chosen})\n",
-        quoted(&config.tickets.patterns)
-    )
+    format!("keys: {keys}; not keys: {not_keys} ({chosen})\n")
 }
 
-fn to_json(
-    commit: &Commit,
-    e: &Explanation,
-    config: &crate::config::Config,
-    forge: Option<crate::git::links::Forge>,
-    rules: &Rules,
-) -> serde_json::Value {
+fn to_json(said: &Said) -> serde_json::Value {
+    let (commit, e, config, forge, rules) =
+        (said.commit, said.e, said.config, said.forge, said.rules);
     let proposal = |p: &Option<Proposal>| {
         status(p).map(|(name, exact)| serde_json::json!({"name": name, "exact": exact}))
     };
@@ -206,8 +259,9 @@ fn to_json(
         "skip": e.skip,
         "wip": e.wip,
         "revert": e.revert,
-        "tickets": e.named.iter().map(|n| serde_json::json!({
+        "tickets": said.named.iter().map(|(db, n)| serde_json::json!({
             "key": n.key.to_string(),
+            "database": db.label(),
             "action": if n.closes { "close" } else { "link" },
             "status": proposal(&n.status_now),
             "status_when_released": proposal(&n.status_released),

@@ -103,6 +103,12 @@ pub(super) fn here(env: &Env) -> Result<(Repo, Config, crate::rules::desired::Ru
     Ok((repo, config, rules))
 }
 
+/// The first database's configuration (commands that work on one database: backup, restore, backfill,
+/// index, `status --stale`; `GIT_NOTION_DATABASE` picks another of `[[databases]]`).
+pub(super) fn first_database(config: Config) -> Config {
+    config.databases()[0].clone()
+}
+
 pub(super) fn load_config(repo: &Repo, env: &Env) -> Result<Config, Error> {
     load_config_overridden(repo, env, &crate::config::Overrides::default())
 }

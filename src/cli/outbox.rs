@@ -155,7 +155,10 @@ impl Status {
                 .map(|p| p.display().to_string())
                 .collect(),
             last_delivery: crate::hooks::deliveries::last_change(ob.dir()),
-            index: crate::pipeline::key_index::KeyIndex::read(ob.dir()),
+            index: crate::pipeline::key_index::KeyIndex::read_all(
+                ob.dir(),
+                &load_config(&repo, env).map_or_else(|_| vec![0], |c| c.positions()),
+            ),
         })
     }
 
@@ -439,6 +442,51 @@ pub(super) fn index_json(ix: &crate::pipeline::key_index::KeyIndex, now: i64) ->
     })
 }
 
+/// Reads one database whole into its index; says what it read.
+fn refresh_index(
+    ob: &Outbox,
+    repo: &Repo,
+    config: crate::config::Config,
+    env: &crate::config::Env,
+) -> Result<String, Error> {
+    use crate::pipeline::key_index::{of_pages, KeyIndex};
+    let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
+    let at = config.position();
+    let session = crate::pipeline::session::Session::connect(config, rules, env)?;
+    let b = &session.binding;
+    let scanned = crate::pipeline::scan::scan(
+        &session.client,
+        &b.data_source_id,
+        &b.read_ids(),
+        None,
+        |_| {},
+    )?;
+    let ix = crate::pipeline::lookup::Index::new(&scanned.pages, b, &session.rules.extractor);
+    KeyIndex::replace(
+        ob.dir(),
+        at,
+        &b.data_source_id,
+        b.status_names(),
+        of_pages(&ix),
+        jiff::Timestamp::now().as_second(),
+    )
+    .map_err(|source| Error::Io {
+        what: format!("write the index in {}", ob.dir().display()),
+        source,
+    })?;
+    Ok(format!(
+        "read {} rows of {} in {} request(s){}\n",
+        scanned.pages.len(),
+        b.source_name,
+        scanned.requests,
+        if scanned.complete {
+            ""
+        } else {
+            " (not every row: more rows than one query returns share a creation minute)"
+        }
+    ))
+}
+
 /// `git notion index [--refresh]`: the local index of the database's keys; `--refresh` reads the data
 /// source whole (one request per 100 rows) and replaces it.
 pub(super) fn index_cmd(
@@ -447,47 +495,23 @@ pub(super) fn index_cmd(
     env: &crate::config::Env,
     out: &Out,
 ) -> Result<Exit, Error> {
-    use crate::pipeline::key_index::{of_pages, KeyIndex};
+    use crate::pipeline::key_index::KeyIndex;
     let (ob, repo) = open_outbox()?;
     let mut note = String::new();
-    if refresh {
-        let config = load_config(&repo, env)?;
-        let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
-        let session = crate::pipeline::session::Session::connect(config, rules, env)?;
-        let b = &session.binding;
-        let scanned = crate::pipeline::scan::scan(
-            &session.client,
-            &b.data_source_id,
-            &b.read_ids(),
-            None,
-            |_| {},
-        )?;
-        let ix = crate::pipeline::lookup::Index::new(&scanned.pages, b, &session.rules.extractor);
-        KeyIndex::replace(
-            ob.dir(),
-            &b.data_source_id,
-            b.status_names(),
-            of_pages(&ix),
-            jiff::Timestamp::now().as_second(),
-        )
-        .map_err(|source| Error::Io {
-            what: format!("write the index in {}", ob.dir().display()),
-            source,
-        })?;
-        note = format!(
-            "read {} rows of {} in {} request(s){}\n",
-            scanned.pages.len(),
-            b.source_name,
-            scanned.requests,
-            if scanned.complete {
-                ""
-            } else {
-                " (not every row: more rows than one query returns share a creation minute)"
-            }
-        );
+    let config = match load_config(&repo, env) {
+        Err(e) if refresh => return Err(e),
+        c => c.ok(),
+    };
+    for db in config
+        .iter()
+        .filter(|_| refresh)
+        .flat_map(|c| c.databases())
+    {
+        note.push_str(&refresh_index(&ob, &repo, db.clone(), env)?);
     }
     let now = jiff::Timestamp::now().as_second();
-    let index = KeyIndex::read(ob.dir());
+    let positions = config.map_or_else(|| vec![0], |c| c.positions());
+    let index = KeyIndex::read_all(ob.dir(), &positions);
     if json {
         out.json(serde_json::json!({
             "index": index.as_ref().map(|ix| index_json(ix, now)),

@@ -344,6 +344,7 @@ pub(super) fn entry_json(e: &crate::pipeline::plan::Entry) -> serde_json::Value 
         .collect();
     serde_json::json!({
         "key": e.desired.key.to_string(),
+        "database": e.database,
         "commit": e.desired.commit.id,
         "outcome": outcome,
         "page": page,

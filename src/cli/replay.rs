@@ -5,6 +5,7 @@ use clap::Parser;
 use super::Error;
 use crate::git::Repo;
 use crate::hooks::outbox::Outbox;
+use crate::pipeline::databases;
 use crate::pipeline::plan::{self, Summary};
 use crate::pipeline::session::Session;
 
@@ -90,43 +91,102 @@ fn replay_cmd(
     use crate::replay;
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
     let config = load_config_overridden(&repo, env, &(&cli.overrides).into())?;
-    let rules = crate::rules::desired::Rules::new(&config, repo.origin_url().as_deref())?;
-    let history = read_history(&repo, &rules, cli, out)?;
-    let unreadable = !history.unreadable.is_empty();
-    if history.tickets.is_empty() {
+    let origin = repo.origin_url();
+    let dbs = databases::of(&config, origin.as_deref())?;
+    // History read once per database (its keys, its rules); warnings said once.
+    let mut work = vec![];
+    for (i, db) in dbs.iter().enumerate() {
+        let history = read_history(&repo, &db.rules, cli, (i == 0).then_some(out))?;
+        work.push((i, history));
+    }
+    let unreadable = work.iter().any(|(_, h)| !h.unreadable.is_empty());
+    if work.iter().all(|(_, h)| h.tickets.is_empty()) {
+        let (_, history) = work.swap_remove(0);
         nothing_to_do(history, cli, out);
         return Ok(Exit::partial_if(unreadable));
     }
-    let session = Session::connect(config, rules, env)?;
+    work.retain(|(_, h)| !h.tickets.is_empty());
+    // Every database's schema checked before anything is written.
+    let mut sessions = databases::Sessions::new();
+    for (i, _) in &work {
+        sessions.get(*i, &dbs[*i], env, None)?;
+    }
     let ob = Outbox::new(repo.common_dir());
     let _held = if cli.apply {
         Some(Applying::start(&ob)?)
     } else {
         None
     };
-    let bar = Progress::new(tty, &session.binding.source_name);
     let how = replay::How {
         reset: cli.reset,
         apply: cli.apply,
         read: cli.read.into(),
+        run: dbs.len().gt(&1).then(jiff::Timestamp::now),
     };
-    let origin = repo.origin_url();
-    let r = replay::run(
-        &repo,
-        &session,
-        history,
-        origin.as_deref(),
-        how,
-        |w, n, t| bar.show(w, n, t),
-    )?;
-    bar.finish();
-    remember_keys(&repo, &session, &r);
+    let mut runs: Vec<(String, replay::Replay)> = vec![];
+    for (i, history) in work {
+        let session = sessions.get(i, &dbs[i], env, None)?;
+        let bar = Progress::new(tty, &session.binding.source_name);
+        let r = replay::run(
+            &repo,
+            session,
+            history,
+            origin.as_deref(),
+            how,
+            |w, n, t| bar.show(w, n, t),
+        )?;
+        bar.finish();
+        remember_keys(&repo, session, &r);
+        runs.push((session.binding.source_name.clone(), r));
+        if replay::stop_requested() {
+            break;
+        }
+    }
+    let mut plans: Vec<databases::Plan> = runs
+        .iter_mut()
+        .map(|(name, r)| databases::Plan {
+            source_name: name.clone(),
+            entries: std::mem::take(&mut r.entries),
+        })
+        .collect();
+    databases::one_entry_per_page(&mut plans);
+    for ((_, r), p) in runs.iter_mut().zip(plans) {
+        r.entries = p.entries;
+    }
+    finish(runs, cli, &ob, unreadable, out)
+}
+
+/// The replay's answer once every database is planned (and written): JSON or the report, the journal's
+/// deliveries recorded.
+fn finish(
+    runs: Vec<(String, crate::replay::Replay)>,
+    cli: &ReplayCli,
+    ob: &Outbox,
+    unreadable: bool,
+    out: &Out,
+) -> Result<Exit, Error> {
+    use crate::replay;
+    let names: Vec<String> = runs.iter().map(|(n, _)| n.clone()).collect();
+    let mut all: Option<replay::Replay> = None;
+    let mut text = String::new();
+    for (name, r) in runs {
+        text.push_str(&printable(&plan::render_entries(
+            &r.entries, &name, !cli.apply,
+        )));
+        match &mut all {
+            Some(a) => a.absorb(r),
+            None => all = Some(r),
+        }
+    }
+    let Some(r) = all else {
+        return Ok(Exit::Done);
+    };
     if replay::stop_requested() {
-        interrupted(&r, cli.apply, &ob, out);
+        interrupted(&r, cli.apply, ob, out);
         return Ok(Exit::Interrupted);
     }
     if cli.apply {
-        forget_delivered(&ob, &r.entries, &session.binding.source_name);
+        forget_delivered_each(ob, &r.entries);
         crate::hooks::deliveries::record(ob.dir(), "replay", &r.entries);
     }
     let summary = Summary::of(&r.entries);
@@ -138,9 +198,20 @@ fn replay_cmd(
             "tickets": r.entries.iter().map(entry_json).collect::<Vec<_>>(),
         }));
     } else {
-        out.print_styled(&render(&r, &summary, &session.binding.source_name, cli));
+        text.push_str(&render(&r, &summary, &names.join(", "), cli));
+        out.print_styled(&text);
     }
     Ok(Exit::partial_if(partial))
+}
+
+/// [`forget_delivered`] for entries of any database (each delivered as its own database says).
+fn forget_delivered_each(ob: &Outbox, entries: &[plan::Entry]) {
+    let done: Vec<_> = entries
+        .iter()
+        .filter(|e| e.delivery(&e.database) == plan::Delivery::Done)
+        .map(|e| e.desired.key.clone())
+        .collect();
+    let _ = crate::hooks::flush::forget_failed(ob, &done);
 }
 
 /// History read as the options say, with a warning for each commit naming too many keys and for commits
@@ -149,7 +220,7 @@ fn read_history(
     repo: &Repo,
     rules: &crate::rules::desired::Rules,
     cli: &ReplayCli,
-    out: &Out,
+    out: Option<&Out>,
 ) -> Result<crate::pipeline::history::History, Error> {
     use crate::pipeline::history::{self, Decide};
     let spec = walk_spec(repo, cli)?;
@@ -160,6 +231,9 @@ fn read_history(
     };
     let released = history::Released::of(repo, rules, &spec)?;
     let history = history::history(repo, rules, &spec, &decide, &released, None)?;
+    let Some(out) = out else {
+        return Ok(history);
+    };
     for w in &history.overflows {
         out.error(&format!("git-notion-replay: warning: {w}"));
     }
@@ -306,8 +380,9 @@ fn render(
     source_name: &str,
     cli: &ReplayCli,
 ) -> String {
-    // Text from commits and Notion is made printable here, before git-notion adds its own styles.
-    let mut text = printable(&plan::render_entries(&r.entries, source_name, !cli.apply));
+    // The entries were made printable before (text from commits and Notion), before git-notion adds
+    // its own styles.
+    let mut text = String::new();
     let colour = colour(cli.color);
     let bold = |s: &str| {
         let style = anstyle::Style::new().bold();
@@ -446,9 +521,17 @@ fn remember_keys(repo: &Repo, session: &Session, r: &crate::replay::Replay) {
     use crate::pipeline::key_index::{seen_in, KeyIndex};
     let dir = Outbox::new(repo.common_dir()).dir().to_path_buf();
     let b = &session.binding;
+    let at = session.config.position();
     let now = jiff::Timestamp::now().as_second();
     if let Some(all) = &r.keys {
-        let _ = KeyIndex::replace(&dir, &b.data_source_id, b.status_names(), all.clone(), now);
+        let _ = KeyIndex::replace(
+            &dir,
+            at,
+            &b.data_source_id,
+            b.status_names(),
+            all.clone(),
+            now,
+        );
     }
-    let _ = KeyIndex::merge(&dir, &b.data_source_id, seen_in(&r.entries, b), now);
+    let _ = KeyIndex::merge(&dir, at, &b.data_source_id, seen_in(&r.entries, b), now);
 }

@@ -1,6 +1,7 @@
 //! `git notion review`: a pull (merge) request's tickets to `on_review`, its link to `pull_request`.
 
 use super::*;
+use crate::pipeline::databases;
 use crate::pipeline::plan::{self, Summary};
 use crate::pipeline::review::{Request, State};
 use crate::pipeline::session::Session;
@@ -35,11 +36,20 @@ pub(super) fn review_cmd(
         }
         return Ok(Exit::Done);
     }
-    let session = Session::connect(config, rules, env)?;
-    let entries = plan_and_write(&repo, &session, &request, keys, dry_run)?;
+    let dbs = databases::of(&config, repo.origin_url().as_deref())?;
+    let mut sessions = databases::Sessions::new();
+    let mut plans = vec![];
+    for (i, mine) in databases::connect_each(&dbs, &keys, &mut sessions, env, None)? {
+        let session = sessions.get(i, &dbs[i], env, None)?;
+        let mine = keys.iter().filter(|k| mine.contains(k)).cloned().collect();
+        plans.push(databases::Plan {
+            source_name: session.binding.source_name.clone(),
+            entries: plan_and_write(&repo, session, &request, mine, dry_run)?,
+        });
+    }
+    databases::one_entry_per_page(&mut plans);
     Ok(super::sync::report(
-        &entries,
-        &session,
+        &plans,
         dry_run,
         json.then_some(&answer),
         out,
@@ -92,7 +102,9 @@ fn plan_and_write(
                 .remove(&key)
                 .unwrap_or(Ok(crate::pipeline::lookup::Found::Nothing));
             let desired = request.desired(key, on_review, head.clone());
-            plan::entry(binding, session.config.title.policy, desired, f, None)
+            let mut e = plan::entry(binding, session.config.title.policy, desired, f, None);
+            e.database = session.name();
+            e
         })
         .collect();
     if !dry_run {

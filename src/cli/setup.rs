@@ -55,15 +55,77 @@ pub(super) fn init_cmd(
     let origin = repo.origin_url();
     let text =
         crate::setup::init::generate(&database, data_source.as_deref(), origin.as_deref(), env)?;
-    if stdout {
-        out.print(&text);
-        return Ok(Exit::Done);
+    if print_or_write(&path, &text, stdout, out)? {
+        out.print(&wrote(&path, origin.as_deref()));
     }
-    std::fs::write(&path, &text).map_err(|source| Error::Io {
+    Ok(Exit::Done)
+}
+
+/// Prints the configuration (`--stdout`) or writes it; returns whether it was written.
+fn print_or_write(
+    path: &std::path::Path,
+    text: &str,
+    stdout: bool,
+    out: &Out,
+) -> Result<bool, Error> {
+    if stdout {
+        out.print(text);
+        return Ok(false);
+    }
+    std::fs::write(path, text).map_err(|source| Error::Io {
         what: format!("write {}", path.display()),
         source,
     })?;
-    out.print(&wrote(&path, origin.as_deref()));
+    Ok(true)
+}
+
+/// `git notion init --add`: one more database, as a `[[databases]]` table appended to the configuration
+/// (proposed from its schema as `init` proposes a file), checked by loading the result before writing.
+pub(super) fn add_cmd(
+    database: String,
+    data_source: Option<String>,
+    name: Option<String>,
+    stdout: bool,
+    env: &crate::config::Env,
+    out: &Out,
+) -> Result<Exit, Error> {
+    let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
+    let path = repo.root().join(crate::config::FILE_NAME);
+    let existing = std::fs::read_to_string(&path).map_err(|_| {
+        Error::Usage(format!(
+            "{} does not exist: `git notion init --database …` writes the first database's",
+            path.display()
+        ))
+    })?;
+    let origin = repo.origin_url();
+    let proposed =
+        crate::setup::init::generate(&database, data_source.as_deref(), origin.as_deref(), env)?;
+    let table = crate::setup::init::as_table(&proposed, name.as_deref())?;
+    let text = format!(
+        "{}\n\n# Added by `git notion init --add` from the database's schema. A key belongs to the \
+         first\n# database whose [tickets] patterns or id_prefixes find it.\n{table}",
+        existing.trim_end()
+    );
+    let layer = crate::config::Layer {
+        origin: path.display().to_string(),
+        text: text.clone(),
+    };
+    let loaded = Config::from_layers(&[layer], env)?;
+    if !print_or_write(&path, &text, stdout, out)? {
+        return Ok(Exit::Done);
+    }
+    let names: Vec<String> = loaded
+        .databases()
+        .iter()
+        .filter_map(|c| c.label())
+        .collect();
+    out.print(&format!(
+        "added a [[databases]] table to {} (review it, then commit it); databases now: {}
+next: `git notion doctor`
+",
+        path.display(),
+        names.join(", ")
+    ));
     Ok(Exit::Done)
 }
 

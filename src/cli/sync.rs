@@ -3,6 +3,7 @@
 use super::Error;
 use crate::git::Repo;
 use crate::hooks::outbox::Outbox;
+use crate::pipeline::databases;
 use crate::pipeline::plan::{self, Summary};
 use crate::pipeline::session::{self, Session};
 
@@ -40,39 +41,49 @@ pub(super) fn sync_cmd(
     }
     let outbox = Outbox::new(repo.common_dir());
     let budget = crate::pipeline::budget::recall(outbox.dir());
-    let session = Session::connect_paced(config, rules.clone(), env, budget)?;
-    let entries = bring_up_to_date(&repo, &session, &commit, &keys, dry_run);
-    crate::pipeline::budget::keep(outbox.dir(), Some(&session.client));
-    let entries = entries?;
-    Ok(report(
-        &entries,
-        &session,
-        dry_run,
-        json.then_some(&answer),
-        out,
-    ))
+    let dbs = databases::of(&config, repo.origin_url().as_deref())?;
+    let mut sessions = databases::Sessions::new();
+    let work = databases::connect_each(&dbs, &keys, &mut sessions, env, budget);
+    let mut plans = vec![];
+    for (i, mine) in work? {
+        let session = sessions.get(i, &dbs[i], env, budget)?;
+        let mine = mine.into_iter().collect();
+        let entries = bring_up_to_date(&repo, session, &commit, &mine, dry_run);
+        let source_name = session.binding.source_name.clone();
+        crate::pipeline::budget::keep(outbox.dir(), sessions.client());
+        plans.push(databases::Plan {
+            source_name,
+            entries: entries?,
+        });
+    }
+    databases::one_entry_per_page(&mut plans);
+    Ok(report(&plans, dry_run, json.then_some(&answer), out))
 }
 
 /// Writes a plan's JSON answer.
 pub(super) type Answer<'a> = dyn Fn(&[plan::Entry]) + 'a;
 
-/// A plan's answer: JSON (`answer`) or the plan as text; exit 1 when a ticket was not brought up to date.
+/// A plan's answer: JSON (`answer`) or the plan as text, database by database; exit 1 when a ticket
+/// was not brought up to date.
 pub(super) fn report(
-    entries: &[plan::Entry],
-    session: &Session,
+    plans: &[databases::Plan],
     dry_run: bool,
     answer: Option<&Answer>,
     out: &Out,
 ) -> Exit {
+    let all: Vec<plan::Entry> = plans.iter().flat_map(|p| p.entries.clone()).collect();
     match answer {
-        Some(answer) => answer(entries),
-        None => out.print(&plan::render(
-            entries,
-            &session.binding.source_name,
-            dry_run,
-        )),
+        Some(answer) => answer(&all),
+        None => {
+            let mut text: String = plans
+                .iter()
+                .map(|p| plan::render_entries(&p.entries, &p.source_name, dry_run))
+                .collect();
+            text.push_str(&plan::summary_line(&all, dry_run));
+            out.print(&text);
+        }
     }
-    Exit::partial_if(Summary::of(entries).has_problems())
+    Exit::partial_if(Summary::of(&all).has_problems())
 }
 
 /// `sync --json` (docs/json.md).
@@ -141,6 +152,7 @@ fn bring_up_to_date(
     }
     let _ = crate::pipeline::key_index::KeyIndex::merge(
         ob.dir(),
+        session.config.position(),
         &session.binding.data_source_id,
         crate::pipeline::key_index::seen_in(&entries, &session.binding),
         read_at,

@@ -18,23 +18,31 @@ pub(super) fn undo_cmd(
 ) -> Result<Exit, Error> {
     use crate::replay::journal::{self, Line};
     let repo = Repo::discover(&std::env::current_dir().unwrap_or_default())?;
-    let path = journal_path(&repo, journal)?;
-    let lines = journal::read(&path)?;
+    let paths = journal_paths(&repo, journal)?;
     let config = load_config(&repo, env)?;
-    let client = session::connect_client(&config, env)?;
+    let client = session::connect_client(config.databases()[0], env)?;
     let _writer = if apply {
         Some(Outbox::new(repo.common_dir()).writer_lock()?)
     } else {
         None
     };
-    let mut entries = journal::undo_plan(&client, &lines)?;
-    if apply {
-        journal::undo_apply(&client, &path, &mut entries)?;
+    // A replay over several databases wrote one journal per database: restored together.
+    let mut entries = vec![];
+    let mut ended = true;
+    for path in &paths {
+        let lines = journal::read(path)?;
+        ended &= lines.iter().any(|l| matches!(l, Line::End { .. }));
+        let mut these = journal::undo_plan(&client, &lines)?;
+        if apply {
+            journal::undo_apply(&client, path, &mut these)?;
+        }
+        entries.extend(these);
     }
     let counts = Counts::of(&entries, client.request_count());
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
     if json {
         out.json(serde_json::json!({
-            "journal": path.display().to_string(),
+            "journal": names.first(),
             "pages": entries,
             "to_restore": counts.to_restore,
             "restored": counts.restored,
@@ -44,25 +52,28 @@ pub(super) fn undo_cmd(
             "applied": apply,
         }));
     } else {
-        let ended = lines.iter().any(|l| matches!(l, Line::End { .. }));
-        out.print(&render(&path, &entries, &counts, apply, ended));
+        out.print(&render(&names.join(", "), &entries, &counts, apply, ended));
     }
     Ok(Exit::partial_if(counts.errors > 0))
 }
 
-/// The journal named (a path, or a name as the journal directory lists it:
-/// `git notion undo 20261205-….jsonl`), else the newest.
-fn journal_path(repo: &Repo, journal: Option<PathBuf>) -> Result<PathBuf, Error> {
+/// The journals named (a path, or a name as the journal directory lists it:
+/// `git notion undo 20261205-….jsonl`), else the newest run's (one per database).
+fn journal_paths(repo: &Repo, journal: Option<PathBuf>) -> Result<Vec<PathBuf>, Error> {
     use crate::replay::journal;
     let dir = journal::dir(repo.common_dir());
     Ok(match journal {
         Some(p) if !p.exists() && p.components().count() == 1 && dir.join(&p).exists() => {
-            dir.join(p)
+            vec![dir.join(p)]
         }
-        Some(p) => p,
-        None => journal::list(&dir)
-            .pop()
-            .ok_or(journal::JournalError::None { dir: dir.clone() })?,
+        Some(p) => vec![p],
+        None => {
+            let run = journal::newest_run(&dir);
+            if run.is_empty() {
+                return Err(journal::JournalError::None { dir: dir.clone() }.into());
+            }
+            run
+        }
     })
 }
 
@@ -113,13 +124,13 @@ fn page_lines(e: &crate::replay::journal::UndoEntry, apply: bool) -> String {
 
 /// The undo's human report: each page that changes (or failed), then the counts.
 fn render(
-    path: &std::path::Path,
+    path: &str,
     entries: &[crate::replay::journal::UndoEntry],
     c: &Counts,
     apply: bool,
     ended: bool,
 ) -> String {
-    let mut text = format!("undo {}\n", path.display());
+    let mut text = format!("undo {path}\n");
     for e in entries {
         text.push_str(&page_lines(e, apply));
     }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+mod databases;
 mod env;
 pub use env::Env;
 
@@ -99,6 +100,24 @@ pub enum ConfigError {
         /// What was given.
         value: String,
     },
+    /// A `[[databases]]` table that cannot be one (no `database`, a shared setting, listed twice).
+    #[error("configuration: [[databases]] {which}: {problem}")]
+    BadDatabases {
+        /// Which table (`#2`, or its name).
+        which: String,
+        /// What is wrong and how to fix it.
+        problem: String,
+    },
+    /// `--database` or `GIT_NOTION_DATABASE` names none of the configured databases.
+    #[error("{origin}: {value:?} is none of the configured databases ({names}): name one by its `name` or its id")]
+    NoSuchDatabase {
+        /// The flag or variable.
+        origin: String,
+        /// What was given.
+        value: String,
+        /// The configured databases.
+        names: String,
+    },
     #[error("GIT_NOTION_API_URL={url:?} is refused: plain http is allowed only to loopback (127.0.0.1, localhost, [::1]); use https")]
     InsecureApiUrl {
         /// The URL as given (without user info).
@@ -115,13 +134,15 @@ impl ConfigError {
             ConfigError::Toml { origin, .. }
             | ConfigError::SecretInFile { origin, .. }
             | ConfigError::BadPattern { origin, .. }
-            | ConfigError::BadDatabase { origin, .. } => Some(origin.clone()),
+            | ConfigError::BadDatabase { origin, .. }
+            | ConfigError::NoSuchDatabase { origin, .. } => Some(origin.clone()),
             ConfigError::InsecureApiUrl { .. } => Some("GIT_NOTION_API_URL".into()),
             ConfigError::MalformedToken { variable, .. } => Some((*variable).into()),
             ConfigError::NotUtf8 { variable } => Some(variable.clone()),
             ConfigError::MissingToken
             | ConfigError::OutOfRange { .. }
-            | ConfigError::BadUserId { .. } => None,
+            | ConfigError::BadUserId { .. }
+            | ConfigError::BadDatabases { .. } => None,
         }
     }
 }
@@ -584,6 +605,15 @@ pub struct Config {
     /// `[people]`: a commit author's email → the Notion user id to assign (where the email in git is
     /// not the one in Notion).
     pub people: BTreeMap<String, String>,
+    /// The database's name in messages and JSON (default: its data source's name).
+    pub name: Option<String>,
+    /// `[[databases]]`: more databases, each a table of its own settings over the shared ones.
+    #[serde(rename = "databases")]
+    pub tables: Vec<toml::Table>,
+    /// Every database, each a whole configuration (built on load from `database` and `[[databases]]`;
+    /// empty for a configuration of one database, which is its own).
+    #[serde(skip)]
+    each: Vec<Config>,
     /// The ticket patterns, compiled once on load.
     #[serde(skip)]
     compiled: Compiled,
@@ -630,6 +660,11 @@ pub struct Patterns {
     pub branch_patterns: Vec<regex::Regex>,
     /// `[create] patterns`, compiled.
     pub create_patterns: Vec<regex::Regex>,
+    /// With several databases: each one's own patterns and `PREFIX-N` pattern, in order (a key belongs to
+    /// the first whose patterns find it); empty for one database.
+    pub databases: Vec<(Vec<regex::Regex>, Option<regex::Regex>)>,
+    /// Which of `databases` these patterns find keys for (None: every one's).
+    pub database: Option<usize>,
 }
 
 /// A ticket pattern that does not compile.
@@ -676,6 +711,8 @@ impl Patterns {
             ignore_patterns: vec![],
             branch_patterns: vec![],
             create_patterns: vec![],
+            databases: vec![],
+            database: None,
         })
     }
 }
@@ -774,6 +811,16 @@ fn check_secrets(origin: &str, table: &toml::Table, prefix: &str) -> Result<(), 
         if let Some(t) = v.as_table() {
             check_secrets(origin, t, &key)?;
         }
+        // `[[databases]]`: an array of tables.
+        for (i, t) in v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(toml::Value::as_table)
+            .enumerate()
+        {
+            check_secrets(origin, t, &format!("{key}[{i}]"))?;
+        }
     }
     Ok(())
 }
@@ -869,23 +916,76 @@ impl Config {
         }
         // The environment and command-line flags too: a token pasted into GIT_NOTION_DATABASE or
         // --database is refused without being echoed.
-        let env_table = env_layer(env);
+        let mut env_table = env_layer(env);
         check_secrets("environment (GIT_NOTION_*)", &env_table, "")?;
-        merge(&mut merged, env_table);
-        let flags = overrides.table();
+        let mut flags = overrides.table();
         check_secrets("command line", &flags, "")?;
+        // With `[[databases]]`, a database named on the command line or in the environment picks one of
+        // them rather than adding one.
+        let pick = databases::pick(&merged, &mut env_table, &mut flags);
+        merge(&mut merged, env_table);
         merge(&mut merged, flags);
-        let mut config: Config = merged.try_into().map_err(|e| where_wrong(layers, e))?;
-        config.compiled = Compiled(Some(config.patterns("configuration")?));
-        config.check_numbers()?;
-        config.check_people()?;
-        if let Some(db) = &config.database {
+        let mut config: Config = merged
+            .clone()
+            .try_into()
+            .map_err(|e| where_wrong(layers, e))?;
+        config.checked()?;
+        if !config.tables.is_empty() {
+            config.each = databases::each(&config, merged)?;
+            databases::route(&mut config)?;
+            if let Some((origin, value)) = pick {
+                databases::keep_picked(&mut config, &origin, &value)?;
+            }
+        }
+        Ok(config)
+    }
+
+    /// Checks a configuration of one database (its patterns compiled, its numbers, people and database id).
+    fn checked(&mut self) -> Result<(), ConfigError> {
+        self.compiled = Compiled(Some(self.patterns("configuration")?));
+        self.check_numbers()?;
+        self.check_people()?;
+        if let Some(db) = &self.database {
             database_id(db).ok_or_else(|| ConfigError::BadDatabase {
                 origin: "configuration".into(),
                 value: db.clone(),
             })?;
         }
-        Ok(config)
+        Ok(())
+    }
+
+    /// Every database this configuration writes to, each a whole configuration of one database: the
+    /// top-level `database` (if any) first, then each `[[databases]]` table over the shared settings.
+    pub fn databases(&self) -> Vec<&Config> {
+        if self.each.is_empty() {
+            vec![self]
+        } else {
+            self.each.iter().collect()
+        }
+    }
+
+    /// The database's place among every configured one (0 for the first, and for one database alone).
+    pub fn position(&self) -> usize {
+        self.compiled
+            .0
+            .as_ref()
+            .and_then(|p| p.database)
+            .unwrap_or(0)
+    }
+
+    /// The places of the databases in use (see [`Config::position`]).
+    pub fn positions(&self) -> Vec<usize> {
+        self.databases().iter().map(|c| c.position()).collect()
+    }
+
+    /// Whether it writes to several databases (`[[databases]]`).
+    pub fn several(&self) -> bool {
+        self.each.len() > 1
+    }
+
+    /// The database's name for messages and JSON: `name`, else its id as written (None: not configured).
+    pub fn label(&self) -> Option<String> {
+        self.name.clone().or_else(|| self.database.clone())
     }
 
     /// Every number is finite and in its range (a `Duration` built from `-1`, `nan`, `inf` or `1e300`

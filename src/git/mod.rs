@@ -6,6 +6,7 @@ pub mod files;
 pub mod links;
 pub mod message;
 pub mod store;
+mod ties;
 mod walk;
 
 use std::path::{Path, PathBuf};
@@ -180,7 +181,7 @@ impl Repo {
         &self,
         spec: &WalkSpec,
         map: &(dyn Fn(Commit) -> T + Sync),
-        mut visit: impl FnMut(T) -> bool,
+        visit: impl FnMut(T) -> bool,
     ) -> Result<(), GitError> {
         let mut repo = self.repo.clone();
         // The walk reads each commit to order it; the cache serves the second read (the message).
@@ -238,21 +239,7 @@ impl Repo {
         if spec.first_parent {
             platform = platform.first_parent_only();
         }
-        let read = |e: &dyn std::fmt::Display| GitError::Read {
-            what: "history".into(),
-            detail: e.to_string(),
-        };
-        for info in platform.all().map_err(|e| read(&e))? {
-            let info = info.map_err(|e| read(&e))?;
-            let object = repo.find_object(info.id).map_err(|e| read(&e))?;
-            let commit = object.try_into_commit().map_err(|e| read(&e))?;
-            let c = commit.decode().map_err(|e| read(&e))?;
-            let keep_going = visit(map(commit_of(info.id, &c)?));
-            if !keep_going {
-                break;
-            }
-        }
-        Ok(())
+        serial_walk(&repo, platform, map, visit)
     }
 
     /// The tips of "all history" (`--all`): HEAD, local branches, remote-tracking branches and tags. Not
@@ -733,6 +720,48 @@ pub fn config_parameters(text: &str) -> Vec<String> {
 
 /// The commit a revision names (a tag peeled to its commit). An unborn repository says so, not
 /// "malformed rev-spec".
+/// gix's own walk on this thread (shallow clones, replaced objects, one core): each commit read, mapped
+/// and visited in walk order, the commits of one second children first (`ties`).
+fn serial_walk<T>(
+    repo: &gix::Repository,
+    platform: gix::revision::walk::Platform<'_>,
+    map: &(dyn Fn(Commit) -> T + Sync),
+    mut visit: impl FnMut(T) -> bool,
+) -> Result<(), GitError> {
+    let read = |e: &dyn std::fmt::Display| GitError::Read {
+        what: "history".into(),
+        detail: e.to_string(),
+    };
+    let mut ties = ties::Ties::new();
+    let mut ids = vec![];
+    let mut infos = platform.all().map_err(|e| read(&e))?;
+    let mut done = false;
+    while !done {
+        match infos.next() {
+            Some(info) => {
+                let info = info.map_err(|e| read(&e))?;
+                let parents = info.parent_ids().map(|p| p.detach()).collect();
+                ties.push(info.commit_time, info.id, parents, info.id, &mut |id| {
+                    ids.push(id)
+                });
+            }
+            None => {
+                done = true;
+                ties.finish(&mut |id| ids.push(id));
+            }
+        }
+        for id in ids.drain(..) {
+            let object = repo.find_object(id).map_err(|e| read(&e))?;
+            let commit = object.try_into_commit().map_err(|e| read(&e))?;
+            let c = commit.decode().map_err(|e| read(&e))?;
+            if !visit(map(commit_of(id, &c)?)) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
 fn resolve_id(repo: &gix::Repository, rev: &str) -> Result<gix::ObjectId, GitError> {
     let bad = |e: &dyn std::fmt::Display| {
         if repo.head().is_ok_and(|h| h.is_unborn()) {

@@ -141,14 +141,27 @@ fn walker(
         *seq += 1;
         ok
     };
-    for info in walk {
-        let info = info.map_err(|e| read_error("history", &e))?;
-        let data = kept.kept.borrow_mut().remove(&info.id);
-        batch.push((info.id, data));
-        if batch.len() == BATCH {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-            if stop.load(Ordering::Relaxed) || !send(&mut seq, full) {
-                return Ok(seq);
+    // Commits of one second are given children first (`ties`).
+    let mut ties = super::ties::Ties::new();
+    let mut given = vec![];
+    for next in walk.map(Some).chain(std::iter::once(None)) {
+        match next {
+            Some(info) => {
+                let info = info.map_err(|e| read_error("history", &e))?;
+                let data = kept.kept.borrow_mut().remove(&info.id);
+                let item = (info.id, data);
+                let emit = &mut |item| given.push(item);
+                ties.push(info.commit_time, info.id, info.parent_ids, item, emit);
+            }
+            None => ties.finish(&mut |item| given.push(item)),
+        }
+        for item in given.drain(..) {
+            batch.push(item);
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if stop.load(Ordering::Relaxed) || !send(&mut seq, full) {
+                    return Ok(seq);
+                }
             }
         }
     }

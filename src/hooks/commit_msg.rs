@@ -111,7 +111,10 @@ pub fn run(
             return Ok(said);
         }
         let message = read()?;
-        let index = KeyIndex::read(super::outbox::Outbox::new(repo.common_dir()).dir());
+        let dir = super::outbox::Outbox::new(repo.common_dir())
+            .dir()
+            .to_path_buf();
+        let index = KeyIndex::read_all(&dir, &config.positions());
         let released = rules.is_release(repo.branch().as_deref());
         let checked = check(
             &message,

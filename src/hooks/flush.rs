@@ -11,6 +11,7 @@ use std::time::Instant;
 use crate::config::Config;
 use crate::git::Repo;
 use crate::hooks::outbox::{now, Event, Failure, LastFlush, Outbox, OutboxError, Sighting};
+use crate::pipeline::databases::{self, Sessions};
 use crate::pipeline::plan::{Delivery, Entry, Settled};
 use crate::pipeline::session::Session;
 use crate::pipeline::{Reason, ReasonKind};
@@ -71,7 +72,7 @@ pub fn flush(
     };
     prepare(outbox, repo, look_up_again)?;
     let mut report = Report::default();
-    let mut session: Option<Session> = None;
+    let mut sessions = Sessions::new();
     // Every pending event once: the first pass takes all (a new commit or a `flush` is the moment to try
     // again), later passes only events queued meanwhile.
     let mut seen: HashSet<String> = Default::default();
@@ -89,8 +90,8 @@ pub fn flush(
         by: deliverer(deadline, wait),
     };
     loop {
-        pass.round(&mut report, &mut session, &mut seen)?;
-        crate::pipeline::budget::keep(outbox.dir(), session.as_ref().map(|s| &s.client));
+        pass.round(&mut report, &mut sessions, &mut seen)?;
+        crate::pipeline::budget::keep(outbox.dir(), sessions.client());
         drop(flusher);
         if !pass.more(&seen)? || deadline.is_some_and(|d| Instant::now() >= d) {
             break;
@@ -161,15 +162,15 @@ impl Pass<'_> {
     fn round(
         &self,
         report: &mut Report,
-        session: &mut Option<Session>,
+        sessions: &mut Sessions,
         seen: &mut HashSet<String>,
     ) -> Result<(), OutboxError> {
         if report.error.is_none() {
-            match self.drain(report, session, seen) {
+            match self.drain(report, sessions, seen) {
                 // The damaged file has been set aside: go on with a fresh one, and say so.
                 Err(e @ OutboxError::Damaged { .. }) => {
                     report.error = Some(Reason::new(ReasonKind::Outbox, e.to_string()));
-                    self.drain(report, session, seen)?;
+                    self.drain(report, sessions, seen)?;
                 }
                 other => other?,
             }
@@ -207,7 +208,7 @@ impl Pass<'_> {
     fn drain(
         &self,
         report: &mut Report,
-        session: &mut Option<Session>,
+        sessions: &mut Sessions,
         seen: &mut HashSet<String>,
     ) -> Result<(), OutboxError> {
         loop {
@@ -222,7 +223,7 @@ impl Pass<'_> {
                 .into_iter()
                 .filter(|e| seen.insert(e.id.clone()))
                 .collect();
-            if due.is_empty() || !self.batch(&due, report, session)? {
+            if due.is_empty() || !self.batch(&due, report, sessions)? {
                 break;
             }
             if self.deadline.is_some_and(|d| Instant::now() >= d) {
@@ -242,20 +243,14 @@ impl Pass<'_> {
     }
 
     /// Delivers one batch of due events, or holds them with the reason nothing could be sent. Returns
-    /// whether to go on with the next batch.
+    /// whether to go on with the next batch. Each database's keys go through its own session.
     fn batch(
         &self,
         due: &[Event],
         report: &mut Report,
-        session: &mut Option<Session>,
+        sessions: &mut Sessions,
     ) -> Result<bool, OutboxError> {
-        let rules = match &self.config {
-            Ok(c) => Rules::new(c, self.repo.origin_url().as_deref())
-                .map(|r| (*c, r))
-                .map_err(|e| Reason::of_config(&e)),
-            Err(reason) => Err(reason.clone()),
-        };
-        let (config, rules) = match rules {
+        let (rules, dbs) = match self.rules() {
             Ok(cr) => cr,
             Err(reason) => {
                 self.hold(due, &reason, report)?;
@@ -268,25 +263,20 @@ impl Pass<'_> {
             settle(self.outbox, due, &keys, &BTreeMap::new(), report)?;
             return Ok(true);
         }
-        if session.is_none() {
-            let budget = crate::pipeline::budget::recall(self.outbox.dir());
-            match Session::connect_paced(config.clone(), rules.clone(), self.env, budget) {
-                Ok(s) => {
-                    report.source_name = s.binding.source_name.clone();
-                    *session = Some(s)
-                }
-                Err(e) => {
-                    // No token, a token Notion refuses, a property that does not exist yet, Notion
-                    // down: all can be fixed later, so every update stays pending with the reason.
-                    self.hold(due, &Reason::of_error(&e), report)?;
-                    report.cause = Some(e);
-                    return Ok(false);
-                }
-            }
-        }
-        let Some(s) = session.as_ref() else {
+        let split = databases::split(&dbs, &wanted);
+        let budget = crate::pipeline::budget::recall(self.outbox.dir());
+        let mut outcomes = self.connect(&dbs, (&split, &wanted), sessions, budget, report);
+        if outcomes.len() == wanted.len() {
+            // No database could be reached: everything waits with the reason.
+            let reason = report.error.clone().unwrap_or_else(|| {
+                Reason::new(
+                    ReasonKind::Config,
+                    "no configured database takes these tickets",
+                )
+            });
+            self.hold(due, &reason, report)?;
             return Ok(false);
-        };
+        }
         // One writer at a time per repository: `sync`, the replay and `undo` wait here too. A
         // foreground hook (a deadline) does not wait: its updates stay queued.
         let writer = if self.deadline.is_some() {
@@ -302,18 +292,78 @@ impl Pass<'_> {
             self.hold(due, &busy, report)?;
             return Ok(false);
         };
-        let only: HashSet<TicketKey> = wanted.iter().cloned().collect();
-        let outcomes = match crate::pipeline::session::history_tracks(self.repo, &s.rules, &only) {
-            Ok(tracks) => self.deliver(s, &wanted, tracks, report),
-            Err(e) => {
-                drop(_writer);
-                self.hold(due, &Reason::of_error(&e), report)?;
-                return Ok(false);
+        for (i, mine) in split.iter().enumerate().filter(|(_, m)| !m.is_empty()) {
+            let Ok(s) = sessions.get(i, &dbs[i], self.env, budget) else {
+                continue;
+            };
+            let only: HashSet<TicketKey> = mine.iter().cloned().collect();
+            match crate::pipeline::session::history_tracks(self.repo, &s.rules, &only) {
+                Ok(tracks) => {
+                    let several = dbs.len() > 1;
+                    for (k, d) in self.deliver(s, mine, tracks, several, report) {
+                        keep_found(&mut outcomes, k, d);
+                    }
+                }
+                Err(e) => {
+                    drop(_writer);
+                    self.hold(due, &Reason::of_error(&e), report)?;
+                    return Ok(false);
+                }
             }
-        };
+        }
         drop(_writer);
         settle(self.outbox, due, &keys, &outcomes, report)?;
         Ok(true)
+    }
+
+    /// The whole configuration's rules (every database's keys) and each database, or why not.
+    fn rules(&self) -> Result<(Rules, Vec<databases::Database>), Reason> {
+        let origin = self.repo.origin_url();
+        match &self.config {
+            Ok(c) => Rules::new(c, origin.as_deref())
+                .and_then(|r| Ok((r, databases::of(c, origin.as_deref())?)))
+                .map_err(|e| Reason::of_config(&e)),
+            Err(reason) => Err(reason.clone()),
+        }
+    }
+
+    /// Connects the session of each database that has keys (nothing is written before they are
+    /// checked). Returns the keys of the databases that could not be reached (and of none in use), each
+    /// to retry with why.
+    fn connect(
+        &self,
+        dbs: &[databases::Database],
+        (split, wanted): (&[BTreeSet<TicketKey>], &BTreeSet<TicketKey>),
+        sessions: &mut Sessions,
+        budget: Option<u32>,
+        report: &mut Report,
+    ) -> BTreeMap<TicketKey, Delivery> {
+        let mut outcomes = BTreeMap::new();
+        for k in wanted
+            .iter()
+            .filter(|k| !split.iter().any(|m| m.contains(*k)))
+        {
+            // Only when GIT_NOTION_DATABASE picks one database of several for the hooks.
+            let why = format!("{k} belongs to none of the databases in use (GIT_NOTION_DATABASE)");
+            outcomes.insert(
+                k.clone(),
+                Delivery::Retry(Reason::new(ReasonKind::Config, why)),
+            );
+        }
+        for (i, mine) in split.iter().enumerate().filter(|(_, m)| !m.is_empty()) {
+            if let Err(e) = sessions.get(i, &dbs[i], self.env, budget) {
+                // No token, a token Notion refuses, a property that does not exist yet, Notion down:
+                // all can be fixed later, so every update stays pending with the reason.
+                let reason = Reason::of_error(&e);
+                for k in mine {
+                    outcomes.insert(k.clone(), Delivery::Retry(reason.clone()));
+                }
+                report.error = Some(reason);
+                report.cause = Some(e);
+            }
+        }
+        report.source_name = sessions.names();
+        outcomes
     }
 
     /// Plans and applies each wanted ticket from its history track (a ticket history no longer names, say
@@ -323,6 +373,7 @@ impl Pass<'_> {
         s: &Session,
         wanted: &BTreeSet<TicketKey>,
         tracks: Vec<crate::rules::desired::Track>,
+        several: bool,
         report: &mut Report,
     ) -> BTreeMap<TicketKey, Delivery> {
         let origin = self.repo.origin_url();
@@ -345,6 +396,17 @@ impl Pass<'_> {
         // clone wrote since the read is read again before writing (`Recheck`).
         let read_at = now();
         let mut entries = s.plan(self.repo, origin.as_deref(), &tracks);
+        if several {
+            // A page link this database does not hold is another's: said by none here.
+            entries.retain(|e| {
+                let elsewhere = matches!(e.desired.key, TicketKey::Page(_))
+                    && matches!(e.outcome, crate::pipeline::plan::Outcome::NotFound);
+                if elsewhere {
+                    outcomes.insert(e.desired.key.clone(), e.delivery(&s.binding.source_name));
+                }
+                !elsewhere
+            });
+        }
         let time_of = |id: &str| self.repo.commit_time(id);
         let mut recheck = crate::pipeline::session::Recheck::new(read_at);
         for t in &tracks {
@@ -370,6 +432,7 @@ impl Pass<'_> {
         // The local index learns what the lookups found (a cache for commit time; never a reason to fail).
         let _ = crate::pipeline::key_index::KeyIndex::merge(
             self.outbox.dir(),
+            s.config.position(),
             &s.binding.data_source_id,
             crate::pipeline::key_index::seen_in(&entries, &s.binding),
             now(),
@@ -388,6 +451,18 @@ impl Pass<'_> {
         settle_with(self.outbox, due, &keys, &outcomes, Some(reason), report)?;
         report.error = Some(reason.clone());
         Ok(())
+    }
+}
+
+/// One database's outcome for a key, kept unless another database's says more (a page link found by one
+/// database and not by the others).
+fn keep_found(outcomes: &mut BTreeMap<TicketKey, Delivery>, key: TicketKey, d: Delivery) {
+    let no_page = |d: &Delivery| matches!(d, Delivery::Settled(Settled::NoPage, _));
+    match outcomes.get(&key) {
+        Some(before) if !no_page(before) || no_page(&d) => {}
+        _ => {
+            outcomes.insert(key, d);
+        }
     }
 }
 

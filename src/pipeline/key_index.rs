@@ -62,6 +62,16 @@ pub struct KeyIndex {
     pub entries: BTreeMap<String, Known>,
 }
 
+/// The index file of the `position`-th configured database: `index.tsv` for the first (and for one
+/// database alone), `index-2.tsv` for the second, …
+fn file(position: usize) -> String {
+    if position == 0 {
+        FILE.to_string()
+    } else {
+        format!("index-{}.tsv", position + 1)
+    }
+}
+
 fn clean(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -78,9 +88,10 @@ impl KeyIndex {
         }
     }
 
-    /// Reads the index (None: none yet, or unreadable — a cache is never an error).
-    pub fn read(dir: &Path) -> Option<KeyIndex> {
-        let text = std::fs::read_to_string(dir.join(FILE)).ok()?;
+    /// Reads the index of the `position`-th configured database (None: none yet, or unreadable — a
+    /// cache is never an error).
+    pub fn read(dir: &Path, position: usize) -> Option<KeyIndex> {
+        let text = std::fs::read_to_string(dir.join(file(position))).ok()?;
         let mut lines = text.lines();
         let header = lines.next()?.strip_prefix(MAGIC)?;
         let mut ix = KeyIndex::default();
@@ -114,7 +125,31 @@ impl KeyIndex {
         Some(ix)
     }
 
-    fn write(&self, dir: &Path) -> std::io::Result<()> {
+    /// The indexes of these databases (their positions in the configuration) as one: every key (each
+    /// is one database's), read whole only when each was.
+    pub fn read_all(dir: &Path, positions: &[usize]) -> Option<KeyIndex> {
+        let mut all: Option<KeyIndex> = None;
+        let mut partial = false;
+        for p in positions {
+            match (Self::read(dir, *p), &mut all) {
+                (None, _) => partial = true,
+                (Some(ix), None) => all = Some(ix),
+                (Some(ix), Some(a)) => {
+                    a.source = format!("{},{}", a.source, ix.source);
+                    a.refreshed = a.refreshed.zip(ix.refreshed).map(|(x, y)| x.min(y));
+                    a.updated = a.updated.max(ix.updated);
+                    a.options.extend(ix.options);
+                    a.entries.extend(ix.entries);
+                }
+            }
+        }
+        if let (true, Some(a)) = (partial, &mut all) {
+            a.refreshed = None;
+        }
+        all
+    }
+
+    fn write(&self, dir: &Path, position: usize) -> std::io::Result<()> {
         crate::files::private_dir(dir)?;
         let options = serde_json::to_string(&self.options).unwrap_or_else(|_| "[]".into());
         let mut text = format!(
@@ -133,20 +168,22 @@ impl KeyIndex {
                 clean(&k.title)
             ));
         }
-        let tmp = dir.join(format!("{FILE}.{}.tmp", std::process::id()));
+        let name = file(position);
+        let tmp = dir.join(format!("{name}.{}.tmp", std::process::id()));
         crate::files::write_private(&tmp, text.as_bytes())?;
-        std::fs::rename(&tmp, dir.join(FILE))
+        std::fs::rename(&tmp, dir.join(name))
     }
 
     /// Records what a flush, sync or replay learnt: `Some` — the page a key has now; `None` — no page
     /// carries the key. Other keys are kept (an index of another data source is started afresh).
     pub fn merge(
         dir: &Path,
+        position: usize,
         source: &str,
         seen: impl IntoIterator<Item = (String, Option<Known>)>,
         now: i64,
     ) -> std::io::Result<()> {
-        let mut ix = Self::read(dir)
+        let mut ix = Self::read(dir, position)
             .filter(|ix| ix.source == source)
             .unwrap_or_else(|| KeyIndex {
                 source: source.to_string(),
@@ -168,12 +205,13 @@ impl KeyIndex {
             return Ok(());
         }
         ix.updated = now;
-        ix.write(dir)
+        ix.write(dir, position)
     }
 
     /// Replaces the index with a whole data source's keys (a scan, `index --refresh`, `doctor`).
     pub fn replace(
         dir: &Path,
+        position: usize,
         source: &str,
         options: Vec<String>,
         entries: BTreeMap<String, Known>,
@@ -186,7 +224,7 @@ impl KeyIndex {
             options,
             entries,
         }
-        .write(dir)
+        .write(dir, position)
     }
 
     /// Whether the index was read whole within [`FRESH_SECS`] of `now`.
@@ -335,9 +373,10 @@ mod tests {
     #[test]
     fn merged_and_replaced_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(KeyIndex::read(dir.path()).is_none());
+        assert!(KeyIndex::read(dir.path(), 0).is_none());
         KeyIndex::merge(
             dir.path(),
+            0,
             "ds",
             [
                 ("TASK-17".to_string(), known("Login\tpage\nnext")),
@@ -346,12 +385,12 @@ mod tests {
             100,
         )
         .unwrap();
-        let ix = KeyIndex::read(dir.path()).unwrap();
+        let ix = KeyIndex::read(dir.path(), 0).unwrap();
         assert_eq!(ix.entries["TASK-17"].title, "Login page next");
         assert_eq!(ix.refreshed, None);
         assert!(!ix.fresh(100));
-        KeyIndex::merge(dir.path(), "ds", [("#042".to_string(), None)], 200).unwrap();
-        let ix = KeyIndex::read(dir.path()).unwrap();
+        KeyIndex::merge(dir.path(), 0, "ds", [("#042".to_string(), None)], 200).unwrap();
+        let ix = KeyIndex::read(dir.path(), 0).unwrap();
         assert!(!ix.entries.contains_key("#042"));
         assert_eq!(ix.updated, 200);
         let all: BTreeMap<String, Known> = [
@@ -362,13 +401,14 @@ mod tests {
         .into();
         KeyIndex::replace(
             dir.path(),
+            0,
             "ds",
             vec!["To do".into(), "In progress".into()],
             all,
             300,
         )
         .unwrap();
-        let ix = KeyIndex::read(dir.path()).unwrap();
+        let ix = KeyIndex::read(dir.path(), 0).unwrap();
         assert!(ix.fresh(300 + 3600));
         assert_eq!(ix.options, ["To do", "In progress"]);
         let typo = TicketKey::UniqueId {
@@ -385,7 +425,32 @@ mod tests {
             .describe(300 + 7200)
             .starts_with("3 keys, read whole 2 h ago"));
         // Another data source's index is started afresh.
-        KeyIndex::merge(dir.path(), "other", [("#1".to_string(), known("x"))], 400).unwrap();
-        assert_eq!(KeyIndex::read(dir.path()).unwrap().entries.len(), 1);
+        KeyIndex::merge(
+            dir.path(),
+            0,
+            "other",
+            [("#1".to_string(), known("x"))],
+            400,
+        )
+        .unwrap();
+        assert_eq!(KeyIndex::read(dir.path(), 0).unwrap().entries.len(), 1);
+        // A second database's index is its own file; read together, they are one index, read whole
+        // only when each was.
+        KeyIndex::merge(
+            dir.path(),
+            1,
+            "bugs",
+            [("BUG-2".to_string(), known("y"))],
+            500,
+        )
+        .unwrap();
+        assert!(dir.path().join("index-2.tsv").exists());
+        let both = KeyIndex::read_all(dir.path(), &[0, 1]).unwrap();
+        assert_eq!(both.entries.len(), 2);
+        assert_eq!((both.updated, both.refreshed), (500, None));
+        assert!(KeyIndex::read_all(dir.path(), &[1])
+            .unwrap()
+            .entries
+            .contains_key("BUG-2"));
     }
 }

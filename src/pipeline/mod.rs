@@ -8,6 +8,7 @@
 
 pub mod backup;
 pub mod budget;
+pub mod databases;
 mod error;
 pub mod history;
 pub mod key_index;

@@ -81,6 +81,8 @@ pub struct Entry {
     pub notes: Vec<String>,
     /// After apply: the page was created (`[create] missing`); `outcome` then holds it.
     pub created: bool,
+    /// The database's name (`name`, else its data source's), for `--json`.
+    pub database: String,
 }
 
 impl Entry {
@@ -97,6 +99,7 @@ impl Entry {
             comments_deleted: 0,
             notes,
             created: false,
+            database: String::new(),
         }
     }
 
@@ -887,6 +890,7 @@ fn render_extras(out: &mut String, e: &Entry, dry_run: bool) {
 }
 
 /// The human report: each ticket with its changes, then a summary line.
+#[cfg(test)]
 pub fn render(entries: &[Entry], source_name: &str, dry_run: bool) -> String {
     let mut out = render_entries(entries, source_name, dry_run);
     out.push_str(&summary_line(entries, dry_run));

@@ -73,7 +73,7 @@ pub fn connect_client(config: &Config, env: &crate::config::Env) -> Result<Clien
 }
 
 /// [`connect_client`] pacing its requests to a budget per window learned earlier ([`super::budget`]).
-fn connect_client_paced(
+pub fn connect_client_paced(
     config: &Config,
     env: &crate::config::Env,
     budget: Option<u32>,
@@ -89,8 +89,8 @@ fn connect_client_paced(
 pub struct Session {
     /// The configuration, as loaded and validated.
     pub config: Config,
-    /// The API client (token, limiter, retries).
-    pub client: Client,
+    /// The API client (token, limiter, retries), shared by the sessions of every database.
+    pub client: std::sync::Arc<Client>,
     /// The configuration bound to the data source's real schema.
     pub binding: Binding,
     /// The compiled rules (ticket patterns, keywords, status rules).
@@ -116,7 +116,17 @@ impl Session {
         env: &crate::config::Env,
         budget: Option<u32>,
     ) -> Result<Session, Error> {
-        let client = connect_client_paced(&config, env, budget)?;
+        let client = std::sync::Arc::new(connect_client_paced(&config, env, budget)?);
+        Self::connect_with(config, rules, client)
+    }
+
+    /// [`Session::connect`] through a client already made (another database's: one limiter and one
+    /// budget for every request of the token).
+    pub fn connect_with(
+        config: Config,
+        rules: Rules,
+        client: std::sync::Arc<Client>,
+    ) -> Result<Session, Error> {
         let schema = Schema::resolve(&client, &config)?;
         let mut binding = Binding::new(&schema, &config)?;
         if binding.assignee.is_some() {
@@ -132,6 +142,14 @@ impl Session {
             client,
             binding,
         })
+    }
+
+    /// The database's name in messages and JSON: its `name`, else its data source's.
+    pub fn name(&self) -> String {
+        self.config
+            .name
+            .clone()
+            .unwrap_or_else(|| self.binding.source_name.clone())
     }
 
     /// The plan for these tracked tickets: their pages found in batches (`lookup::find_many`: up to 100
@@ -176,6 +194,7 @@ impl Session {
             Some(&time_of),
         );
         entry.check_comments(&self.client, &|a, d| repo.has_equivalent(a, d));
+        entry.database = self.name();
         Some(entry)
     }
 
@@ -242,6 +261,7 @@ impl Session {
                 let policy = self.config.title.policy;
                 *e = plan::entry(&self.binding, policy, e.desired.clone(), found, None);
                 e.comments = comments;
+                e.database = self.name();
             }
         }
         e.write(&self.client, &self.binding);

@@ -140,6 +140,25 @@ pub fn list(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// The journals of the newest run: the newest journal, and those a replay over several databases wrote
+/// beside it (named by the same start), oldest first.
+pub fn newest_run(dir: &Path) -> Vec<PathBuf> {
+    let all = list(dir);
+    let Some(newest) = all.last() else {
+        return vec![];
+    };
+    let stem = |p: &Path| {
+        let name = p.file_name()?.to_str()?.strip_suffix(".jsonl")?;
+        // `replay-<time>Z` or `replay-<time>Z-<n>`.
+        Some(name.split_once("Z").map_or(name, |(t, _)| t).to_string())
+    };
+    let run = stem(newest);
+    all.iter()
+        .filter(|p| run.is_some() && stem(p) == run)
+        .cloned()
+        .collect()
+}
+
 /// Reads a journal's lines (a torn last line, from a kill in mid-write, is ignored).
 pub fn read(path: &Path) -> Result<Vec<Line>, JournalError> {
     let text = std::fs::read_to_string(path).map_err(|e| io(path, e))?;
@@ -174,11 +193,23 @@ impl Journal {
         data_source_id: &str,
         source_name: &str,
     ) -> Result<Journal, JournalError> {
+        Self::open_in_run(dir, data_source_id, source_name, None)
+    }
+
+    /// [`Journal::open`] for one database of a replay over several: the journals of one run are named
+    /// by the run's start (`replay-<run>.jsonl`, `replay-<run>-1.jsonl`, …), so that `undo` restores
+    /// them together.
+    pub fn open_in_run(
+        dir: &Path,
+        data_source_id: &str,
+        source_name: &str,
+        run: Option<jiff::Timestamp>,
+    ) -> Result<Journal, JournalError> {
         crate::files::private_dir(dir).map_err(|e| io(dir, e))?;
         if let Some(j) = Self::resume(dir, data_source_id)? {
             return Ok(j);
         }
-        let now = jiff::Timestamp::now();
+        let now = run.unwrap_or_else(jiff::Timestamp::now);
         let mut path = dir.join(format!(
             "replay-{}.jsonl",
             now.strftime("%Y%m%dT%H%M%S%.fZ")

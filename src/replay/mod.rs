@@ -95,6 +95,9 @@ pub struct How {
     pub apply: bool,
     /// How to read the data source.
     pub read: Read,
+    /// With several databases: the run's start, naming each database's journal (see
+    /// [`journal::Journal::open_in_run`]).
+    pub run: Option<jiff::Timestamp>,
 }
 
 /// How the replay reads the data source.
@@ -183,10 +186,11 @@ pub fn run(
         .filter(|e| matches!(e.outcome, Outcome::Update { .. } | Outcome::Create { .. }))
         .count();
     if how.apply && updates > 0 {
-        let mut j = Journal::open(
+        let mut j = Journal::open_in_run(
             &journal::dir(repo.common_dir()),
             &session.binding.data_source_id,
             &session.binding.source_name,
+            how.run,
         )?;
         replay.journal = Some(j.path.clone());
         replay.resumed = j.resumed;
@@ -320,6 +324,7 @@ fn plan_entries(
                 (!reset).then_some(&time_of as plan::CommitTime),
             );
             e.check_comments(&session.client, &|a, d| repo.has_equivalent(a, d));
+            e.database = session.name();
             Some(e)
         })
         .collect()
@@ -449,6 +454,31 @@ impl Writing<'_> {
             })?;
         }
         Ok(())
+    }
+}
+
+impl Replay {
+    /// Adds another database's replay of the same history to this one: its plan, its reads and its
+    /// journal (the first journal is named; `undo` finds the others by it).
+    pub fn absorb(&mut self, other: Replay) {
+        self.history.commits = self.history.commits.max(other.history.commits);
+        self.history.commits_with_refs = self
+            .history
+            .commits_with_refs
+            .max(other.history.commits_with_refs);
+        self.history.tickets.extend(other.history.tickets);
+        self.entries.extend(other.entries);
+        self.rows += other.rows;
+        self.looked_up = match (self.looked_up, other.looked_up) {
+            (None, None) => None,
+            (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        };
+        self.scan_requests += other.scan_requests;
+        self.lookup_requests += other.lookup_requests;
+        self.requests = self.requests.max(other.requests);
+        self.journal = self.journal.take().or(other.journal);
+        self.resumed |= other.resumed;
+        self.keys = self.keys.take().or(other.keys);
     }
 }
 

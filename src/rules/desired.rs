@@ -144,15 +144,34 @@ impl Rules {
             conventions,
             patterns: extractor.ignore().patterns.clone(),
         };
+        let follows = |c: &Config| c.status.on_release.is_some() || c.properties.release.is_some();
+        let mut status = config.status.clone();
+        if config.several() {
+            // The whole configuration's rules (the hooks') queue what any database asks for: every
+            // database's closing keywords and release tags.
+            let every = config.databases();
+            status.closing_keywords = every
+                .iter()
+                .flat_map(|c| c.status.closing_keywords.iter().cloned())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            status.release_tags = every
+                .iter()
+                .filter(|c| follows(c))
+                .flat_map(|c| c.status.release_tags.iter().cloned())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+        }
         Ok(Rules {
             extractor: extractor.with_ignore(ignore),
-            keywords: Keywords::new(&config.status.closing_keywords),
-            status: config.status.clone(),
+            keywords: Keywords::new(&status.closing_keywords),
             branch_patterns: config.patterns("configuration")?.branch_patterns,
             branches: config.branches.clone(),
-            follows_releases: config.status.on_release.is_some()
-                || config.properties.release.is_some(),
+            follows_releases: config.databases().iter().any(|c| follows(c)),
             lists_commits: config.properties.commits.is_some(),
+            status,
         })
     }
 

@@ -40,6 +40,10 @@ impl std::fmt::Display for TicketKey {
 pub struct Extractor {
     patterns: Vec<Regex>,
     unique_id: Option<Regex>,
+    /// With several databases: each one's patterns, in order (a key belongs to the first that finds it).
+    databases: Vec<(Vec<Regex>, Option<Regex>)>,
+    /// Which of `databases` this extractor finds keys for (None: every one's).
+    database: Option<usize>,
     max_keys: usize,
     max_key_length: usize,
     /// What commit messages hold that looks like a key and is not (hosting conventions, patterns).
@@ -197,6 +201,8 @@ impl Extractor {
         Extractor {
             patterns: p.patterns,
             unique_id: p.unique_id,
+            databases: p.databases,
+            database: p.database,
             max_keys: p.max_keys,
             max_key_length: p.max_key_length,
             ignore: Ignore {
@@ -290,6 +296,72 @@ impl Extractor {
             .collect()
     }
 
+    /// Where a text holds keys, in order (no text copied), with how to make each one's key: every
+    /// database's patterns (one database: this extractor's own), a text found by several databases'
+    /// patterns being the first one's; then page links, every database's to look for.
+    fn spans(&self, text: &str, overflow: &mut Overflow) -> Vec<Span> {
+        let mut spans: Vec<Span> = vec![];
+        if self.databases.is_empty() {
+            self.spans_of(
+                text,
+                (&self.patterns, self.unique_id.as_ref(), 0),
+                overflow,
+                &mut spans,
+            );
+        } else {
+            for (db, (patterns, unique_id)) in self.databases.iter().enumerate() {
+                self.spans_of(
+                    text,
+                    (patterns, unique_id.as_ref(), db),
+                    overflow,
+                    &mut spans,
+                );
+            }
+        }
+        if self.databases.len() > 1 {
+            spans.sort_by_key(|(r, db, _)| (r.start, r.end, *db));
+            spans.dedup_by(|b, a| a.0 == b.0);
+            spans.retain(|(_, db, _)| self.database.is_none_or(|d| d == *db));
+        }
+        for (start, end) in page_ids(text) {
+            if is_whole_token(text, start, end) && names_a_page(text, start) {
+                spans.push((start..end, 0, Kind::Page));
+            }
+        }
+        spans.sort_by_key(|(r, _, _)| r.start);
+        spans
+    }
+
+    /// The spans one database's patterns (and `PREFIX-N` pattern) find, added to `spans`.
+    fn spans_of(
+        &self,
+        text: &str,
+        (patterns, unique_id, db): (&[Regex], Option<&Regex>, usize),
+        overflow: &mut Overflow,
+        spans: &mut Vec<Span>,
+    ) {
+        for re in patterns {
+            for m in re.find_iter(text) {
+                if is_whole_token(text, m.start(), m.end()) {
+                    if m.len() > self.max_key_length {
+                        overflow.too_long += 1;
+                    } else {
+                        spans.push((m.range(), db, Kind::Token));
+                    }
+                }
+            }
+        }
+        for c in unique_id.iter().flat_map(|re| re.captures_iter(text)) {
+            let Some(m) = c.get(0) else { continue };
+            if m.len() > self.max_key_length {
+                overflow.too_long += 1;
+            } else if let Ok(number) = c[2].parse() {
+                let kind = Kind::UniqueId(c[1].to_ascii_uppercase(), number);
+                spans.push((m.range(), db, kind));
+            }
+        }
+    }
+
     fn locate_skipping(
         &self,
         text: &str,
@@ -299,43 +371,11 @@ impl Extractor {
             limits: (self.max_keys, self.max_key_length),
             ..Overflow::default()
         };
-        // Spans first (no text copied), with how to make each one's key.
-        enum Kind {
-            Token,
-            UniqueId(String, u64),
-            Page,
-        }
-        let mut spans: Vec<(std::ops::Range<usize>, Kind)> = vec![];
-        for re in &self.patterns {
-            for m in re.find_iter(text) {
-                if is_whole_token(text, m.start(), m.end()) {
-                    if m.len() > self.max_key_length {
-                        overflow.too_long += 1;
-                    } else {
-                        spans.push((m.range(), Kind::Token));
-                    }
-                }
-            }
-        }
-        if let Some(re) = &self.unique_id {
-            for c in re.captures_iter(text) {
-                let Some(m) = c.get(0) else { continue };
-                if m.len() > self.max_key_length {
-                    overflow.too_long += 1;
-                    continue;
-                }
-                if let Ok(number) = c[2].parse() {
-                    spans.push((m.range(), Kind::UniqueId(c[1].to_ascii_uppercase(), number)));
-                }
-            }
-        }
-        for (start, end) in page_ids(text) {
-            if is_whole_token(text, start, end) && names_a_page(text, start) {
-                spans.push((start..end, Kind::Page));
-            }
-        }
-        spans.sort_by_key(|(r, _)| r.start);
-        spans.retain(|(r, _)| skips.rule_at(r).is_none());
+        let spans = self
+            .spans(text, &mut overflow)
+            .into_iter()
+            .filter(|(r, _, _)| skips.rule_at(r).is_none())
+            .map(|(r, _, k)| (r, k));
         let mut keys: std::collections::HashSet<TicketKey> = Default::default();
         let mut dropped: std::collections::HashSet<&str> = Default::default();
         let mut found = vec![];
@@ -360,6 +400,16 @@ impl Extractor {
         overflow.dropped = dropped.len();
         (found, overflow)
     }
+}
+
+/// Where a text holds a key, which database's patterns found it, and how to make the key.
+type Span = (std::ops::Range<usize>, usize, Kind);
+
+/// How to make the key of a span of text.
+enum Kind {
+    Token,
+    UniqueId(String, u64),
+    Page,
 }
 
 /// Spans of a text to skip, sorted by start, each with its rule: which one covers a range is a binary

@@ -171,6 +171,41 @@ pub fn generate(
     Ok(render(database, data_source, origin_url, &schema, &rows))
 }
 
+/// A proposed configuration (`generate`) as one `[[databases]]` table: its database's own settings
+/// (database, data source, tickets, properties, status, title, create), with `name`.
+pub fn as_table(proposed: &str, name: Option<&str>) -> Result<String, Error> {
+    let bad = |e: toml::de::Error| config::ConfigError::Toml {
+        origin: "the proposed table".into(),
+        message: e.to_string(),
+    };
+    let all: toml::Table = toml::from_str(proposed).map_err(bad)?;
+    let mut table = toml::Table::new();
+    if let Some(n) = name {
+        table.insert("name".into(), n.into());
+    }
+    for key in [
+        "database",
+        "data_source",
+        "tickets",
+        "properties",
+        "status",
+        "title",
+        "create",
+    ] {
+        if let Some(v) = all.get(key) {
+            table.insert(key.into(), v.clone());
+        }
+    }
+    let mut doc = toml::Table::new();
+    doc.insert("databases".into(), vec![toml::Value::Table(table)].into());
+    toml::to_string(&doc).map_err(|e| {
+        Error::from(config::ConfigError::Toml {
+            origin: "the proposed table".into(),
+            message: e.to_string(),
+        })
+    })
+}
+
 /// The configuration text for a schema and some of its rows.
 pub fn render(
     database: &str,

@@ -3,6 +3,7 @@
 
 mod beyond;
 mod commit_time;
+mod databases;
 mod docs;
 mod errors;
 mod fidelity;

@@ -25,7 +25,10 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRu
 use crate::util::*;
 
 /// Tickets with a page, and one without (a sub-ticket).
-const TICKETS: [&str; 6] = ["#005", "#006", "#007", "#009", "#011", "#011.3"];
+/// `TASK-n` are a second database's (`[[databases]]`): keys route to two databases.
+const TICKETS: [&str; 8] = [
+    "#005", "#006", "#007", "#009", "#011", "#011.3", "TASK-2", "TASK-3",
+];
 const STATUSES: [&str; 3] = ["未开始", "进行中", "完成"];
 const FEATURES: [&str; 2] = ["feature-a", "feature-b"];
 
@@ -436,6 +439,25 @@ fn run_case(steps: &[Step], every_move: bool) -> Result<(), String> {
     let props = &mut seed["databases"][0]["data_sources"][0]["properties"];
     props["状态"]["groups"]["Complete"] = serde_json::json!(["完成", "已发布"]);
     props["版本"] = serde_json::json!({"type": "select", "options": []});
+    // A second database, Tasks (`TASK-n` unique ids, the same properties), its own `[[databases]]`
+    // table: each key goes to its own database, and both must agree with the replay.
+    let mut tasks = seed["databases"][0].clone();
+    tasks["id"] = serde_json::json!("5eca5eca5eca45ca85eca5eca5eca5ec");
+    tasks["title"] = serde_json::json!("Tasks");
+    let ds = &mut tasks["data_sources"][0];
+    ds["id"] = serde_json::json!("5eca5ecad5d545ca85eca5eca5eca5ec");
+    ds["name"] = serde_json::json!("Tasks");
+    ds["properties"]["ID"] = serde_json::json!({"type": "unique_id", "prefix": "TASK"});
+    let pages = ds["pages"].as_array_mut().unwrap();
+    pages.truncate(4);
+    for (i, p) in pages.iter_mut().enumerate() {
+        p["id"] = serde_json::json!(format!("5eca{:028x}", i + 1));
+    }
+    seed["databases"].as_array_mut().unwrap().push(tasks);
+    let config = format!(
+        "{config}\n[[databases]]\nname = \"Tasks\"\ndatabase = \"5eca5eca5eca45ca85eca5eca5eca5ec\"\n\
+         [databases.tickets]\nid_prefixes = [\"TASK\"]\n"
+    );
     let w = World::with_seed(
         &seed,
         notion_sandbox::SandboxConfig::without_limits(),

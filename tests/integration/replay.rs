@@ -574,3 +574,53 @@ fn ctrl_c_through_git_on_a_terminal_behaves_as_the_binary_alone() {
         w.assert_each_page_written_once(34);
     }
 }
+
+/// A fast rebase or an import gives many commits one committer second. The walk by commit time orders
+/// those arbitrarily, and from every ref (`--all`, what the hooks deliver) a tagged parent could come out
+/// before its child: the latest commit naming a ticket must not depend on which refs the walk starts from.
+#[test]
+fn commits_of_one_second_give_the_same_latest_commit_from_head_and_from_every_ref() {
+    let w = World::new("zh", &format!("{ZH_CONFIG}{FAST}"));
+    let at = [
+        ("GIT_COMMITTER_DATE", "2025-10-01T10:00:00Z"),
+        ("GIT_AUTHOR_DATE", "2025-10-01T10:00:00Z"),
+    ];
+    let repo = w.repo.clone();
+    for i in 1..=6 {
+        let message = format!("chore: step {i} on #006");
+        w.git_with(
+            &repo,
+            &["commit", "-q", "--allow-empty", "-m", &message],
+            &at,
+        );
+        if i < 6 {
+            w.git(&["tag", &format!("t{i}")]);
+        }
+    }
+    w.wait_for_flusher();
+    w.run(&["flush"]);
+    let head = w.head();
+    let latest = |args: &[&str], envs: &[(&str, &str)]| -> String {
+        let mut c = w.command(&bin("git-notion-replay"));
+        c.current_dir(&w.repo).args(args);
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let t = v["tickets"].as_array().unwrap();
+        let t = t.iter().find(|t| t["key"] == "#006").unwrap();
+        t["commit"].as_str().unwrap().to_string()
+    };
+    assert_eq!(latest(&["--json"], &[]), head);
+    assert_eq!(latest(&["--all", "--json"], &[]), head);
+    let serial = [("GIT_NOTION_SERIAL_WALK", "1")];
+    assert_eq!(latest(&["--all", "--json"], &serial), head);
+    // The hooks delivered the same commit.
+    let page = w.sb.state().find_page_by_title("#006").unwrap().id.clone();
+    assert_eq!(
+        w.prop(&page, "Commit"),
+        format!("https://github.com/acme/mt5/commit/{head}")
+    );
+    w.assert_replay_plans_nothing();
+}

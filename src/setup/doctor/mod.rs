@@ -220,6 +220,7 @@ fn index_from_rows(repo: &Repo, config: &Config, binding: &Binding, rows: &[serd
         let ix = crate::pipeline::lookup::Index::new(rows, binding, &rules.extractor);
         let _ = crate::pipeline::key_index::KeyIndex::replace(
             crate::hooks::outbox::Outbox::new(repo.common_dir()).dir(),
+            config.position(),
             &binding.data_source_id,
             binding.status_names(),
             crate::pipeline::key_index::of_pages(&ix),
@@ -246,8 +247,38 @@ pub fn run(
     }
     let config = config_check(&mut r, repo, config);
     let client = api_checks(&mut r, config.as_ref(), env);
-    let binding = match (&client, &config) {
-        (Some(client), Some(config)) => schema_checks(&mut r, client, config, fix),
+    let every: Vec<Config> = config
+        .as_ref()
+        .map(|c| c.databases().into_iter().cloned().collect())
+        .unwrap_or_default();
+    if every.len() < 2 {
+        database_checks(&mut r, client.as_ref(), config.as_ref(), repo, fix);
+    }
+    for db in every.iter().filter(|_| every.len() > 1) {
+        // Each database checked in turn, its checks named after it: `database (Bugs)`.
+        let from = r.checks.len();
+        database_checks(&mut r, client.as_ref(), Some(db), repo, fix);
+        let label = db.label().unwrap_or_default();
+        for c in &mut r.checks[from..] {
+            c.name = format!("{} ({label})", c.name);
+        }
+    }
+    let positions = config.as_ref().map_or_else(|| vec![0], Config::positions);
+    repo_checks(&mut r, repo, &positions);
+    r.ok = !r.checks.iter().any(|c| c.status == Level::Fail);
+    r
+}
+
+/// One database's checks: its schema, its keys, comments, people, and (the first database's) the index.
+fn database_checks(
+    r: &mut Report,
+    client: Option<&crate::notion::client::Client>,
+    config: Option<&Config>,
+    repo: Option<&Repo>,
+    fix: Fix,
+) {
+    let binding = match (client, config) {
+        (Some(client), Some(config)) => schema_checks(r, client, config, fix),
         _ => {
             let why = if config.is_none() {
                 "the configuration did not load"
@@ -260,27 +291,24 @@ pub fn run(
             None
         }
     };
-    if let (Some(client), Some(config), Some(binding)) = (&client, &config, &binding) {
-        let rows = key_check(&mut r, client, config, binding);
+    if let (Some(client), Some(config), Some(binding)) = (client, config, &binding) {
+        let rows = key_check(r, client, config, binding);
         let row = rows.first().and_then(|row| row["id"].as_str());
-        comments_check(&mut r, client, config, row);
-        people_check(&mut r, client, binding);
+        comments_check(r, client, config, row);
+        people_check(r, client, binding);
         if let Some(repo) = repo {
             index_from_rows(repo, config, binding, &rows);
         }
     }
-    repo_checks(&mut r, repo);
-    r.ok = !r.checks.iter().any(|c| c.status == Level::Fail);
-    r
 }
 
 /// The checks of the repository itself: hooks, outbox, index.
-fn repo_checks(r: &mut Report, repo: Option<&Repo>) {
+fn repo_checks(r: &mut Report, repo: Option<&Repo>, positions: &[usize]) {
     match repo {
         Some(repo) => {
             hook_check(r, repo);
             outbox_check(r, repo);
-            index_check(r, repo);
+            index_check(r, repo, positions);
         }
         None => {
             for name in ["hooks", "outbox", "index"] {

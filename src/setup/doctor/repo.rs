@@ -156,10 +156,10 @@ pub(super) fn outbox_check(r: &mut Report, repo: &Repo) {
 
 /// The local index of the database's keys (what commit time reads): how old it is. A missing or stale one
 /// is a warning, never a failure (commit time then checks nothing it cannot be sure of).
-pub(super) fn index_check(r: &mut Report, repo: &Repo) {
+pub(super) fn index_check(r: &mut Report, repo: &Repo, positions: &[usize]) {
     use crate::pipeline::key_index::KeyIndex;
     let now = jiff::Timestamp::now().as_second();
-    match KeyIndex::read(Outbox::new(repo.common_dir()).dir()) {
+    match KeyIndex::read_all(Outbox::new(repo.common_dir()).dir(), positions) {
         Some(ix) if ix.fresh(now) => r.ok("index", ix.describe(now)),
         Some(ix) => r.push(
             "index",
