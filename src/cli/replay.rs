@@ -121,26 +121,54 @@ fn replay_cmd(
         reset: cli.reset,
         apply: cli.apply,
         read: cli.read.into(),
-        run: dbs.len().gt(&1).then(jiff::Timestamp::now),
+        // Several databases: one journal each, named by one run (an interrupted one goes on).
+        run: (dbs.len() > 1).then(|| {
+            let dir = crate::replay::journal::dir(repo.common_dir());
+            crate::replay::journal::run_to_resume(&dir)
+                .unwrap_or_else(crate::replay::journal::new_run)
+        }),
     };
+    let runs = each_database(&repo, (&dbs, &mut sessions), work, &how, env, tty)?;
+    finish(runs, cli, &ob, unreadable, out)
+}
+
+/// The replay of each database that has tickets, in turn (one run: its journals are undone together);
+/// a page link kept in the database that holds it.
+fn each_database(
+    repo: &Repo,
+    (dbs, sessions): (&[databases::Database], &mut databases::Sessions),
+    work: Vec<(usize, crate::pipeline::history::History)>,
+    how: &crate::replay::How,
+    env: &crate::config::Env,
+    tty: bool,
+) -> Result<Vec<(String, crate::replay::Replay)>, Error> {
+    use crate::replay::{self, journal};
+    let journals = journal::dir(repo.common_dir());
+    if let (Some(run), true) = (&how.run, how.apply) {
+        journal::mark_run(&journals, run)?;
+    }
+    let origin = repo.origin_url();
     let mut runs: Vec<(String, replay::Replay)> = vec![];
     for (i, history) in work {
         let session = sessions.get(i, &dbs[i], env, None)?;
         let bar = Progress::new(tty, &session.binding.source_name);
         let r = replay::run(
-            &repo,
+            repo,
             session,
             history,
             origin.as_deref(),
-            how,
+            how.clone(),
             |w, n, t| bar.show(w, n, t),
         )?;
         bar.finish();
-        remember_keys(&repo, session, &r);
+        remember_keys(repo, session, &r);
         runs.push((session.binding.source_name.clone(), r));
         if replay::stop_requested() {
             break;
         }
+    }
+    if let (Some(run), false) = (&how.run, replay::stop_requested()) {
+        journal::unmark_run(&journals, run);
     }
     let mut plans: Vec<databases::Plan> = runs
         .iter_mut()
@@ -153,7 +181,7 @@ fn replay_cmd(
     for ((_, r), p) in runs.iter_mut().zip(plans) {
         r.entries = p.entries;
     }
-    finish(runs, cli, &ob, unreadable, out)
+    Ok(runs)
 }
 
 /// The replay's answer once every database is planned (and written): JSON or the report, the journal's
@@ -169,10 +197,17 @@ fn finish(
     let names: Vec<String> = runs.iter().map(|(n, _)| n.clone()).collect();
     let mut all: Option<replay::Replay> = None;
     let mut text = String::new();
+    // Per database: its name, the commits naming its tickets, its tickets.
+    let mut read: Vec<(String, usize, usize)> = vec![];
     for (name, r) in runs {
         text.push_str(&printable(&plan::render_entries(
             &r.entries, &name, !cli.apply,
         )));
+        read.push((
+            name.clone(),
+            r.history.commits_with_refs,
+            r.history.tickets.len(),
+        ));
         match &mut all {
             Some(a) => a.absorb(r),
             None => all = Some(r),
@@ -198,7 +233,7 @@ fn finish(
             "tickets": r.entries.iter().map(entry_json).collect::<Vec<_>>(),
         }));
     } else {
-        text.push_str(&render(&r, &summary, &names.join(", "), cli));
+        text.push_str(&render(&r, &summary, (&names.join(", "), &read), cli));
         out.print_styled(&text);
     }
     Ok(Exit::partial_if(partial))
@@ -377,7 +412,7 @@ fn interrupted(r: &crate::replay::Replay, apply: bool, ob: &Outbox, out: &Out) {
 fn render(
     r: &crate::replay::Replay,
     summary: &Summary,
-    source_name: &str,
+    (source_name, read): (&str, &[(String, usize, usize)]),
     cli: &ReplayCli,
 ) -> String {
     // The entries were made printable before (text from commits and Notion), before git-notion adds
@@ -394,12 +429,27 @@ fn render(
     };
     text.push_str(&format!(
         "\n{}\n",
-        bold(&format!(
-            "replay: {} commit(s) read, {} name tickets; {} ticket(s)",
-            r.history.commits,
-            r.history.commits_with_refs,
-            r.history.tickets.len()
-        ))
+        bold(&if read.len() > 1 {
+            // Several databases: each says what it read (a commit may name tickets of both).
+            let each: Vec<String> = read
+                .iter()
+                .map(|(name, with_refs, tickets)| {
+                    format!("{name}: {with_refs} name tickets, {tickets} ticket(s)")
+                })
+                .collect();
+            format!(
+                "replay: {} commit(s) read; {}",
+                r.history.commits,
+                each.join("; ")
+            )
+        } else {
+            format!(
+                "replay: {} commit(s) read, {} name tickets; {} ticket(s)",
+                r.history.commits,
+                r.history.commits_with_refs,
+                r.history.tickets.len()
+            )
+        })
     ));
     let (verb, changed) = if cli.apply {
         ("updated", summary.written)

@@ -140,23 +140,75 @@ pub fn list(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// The run a journal belongs to: the start in its name (`replay-<run>.jsonl`, or `replay-<run>-<n>.jsonl`
+/// for the other databases of a replay over several).
+pub fn run_of(path: &Path) -> Option<String> {
+    let name = path
+        .file_name()?
+        .to_str()?
+        .strip_prefix("replay-")?
+        .strip_suffix(".jsonl")?;
+    Some(match name.split_once('Z') {
+        Some((time, _)) => format!("{time}Z"),
+        None => name.to_string(),
+    })
+}
+
+/// A new run's name: now, to the nanosecond.
+pub fn new_run() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%S%.fZ")
+        .to_string()
+}
+
 /// The journals of the newest run: the newest journal, and those a replay over several databases wrote
-/// beside it (named by the same start), oldest first.
+/// beside it (named by the same run), oldest first.
 pub fn newest_run(dir: &Path) -> Vec<PathBuf> {
     let all = list(dir);
-    let Some(newest) = all.last() else {
+    let Some(run) = all.last().and_then(|p| run_of(p)) else {
         return vec![];
     };
-    let stem = |p: &Path| {
-        let name = p.file_name()?.to_str()?.strip_suffix(".jsonl")?;
-        // `replay-<time>Z` or `replay-<time>Z-<n>`.
-        Some(name.split_once("Z").map_or(name, |(t, _)| t).to_string())
-    };
-    let run = stem(newest);
-    all.iter()
-        .filter(|p| run.is_some() && stem(p) == run)
-        .cloned()
+    all.into_iter()
+        .filter(|p| run_of(p).as_deref() == Some(run.as_str()))
         .collect()
+}
+
+/// Marks a replay over several databases as under way (`run-<run>.open`) until every database is done,
+/// so that an apply stopped between two databases goes on in the same run.
+pub fn mark_run(dir: &Path, run: &str) -> Result<(), JournalError> {
+    crate::files::private_dir(dir).map_err(|e| io(dir, e))?;
+    let path = dir.join(format!("run-{run}.open"));
+    std::fs::write(&path, b"").map_err(|e| io(&path, e))
+}
+
+/// The run is done: every database was replayed.
+pub fn unmark_run(dir: &Path, run: &str) {
+    let _ = std::fs::remove_file(dir.join(format!("run-{run}.open")));
+}
+
+/// The run a replay over several databases goes on in: one still marked under way, or the newest, when
+/// one of its journals was left open (an interrupted apply); so that one `undo` restores the whole run.
+pub fn run_to_resume(dir: &Path) -> Option<String> {
+    let marked = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            Some(
+                name.strip_prefix("run-")?
+                    .strip_suffix(".open")?
+                    .to_string(),
+            )
+        })
+        .max();
+    if marked.is_some() {
+        return marked;
+    }
+    let run = newest_run(dir);
+    let open = run
+        .iter()
+        .any(|p| read(p).is_ok_and(|lines| !lines.iter().any(|l| matches!(l, Line::End { .. }))));
+    open.then(|| run.last().and_then(|p| run_of(p))).flatten()
 }
 
 /// Reads a journal's lines (a torn last line, from a kill in mid-write, is ignored).
@@ -203,23 +255,17 @@ impl Journal {
         dir: &Path,
         data_source_id: &str,
         source_name: &str,
-        run: Option<jiff::Timestamp>,
+        run: Option<&str>,
     ) -> Result<Journal, JournalError> {
         crate::files::private_dir(dir).map_err(|e| io(dir, e))?;
         if let Some(j) = Self::resume(dir, data_source_id)? {
             return Ok(j);
         }
-        let now = run.unwrap_or_else(jiff::Timestamp::now);
-        let mut path = dir.join(format!(
-            "replay-{}.jsonl",
-            now.strftime("%Y%m%dT%H%M%S%.fZ")
-        ));
+        let run = run.map_or_else(new_run, String::from);
+        let mut path = dir.join(format!("replay-{run}.jsonl"));
         let mut n = 1;
         while path.exists() {
-            path = dir.join(format!(
-                "replay-{}-{n}.jsonl",
-                now.strftime("%Y%m%dT%H%M%S%.fZ")
-            ));
+            path = dir.join(format!("replay-{run}-{n}.jsonl"));
             n += 1;
         }
         let file = append(&path)?;
@@ -230,39 +276,42 @@ impl Journal {
             resumed: false,
         };
         j.write(&Line::Start {
-            at: now.as_second(),
+            at: jiff::Timestamp::now().as_second(),
             data_source_id: data_source_id.into(),
             source_name: source_name.into(),
         })?;
         Ok(j)
     }
 
-    /// The newest journal of this data source, when an apply left it open (interrupted).
+    /// This data source's journal of the newest run, when an apply left it open (interrupted).
     fn resume(dir: &Path, data_source_id: &str) -> Result<Option<Journal>, JournalError> {
-        let Some(last) = list(dir).pop() else {
-            return Ok(None);
-        };
-        let Ok(lines) = read(&last) else {
-            return Ok(None);
-        };
-        let same = matches!(lines.first(), Some(Line::Start { data_source_id: d, .. }) if d == data_source_id);
-        if !same || lines.iter().any(|l| matches!(l, Line::End { .. })) {
-            return Ok(None);
+        for last in newest_run(dir).into_iter().rev() {
+            let Ok(lines) = read(&last) else {
+                continue;
+            };
+            let same = matches!(lines.first(), Some(Line::Start { data_source_id: d, .. }) if d == data_source_id);
+            if !same {
+                continue;
+            }
+            if lines.iter().any(|l| matches!(l, Line::End { .. })) {
+                return Ok(None);
+            }
+            let recorded = lines
+                .iter()
+                .filter_map(|l| match l {
+                    Line::Before { page, .. } => Some(page.clone()),
+                    _ => None,
+                })
+                .collect();
+            let file = append(&last)?;
+            return Ok(Some(Journal {
+                path: last,
+                file,
+                recorded,
+                resumed: true,
+            }));
         }
-        let recorded = lines
-            .iter()
-            .filter_map(|l| match l {
-                Line::Before { page, .. } => Some(page.clone()),
-                _ => None,
-            })
-            .collect();
-        let file = append(&last)?;
-        Ok(Some(Journal {
-            path: last,
-            file,
-            recorded,
-            resumed: true,
-        }))
+        Ok(None)
     }
 
     /// Appends one line and makes it durable before the caller goes on (a `before` line must be on disk

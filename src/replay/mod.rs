@@ -87,7 +87,7 @@ use journal::{Journal, Line};
 
 /// How a replay runs: `reset` sets statuses exactly as history says (a repair), `apply` writes, `read`
 /// chooses how the data source is read.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct How {
     /// Set statuses exactly as history says, even backwards.
     pub reset: bool,
@@ -95,9 +95,9 @@ pub struct How {
     pub apply: bool,
     /// How to read the data source.
     pub read: Read,
-    /// With several databases: the run's start, naming each database's journal (see
+    /// With several databases: the run naming each database's journal (see
     /// [`journal::Journal::open_in_run`]).
-    pub run: Option<jiff::Timestamp>,
+    pub run: Option<String>,
 }
 
 /// How the replay reads the data source.
@@ -190,7 +190,7 @@ pub fn run(
             &journal::dir(repo.common_dir()),
             &session.binding.data_source_id,
             &session.binding.source_name,
-            how.run,
+            how.run.as_deref(),
         )?;
         replay.journal = Some(j.path.clone());
         replay.resumed = j.resumed;

@@ -230,3 +230,37 @@ fn init_add_appends_a_database_and_the_first_stays_as_it_was() {
         after
     );
 }
+
+#[test]
+fn an_apply_stopped_between_two_databases_goes_on_in_the_same_run_and_one_undo_restores_it() {
+    // At Notion's pace (3 requests/s), the write in Tasks comes a second after the one in Bugs.
+    let w = World::rate_limited("two", &two_config(), 3.0);
+    w.commit_without_hook("fix: export, fixes BUG-2; refs TASK-1");
+    let (bug2, task1) = (page_of("BUG", 2), page_of("TASK", 1));
+    let mut apply = w.apply_until(1);
+    apply.kill().unwrap();
+    apply.wait().unwrap();
+    assert_eq!(w.prop(&bug2, "Status"), "Fixed");
+    assert_eq!(w.prop(&task1, "Status"), "Backlog", "stopped before Tasks");
+    // Run again: Bugs has nothing left to write, Tasks is written in the same run.
+    let out = w.replay(&["--all", "--apply"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out)
+            .contains("Bugs: 1 name tickets, 1 ticket(s); Tasks: 1 name tickets, 1 ticket(s)"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(w.prop(&task1, "Status"), "In Progress");
+    let journals: Vec<_> = std::fs::read_dir(w.outbox_dir().join("journal"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(journals.len(), 2, "one journal per database: {journals:?}");
+    // One undo restores both databases.
+    let undo = w.run(&["undo", "--apply", "--json"]);
+    let v: Value = serde_json::from_slice(&undo.stdout).unwrap();
+    assert_eq!(v["restored"], 2, "{v:#}");
+    assert_eq!(w.prop(&bug2, "Status"), "Open");
+    assert_eq!(w.prop(&task1, "Status"), "Backlog");
+}
