@@ -221,7 +221,7 @@ fn finish(
         return Ok(Exit::Interrupted);
     }
     if cli.apply {
-        forget_delivered_each(ob, &r.entries);
+        forget_delivered(ob, &r.entries);
         crate::hooks::deliveries::record(ob.dir(), "replay", &r.entries);
     }
     let summary = Summary::of(&r.entries);
@@ -237,16 +237,6 @@ fn finish(
         out.print_styled(&text);
     }
     Ok(Exit::partial_if(partial))
-}
-
-/// [`forget_delivered`] for entries of any database (each delivered as its own database says).
-fn forget_delivered_each(ob: &Outbox, entries: &[plan::Entry]) {
-    let done: Vec<_> = entries
-        .iter()
-        .filter(|e| e.delivery(&e.database) == plan::Delivery::Done)
-        .map(|e| e.desired.key.clone())
-        .collect();
-    let _ = crate::hooks::flush::forget_failed(ob, &done);
 }
 
 /// History read as the options say, with a warning for each commit naming too many keys and for commits

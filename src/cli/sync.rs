@@ -148,7 +148,7 @@ fn bring_up_to_date(
             session.apply(&mut entries[i..=i]);
         }
         crate::hooks::deliveries::record(ob.dir(), "sync", &entries);
-        forget_delivered(&ob, &entries, &session.binding.source_name);
+        forget_delivered(&ob, &entries);
     }
     let _ = crate::pipeline::key_index::KeyIndex::merge(
         ob.dir(),
@@ -161,10 +161,10 @@ fn bring_up_to_date(
 }
 
 /// Drops the failed records of tickets a command has just delivered (a page created since, say).
-pub(super) fn forget_delivered(ob: &Outbox, entries: &[plan::Entry], source_name: &str) {
+pub(super) fn forget_delivered(ob: &Outbox, entries: &[plan::Entry]) {
     let done: Vec<_> = entries
         .iter()
-        .filter(|e| e.delivery(source_name) == plan::Delivery::Done)
+        .filter(|e| e.delivery(&e.database) == plan::Delivery::Done)
         .map(|e| e.desired.key.clone())
         .collect();
     let _ = crate::hooks::flush::forget_failed(ob, &done);
